@@ -1,0 +1,58 @@
+/**
+ * Domain errors carry a stable code that clients may rely on. The HTTP layer maps `kind` to a status;
+ * nothing else about the error (stack, cause) ever leaves the server.
+ */
+export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const ErrorCodes = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  NOT_FOUND: 'NOT_FOUND',
+  AUTOMATION_NOT_FOUND: 'AUTOMATION_NOT_FOUND',
+  AUTOMATION_NAME_TAKEN: 'AUTOMATION_NAME_TAKEN',
+  AUTOMATION_INVALID_MANIFEST: 'AUTOMATION_INVALID_MANIFEST',
+  AUTOMATION_INVALID_SOURCE: 'AUTOMATION_INVALID_SOURCE',
+  AUTOMATION_PAUSED: 'AUTOMATION_PAUSED',
+  RUN_NOT_FOUND: 'RUN_NOT_FOUND',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+} as const;
+
+export class NotFoundError extends DomainError {
+  constructor(code: string, what: string, id: string) {
+    super(code, 'not_found', `${what} ${id} was not found`, { id });
+  }
+}
+
+/** One bad field of a request: `path` is dotted (`manifest.limits.timeoutMs`), `message` says why. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends DomainError {
+  constructor(
+    readonly issues: FieldIssue[],
+    code: string = ErrorCodes.VALIDATION_FAILED,
+  ) {
+    super(code, 'invalid', summarize(issues), { issues });
+  }
+}
+
+function summarize(issues: FieldIssue[]): string {
+  const first = issues[0];
+  if (!first) return 'The request is invalid';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return `${first.path || 'body'}: ${first.message}${more}`;
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './validation';
+export * from './manifest';
+export * from './runs';
+export * from './requests';

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** A host a script may fetch from: `api.example.com` or a wildcard for subdomains `*.example.com`. */
+const hostPattern = z
+  .string()
+  .regex(
+    /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/,
+    'must be a lower-case host name, optionally starting with "*." and ending with ":port"',
+  );
+
+export const secretName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be upper-case letters, digits and underscores, starting with a letter');
+
+export const manifestSchema = z
+  .strictObject({
+    permissions: z
+      .strictObject({
+        hosts: z.array(hostPattern).max(100).default([]),
+        secrets: z.array(secretName).max(100).default([]),
+      })
+      .default({ hosts: [], secrets: [] }),
+    limits: z
+      .strictObject({
+        timeoutMs: z.int().min(100).max(900_000).default(30_000),
+        memoryMb: z.int().min(8).max(1024).default(64),
+        maxFetches: z.int().min(0).max(1000).default(50),
+        maxLogBytes: z.int().min(1024).max(10_485_760).default(262_144),
+        maxResultBytes: z.int().min(1024).max(10_485_760).default(1_048_576),
+      })
+      .default({ timeoutMs: 30_000, memoryMb: 64, maxFetches: 50, maxLogBytes: 262_144, maxResultBytes: 1_048_576 }),
+    retry: z
+      .strictObject({
+        maxAttempts: z.int().min(1).max(20).default(3),
+        backoff: z
+          .strictObject({
+            baseMs: z.int().min(0).max(3_600_000).default(1000),
+            maxMs: z.int().min(0).max(86_400_000).default(300_000),
+            jitter: z.boolean().default(true),
+          })
+          .default({ baseMs: 1000, maxMs: 300_000, jitter: true }),
+      })
+      .default({ maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 300_000, jitter: true } }),
+    repair: z
+      .strictObject({
+        // Absent means "enabled when the server has a repair provider configured".
+        enabled: z.boolean().optional(),
+        maxPerDay: z.int().min(0).max(100).default(3),
+        requireApproval: z.boolean().default(false),
+      })
+      .default({ maxPerDay: 3, requireApproval: false }),
+    triggers: z
+      .array(
+        z.discriminatedUnion('type', [
+          z.strictObject({ type: z.literal('cron'), cron: z.string().min(9).max(120), timezone: z.string().default('UTC') }),
+          z.strictObject({ type: z.literal('webhook') }),
+        ]),
+      )
+      .max(10)
+      .default([]),
+    concurrency: z.strictObject({ limit: z.int().min(1).max(1000) }).optional(),
+    inputSchema: z.record(z.string(), z.unknown()).optional(),
+  })
+  .default({
+    permissions: { hosts: [], secrets: [] },
+    limits: { timeoutMs: 30_000, memoryMb: 64, maxFetches: 50, maxLogBytes: 262_144, maxResultBytes: 1_048_576 },
+    retry: { maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 300_000, jitter: true } },
+    repair: { maxPerDay: 3, requireApproval: false },
+    triggers: [],
+  });
+
+/** The manifest as stored: every default filled in. */
+export type Manifest = z.output<typeof manifestSchema>;
+/** The manifest as a client may write it: every field optional. */
+export type ManifestInput = z.input<typeof manifestSchema>;
+
+export function defaultManifest(): Manifest {
+  return manifestSchema.parse(undefined);
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Bodies of the public HTTP API; shared by the API (validation, OpenAPI) and clients. */
+export const automationName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters');
+
+export const scriptSource = z.string().min(1, 'must not be empty').max(262_144, 'must be at most 256 KiB');
+
+export const createAutomationBody = z.strictObject({
+  name: automationName,
+  description: z.string().max(2000).optional(),
+  source: scriptSource,
+  manifest: z.unknown().optional(),
+});
+export type CreateAutomationBody = z.output<typeof createAutomationBody>;
+
+export const createVersionBody = z.strictObject({
+  source: scriptSource,
+  manifest: z.unknown().optional(),
+});
+export type CreateVersionBody = z.output<typeof createVersionBody>;
+
+export const startRunBody = z
+  .strictObject({
+    input: z.unknown().optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  })
+  .default({});
+export type StartRunBody = z.output<typeof startRunBody>;
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,43 @@
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'retry_scheduled',
+  'repairing',
+  'waiting',
+  'action_needed',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isTerminal(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+export const RUN_TRIGGERS = ['manual', 'api', 'cron', 'webhook', 'retry'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/** Event types appended to a run's timeline, in the order a person reads them. */
+export type RunEventType =
+  | 'run.queued'
+  | 'run.running'
+  | 'run.succeeded'
+  | 'run.failed'
+  | 'run.cancelled'
+  | 'attempt.started'
+  | 'attempt.finished'
+  | 'log';
+
+/** An error as stored on a run or attempt, and as shown to users. */
+export interface RunError {
+  name: string;
+  message: string;
+  /** Where in the user's script it happened, when known ("script.js:3:11"). */
+  location?: string;
+  stack?: string;
+  /** Why the sandbox ended the attempt, when a limit did (`timeout`, `memory`, …). */
+  limit?: string;
+}

@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// Tests import the libs' TypeScript sources directly, so unit and integration tests need no build;
+// SWC compiles them because NestJS needs decorator metadata, which esbuild does not emit.
+const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
+const alias = {
+  '@mendflow/common': lib('common'),
+  '@mendflow/db': lib('db'),
+  '@mendflow/queue': lib('queue'),
+  '@mendflow/sandbox': lib('sandbox'),
+  '@mendflow/lint': lib('lint'),
+};
+const plugins = [swc.vite({ module: { type: 'es6' } })];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins,
+        resolve: { alias },
+        test: { name: 'unit', include: ['{apps,libs}/*/src/**/*.spec.ts'], environment: 'node' },
+      },
+      {
+        plugins,
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          include: ['{apps,libs}/*/src/**/*.int-spec.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e-spec.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
