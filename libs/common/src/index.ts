@@ -3,3 +3,4 @@ export * from './validation';
 export * from './manifest';
 export * from './runs';
 export * from './requests';
+export * from './secret-box';

@@ -1,0 +1,44 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DatabaseModule } from '@mendflow/db';
+import { redisConnection } from '@mendflow/queue';
+import { AuthModule } from './auth/auth.module';
+import { AutomationsModule } from './automations/automations.module';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { API_CONFIG, type ApiConfig } from './config/api-config';
+import { HealthModule } from './health/health.module';
+import { LintModule } from './lint/lint.module';
+import { RedisModule } from './redis/redis.module';
+import { RunsModule } from './runs/runs.module';
+import { SecretsModule } from './secrets/secrets.module';
+
+@Global()
+@Module({})
+class ConfigModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return { module: ConfigModule, providers: [{ provide: API_CONFIG, useValue: config }], exports: [API_CONFIG] };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
+        RedisModule,
+        AuthModule,
+        HealthModule,
+        LintModule,
+        AutomationsModule,
+        RunsModule,
+        SecretsModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

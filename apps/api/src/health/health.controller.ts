@@ -1,0 +1,52 @@
+import { Controller, Get, HttpException, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { DB, type Db } from '@mendflow/db';
+import type { Redis } from 'ioredis';
+import { Public } from '../auth/principal';
+import { REDIS } from '../redis/redis.module';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+@ApiExcludeController()
+@Public()
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** The process is up. */
+  @Get('healthz')
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  /** Ready to serve: PostgreSQL and Redis both answer. */
+  @Get('readyz')
+  async readyz() {
+    const [postgres, redis] = await Promise.all([
+      check(() => this.db.$queryRaw`SELECT 1`),
+      check(() => this.redis.ping()),
+    ]);
+    const body = { status: postgres && redis ? 'ok' : 'unavailable', checks: { postgres, redis } };
+    if (!postgres || !redis) {
+      throw new HttpException({ error: { code: 'NOT_READY', message: 'a dependency is down', details: body } }, 503);
+    }
+    return body;
+  }
+}
+
+async function check(probe: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([probe().then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { loadApiConfig } from './config/api-config';
+import { apiLogger, createApp } from './create-app';
+
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const app = await createApp(config);
+  await app.listen(config.PORT);
+  apiLogger.log(`Mendflow API listening on :${config.PORT}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

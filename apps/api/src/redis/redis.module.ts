@@ -1,0 +1,27 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+
+export const REDIS = Symbol('mendflow.redis');
+
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/** A plain Redis client for what is not a queue: readiness probes (and live events). */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      useFactory: (config: ApiConfig) => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false }),
+      inject: [API_CONFIG],
+    },
+    RedisLifecycle,
+  ],
+  exports: [REDIS],
+})
+export class RedisModule {}

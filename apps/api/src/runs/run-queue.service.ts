@@ -1,0 +1,24 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { QueueNames, runJob, type RunJobPayload } from '@mendflow/queue';
+import type { Queue } from 'bullmq';
+
+/** Hands runs to the workers. PostgreSQL already holds the run, so a failed enqueue loses nothing. */
+@Injectable()
+export class RunQueue {
+  private readonly logger = new Logger('RunQueue');
+
+  constructor(@InjectQueue(QueueNames.runs) private readonly queue: Queue) {}
+
+  /** Returns false (and logs) when Redis refused; the worker's reconciler re-enqueues stale queued runs. */
+  async enqueue(payload: RunJobPayload): Promise<boolean> {
+    const job = runJob(payload);
+    try {
+      await this.queue.add(job.name, job.data, job.opts);
+      return true;
+    } catch (error) {
+      this.logger.warn(`run ${payload.runId} stays queued in PostgreSQL; enqueue failed: ${(error as Error).message}`);
+      return false;
+    }
+  }
+}

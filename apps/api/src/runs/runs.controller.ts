@@ -1,0 +1,70 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorCodes, listQuery, RUN_STATUSES, type StartRunBody, startRunBody } from '@mendflow/common';
+import { z } from 'zod';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { openApiSchema } from '../common/openapi';
+import { UuidParam } from '../common/uuid.pipe';
+import { ZodPipe } from '../common/zod.pipe';
+import { runEventView, runSummaryView, runView } from './run.views';
+import { RunsService } from './runs.service';
+
+const runId = new UuidParam(ErrorCodes.RUN_NOT_FOUND, 'run');
+const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation');
+
+const listRunsQuery = listQuery.extend({
+  status: z.enum(RUN_STATUSES).optional(),
+  automationId: z.uuid().optional(),
+});
+const eventsQuery = z.strictObject({ after: z.coerce.number().int().min(0).default(0) });
+
+@ApiTags('runs')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Post('automations/:id/runs')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start a run of the deployed version; the same idempotencyKey returns the same run' })
+  @ApiBody({ schema: openApiSchema(startRunBody) })
+  async start(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', automationId) id: string,
+    @Body(new ZodPipe(startRunBody)) body: StartRunBody,
+  ) {
+    return runView(await this.runs.start(principal, id, body));
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: 'Run history, newest first; filter by status and automation; cursor pagination' })
+  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listRunsQuery)) query: z.output<typeof listRunsQuery>) {
+    const { limit, cursor, ...filters } = query;
+    const page = await this.runs.list(principal, filters, { limit, cursor });
+    return { items: page.items.map(runSummaryView), nextCursor: page.nextCursor };
+  }
+
+  @Get('runs/:id')
+  @ApiOperation({ summary: 'One run with its output or error and every attempt' })
+  async get(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
+    const { run, attempts } = await this.runs.get(principal, id);
+    return runView(run, attempts);
+  }
+
+  @Get('runs/:id/events')
+  @ApiOperation({ summary: 'The run timeline: events in seq order, after a given seq' })
+  async events(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', runId) id: string,
+    @Query(new ZodPipe(eventsQuery)) query: z.output<typeof eventsQuery>,
+  ) {
+    const events = await this.runs.events(principal, id, query.after);
+    return { items: events.map(runEventView) };
+  }
+
+  @Get('runs/:id/logs')
+  @ApiOperation({ summary: 'Log lines of every attempt' })
+  async logs(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
+    return { items: await this.runs.logs(principal, id) };
+  }
+}

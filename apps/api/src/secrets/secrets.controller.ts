@@ -1,0 +1,64 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DomainError, NotFoundError, parseOrThrow, SecretBox, secretContext, secretName } from '@mendflow/common';
+import { SecretsRepository } from '@mendflow/db';
+import { z } from 'zod';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { openApiSchema } from '../common/openapi';
+import { ZodPipe } from '../common/zod.pipe';
+import { SECRET_BOX } from './secret-box.provider';
+
+const putSecretBody = z.strictObject({ value: z.string().min(1, 'must not be empty').max(65_536) });
+
+/** Secret values go in and never come out: every answer carries names only. */
+@ApiTags('secrets')
+@ApiBearerAuth()
+@Controller('api/v1/secrets')
+export class SecretsController {
+  constructor(
+    private readonly secrets: SecretsRepository,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Secret names (never values)' })
+  async list(@CurrentPrincipal() principal: Principal) {
+    const items = await this.secrets.list(principal.workspaceId);
+    return {
+      items: items.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() })),
+    };
+  }
+
+  @Put(':name')
+  @ApiOperation({ summary: 'Create or replace a secret value' })
+  @ApiBody({ schema: openApiSchema(putSecretBody) })
+  async put(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') rawName: string,
+    @Body(new ZodPipe(putSecretBody)) body: z.output<typeof putSecretBody>,
+  ) {
+    const name = parseSecretName(rawName);
+    const ciphertext = this.box.seal(body.value, secretContext(principal.workspaceId, name));
+    const { created } = await this.secrets.put(principal.workspaceId, name, ciphertext);
+    return { name, created };
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a secret' })
+  async remove(@CurrentPrincipal() principal: Principal, @Param('name') rawName: string) {
+    const name = parseSecretName(rawName);
+    if (!(await this.secrets.delete(principal.workspaceId, name))) {
+      throw new NotFoundError('SECRET_NOT_FOUND', 'secret', name);
+    }
+  }
+}
+
+function parseSecretName(name: string): string {
+  try {
+    return parseOrThrow(secretName, name, { prefix: 'name' });
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError('SECRET_INVALID_NAME', 'invalid', error.message, error.details);
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1');
+
+const envSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
+  MENDFLOW_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  ALLOW_PRIVATE_NETWORK: booleanFlag,
+  /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** A run queued longer than this without a job is re-enqueued from PostgreSQL. */
+  STALE_QUEUED_RUN_MS: z.coerce.number().int().min(1000).default(60_000),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+export type WorkerConfig = z.output<typeof envSchema>;
+export const WORKER_CONFIG = Symbol('mendflow.worker-config');
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new Error(`invalid configuration:\n${problems}`);
+  }
+  return result.data;
+}

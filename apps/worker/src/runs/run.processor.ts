@@ -1,0 +1,27 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { QueueNames, RUN_JOB_NAME, runJobPayload } from '@mendflow/queue';
+import type { Job } from 'bullmq';
+import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+import { RunExecutor } from './run-executor.service';
+
+/** Thin: validate the job, hand it to the executor. */
+@Processor(QueueNames.runs, { autorun: false, maxStalledCount: 5 })
+export class RunProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly executor: RunExecutor,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    void this.worker.run();
+  }
+
+  async process(job: Job): Promise<void> {
+    if (job.name !== RUN_JOB_NAME) throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
+    await this.executor.execute(runJobPayload.parse(job.data));
+  }
+}

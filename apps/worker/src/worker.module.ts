@@ -1,0 +1,36 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { SecretBox } from '@mendflow/common';
+import { DatabaseModule } from '@mendflow/db';
+import { QueueNames, redisConnection } from '@mendflow/queue';
+import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
+import { WorkerHealthServer } from './health/health-server';
+import { HostServicesFactory, SECRET_BOX } from './runs/host-services.factory';
+import { RunExecutor } from './runs/run-executor.service';
+import { RunProcessor } from './runs/run.processor';
+import { SandboxHost } from './runs/sandbox.provider';
+import { StaleRunReconciler } from './runs/stale-run-reconciler.service';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+        BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
+        BullModule.registerQueue({ name: QueueNames.runs }),
+      ],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        { provide: SECRET_BOX, useValue: new SecretBox(config.MENDFLOW_SECRET_KEY) },
+        { provide: SandboxHost, useValue: new SandboxHost(config) },
+        HostServicesFactory,
+        RunExecutor,
+        RunProcessor,
+        StaleRunReconciler,
+        WorkerHealthServer,
+      ],
+    };
+  }
+}

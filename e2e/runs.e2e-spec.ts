@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, apiClient, waitForRun } from './support/client';
+import { type Stack, startStack } from './support/stack';
+
+let stack: Stack;
+let api: Api;
+
+async function createAutomation(name: string, source: string, manifest?: unknown) {
+  const { status, body } = await api('POST', '/api/v1/automations', { name, source, ...(manifest !== undefined && { manifest }) });
+  expect(status, JSON.stringify(body)).toBe(201);
+  return body as { id: string; deployedVersion: { number: number } };
+}
+
+async function runOnce(automationId: string, input?: unknown) {
+  const started = await api('POST', `/api/v1/automations/${automationId}/runs`, input === undefined ? {} : { input });
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  expect(started.body.status).toBe('queued');
+  return waitForRun(api, started.body.id);
+}
+
+beforeAll(async () => {
+  stack = await startStack('runs', { redisDb: 11 });
+  api = apiClient(stack.apiUrl);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the walking skeleton over HTTP (api and worker as separate processes)', () => {
+  it('runs a script to succeeded with its output, and keeps the timeline', async () => {
+    const automation = await createAutomation(
+      'sum',
+      `export default async function run(input, ctx) {
+         ctx.log.info('adding', { a: input.a, b: input.b });
+         console.log('run', ctx.run.attempt);
+         return { sum: input.a + input.b };
+       }`,
+    );
+    expect(automation.deployedVersion.number).toBe(1);
+    const run = await runOnce(automation.id, { a: 2, b: 3 });
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ sum: 5 });
+    expect(run.attempts).toHaveLength(1);
+    expect(run.attempts[0]).toMatchObject({ number: 1, status: 'succeeded', versionNumber: 1 });
+
+    const events = await api('GET', `/api/v1/runs/${run.id}/events`);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['run.queued', 'run.running', 'run.succeeded']);
+    expect(events.body.items.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3]);
+
+    const logs = await api('GET', `/api/v1/runs/${run.id}/logs`);
+    const lines = logs.body.items[0].logs.map((l: { message: string }) => l.message);
+    expect(lines).toEqual(expect.arrayContaining(['adding', expect.stringContaining('run 1')]));
+
+    const history = await api('GET', `/api/v1/runs?automationId=${automation.id}`);
+    expect(history.body.items[0]).toMatchObject({ id: run.id, status: 'succeeded', automationName: 'sum' });
+  });
+
+  it('ends a throwing script failed with its message and the line it threw on', async () => {
+    const automation = await createAutomation(
+      'thrower',
+      `export default async function run(input, ctx) {
+         const order = input.order;
+         throw new Error('order ' + order + ' has no customer');
+       }`,
+    );
+    const run = await runOnce(automation.id, { order: 42 });
+    expect(run.status).toBe('failed');
+    expect(run.error.message).toBe('order 42 has no customer');
+    expect(run.error.location).toMatch(/:3:/);
+  });
+
+  it('ends an infinite loop, a never-settling promise and a memory bomb failed, and keeps serving', async () => {
+    const limits = { limits: { timeoutMs: 1500, memoryMb: 32 } };
+    const loop = await createAutomation('loop', 'export default async function run() { for (;;) {} }', limits);
+    const hang = await createAutomation('hang', 'export default async function run() { await new Promise(() => {}); }', limits);
+    const bomb = await createAutomation(
+      'bomb',
+      'export default async function run() { const a = []; for (;;) a.push(new Array(1e5).fill("x")); }',
+      limits,
+    );
+    const [loopRun, hangRun, bombRun] = await Promise.all([runOnce(loop.id), runOnce(hang.id), runOnce(bomb.id)]);
+    expect(loopRun.status).toBe('failed');
+    expect(loopRun.error.message).toMatch(/time|limit/i);
+    expect(hangRun.status).toBe('failed');
+    expect(hangRun.error.message).toMatch(/time|limit/i);
+    expect(bombRun.status).toBe('failed');
+    expect(bombRun.error.message).toMatch(/memory/i);
+
+    const ok = await createAutomation('after-the-storm', 'export default async function run() { return "still here"; }');
+    const after = await runOnce(ok.id);
+    expect(after.status).toBe('succeeded');
+    expect(after.output).toBe('still here');
+  });
+
+  it('answers a bad body with 400, a code and the field', async () => {
+    const missingName = await api('POST', '/api/v1/automations', { source: 'export default async () => 1' });
+    expect(missingName.status).toBe(400);
+    expect(missingName.body.error.code).toBe('VALIDATION_FAILED');
+    expect(missingName.body.error.message).toMatch(/^name/);
+
+    const badManifest = await api('POST', '/api/v1/automations', {
+      name: 'x',
+      source: 'export default async () => 1',
+      manifest: { limits: { timeoutMs: 'soon' } },
+    });
+    expect(badManifest.status).toBe(400);
+    expect(badManifest.body.error.code).toBe('AUTOMATION_INVALID_MANIFEST');
+    expect(badManifest.body.error.details.issues[0].path).toBe('manifest.limits.timeoutMs');
+
+    const notJson = await api('POST', '/api/v1/automations', '{"name":', { 'content-type': 'application/json' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe('INVALID_JSON');
+
+    const unknownRun = await api('GET', '/api/v1/runs/00000000-0000-4000-8000-000000000000');
+    expect(unknownRun.status).toBe(404);
+    expect(unknownRun.body.error.code).toBe('RUN_NOT_FOUND');
+    const notAnId = await api('GET', '/api/v1/runs/not-an-id');
+    expect(notAnId.status).toBe(404);
+  });
+
+  it('refuses a missing or wrong API key with 401 and the error envelope', async () => {
+    const anonymous = apiClient(stack.apiUrl, null);
+    const noKey = await anonymous('GET', '/api/v1/runs');
+    expect(noKey.status).toBe(401);
+    expect(noKey.body.error.code).toBe('UNAUTHENTICATED');
+    const wrongKey = await apiClient(stack.apiUrl, 'mf_not_a_real_key_000000000000')('GET', '/api/v1/automations');
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('returns the same run for the same idempotency key', async () => {
+    const automation = await createAutomation('idem', 'export default async function run(input) { return input; }');
+    const first = await api('POST', `/api/v1/automations/${automation.id}/runs`, { input: 1, idempotencyKey: 'order-7' });
+    const second = await api('POST', `/api/v1/automations/${automation.id}/runs`, { input: 2, idempotencyKey: 'order-7' });
+    expect(second.body.id).toBe(first.body.id);
+    const run = await waitForRun(api, first.body.id);
+    expect(run.output).toBe(1);
+  });
+
+  it('serves health, readiness and the OpenAPI document without a key', async () => {
+    expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${stack.apiUrl}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ok', checks: { postgres: true, redis: true } });
+    const spec = await (await fetch(`${stack.apiUrl}/api/openapi.json`)).json();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/automations', '/api/v1/runs/{id}']));
+  });
+});

@@ -1,0 +1,39 @@
+import { BOOTSTRAP_KEY } from './stack';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/** A tiny HTTP client for tests: JSON in, JSON out, the bootstrap key unless told otherwise. */
+export function apiClient(baseUrl: string, key: string | null = BOOTSTRAP_KEY) {
+  return async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(key && { authorization: `Bearer ${key}` }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+export type Api = ReturnType<typeof apiClient>;
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Polls a run until it reaches one of `statuses` (default: any terminal one). */
+export async function waitForRun(api: Api, runId: string, statuses: string[] = [...TERMINAL], timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await api('GET', `/api/v1/runs/${runId}`);
+    if (status !== 200) throw new Error(`GET run answered ${status}: ${JSON.stringify(body)}`);
+    if (statuses.includes(body.status)) return body;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${body.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

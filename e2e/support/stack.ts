@@ -1,0 +1,149 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export const BOOTSTRAP_KEY = 'mf_e2e_bootstrap_key_0123456789abcdef';
+export const ADMIN = { email: 'owner@e2e.test', password: 'correct horse battery staple' };
+
+export interface Stack {
+  apiUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  env: NodeJS.ProcessEnv;
+  logs: () => string;
+  startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<ManagedProcess>;
+  stop(): Promise<void>;
+}
+
+export interface ManagedProcess {
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+/** Starts a root npm script (`start:api`, `start:worker`) as its own process group, capturing output. */
+function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProcess {
+  const child = spawn('npm', ['run', '--silent', script], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitFor(url: string, what: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (what.child.exitCode !== null) throw new Error(`process exited early:\n${what.output()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not become ready:\n${what.output()}`);
+}
+
+/**
+ * The whole back end as users run it: a fresh database migrated with the real `prisma migrate deploy`,
+ * a Redis database of its own, and `npm run start:api` / `start:worker` as separate processes.
+ */
+export async function startStack(label: string, options: { redisDb: number; workerEnv?: NodeJS.ProcessEnv }): Promise<Stack> {
+  const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const dbName = `mendflow_e2e_${label}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  await admin.end();
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const databaseUrl = dbUrl.toString();
+
+  const redisUrl = `${(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/${options.redisDb}`;
+  const redis = new Redis(redisUrl);
+  await redis.flushdb();
+  redis.disconnect();
+
+  execFileSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: '1' },
+    stdio: 'pipe',
+  });
+
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    PORT: String(port),
+    MENDFLOW_SECRET_KEY: 'ab'.repeat(32),
+    MENDFLOW_ADMIN_EMAIL: ADMIN.email,
+    MENDFLOW_ADMIN_PASSWORD: ADMIN.password,
+    MENDFLOW_BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
+    WORKER_CONCURRENCY: '4',
+    LOG_LEVEL: 'warn',
+  };
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const api = startScript('start:api', env);
+  await waitFor(`${apiUrl}/readyz`, api);
+  const workers: ManagedProcess[] = [];
+  const startWorker = async (extraEnv: NodeJS.ProcessEnv = {}) => {
+    const workerPort = await freePort();
+    const worker = startScript('start:worker', { ...env, ...options.workerEnv, ...extraEnv, WORKER_HEALTH_PORT: String(workerPort) });
+    workers.push(worker);
+    await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker);
+    return worker;
+  };
+  await startWorker();
+
+  return {
+    apiUrl,
+    databaseUrl,
+    redisUrl,
+    env,
+    startWorker,
+    logs: () => [api, ...workers].map((p) => p.output()).join('\n'),
+    async stop() {
+      await Promise.all([api, ...workers].map((p) => p.stop()));
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { createDb, type Db } from './database';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { AutomationsRepository } from './repositories/automations.repository';
+import { HostStateRepository } from './repositories/host-state.repository';
+import { RunExecutionRepository } from './repositories/run-execution.repository';
+import { RunsRepository } from './repositories/runs.repository';
+import { SecretsRepository } from './repositories/secrets.repository';
+import { WorkspacesRepository } from './repositories/workspaces.repository';
+
+export const DB = Symbol('mendflow.db');
+
+const REPOSITORIES = [
+  WorkspacesRepository,
+  ApiKeysRepository,
+  AutomationsRepository,
+  RunsRepository,
+  RunExecutionRepository,
+  HostStateRepository,
+  SecretsRepository,
+] as const;
+
+class DbLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DB) private readonly db: Db) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.$disconnect();
+  }
+}
+
+/** Registers the Prisma client and every repository; the repositories are plain classes shared by apps. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: { url: string; poolSize?: number }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: DB, useFactory: () => createDb(options.url, { poolSize: options.poolSize }) },
+        DbLifecycle,
+        ...REPOSITORIES.map((Repository) => ({
+          provide: Repository,
+          useFactory: (db: Db) => new Repository(db),
+          inject: [DB],
+        })),
+      ],
+      exports: [DB, ...REPOSITORIES],
+    };
+  }
+}

@@ -1,0 +1,208 @@
+import {
+  DomainError,
+  ErrorCodes,
+  type Manifest,
+  NotFoundError,
+} from '@mendflow/common';
+import { type Cursor, decodeCursor, encodeCursor } from '../cursor';
+import type { Db } from '../database';
+import { isRecordNotFound, isUniqueViolation } from '../errors';
+import { asJson } from '../json';
+
+export type VersionAuthorKind = 'user' | 'repair';
+
+export interface VersionRecord {
+  id: string;
+  automationId: string;
+  number: number;
+  source: string;
+  manifest: Manifest;
+  createdByKind: VersionAuthorKind;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface AutomationRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string | null;
+  status: 'active' | 'paused';
+  latestVersion: number;
+  deployedVersion: VersionRecord | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewVersion {
+  source: string;
+  manifest: Manifest;
+  createdByKind: VersionAuthorKind;
+  createdBy: string;
+}
+
+const automationNotFound = (id: string) => new NotFoundError(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation', id);
+
+export class AutomationsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates the automation with version 1 deployed, in one transaction. */
+  async create(
+    workspaceId: string,
+    input: { name: string; description?: string } & NewVersion,
+  ): Promise<AutomationRecord> {
+    try {
+      const id = await this.db.$transaction(async (tx) => {
+        const automation = await tx.automation.create({
+          data: { workspaceId, name: input.name, description: input.description ?? null, latestVersion: 1 },
+        });
+        const version = await tx.automationVersion.create({
+          data: {
+            workspaceId,
+            automationId: automation.id,
+            number: 1,
+            source: input.source,
+            manifest: asJson(input.manifest),
+            createdByKind: input.createdByKind,
+            createdBy: input.createdBy,
+          },
+        });
+        await tx.automation.update({ where: { id: automation.id }, data: { deployedVersionId: version.id } });
+        return automation.id;
+      });
+      return this.get(workspaceId, id);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError(
+          ErrorCodes.AUTOMATION_NAME_TAKEN,
+          'conflict',
+          `an automation named "${input.name}" already exists`,
+          { field: 'name' },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** A new immutable version, deployed at once (a new version is a new deploy). */
+  async addVersion(workspaceId: string, automationId: string, input: NewVersion): Promise<VersionRecord> {
+    try {
+      const version = await this.db.$transaction(async (tx) => {
+        const automation = await tx.automation.update({
+          where: { id: automationId, workspaceId, deletedAt: null },
+          data: { latestVersion: { increment: 1 } },
+        });
+        const created = await tx.automationVersion.create({
+          data: {
+            workspaceId,
+            automationId,
+            number: automation.latestVersion,
+            source: input.source,
+            manifest: asJson(input.manifest),
+            createdByKind: input.createdByKind,
+            createdBy: input.createdBy,
+          },
+        });
+        await tx.automation.update({ where: { id: automationId }, data: { deployedVersionId: created.id } });
+        return created;
+      });
+      return toVersion(version);
+    } catch (error) {
+      if (isRecordNotFound(error)) throw automationNotFound(automationId);
+      throw error;
+    }
+  }
+
+  async get(workspaceId: string, id: string): Promise<AutomationRecord> {
+    const row = await this.db.automation.findFirst({
+      where: { id, workspaceId, deletedAt: null },
+      include: { deployedVersion: true },
+    });
+    if (!row) throw automationNotFound(id);
+    return toAutomation(row);
+  }
+
+  async list(
+    workspaceId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ items: AutomationRecord[]; nextCursor: string | null }> {
+    const after: Cursor | undefined = page.cursor ? decodeCursor(page.cursor) : undefined;
+    const rows = await this.db.automation.findMany({
+      where: {
+        workspaceId,
+        deletedAt: null,
+        ...(after && {
+          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+        }),
+      },
+      include: { deployedVersion: true },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: page.limit + 1,
+    });
+    const items = rows.slice(0, page.limit).map(toAutomation);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  async listVersions(workspaceId: string, automationId: string): Promise<VersionRecord[]> {
+    await this.get(workspaceId, automationId);
+    const rows = await this.db.automationVersion.findMany({
+      where: { workspaceId, automationId },
+      orderBy: { number: 'desc' },
+    });
+    return rows.map(toVersion);
+  }
+
+  async getVersion(workspaceId: string, versionId: string): Promise<VersionRecord | null> {
+    const row = await this.db.automationVersion.findFirst({ where: { id: versionId, workspaceId } });
+    return row ? toVersion(row) : null;
+  }
+}
+
+type VersionRow = {
+  id: string;
+  automationId: string;
+  number: number;
+  source: string;
+  manifest: unknown;
+  createdByKind: string;
+  createdBy: string;
+  createdAt: Date;
+};
+
+function toVersion(row: VersionRow): VersionRecord {
+  return {
+    id: row.id,
+    automationId: row.automationId,
+    number: row.number,
+    source: row.source,
+    manifest: row.manifest as Manifest,
+    createdByKind: row.createdByKind as VersionAuthorKind,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+  };
+}
+
+function toAutomation(row: {
+  id: string;
+  workspaceId: string;
+  name: string;
+  description: string | null;
+  status: string;
+  latestVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deployedVersion: VersionRow | null;
+}): AutomationRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    name: row.name,
+    description: row.description,
+    status: row.status as AutomationRecord['status'],
+    latestVersion: row.latestVersion,
+    deployedVersion: row.deployedVersion ? toVersion(row.deployedVersion) : null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

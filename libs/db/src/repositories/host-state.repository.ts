@@ -1,0 +1,41 @@
+import type { Db } from '../database';
+import { asJson } from '../json';
+
+/**
+ * The durable state a script reaches through ctx: step results per run and key-value entries per
+ * automation. Secrets live in SecretsRepository because only ciphertext is stored there.
+ */
+export class HostStateRepository {
+  constructor(private readonly db: Db) {}
+
+  async getStep(workspaceId: string, runId: string, name: string): Promise<{ found: true; value: unknown } | { found: false }> {
+    const row = await this.db.runStep.findFirst({ where: { workspaceId, runId, name }, select: { value: true } });
+    return row ? { found: true, value: row.value } : { found: false };
+  }
+
+  /** First write wins: a step's recorded result never changes once stored. */
+  async putStep(workspaceId: string, runId: string, name: string, attempt: number, value: unknown): Promise<void> {
+    await this.db.runStep.upsert({
+      where: { runId_name: { runId, name } },
+      create: { workspaceId, runId, name, attempt, value: asJson(value ?? null) },
+      update: {},
+    });
+  }
+
+  async getKv(workspaceId: string, automationId: string, key: string): Promise<unknown> {
+    const row = await this.db.kvEntry.findFirst({ where: { workspaceId, automationId, key }, select: { value: true } });
+    return row?.value;
+  }
+
+  async setKv(workspaceId: string, automationId: string, key: string, value: unknown): Promise<void> {
+    await this.db.kvEntry.upsert({
+      where: { automationId_key: { automationId, key } },
+      create: { workspaceId, automationId, key, value: asJson(value) },
+      update: { value: asJson(value) },
+    });
+  }
+
+  async deleteKv(workspaceId: string, automationId: string, key: string): Promise<void> {
+    await this.db.kvEntry.deleteMany({ where: { workspaceId, automationId, key } });
+  }
+}

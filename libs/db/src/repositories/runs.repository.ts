@@ -1,0 +1,197 @@
+import { ErrorCodes, NotFoundError, type RunError, type RunStatus, type RunTrigger } from '@mendflow/common';
+import { decodeCursor, encodeCursor } from '../cursor';
+import type { Db } from '../database';
+import { Prisma } from '../generated/prisma/client';
+import { jsonParam } from '../json';
+
+export interface RunRecord {
+  id: string;
+  workspaceId: string;
+  automationId: string;
+  automationName: string;
+  versionId: string;
+  versionNumber: number;
+  status: RunStatus;
+  trigger: RunTrigger;
+  input: unknown;
+  output: unknown;
+  error: RunError | null;
+  idempotencyKey: string | null;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface AttemptRecord {
+  id: string;
+  number: number;
+  versionId: string;
+  versionNumber: number;
+  status: string;
+  output: unknown;
+  error: RunError | null;
+  classification: unknown;
+  cpuMs: number | null;
+  wallMs: number | null;
+  memoryBytes: number | null;
+  fetches: number | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface RunEventRecord {
+  runId: string;
+  workspaceId: string;
+  seq: number;
+  type: string;
+  data: unknown;
+  createdAt: Date;
+}
+
+export interface RunFilters {
+  status?: RunStatus;
+  automationId?: string;
+}
+
+const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 'run', id);
+
+const RUN_COLUMNS = Prisma.sql`
+  r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", a.name AS "automationName",
+  r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.input, r.output, r.error,
+  r.idempotency_key AS "idempotencyKey", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
+  r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt"`;
+
+/**
+ * Runs as users see them: creation, history, one run with its attempts, and its event timeline.
+ * Every state change that appends an event does so in the same statement that bumps `runs.last_seq`,
+ * so seq is strictly increasing per run without a separate lock.
+ */
+export class RunsRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Creates a queued run and its first event. With an idempotency key already used for this automation,
+   * returns the existing run instead (`created: false`).
+   */
+  async createQueued(
+    workspaceId: string,
+    input: {
+      automationId: string;
+      versionId: string;
+      trigger: RunTrigger;
+      input: unknown;
+      idempotencyKey?: string;
+    },
+  ): Promise<{ run: RunRecord; created: boolean }> {
+    const inserted = await this.db.$queryRaw<{ id: string }[]>`
+      WITH r AS (
+        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq)
+        VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
+                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1)
+        ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
+        RETURNING id, workspace_id
+      ), e AS (
+        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
+        SELECT workspace_id, id, 1, 'run.queued', ${JSON.stringify({ trigger: input.trigger })}::jsonb FROM r
+      )
+      SELECT id FROM r`;
+    const id = inserted[0]?.id;
+    if (id) return { run: await this.get(workspaceId, id), created: true };
+    const existing = await this.db.run.findFirst({
+      where: { workspaceId, automationId: input.automationId, idempotencyKey: input.idempotencyKey ?? null },
+      select: { id: true },
+    });
+    if (!existing) throw new Error('idempotent insert found neither a new nor an existing run');
+    return { run: await this.get(workspaceId, existing.id), created: false };
+  }
+
+  async get(workspaceId: string, id: string): Promise<RunRecord> {
+    const rows = await this.db.$queryRaw<RunRecord[]>`
+      SELECT ${RUN_COLUMNS}
+      FROM runs r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id
+      WHERE r.id = ${id}::uuid AND r.workspace_id = ${workspaceId}::uuid`;
+    const run = rows[0];
+    if (!run) throw runNotFound(id);
+    return run;
+  }
+
+  async list(
+    workspaceId: string,
+    filters: RunFilters,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ items: RunRecord[]; nextCursor: string | null }> {
+    const conditions = [Prisma.sql`r.workspace_id = ${workspaceId}::uuid`];
+    if (filters.status) conditions.push(Prisma.sql`r.status = ${filters.status}`);
+    if (filters.automationId) conditions.push(Prisma.sql`r.automation_id = ${filters.automationId}::uuid`);
+    if (page.cursor) {
+      const after = decodeCursor(page.cursor);
+      conditions.push(Prisma.sql`(r.created_at, r.id) < (${after.createdAt}, ${after.id}::uuid)`);
+    }
+    const rows = await this.db.$queryRaw<RunRecord[]>`
+      SELECT ${RUN_COLUMNS}
+      FROM runs r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      ORDER BY r.created_at DESC, r.id DESC
+      LIMIT ${page.limit + 1}`;
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  async listAttempts(workspaceId: string, runId: string): Promise<AttemptRecord[]> {
+    const rows = await this.db.runAttempt.findMany({
+      where: { workspaceId, runId },
+      orderBy: { number: 'asc' },
+      include: { version: { select: { number: true } } },
+      omit: { logs: true, recording: true },
+    });
+    return rows.map((row) => ({
+      id: row.id,
+      number: row.number,
+      versionId: row.versionId,
+      versionNumber: row.version.number,
+      status: row.status,
+      output: row.output,
+      error: row.error as RunError | null,
+      classification: row.classification,
+      cpuMs: row.cpuMs,
+      wallMs: row.wallMs,
+      memoryBytes: row.memoryBytes === null ? null : Number(row.memoryBytes),
+      fetches: row.fetches,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    }));
+  }
+
+  /** The log lines of every attempt, oldest first. */
+  async listLogs(workspaceId: string, runId: string): Promise<{ attempt: number; logs: unknown }[]> {
+    await this.get(workspaceId, runId);
+    const rows = await this.db.runAttempt.findMany({
+      where: { workspaceId, runId },
+      orderBy: { number: 'asc' },
+      select: { number: true, logs: true },
+    });
+    return rows.map((row) => ({ attempt: row.number, logs: row.logs ?? [] }));
+  }
+
+  /** Events after `afterSeq`, in seq order; a client that saw seq N asks for N to catch up without gaps. */
+  async listEvents(workspaceId: string, runId: string, afterSeq = 0, limit = 1000): Promise<RunEventRecord[]> {
+    await this.get(workspaceId, runId);
+    const rows = await this.db.runEvent.findMany({
+      where: { workspaceId, runId, seq: { gt: afterSeq } },
+      orderBy: { seq: 'asc' },
+      take: limit,
+    });
+    return rows.map((row) => ({
+      runId: row.runId,
+      workspaceId: row.workspaceId,
+      seq: row.seq,
+      type: row.type,
+      data: row.data,
+      createdAt: row.createdAt,
+    }));
+  }
+}

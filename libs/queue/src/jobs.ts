@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * The typed job catalog: every queue, its payload schema and its options, in one place. Producers
+ * validate before `add()`, processors parse what they receive; a job id derived from the run makes a
+ * duplicate enqueue of the same attempt a no-op.
+ */
+export const QueueNames = {
+  runs: 'runs',
+} as const;
+export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
+
+export const runJobPayload = z.strictObject({
+  runId: z.uuid(),
+  workspaceId: z.uuid(),
+  /** The attempt this job starts; part of the job id, so one job per attempt. */
+  attempt: z.int().min(1),
+});
+export type RunJobPayload = z.output<typeof runJobPayload>;
+
+export const RUN_JOB_NAME = 'run.attempt';
+
+/** BullMQ forbids ':' in custom ids. */
+export function runJobId(payload: Pick<RunJobPayload, 'runId' | 'attempt'>): string {
+  return `run_${payload.runId}_${payload.attempt}`;
+}
+
+export const runJobOptions = {
+  // Retries are Mendflow's own (classified, with backoff), not BullMQ's.
+  attempts: 1,
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 86_400 },
+} as const;
+
+/** Validates a payload and returns the arguments for `queue.add()`. */
+export function runJob(payload: RunJobPayload, delayMs = 0) {
+  const data = runJobPayload.parse(payload);
+  return {
+    name: RUN_JOB_NAME,
+    data,
+    opts: { ...runJobOptions, jobId: runJobId(data), ...(delayMs > 0 && { delay: Math.round(delayMs) }) },
+  };
+}

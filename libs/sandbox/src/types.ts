@@ -1,0 +1,107 @@
+/**
+ * The contract between the worker and the sandbox. The worker supplies host services backed by the
+ * database; the sandbox owns the isolate, the limits, ctx.fetch's network policy, redaction and the
+ * recording. Everything here is plain data: nothing of the isolate leaks out through these types.
+ */
+import type { Manifest } from '@mendflow/common';
+
+export interface RunIdentity {
+  id: string;
+  attempt: number;
+  automationId: string;
+  version: number;
+  trigger: string;
+}
+
+/** Durable services the host offers the script through ctx; the worker backs them with PostgreSQL. */
+export interface HostServices {
+  secrets: { get(name: string): Promise<string | undefined> };
+  kv: {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: unknown): Promise<void>;
+    delete(key: string): Promise<void>;
+  };
+  steps: {
+    get(name: string): Promise<{ found: true; value: unknown } | { found: false }>;
+    put(name: string, value: unknown): Promise<void>;
+  };
+}
+
+export interface AttemptRequest {
+  source: string;
+  input: unknown;
+  run: RunIdentity;
+  manifest: Manifest;
+  host: HostServices;
+  /** Serve this recording's answers instead of the world (replay-testing a repair candidate). */
+  replay?: Recording;
+  /** Aborting ends the attempt promptly (run cancelled). */
+  signal?: AbortSignal;
+}
+
+/** Which limit ended an attempt, when one did. */
+export type LimitKind = 'timeout' | 'cpu' | 'memory' | 'log' | 'result' | 'fetches' | 'host_calls' | 'cancelled';
+
+export interface AttemptError {
+  name: string;
+  message: string;
+  /** Host-assigned code for failures the host detected (HOST_NOT_ALLOWED, SECRET_MISSING, TIMEOUT …). */
+  code?: string;
+  /** "script.js:LINE:COLUMN" of the innermost frame in the user's script, when known. */
+  location?: string;
+  /** Stack limited to the user's script frames. */
+  stack?: string;
+  limit?: LimitKind;
+  /** Set when the script threw one of ctx.errors.* on purpose. */
+  declaredClass?: 'transient' | 'auth' | 'logic';
+}
+
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  data?: unknown;
+  /** Milliseconds since the attempt started. */
+  t: number;
+}
+
+/** One host call as it happened, in order. Secret values are never recorded, only their presence. */
+export type HostCallRecord =
+  | { kind: 'time'; value: number }
+  | { kind: 'random'; value: number }
+  | { kind: 'secret'; name: string; present: boolean; denied?: string }
+  | { kind: 'kv.get'; key: string; value: unknown }
+  | { kind: 'kv.set'; key: string }
+  | { kind: 'kv.delete'; key: string }
+  | { kind: 'step'; name: string; cached: boolean; value?: unknown }
+  | {
+      kind: 'fetch';
+      request: { method: string; url: string };
+      response?: { status: number; statusText: string; headers: Record<string, string>; body: string };
+      /** A network failure (code like ECONNREFUSED, ETIMEDOUT, ENOTFOUND) or a refusal by policy. */
+      error?: { code: string; message: string };
+      durationMs: number;
+    };
+
+export interface Recording {
+  version: 1;
+  calls: HostCallRecord[];
+}
+
+export interface AttemptCost {
+  wallMs: number;
+  cpuMs: number;
+  memoryBytes: number;
+  fetches: number;
+  hostCalls: number;
+}
+
+export interface AttemptResult {
+  status: 'succeeded' | 'failed';
+  /** JSON-safe copy of the script's return value, secret values redacted. */
+  output?: unknown;
+  error?: AttemptError;
+  logs: LogEntry[];
+  logsTruncated: boolean;
+  recording: Recording;
+  cost: AttemptCost;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Local development without Docker: builds, migrates, then runs api, worker and web together
+# (Ctrl-C stops all three). Reads .env if present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
+bash scripts/build.sh
+npx --no-install prisma migrate deploy
+trap 'kill 0' EXIT INT TERM
+node --enable-source-maps apps/api/dist/main.js &
+node --no-node-snapshot --enable-source-maps apps/worker/dist/main.js &
+npm run start --silent -w @mendflow/web &
+wait
