@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-const ROOT = path.resolve(__dirname, '../..');
+// Tests and the benchmark run from the repository root (npm scripts and vitest set the cwd there).
+const ROOT = process.env.MENDFLOW_ROOT ?? process.cwd();
 
 export const BOOTSTRAP_KEY = 'mf_e2e_bootstrap_key_0123456789abcdef';
 export const ADMIN = { email: 'owner@e2e.test', password: 'correct horse battery staple' };
