@@ -11,6 +11,7 @@ const alias = {
   '@mendflow/queue': lib('queue'),
   '@mendflow/sandbox': lib('sandbox'),
   '@mendflow/lint': lib('lint'),
+  '@mendflow/failure': lib('failure'),
 };
 const plugins = [swc.vite({ module: { type: 'es6' } })];
 

@@ -8,7 +8,7 @@ import { NextResponse, type NextRequest } from 'next/server';
  * (`http://api:4000` in docker compose, `http://127.0.0.1:4000` by default). It is deliberately not a
  * `rewrites()` entry in next.config, whose destinations are fixed when `next build` runs. A rewrite to
  * an absolute URL makes the Next.js server proxy the request itself (headers such as Authorization and
- * cookies, the body, and WebSocket upgrades pass through).
+ * cookies, the body, and WebSocket upgrades pass through; verified with next build + next start).
  */
 const DEFAULT_API_URL = 'http://127.0.0.1:4000';
 
@@ -29,10 +29,8 @@ export function proxy(request: NextRequest) {
   const incoming = new URL(request.url);
   target.pathname = base.pathname.replace(/\/+$/, '') + incoming.pathname;
   target.search = incoming.search;
-
-  const headers = new Headers(request.headers);
-  headers.set('x-forwarded-proto', incoming.protocol.replace(/:$/, ''));
-  return NextResponse.rewrite(target, { request: { headers } });
+  // Next.js adds x-forwarded-host/-port/-proto/-for when it proxies.
+  return NextResponse.rewrite(target);
 }
 
 export const config = {

@@ -8,8 +8,10 @@ import { AutomationsModule } from './automations/automations.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { HealthModule } from './health/health.module';
+import { InboxModule } from './inbox/inbox.module';
 import { LintModule } from './lint/lint.module';
 import { RedisModule } from './redis/redis.module';
+import { RepairsModule } from './repairs/repairs.module';
 import { RunsModule } from './runs/runs.module';
 import { SecretsModule } from './secrets/secrets.module';
 
@@ -37,6 +39,8 @@ export class AppModule {
         AutomationsModule,
         RunsModule,
         SecretsModule,
+        InboxModule,
+        RepairsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -27,20 +27,22 @@ export function RunsTable({ runs, now }: RunsTableProps) {
         </thead>
         <tbody>
           {runs.map((run) => (
-            <tr key={run.id} className={run.error ? styles.withError : undefined}>
+            <tr key={run.id}>
               <td data-label="Status">
                 <StatusBadge status={run.status} />
               </td>
               <td data-label="Automation">
-                <span className={styles.automation}>{run.automationName}</span>{' '}
-                <span className={styles.version} title={`Version ${run.versionNumber}`}>
-                  v{run.versionNumber}
-                </span>
-                {run.error ? (
-                  <p className={styles.error} title={`${run.error.name}: ${run.error.message}`}>
-                    <span className={styles.errorName}>{run.error.name}:</span> {run.error.message}
-                  </p>
-                ) : null}
+                <div>
+                  <span className={styles.automation}>{run.automationName}</span>{' '}
+                  <span className={styles.version} title={`Version ${run.versionNumber}`}>
+                    v{run.versionNumber}
+                  </span>
+                  {run.error ? (
+                    <p className={styles.error} title={`${run.error.name}: ${run.error.message}`}>
+                      <span className={styles.errorName}>{run.error.name}:</span> {run.error.message}
+                    </p>
+                  ) : null}
+                </div>
               </td>
               <td data-label="Run">
                 <code className={styles.id} title={run.id}>

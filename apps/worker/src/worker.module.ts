@@ -4,7 +4,16 @@ import { SecretBox } from '@mendflow/common';
 import { DatabaseModule } from '@mendflow/db';
 import { QueueNames, redisConnection } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
+import { LiveEvents } from './events/live-events.service';
 import { WorkerHealthServer } from './health/health-server';
+import { CandidateValidator } from './repairs/candidate-validator';
+import { RepairBudget } from './repairs/repair-budget.service';
+import { REPAIR_PROVIDER } from './repairs/repair-provider';
+import { createRepairProvider } from './repairs/repair-provider.factory';
+import { RepairProcessor } from './repairs/repair.processor';
+import { RepairService } from './repairs/repair.service';
+import { AttemptSettler } from './runs/attempt-settler.service';
+import { CancellationService } from './runs/cancellation.service';
 import { HostServicesFactory, SECRET_BOX } from './runs/host-services.factory';
 import { RunExecutor } from './runs/run-executor.service';
 import { RunProcessor } from './runs/run.processor';
@@ -19,15 +28,23 @@ export class WorkerModule {
       imports: [
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
-        BullModule.registerQueue({ name: QueueNames.runs }),
+        BullModule.registerQueue({ name: QueueNames.runs }, { name: QueueNames.repairs }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.MENDFLOW_SECRET_KEY) },
         { provide: SandboxHost, useValue: new SandboxHost(config) },
+        { provide: REPAIR_PROVIDER, useValue: createRepairProvider(config) },
+        LiveEvents,
         HostServicesFactory,
+        CancellationService,
+        AttemptSettler,
         RunExecutor,
         RunProcessor,
+        RepairBudget,
+        CandidateValidator,
+        RepairService,
+        RepairProcessor,
         StaleRunReconciler,
         WorkerHealthServer,
       ],

@@ -17,6 +17,17 @@ export const createAutomationBody = z.strictObject({
 });
 export type CreateAutomationBody = z.output<typeof createAutomationBody>;
 
+export const updateAutomationBody = z
+  .strictObject({
+    name: automationName.optional(),
+    description: z.string().max(2000).nullable().optional(),
+    status: z.enum(['active', 'paused']).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'give at least one of name, description, status');
+export type UpdateAutomationBody = z.output<typeof updateAutomationBody>;
+
+export const rollbackBody = z.strictObject({ version: z.int().min(1) });
+
 export const createVersionBody = z.strictObject({
   source: scriptSource,
   manifest: z.unknown().optional(),

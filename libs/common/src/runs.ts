@@ -27,7 +27,31 @@ export type RunEventType =
   | 'run.succeeded'
   | 'run.failed'
   | 'run.cancelled'
-  | 'attempt.abandoned';
+  | 'run.retry_scheduled'
+  | 'run.repairing'
+  | 'run.action_needed'
+  | 'run.waiting'
+  | 'run.resumed'
+  | 'attempt.abandoned'
+  | 'repair.proposed'
+  | 'repair.validated'
+  | 'repair.deployed'
+  | 'repair.rejected'
+  | 'inbox.resolved';
+
+export const INBOX_KINDS = [
+  'auth_required',
+  'policy_violation',
+  'retries_exhausted',
+  'repair_failed',
+  'repair_approval',
+  'unknown_failure',
+  'approval',
+] as const;
+export type InboxKind = (typeof INBOX_KINDS)[number];
+
+export const INBOX_ACTIONS = ['retry', 'approve', 'reject', 'cancel'] as const;
+export type InboxAction = (typeof INBOX_ACTIONS)[number];
 
 /** An error as stored on a run or attempt, and as shown to users. */
 export interface RunError {

@@ -1,8 +1,11 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { createDb, type Db } from './database';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { AuditRepository } from './repositories/audit.repository';
 import { AutomationsRepository } from './repositories/automations.repository';
 import { HostStateRepository } from './repositories/host-state.repository';
+import { InboxRepository } from './repositories/inbox.repository';
+import { RepairsRepository } from './repositories/repairs.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
 import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
@@ -18,6 +21,9 @@ const REPOSITORIES = [
   RunExecutionRepository,
   HostStateRepository,
   SecretsRepository,
+  InboxRepository,
+  RepairsRepository,
+  AuditRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

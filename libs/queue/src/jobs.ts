@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 export const QueueNames = {
   runs: 'runs',
+  repairs: 'repairs',
 } as const;
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
 
@@ -41,3 +42,24 @@ export function runJob(payload: RunJobPayload, delayMs = 0) {
     opts: { ...runJobOptions, jobId: runJobId(data), ...(delayMs > 0 && { delay: Math.round(delayMs) }) },
   };
 }
+
+export const repairJobPayload = z.strictObject({
+  repairId: z.uuid(),
+  workspaceId: z.uuid(),
+});
+export type RepairJobPayload = z.output<typeof repairJobPayload>;
+
+export const REPAIR_JOB_NAME = 'repair.propose';
+
+/** One job per repair: asking a provider twice for the same failure would spend its budget twice. */
+export function repairJob(payload: RepairJobPayload) {
+  const data = repairJobPayload.parse(payload);
+  return {
+    name: REPAIR_JOB_NAME,
+    data,
+    opts: { attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 }, jobId: `repair_${data.repairId}` },
+  };
+}
+
+/** Redis pub/sub channel on which the API asks workers to stop a running attempt (run cancelled). */
+export const CANCEL_CHANNEL = 'mendflow:runs:cancel';

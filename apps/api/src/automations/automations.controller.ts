@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   type CreateAutomationBody,
@@ -7,6 +7,9 @@ import {
   createVersionBody,
   ErrorCodes,
   listQuery,
+  rollbackBody,
+  type UpdateAutomationBody,
+  updateAutomationBody,
 } from '@mendflow/common';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
@@ -65,5 +68,35 @@ export class AutomationsController {
     @Body(new ZodPipe(createVersionBody)) body: CreateVersionBody,
   ) {
     return versionView(await this.automations.addVersion(principal, id, body));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename, describe, pause or resume an automation' })
+  @ApiBody({ schema: openApiSchema(updateAutomationBody) })
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', automationId) id: string,
+    @Body(new ZodPipe(updateAutomationBody)) body: UpdateAutomationBody,
+  ) {
+    return automationDetailView(await this.automations.update(principal, id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an automation (its runs stay readable)' })
+  async remove(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
+    await this.automations.remove(principal, id);
+  }
+
+  @Post(':id/rollback')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Re-deploy an earlier version' })
+  @ApiBody({ schema: openApiSchema(rollbackBody) })
+  async rollback(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', automationId) id: string,
+    @Body(new ZodPipe(rollbackBody)) body: z.output<typeof rollbackBody>,
+  ) {
+    return versionView(await this.automations.rollback(principal, id, body.version));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateAutomationBody, CreateVersionBody } from '@mendflow/common';
-import { AutomationsRepository } from '@mendflow/db';
+import type { CreateAutomationBody, CreateVersionBody, UpdateAutomationBody } from '@mendflow/common';
+import { AuditRepository, AutomationsRepository } from '@mendflow/db';
 import type { Principal } from '../auth/principal';
 import { ScriptChecker } from '../lint/script-checker.service';
 
@@ -9,11 +9,12 @@ export class AutomationsService {
   constructor(
     private readonly automations: AutomationsRepository,
     private readonly checker: ScriptChecker,
+    private readonly audit: AuditRepository,
   ) {}
 
-  create(principal: Principal, body: CreateAutomationBody) {
+  async create(principal: Principal, body: CreateAutomationBody) {
     const manifest = this.checker.checkDeployable(body.source, body.manifest);
-    return this.automations.create(principal.workspaceId, {
+    const automation = await this.automations.create(principal.workspaceId, {
       name: body.name,
       description: body.description,
       source: body.source,
@@ -21,6 +22,8 @@ export class AutomationsService {
       createdByKind: 'user',
       createdBy: principal.userId,
     });
+    await this.deployed(principal, automation.id, 1);
+    return automation;
   }
 
   list(principal: Principal, page: { limit: number; cursor?: string }) {
@@ -34,11 +37,38 @@ export class AutomationsService {
   async addVersion(principal: Principal, automationId: string, body: CreateVersionBody) {
     await this.automations.get(principal.workspaceId, automationId);
     const manifest = this.checker.checkDeployable(body.source, body.manifest);
-    return this.automations.addVersion(principal.workspaceId, automationId, {
+    const version = await this.automations.addVersion(principal.workspaceId, automationId, {
       source: body.source,
       manifest,
       createdByKind: 'user',
       createdBy: principal.userId,
+    });
+    await this.deployed(principal, automationId, version.number);
+    return version;
+  }
+
+  update(principal: Principal, id: string, patch: UpdateAutomationBody) {
+    return this.automations.update(principal.workspaceId, id, patch);
+  }
+
+  remove(principal: Principal, id: string) {
+    return this.automations.remove(principal.workspaceId, id);
+  }
+
+  async rollback(principal: Principal, id: string, version: number) {
+    const deployed = await this.automations.deployVersion(principal.workspaceId, id, version);
+    await this.deployed(principal, id, version, 'automation.rolled_back');
+    return deployed;
+  }
+
+  private deployed(principal: Principal, automationId: string, version: number, action = 'automation.deployed') {
+    return this.audit.record(principal.workspaceId, {
+      actorKind: 'user',
+      actorId: principal.userId,
+      action,
+      targetKind: 'automation',
+      targetId: automationId,
+      data: { version },
     });
   }
 

@@ -7,6 +7,7 @@ import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { runEventView, runSummaryView, runView } from './run.views';
+import { RunControlService } from './run-control.service';
 import { RunsService } from './runs.service';
 
 const runId = new UuidParam(ErrorCodes.RUN_NOT_FOUND, 'run');
@@ -22,7 +23,10 @@ const eventsQuery = z.strictObject({ after: z.coerce.number().int().min(0).defau
 @ApiBearerAuth()
 @Controller('api/v1')
 export class RunsController {
-  constructor(private readonly runs: RunsService) {}
+  constructor(
+    private readonly runs: RunsService,
+    private readonly control: RunControlService,
+  ) {}
 
   @Post('automations/:id/runs')
   @HttpCode(202)
@@ -66,5 +70,23 @@ export class RunsController {
   @ApiOperation({ summary: 'Log lines of every attempt' })
   async logs(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
     return { items: await this.runs.logs(principal, id) };
+  }
+
+  @Post('runs/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a run; a running attempt is stopped promptly' })
+  async cancel(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
+    await this.control.cancel(principal, id);
+    const { run, attempts } = await this.runs.get(principal, id);
+    return runView(run, attempts);
+  }
+
+  @Post('runs/:id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Run a failed, cancelled or action-needed run again on the deployed version' })
+  async retry(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
+    await this.control.retry(principal, id);
+    const { run, attempts } = await this.runs.get(principal, id);
+    return runView(run, attempts);
   }
 }

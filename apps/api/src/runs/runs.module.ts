@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { QueueNames } from '@mendflow/queue';
+import { RunControlService } from './run-control.service';
 import { RunQueue } from './run-queue.service';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
@@ -8,6 +9,7 @@ import { RunsService } from './runs.service';
 @Module({
   imports: [BullModule.registerQueue({ name: QueueNames.runs })],
   controllers: [RunsController],
-  providers: [RunsService, RunQueue],
+  providers: [RunsService, RunQueue, RunControlService],
+  exports: [RunQueue, RunControlService],
 })
 export class RunsModule {}

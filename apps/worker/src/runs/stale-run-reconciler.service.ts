@@ -32,12 +32,12 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   async reconcile(): Promise<number> {
-    const stale = await this.execution.findStaleQueued(this.config.STALE_QUEUED_RUN_MS, 500);
+    const stale = await this.execution.findStaleWaiting(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of stale) {
-      const job = runJob({ runId: run.id, workspaceId: run.workspaceId, attempt: 1 });
+      const job = runJob({ runId: run.id, workspaceId: run.workspaceId, attempt: run.nextAttempt });
       await this.queue.add(job.name, job.data, job.opts);
     }
-    if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} queued run(s) whose job was missing`);
+    if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);
     return stale.length;
   }
 }

@@ -113,6 +113,44 @@ export class AutomationsRepository {
     }
   }
 
+  /** Renames, describes, pauses or resumes; the deployed code is untouched. */
+  async update(
+    workspaceId: string,
+    id: string,
+    patch: { name?: string; description?: string | null; status?: 'active' | 'paused' },
+  ): Promise<AutomationRecord> {
+    try {
+      const { count } = await this.db.automation.updateMany({ where: { id, workspaceId, deletedAt: null }, data: patch });
+      if (count === 0) throw automationNotFound(id);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError(ErrorCodes.AUTOMATION_NAME_TAKEN, 'conflict', `an automation named "${patch.name}" already exists`, {
+          field: 'name',
+        });
+      }
+      throw error;
+    }
+    return this.get(workspaceId, id);
+  }
+
+  /** Soft delete: history (runs, versions) stays readable by id; the name becomes free again. */
+  async remove(workspaceId: string, id: string): Promise<void> {
+    const automation = await this.get(workspaceId, id);
+    await this.db.automation.updateMany({
+      where: { id, workspaceId },
+      data: { deletedAt: new Date(), status: 'paused', name: `${automation.name} (deleted ${id.slice(0, 8)})` },
+    });
+  }
+
+  /** Re-points the deployed version to an existing one (a rollback is a deploy too). */
+  async deployVersion(workspaceId: string, automationId: string, number: number): Promise<VersionRecord> {
+    await this.get(workspaceId, automationId);
+    const version = await this.db.automationVersion.findFirst({ where: { workspaceId, automationId, number } });
+    if (!version) throw new NotFoundError('VERSION_NOT_FOUND', 'version', String(number));
+    await this.db.automation.updateMany({ where: { id: automationId, workspaceId }, data: { deployedVersionId: version.id } });
+    return toVersion(version);
+  }
+
   async get(workspaceId: string, id: string): Promise<AutomationRecord> {
     const row = await this.db.automation.findFirst({
       where: { id, workspaceId, deletedAt: null },

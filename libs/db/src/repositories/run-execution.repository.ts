@@ -1,6 +1,7 @@
-import type { Manifest, RunError, RunStatus } from '@mendflow/common';
+import type { Manifest, RunError } from '@mendflow/common';
 import type { Db } from '../database';
-import { jsonParam } from '../json';
+import { asJson, jsonParam } from '../json';
+import { type AttemptOutcome, applyTransition, type Transition, type TransitionResult } from './run-transitions';
 import type { RunEventRecord } from './runs.repository';
 
 /** What a worker needs to run an attempt, loaded in the statement that starts it. */
@@ -17,15 +18,6 @@ export interface StartedAttempt {
   manifest: Manifest;
   /** Events appended by the start (an abandoned previous attempt, then run.running). */
   events: RunEventRecord[];
-}
-
-export interface AttemptOutcome {
-  status: 'succeeded' | 'failed';
-  output?: unknown;
-  error?: RunError;
-  logs: unknown;
-  recording: unknown;
-  cost: { cpuMs: number; wallMs: number; memoryBytes: number; fetches: number };
 }
 
 const ABANDONED_ERROR: RunError = {
@@ -95,55 +87,78 @@ export class RunExecutionRepository {
     return { ...started, events };
   }
 
-  /**
-   * Closes the attempt and moves the run to its outcome, if the run is still running this attempt
-   * (a cancel or a newer attempt wins). Returns the appended event, or null when nothing changed.
-   */
-  async finishAttempt(
+  /** Appends an event that changes no status (repair progress, notes), with the next seq. */
+  async appendEvent(
     workspaceId: string,
     runId: string,
-    attempt: number,
-    outcome: AttemptOutcome,
+    type: string,
+    data: Record<string, unknown>,
   ): Promise<RunEventRecord | null> {
-    const runStatus: RunStatus = outcome.status;
-    const eventType = outcome.status === 'succeeded' ? 'run.succeeded' : 'run.failed';
-    const eventData = {
-      attempt,
-      wallMs: Math.round(outcome.cost.wallMs * 100) / 100,
-      ...(outcome.error && { error: { name: outcome.error.name, message: outcome.error.message } }),
-    };
     const rows = await this.db.$queryRaw<{ seq: number; createdAt: Date }[]>`
       WITH r AS (
-        UPDATE runs SET status = ${runStatus}, output = ${jsonParam(outcome.output)}::jsonb,
-          error = ${jsonParam(outcome.error)}::jsonb, finished_at = now(), updated_at = now(),
-          last_seq = last_seq + 1
+        UPDATE runs SET last_seq = last_seq + 1, updated_at = now()
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
-          AND status = 'running' AND attempt_count = ${attempt}
         RETURNING id, workspace_id, last_seq
-      ), a AS (
-        UPDATE run_attempts SET status = ${outcome.status}, output = ${jsonParam(outcome.output)}::jsonb,
-          error = ${jsonParam(outcome.error)}::jsonb, logs = ${jsonParam(outcome.logs)}::jsonb,
-          recording = ${jsonParam(outcome.recording)}::jsonb, cpu_ms = ${outcome.cost.cpuMs},
-          wall_ms = ${outcome.cost.wallMs}, memory_bytes = ${Math.round(outcome.cost.memoryBytes)},
-          fetches = ${outcome.cost.fetches}, finished_at = now()
-        WHERE run_id = ${runId}::uuid AND number = ${attempt} AND status = 'running' AND EXISTS (SELECT 1 FROM r)
       )
       INSERT INTO run_events (workspace_id, run_id, seq, type, data)
-      SELECT workspace_id, id, last_seq, ${eventType}, ${JSON.stringify(eventData)}::jsonb FROM r
+      SELECT workspace_id, id, last_seq, ${type}, ${JSON.stringify(data)}::jsonb FROM r
       RETURNING seq, created_at AS "createdAt"`;
     const row = rows[0];
-    if (!row) return null;
-    return { runId, workspaceId, seq: row.seq, type: eventType, data: eventData, createdAt: row.createdAt };
+    return row ? { runId, workspaceId, seq: row.seq, type, data, createdAt: row.createdAt } : null;
+  }
+
+  /** The failing attempt a repair works from, with its recording and the version it ran. */
+  async loadAttemptForRepair(workspaceId: string, runId: string, attempt: number) {
+    return this.db.runAttempt.findFirst({
+      where: { workspaceId, runId, number: attempt },
+      include: { version: true, run: { select: { input: true, automationId: true, status: true } } },
+    });
+  }
+
+  /** Recent successful attempts of an automation (newest first), to check a repair changes no good output. */
+  async recentSuccesses(workspaceId: string, automationId: string, limit: number) {
+    return this.db.runAttempt.findMany({
+      where: { workspaceId, status: 'succeeded', run: { automationId } },
+      orderBy: { finishedAt: 'desc' },
+      take: limit,
+      select: { runId: true, number: true, output: true, recording: true, run: { select: { input: true } } },
+    });
+  }
+
+  /** Records a finished attempt whose run already moved on (e.g. cancelled while it ran). */
+  async closeAttempt(workspaceId: string, runId: string, attempt: number, outcome: AttemptOutcome): Promise<void> {
+    await this.db.runAttempt.updateMany({
+      where: { workspaceId, runId, number: attempt, status: 'running' },
+      data: {
+        status: outcome.error?.limit === 'cancelled' ? 'cancelled' : outcome.status,
+        output: asJson(outcome.output ?? null),
+        error: asJson(outcome.error ?? null),
+        logs: asJson(outcome.logs),
+        recording: asJson(outcome.recording),
+        cpuMs: outcome.cost.cpuMs,
+        wallMs: outcome.cost.wallMs,
+        memoryBytes: Math.round(outcome.cost.memoryBytes),
+        fetches: outcome.cost.fetches,
+        finishedAt: new Date(),
+      },
+    });
+  }
+
+  /** Applies a state change if the run is still where the caller expects it (see applyTransition). */
+  transition(workspaceId: string, runId: string, transition: Transition): Promise<TransitionResult | null> {
+    return applyTransition(this.db, workspaceId, runId, transition);
   }
 
   /**
-   * Runs that have sat queued longer than `olderThanMs`: their job may have been lost with Redis.
-   * Not workspace-scoped on purpose: the reconciler serves every workspace and re-enqueues by id.
+   * Runs waiting for a job that may have been lost with Redis (or never added, if Redis was down):
+   * queued longer than `olderThanMs`, or whose retry is overdue by as much. Not workspace-scoped on
+   * purpose: the reconciler serves every workspace and re-enqueues by id with the next attempt number.
    */
-  async findStaleQueued(olderThanMs: number, limit: number): Promise<{ id: string; workspaceId: string }[]> {
-    return this.db.$queryRaw<{ id: string; workspaceId: string }[]>`
-      SELECT id, workspace_id AS "workspaceId" FROM runs
-      WHERE status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
+  async findStaleWaiting(olderThanMs: number, limit: number): Promise<{ id: string; workspaceId: string; nextAttempt: number }[]> {
+    return this.db.$queryRaw<{ id: string; workspaceId: string; nextAttempt: number }[]>`
+      SELECT id, workspace_id AS "workspaceId", attempt_count + 1 AS "nextAttempt" FROM runs
+      WHERE (status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000}))
+         OR (status = 'retry_scheduled' AND next_attempt_at < now() - make_interval(secs => ${olderThanMs / 1000}))
       ORDER BY updated_at LIMIT ${limit}`;
   }
 }

@@ -16,14 +16,24 @@ let otherWorkspaceId: string;
 let automationId: string;
 let versionId: string;
 
-const outcome = (status: 'succeeded' | 'failed') => ({
-  status,
-  output: status === 'succeeded' ? { ok: true } : undefined,
-  error: status === 'failed' ? { name: 'Error', message: 'boom' } : undefined,
-  logs: [],
-  recording: { version: 1, calls: [] },
-  cost: { cpuMs: 1, wallMs: 2, memoryBytes: 1000, fetches: 0 },
-});
+const finish = (runId: string, status: 'succeeded' | 'failed') =>
+  execution.transition(workspaceId, runId, {
+    from: ['running'],
+    to: status,
+    event: { type: `run.${status}`, data: { attempt: 1 } },
+    output: status === 'succeeded' ? { ok: true } : undefined,
+    attempt: {
+      number: 1,
+      outcome: {
+        status,
+        output: status === 'succeeded' ? { ok: true } : undefined,
+        error: status === 'failed' ? { name: 'Error', message: 'boom' } : undefined,
+        logs: [],
+        recording: { version: 1, calls: [] },
+        cost: { cpuMs: 1, wallMs: 2, memoryBytes: 1000, fetches: 0 },
+      },
+    },
+  });
 
 beforeAll(async () => {
   database = await createTestDatabase('runs');
@@ -67,10 +77,10 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
     const { run } = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: null });
     const started = await execution.beginAttempt(workspaceId, run.id);
     expect(started).toMatchObject({ attempt: 1, versionNumber: 1, source: 'export default async () => 1' });
-    const finished = await execution.finishAttempt(workspaceId, run.id, 1, outcome('succeeded'));
-    expect(finished?.seq).toBe(3);
+    const finished = await finish(run.id, 'succeeded');
+    expect(finished?.event.seq).toBe(3);
     // A repeated finish or a late start cannot move the run again.
-    expect(await execution.finishAttempt(workspaceId, run.id, 1, outcome('failed'))).toBeNull();
+    expect(await finish(run.id, 'failed')).toBeNull();
     expect(await execution.beginAttempt(workspaceId, run.id)).toBeNull();
     const stored = await runs.get(workspaceId, run.id);
     expect(stored).toMatchObject({ status: 'succeeded', output: { ok: true }, attemptCount: 1 });
@@ -92,6 +102,21 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
     ]);
     const events = await runs.listEvents(workspaceId, run.id);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('opens an inbox item in the same statement that pauses the run', async () => {
+    const { run } = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: null });
+    await execution.beginAttempt(workspaceId, run.id);
+    const paused = await execution.transition(workspaceId, run.id, {
+      from: ['running'],
+      to: 'action_needed',
+      event: { type: 'run.action_needed', data: { kind: 'auth_required' } },
+      inbox: { kind: 'auth_required', title: 'CRM_TOKEN rejected', reason: 'crm answered 401', evidence: { status: 401 }, actions: ['retry', 'cancel'] },
+    });
+    expect(paused?.inboxItemId).toMatch(/^[0-9a-f-]{36}$/);
+    const item = await db.inboxItem.findUniqueOrThrow({ where: { id: paused!.inboxItemId! } });
+    expect(item).toMatchObject({ kind: 'auth_required', actions: ['retry', 'cancel'], status: 'open', runId: run.id });
+    expect((await runs.get(workspaceId, run.id)).status).toBe('action_needed');
   });
 
   it('never shows a run to another workspace', async () => {

@@ -1,0 +1,42 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { INBOX_ACTIONS } from '@mendflow/common';
+import { z } from 'zod';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { openApiSchema } from '../common/openapi';
+import { UuidParam } from '../common/uuid.pipe';
+import { ZodPipe } from '../common/zod.pipe';
+import { InboxService } from './inbox.service';
+import { inboxItemView } from './inbox.views';
+
+const listInboxQuery = z.strictObject({
+  status: z.enum(['open', 'resolved']).default('open'),
+  runId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const resolveBody = z.strictObject({ action: z.enum(INBOX_ACTIONS), comment: z.string().max(2000).optional() });
+
+@ApiTags('inbox')
+@ApiBearerAuth()
+@Controller('api/v1/inbox')
+export class InboxController {
+  constructor(private readonly inbox: InboxService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Action-needed items (open by default), newest first' })
+  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listInboxQuery)) query: z.output<typeof listInboxQuery>) {
+    return { items: (await this.inbox.list(principal, query)).map(inboxItemView) };
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resolve an item: retry, approve, reject or cancel (resumes or ends its run)' })
+  @ApiBody({ schema: openApiSchema(resolveBody) })
+  async resolve(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new UuidParam('INBOX_ITEM_NOT_FOUND', 'inbox item')) id: string,
+    @Body(new ZodPipe(resolveBody)) body: z.output<typeof resolveBody>,
+  ) {
+    return inboxItemView(await this.inbox.resolve(principal, id, body.action, body.comment));
+  }
+}

@@ -1,0 +1,18 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { QueueNames, REPAIR_JOB_NAME, repairJobPayload } from '@mendflow/queue';
+import type { Job } from 'bullmq';
+import { RepairService } from './repair.service';
+
+/** The repair loop's own queue, so slow provider calls never hold up runs. */
+@Processor(QueueNames.repairs, { concurrency: 2, maxStalledCount: 2 })
+export class RepairProcessor extends WorkerHost {
+  constructor(private readonly repairs: RepairService) {
+    super();
+  }
+
+  async process(job: Job): Promise<void> {
+    if (job.name !== REPAIR_JOB_NAME) throw new Error(`no handler for job ${job.name} on queue ${QueueNames.repairs}`);
+    const { workspaceId, repairId } = repairJobPayload.parse(job.data);
+    await this.repairs.process(workspaceId, repairId);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Policy: the script did something its manifest or the server does not allow. Fail closed and escalate;
+ * a repair may never widen permissions or budgets, so only a person can decide.
+ *
+ * Which limits are policy: fetches, host calls, log bytes and result bytes are budgets on what a script
+ * does to the outside world and to stored data (ARCHITECTURE: "an invariant or budget exceeded"), so
+ * going over them is policy even when a runaway loop is the cause. CPU time and memory are logic
+ * (ARCHITECTURE says so: they are the script's own computation, which a repair can fix without touching
+ * a limit), and wall time depends on where the time went (limits.ts).
+ */
+import type { LimitKind } from '@mendflow/sandbox';
+import { describeScriptError } from '../describe';
+import type { FetchFact, RecordingFacts, SecretFact } from '../recording-facts';
+import { hostInText } from '../recording-facts';
+import type { Rule, RuleContext, Verdict } from './rule';
+import { fetchEvidence, limitOf, secretNameInText } from './rule';
+
+type FetchRefusal = 'HOST_NOT_ALLOWED' | 'PRIVATE_ADDRESS' | 'FETCH_LIMIT';
+const FETCH_REFUSALS: ReadonlySet<string> = new Set<FetchRefusal>(['HOST_NOT_ALLOWED', 'PRIVATE_ADDRESS', 'FETCH_LIMIT']);
+type BudgetLimit = Extract<LimitKind, 'fetches' | 'host_calls' | 'log' | 'result'>;
+const BUDGET_LIMITS: ReadonlySet<LimitKind> = new Set<BudgetLimit>(['fetches', 'host_calls', 'log', 'result']);
+
+export const policyRule: Rule = (context) => {
+  const { error, facts } = context;
+  const code = error.code;
+  // 1. The error is the violation itself.
+  if (code === 'HOST_NOT_ALLOWED' || code === 'PRIVATE_ADDRESS') {
+    return refusedFetch(context, code, lastRefusal(facts, code), false);
+  }
+  if (code === 'SECRET_NOT_DECLARED') return undeclaredSecret(context, lastDenied(facts), false);
+  const limit = code === 'FETCH_LIMIT' ? 'fetches' : limitOf(error);
+  if (limit && BUDGET_LIMITS.has(limit)) return budget(context, limit as BudgetLimit);
+
+  // 2. The script caught a refusal and failed later. Still policy: otherwise a script could launder a
+  // forbidden call into a retry or a repair by catching it and throwing something else.
+  const refusal = [...facts.fetches].reverse().find((f) => f.errorCode && FETCH_REFUSALS.has(f.errorCode));
+  if (refusal) return refusedFetch(context, refusal.errorCode as FetchRefusal, refusal, true);
+  const denied = lastDenied(facts);
+  if (denied) return undeclaredSecret(context, denied, true);
+  return undefined;
+};
+
+function lastRefusal(facts: RecordingFacts, code: string): FetchFact | undefined {
+  return [...facts.fetches].reverse().find((f) => f.errorCode === code);
+}
+
+function lastDenied(facts: RecordingFacts): SecretFact | undefined {
+  return [...facts.secrets].reverse().find((s) => s.denied !== undefined);
+}
+
+/** "…; the script caught the refusal and then failed (TypeError at script.js:5:3)". */
+function caughtSuffix({ error }: RuleContext, caught: boolean): string {
+  return caught ? `; the script caught the refusal and then failed (${describeScriptError(error)})` : '';
+}
+
+function refusedFetch(context: RuleContext, code: FetchRefusal, fetch: FetchFact | undefined, caught: boolean): Verdict {
+  if (code === 'FETCH_LIMIT') return budget(context, 'fetches', caught);
+  const host = fetch?.host ?? hostInText(context.error.message) ?? 'a host';
+  const base =
+    code === 'HOST_NOT_ALLOWED'
+      ? `fetch to ${host} is not allowed by the manifest's permissions.hosts`
+      : `fetch to ${host} was refused because it resolves to a private or loopback address, which this server does not allow (ALLOW_PRIVATE_NETWORK)`;
+  return {
+    class: 'policy',
+    rule: code === 'HOST_NOT_ALLOWED' ? 'policy.host_not_allowed' : 'policy.private_address',
+    reason: base + caughtSuffix(context, caught),
+    evidence: { code, host, ...(fetch ? { fetch: fetchEvidence(fetch) } : {}), caught },
+  };
+}
+
+function undeclaredSecret(context: RuleContext, secret: SecretFact | undefined, caught: boolean): Verdict {
+  const name = secret?.name ?? secretNameInText(context.error.message);
+  const subject = name ? `secret ${name}` : 'a secret';
+  return {
+    class: 'policy',
+    rule: 'policy.secret_not_declared',
+    reason: `the script asked for ${subject}, which the manifest's permissions.secrets does not declare${caughtSuffix(context, caught)}`,
+    evidence: { code: 'SECRET_NOT_DECLARED', ...(name ? { secret: name } : {}), caught },
+  };
+}
+
+function budget(context: RuleContext, limit: BudgetLimit, caught = false): Verdict {
+  const { facts } = context;
+  const fetches = facts.fetches.filter((f) => !f.errorCode || !FETCH_REFUSALS.has(f.errorCode)).length;
+  const reasons: Record<BudgetLimit, string> = {
+    fetches: `the script tried more fetches than the manifest's limits.maxFetches allows (${fetches} made)`,
+    host_calls: `the script made more host calls than the server allows (${facts.hostCalls} recorded); a loop calling ctx without end is the usual cause`,
+    log: "the script wrote more log output than the manifest's limits.maxLogBytes allows",
+    result: "the script returned a result larger than the manifest's limits.maxResultBytes allows",
+  };
+  return {
+    class: 'policy',
+    rule: `policy.budget.${limit}`,
+    reason: reasons[limit] + caughtSuffix(context, caught),
+    evidence: { limit, fetches, hostCalls: facts.hostCalls, caught },
+  };
+}
