@@ -11,6 +11,11 @@ export function times(count: number): string {
   return NUMBER_WORDS[count] ?? `${count} times`;
 }
 
+/** " three times" after a repeated outcome, nothing after a single one ("answered 401", not "… once"). */
+export function repeated(count: number): string {
+  return count > 1 ? ` ${times(count)}` : '';
+}
+
 /** Keeps reasons one line long and evidence bounded, whatever a script put in its message. */
 export function truncate(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
@@ -31,9 +36,18 @@ export function nameAt(error: AttemptError): string {
 }
 
 const PHRASES: ReadonlyArray<[RegExp, (m: RegExpExecArray) => string]> = [
-  [/Cannot read propert(?:y|ies) of (undefined|null) \(reading '([^']*)'\)/, (m) => `script read property '${m[2]}' of ${m[1]}`],
-  [/Cannot read propert(?:y|ies) '([^']*)' of (undefined|null)/, (m) => `script read property '${m[1]}' of ${m[2]}`],
-  [/Cannot set propert(?:y|ies) of (undefined|null) \(setting '([^']*)'\)/, (m) => `script set property '${m[2]}' on ${m[1]}`],
+  [
+    /Cannot read propert(?:y|ies) of (undefined|null) \(reading '([^']*)'\)/,
+    (m) => `script read property '${m[2]}' of ${m[1]}`,
+  ],
+  [
+    /Cannot read propert(?:y|ies) '([^']*)' of (undefined|null)/,
+    (m) => `script read property '${m[1]}' of ${m[2]}`,
+  ],
+  [
+    /Cannot set propert(?:y|ies) of (undefined|null) \(setting '([^']*)'\)/,
+    (m) => `script set property '${m[2]}' on ${m[1]}`,
+  ],
   [/^(\S+) is not a function/, (m) => `script called ${m[1]}, which is not a function`],
   [/^(\S+) is not iterable/, (m) => `script iterated over ${m[1]}, which is not iterable`],
   [/^(\S+) is not defined/, (m) => `script used ${m[1]}, which is not defined`],
@@ -71,5 +85,6 @@ export function compact(record: Record<string, unknown>): Record<string, unknown
 }
 
 export function seconds(ms: number): string {
-  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+  // One decimal, without a trailing ".0": "0.3 s", "29.5 s", "30 s".
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -1,4 +1,10 @@
-export type { Classification, ClassificationInboxKind, ClassifierInput, FailureAction, FailureClass } from './types';
+export type {
+  Classification,
+  ClassificationInboxKind,
+  ClassifierInput,
+  FailureAction,
+  FailureClass,
+} from './types';
 export { classifyFailure } from './classify-failure';
 export { actionFor, inboxKindFor } from './actions';
 export type { BackoffPolicy } from './retry-delay';

@@ -44,8 +44,9 @@ export function readRecording(recording: Recording | undefined): RecordingFacts 
     if (!call || typeof call !== 'object') continue;
     const record = call as HostCallRecord;
     if (record.kind === 'fetch') facts.fetches.push(fetchFact(record));
-    else if (record.kind === 'secret') {
-      facts.secrets.push({ name: String(record.name), present: record.present === true, denied: record.denied });
+    // A secret record without a name says nothing about which secret to fix, so it is skipped.
+    else if (record.kind === 'secret' && typeof record.name === 'string') {
+      facts.secrets.push({ name: record.name, present: record.present === true, denied: record.denied });
     }
   }
   return facts;
@@ -74,7 +75,7 @@ export function splitUrl(url: unknown): { host: string; path: string } {
     const parsed = new URL(String(url));
     return { host: parsed.host || parsed.href, path: parsed.pathname };
   } catch {
-    return { host: String(url ?? 'an unknown host').slice(0, 200), path: '' };
+    return { host: typeof url === 'string' && url ? url.slice(0, 200) : 'an unknown host', path: '' };
   }
 }
 

@@ -19,7 +19,11 @@ export interface BackoffPolicy {
  * @param random returns [0, 1); injected so tests and replays are deterministic.
  * @returns whole milliseconds, never negative.
  */
-export function retryDelayMs(policy: BackoffPolicy, attemptNumber: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  policy: BackoffPolicy,
+  attemptNumber: number,
+  random: () => number = Math.random,
+): number {
   const base = nonNegative(policy.baseMs);
   const cap = nonNegative(policy.maxMs);
   const n = Number.isFinite(attemptNumber) ? Math.max(1, Math.floor(attemptNumber)) : 1;

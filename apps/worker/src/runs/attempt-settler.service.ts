@@ -62,8 +62,17 @@ export class AttemptSettler {
       return this.closeIfMoot(started, outcome, transition);
     }
 
+    if (result.error?.limit === 'cancelled') {
+      // Not a failure to classify: the run was cancelled while this attempt ran.
+      return this.closeIfMoot(started, outcome, null);
+    }
     const failure = error ?? { name: 'Error', message: 'the attempt failed without an error' };
-    const classification = classifyFailure({ error: result.error ?? failure, recording: result.recording, attempt });
+    const classification = classifyFailure({
+      error: result.error ?? failure,
+      recording: result.recording,
+      attempt,
+      cost: { wallMs: result.cost.wallMs, cpuMs: result.cost.cpuMs },
+    });
     const repair =
       classification.class === 'logic'
         ? await this.budget.check(workspaceId, started.automationId, started.manifest)

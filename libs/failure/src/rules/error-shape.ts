@@ -8,9 +8,17 @@ import type { Rule } from './rule';
 import { fetchEvidence } from './rule';
 
 /** ECMAScript's own error types: thrown for mistakes in the code, never by the world outside it. */
-const BUG_ERROR_NAMES: ReadonlySet<string> = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'EvalError', 'URIError']);
+const BUG_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'TypeError',
+  'ReferenceError',
+  'SyntaxError',
+  'RangeError',
+  'EvalError',
+  'URIError',
+]);
 
-const JSON_PARSE = /\bJSON\b|Unexpected token|Unexpected end of (?:JSON )?input|Unexpected non-whitespace|Bad control character/i;
+const JSON_PARSE =
+  /\bJSON\b|Unexpected token|Unexpected end of (?:JSON )?input|Unexpected non-whitespace|Bad control character/i;
 
 export const errorShapeRule: Rule = ({ error, facts }) => {
   const name = errorName(error);
@@ -41,5 +49,9 @@ export const errorShapeRule: Rule = ({ error, facts }) => {
 };
 
 function isAssertion(code: string | undefined, name: string, message: string): boolean {
-  return code === 'ERR_ASSERTION' || /^Assertion(Error)?$/.test(name) || /^(assertion failed|assert(ion)?\b)/i.test(message);
+  return (
+    code === 'ERR_ASSERTION' ||
+    /^Assertion(Error)?$/.test(name) ||
+    /^(assertion failed|assert(ion)?\b)/i.test(message)
+  );
 }

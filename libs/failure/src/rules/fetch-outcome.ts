@@ -3,7 +3,7 @@
  * cause, whatever the script then threw (a TypeError on the error page's body, a SyntaxError parsing
  * an HTML 503 page, or its own `throw new Error('crm answered 503')`).
  */
-import { describeScriptError, errorMessage, times } from '../describe';
+import { describeScriptError, errorMessage, repeated } from '../describe';
 import type { FetchFact } from '../recording-facts';
 import { countSameOutcome, isFailedFetch, outcomesFor } from '../recording-facts';
 import {
@@ -56,7 +56,7 @@ function judge(context: RuleContext, fetch: FetchFact): Verdict {
       return {
         class: 'transient',
         rule: 'fetch.network',
-        reason: `fetch to ${fetch.host} failed with ${fetch.errorCode} (${networkCodeText(fetch.errorCode)}) ${times(count)}`,
+        reason: `fetch to ${fetch.host} failed with ${fetch.errorCode} (${networkCodeText(fetch.errorCode)})${repeated(count)}`,
         evidence,
       };
     }
@@ -67,11 +67,12 @@ function judge(context: RuleContext, fetch: FetchFact): Verdict {
   const answered = `${fetch.host} answered ${status}`;
   const text = statusText(status, fetch.statusText);
   if (AUTH_STATUSES.has(status)) {
-    const meaning = status === 401 ? 'rejected the credentials the script sent' : 'refused the credentials access';
+    const meaning =
+      status === 401 ? 'rejected the credentials the script sent' : 'refused the credentials access';
     return {
       class: 'auth',
       rule: 'fetch.auth',
-      reason: `${answered} (${text}) ${times(count)}: the service ${meaning}`,
+      reason: `${answered} (${text})${repeated(count)}: the service ${meaning}`,
       evidence,
     };
   }
@@ -79,7 +80,7 @@ function judge(context: RuleContext, fetch: FetchFact): Verdict {
     return {
       class: 'transient',
       rule: 'fetch.transient_status',
-      reason: `${answered} ${times(count)}${status === 429 ? ', asking the script to slow down' : ''}`,
+      reason: `${answered}${repeated(count)}${status === 429 ? ', asking the script to slow down' : ''}`,
       evidence,
     };
   }
@@ -99,7 +100,12 @@ function judge(context: RuleContext, fetch: FetchFact): Verdict {
  * it still explains the failure better than what the script threw, so say so and let a person decide
  * rather than guess a retry or a repair.
  */
-function undecided(context: RuleContext, fetch: FetchFact, what: string, evidence: Record<string, unknown>): Verdict {
+function undecided(
+  context: RuleContext,
+  fetch: FetchFact,
+  what: string,
+  evidence: Record<string, unknown>,
+): Verdict {
   return {
     class: 'unknown',
     rule: 'fetch.undecided',

@@ -44,7 +44,8 @@ export const limitsRule: Rule = (context) => {
       return {
         class: 'logic',
         rule: 'limit.memory',
-        reason: "the script ran out of memory (the manifest's limits.memoryMb); an ever-growing array or object is the usual cause",
+        reason:
+          "the script ran out of memory (the manifest's limits.memoryMb); an ever-growing array or object is the usual cause",
         evidence: { limit: 'memory', ...costEvidence(context) },
       };
     default:
@@ -57,7 +58,12 @@ function wallTimeout(context: RuleContext): Verdict {
   // Strongest evidence first: a fetch still in flight, or one that itself timed out as the last thing
   // the script did, means the clock ran out while a service kept the script waiting.
   const pending = facts.fetches.filter((f) => f.pending).at(-1);
-  if (pending) return waitingOn(context, pending, `while waiting for ${pending.host} to answer ${pending.method} ${pending.path}`);
+  if (pending)
+    return waitingOn(
+      context,
+      pending,
+      `while waiting for ${pending.host} to answer ${pending.method} ${pending.path}`,
+    );
   const last = facts.fetches.at(-1);
   if (last?.errorCode && TIMEOUT_CODES.has(last.errorCode)) {
     return waitingOn(context, last, `after a fetch to ${last.host} timed out (${last.errorCode})`);

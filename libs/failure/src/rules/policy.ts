@@ -16,9 +16,18 @@ import type { Rule, RuleContext, Verdict } from './rule';
 import { fetchEvidence, limitOf, secretNameInText } from './rule';
 
 type FetchRefusal = 'HOST_NOT_ALLOWED' | 'PRIVATE_ADDRESS' | 'FETCH_LIMIT';
-const FETCH_REFUSALS: ReadonlySet<string> = new Set<FetchRefusal>(['HOST_NOT_ALLOWED', 'PRIVATE_ADDRESS', 'FETCH_LIMIT']);
+const FETCH_REFUSALS: ReadonlySet<string> = new Set<FetchRefusal>([
+  'HOST_NOT_ALLOWED',
+  'PRIVATE_ADDRESS',
+  'FETCH_LIMIT',
+]);
 type BudgetLimit = Extract<LimitKind, 'fetches' | 'host_calls' | 'log' | 'result'>;
-const BUDGET_LIMITS: ReadonlySet<LimitKind> = new Set<BudgetLimit>(['fetches', 'host_calls', 'log', 'result']);
+const BUDGET_LIMITS: ReadonlySet<LimitKind> = new Set<BudgetLimit>([
+  'fetches',
+  'host_calls',
+  'log',
+  'result',
+]);
 
 export const policyRule: Rule = (context) => {
   const { error, facts } = context;
@@ -53,7 +62,12 @@ function caughtSuffix({ error }: RuleContext, caught: boolean): string {
   return caught ? `; the script caught the refusal and then failed (${describeScriptError(error)})` : '';
 }
 
-function refusedFetch(context: RuleContext, code: FetchRefusal, fetch: FetchFact | undefined, caught: boolean): Verdict {
+function refusedFetch(
+  context: RuleContext,
+  code: FetchRefusal,
+  fetch: FetchFact | undefined,
+  caught: boolean,
+): Verdict {
   if (code === 'FETCH_LIMIT') return budget(context, 'fetches', caught);
   const host = fetch?.host ?? hostInText(context.error.message) ?? 'a host';
   const base =

@@ -48,6 +48,7 @@ export function fetchEvidence(fetch: FetchFact): Record<string, unknown> {
 
 /** A secret name in an error message, for errors whose recording lacks the lookup. */
 export function secretNameInText(text: string): string | undefined {
-  const match = /\bsecrets?\s+["'`]?([A-Z][A-Z0-9_]{0,63})\b/.exec(text) ?? /["'`]([A-Z][A-Z0-9_]{0,63})["'`]/.exec(text);
+  const match =
+    /\bsecrets?\s+["'`]?([A-Z][A-Z0-9_]{0,63})\b/.exec(text) ?? /["'`]([A-Z][A-Z0-9_]{0,63})["'`]/.exec(text);
   return match?.[1];
 }
