@@ -1,0 +1,2 @@
+export { lintScript } from './lint-script';
+export type { LintDiagnostic, LintResult } from './types';
