@@ -3,10 +3,12 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DatabaseModule } from '@mendflow/db';
 import { redisConnection } from '@mendflow/queue';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { AutomationsModule } from './automations/automations.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { LintModule } from './lint/lint.module';
@@ -14,6 +16,8 @@ import { RedisModule } from './redis/redis.module';
 import { RepairsModule } from './repairs/repairs.module';
 import { RunsModule } from './runs/runs.module';
 import { SecretsModule } from './secrets/secrets.module';
+import { StatsModule } from './stats/stats.module';
+import { SessionModule } from './session/session.module';
 
 @Global()
 @Module({})
@@ -41,6 +45,10 @@ export class AppModule {
         SecretsModule,
         InboxModule,
         RepairsModule,
+        StatsModule,
+        EventsModule,
+        SessionModule,
+        ApiKeysModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -9,6 +9,9 @@ import { RepairsRepository } from './repositories/repairs.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
 import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
+import { StatsRepository } from './repositories/stats.repository';
+import { SessionsRepository } from './repositories/sessions.repository';
+import { UsersRepository } from './repositories/users.repository';
 import { WorkspacesRepository } from './repositories/workspaces.repository';
 
 export const DB = Symbol('mendflow.db');
@@ -24,6 +27,8 @@ const REPOSITORIES = [
   InboxRepository,
   RepairsRepository,
   AuditRepository,
+  UsersRepository,
+  SessionsRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

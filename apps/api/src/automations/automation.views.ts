@@ -1,4 +1,4 @@
-import type { AutomationRecord, VersionRecord } from '@mendflow/db';
+import type { AutomationRecord, AutomationStats, VersionRecord } from '@mendflow/db';
 
 /** Response shapes: records are mapped field by field, so nothing internal leaks by accident. */
 export function versionSummaryView(version: VersionRecord) {
@@ -31,5 +31,14 @@ export function automationDetailView(automation: AutomationRecord) {
   return {
     ...automationView(automation),
     deployedVersion: automation.deployedVersion ? versionView(automation.deployedVersion) : null,
+  };
+}
+
+export function automationStatsView(stats: AutomationStats | undefined) {
+  return {
+    lastRun: stats?.lastRun ? { ...stats.lastRun, createdAt: stats.lastRun.createdAt.toISOString() } : null,
+    successRate: stats?.successRate ?? null,
+    runsLast7Days: stats?.runsLast7Days ?? 0,
+    openInboxItems: stats?.openInboxItems ?? 0,
   };
 }

@@ -16,7 +16,7 @@ import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
-import { automationDetailView, automationView, versionView } from './automation.views';
+import { automationDetailView, automationStatsView, automationView, versionView } from './automation.views';
 import { AutomationsService } from './automations.service';
 
 const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation');
@@ -42,7 +42,8 @@ export class AutomationsController {
   @ApiOperation({ summary: 'List automations, newest first, with cursor pagination' })
   async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listQuery)) query: z.output<typeof listQuery>) {
     const page = await this.automations.list(principal, query);
-    return { items: page.items.map(automationView), nextCursor: page.nextCursor };
+    const stats = await this.automations.stats(principal, page.items.map((a) => a.id));
+    return { items: page.items.map((a) => ({ ...automationView(a), stats: automationStatsView(stats.get(a.id)) })), nextCursor: page.nextCursor };
   }
 
   @Get(':id')

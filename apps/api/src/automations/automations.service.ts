@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateAutomationBody, CreateVersionBody, UpdateAutomationBody } from '@mendflow/common';
-import { AuditRepository, AutomationsRepository } from '@mendflow/db';
+import { AuditRepository, AutomationsRepository, StatsRepository } from '@mendflow/db';
 import type { Principal } from '../auth/principal';
 import { ScriptChecker } from '../lint/script-checker.service';
 
@@ -10,7 +10,12 @@ export class AutomationsService {
     private readonly automations: AutomationsRepository,
     private readonly checker: ScriptChecker,
     private readonly audit: AuditRepository,
+    private readonly statsRepository: StatsRepository,
   ) {}
+
+  stats(principal: Principal, automationIds: string[]) {
+    return this.statsRepository.forAutomations(principal.workspaceId, automationIds);
+  }
 
   async create(principal: Principal, body: CreateAutomationBody) {
     const manifest = this.checker.checkDeployable(body.source, body.manifest);

@@ -16,6 +16,9 @@ const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation'
 const listRunsQuery = listQuery.extend({
   status: z.enum(RUN_STATUSES).optional(),
   automationId: z.uuid().optional(),
+  failureClass: z.enum(['transient', 'logic', 'auth', 'policy', 'unknown']).optional(),
+  createdFrom: z.coerce.date().optional(),
+  createdTo: z.coerce.date().optional(),
 });
 const eventsQuery = z.strictObject({ after: z.coerce.number().int().min(0).default(0) });
 
@@ -41,7 +44,7 @@ export class RunsController {
   }
 
   @Get('runs')
-  @ApiOperation({ summary: 'Run history, newest first; filter by status and automation; cursor pagination' })
+  @ApiOperation({ summary: 'Run history, newest first; filter by status, automation, failure class and time; cursor pagination' })
   async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listRunsQuery)) query: z.output<typeof listRunsQuery>) {
     const { limit, cursor, ...filters } = query;
     const page = await this.runs.list(principal, filters, { limit, cursor });

@@ -54,6 +54,10 @@ export interface RunEventRecord {
 export interface RunFilters {
   status?: RunStatus;
   automationId?: string;
+  /** Failure class of the run's latest attempt (transient, logic, auth, policy, unknown). */
+  failureClass?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
 }
 
 const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 'run', id);
@@ -126,6 +130,12 @@ export class RunsRepository {
     const conditions = [Prisma.sql`r.workspace_id = ${workspaceId}::uuid`];
     if (filters.status) conditions.push(Prisma.sql`r.status = ${filters.status}`);
     if (filters.automationId) conditions.push(Prisma.sql`r.automation_id = ${filters.automationId}::uuid`);
+    if (filters.createdFrom) conditions.push(Prisma.sql`r.created_at >= ${filters.createdFrom}`);
+    if (filters.createdTo) conditions.push(Prisma.sql`r.created_at < ${filters.createdTo}`);
+    if (filters.failureClass) {
+      conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM run_attempts ra WHERE ra.run_id = r.id
+        AND ra.number = r.attempt_count AND ra.classification->>'class' = ${filters.failureClass})`);
+    }
     if (page.cursor) {
       const after = decodeCursor(page.cursor);
       conditions.push(Prisma.sql`(r.created_at, r.id) < (${after.createdAt}, ${after.id}::uuid)`);

@@ -1,0 +1,94 @@
+import type { Db } from '../database';
+
+export interface AutomationStats {
+  automationId: string;
+  lastRun: { id: string; status: string; createdAt: Date } | null;
+  /** Share of succeeded among the finished runs of the last 7 days; null without any. */
+  successRate: number | null;
+  runsLast7Days: number;
+  openInboxItems: number;
+}
+
+export interface HourlyOutcome {
+  hour: Date;
+  succeeded: number;
+  failed: number;
+  actionNeeded: number;
+  other: number;
+}
+
+/** Read-only aggregates for the dashboard, one query each. */
+export class StatsRepository {
+  constructor(private readonly db: Db) {}
+
+  async forAutomations(workspaceId: string, automationIds: string[]): Promise<Map<string, AutomationStats>> {
+    if (automationIds.length === 0) return new Map();
+    const rows = await this.db.$queryRaw<
+      {
+        automationId: string;
+        lastRunId: string | null;
+        lastRunStatus: string | null;
+        lastRunAt: Date | null;
+        finished: number;
+        succeeded: number;
+        total: number;
+        openInbox: number;
+      }[]
+    >`
+      SELECT a.id AS "automationId", last.id AS "lastRunId", last.status AS "lastRunStatus", last.created_at AS "lastRunAt",
+             COALESCE(week.finished, 0)::int AS finished, COALESCE(week.succeeded, 0)::int AS succeeded,
+             COALESCE(week.total, 0)::int AS total, COALESCE(inbox.open, 0)::int AS "openInbox"
+      FROM automations a
+      LEFT JOIN LATERAL (
+        SELECT id, status, created_at FROM runs WHERE automation_id = a.id ORDER BY created_at DESC LIMIT 1
+      ) last ON true
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS total,
+               count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'cancelled', 'action_needed')) AS finished,
+               count(*) FILTER (WHERE status = 'succeeded') AS succeeded
+        FROM runs WHERE automation_id = a.id AND created_at > now() - interval '7 days'
+      ) week ON true
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS open FROM inbox_items WHERE automation_id = a.id AND status = 'open'
+      ) inbox ON true
+      WHERE a.workspace_id = ${workspaceId}::uuid AND a.id = ANY(${automationIds}::uuid[])`;
+    return new Map(
+      rows.map((row) => [
+        row.automationId,
+        {
+          automationId: row.automationId,
+          lastRun: row.lastRunId ? { id: row.lastRunId, status: row.lastRunStatus!, createdAt: row.lastRunAt! } : null,
+          successRate: row.finished > 0 ? row.succeeded / row.finished : null,
+          runsLast7Days: row.total,
+          openInboxItems: row.openInbox,
+        },
+      ]),
+    );
+  }
+
+  /** Runs created per hour over the last `hours`, by outcome, oldest first, empty hours included. */
+  async runsPerHour(workspaceId: string, hours: number): Promise<HourlyOutcome[]> {
+    return this.db.$queryRaw<HourlyOutcome[]>`
+      SELECT h.hour,
+             count(r.id) FILTER (WHERE r.status = 'succeeded')::int AS succeeded,
+             count(r.id) FILTER (WHERE r.status IN ('failed', 'cancelled'))::int AS failed,
+             count(r.id) FILTER (WHERE r.status = 'action_needed')::int AS "actionNeeded",
+             count(r.id) FILTER (WHERE r.status NOT IN ('succeeded', 'failed', 'cancelled', 'action_needed'))::int AS other
+      FROM generate_series(date_trunc('hour', now()) - make_interval(hours => ${hours - 1}), date_trunc('hour', now()), interval '1 hour') AS h(hour)
+      LEFT JOIN runs r ON r.workspace_id = ${workspaceId}::uuid AND date_trunc('hour', r.created_at) = h.hour
+      GROUP BY h.hour ORDER BY h.hour`;
+  }
+
+  /** Automations with open inbox items or failures in the last 24 hours, worst first. */
+  async needingAttention(workspaceId: string, limit: number) {
+    return this.db.$queryRaw<{ automationId: string; name: string; openInboxItems: number; failedLast24h: number }[]>`
+      SELECT a.id AS "automationId", a.name,
+             (SELECT count(*) FROM inbox_items i WHERE i.automation_id = a.id AND i.status = 'open')::int AS "openInboxItems",
+             (SELECT count(*) FROM runs r WHERE r.automation_id = a.id AND r.status IN ('failed', 'action_needed')
+                AND r.created_at > now() - interval '24 hours')::int AS "failedLast24h"
+      FROM automations a
+      WHERE a.workspace_id = ${workspaceId}::uuid AND a.deleted_at IS NULL
+      ORDER BY "openInboxItems" DESC, "failedLast24h" DESC, a.name
+      LIMIT ${limit}`.then((rows) => rows.filter((row) => row.openInboxItems > 0 || row.failedLast24h > 0));
+  }
+}
