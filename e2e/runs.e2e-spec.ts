@@ -56,7 +56,9 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(history.body.items[0]).toMatchObject({ id: run.id, status: 'succeeded', automationName: 'sum' });
   });
 
-  it('ends a throwing script failed with its message and the line it threw on', async () => {
+  // Since failure handling (issue 4), a failed attempt that Mendflow cannot retry or repair by itself
+  // pauses the run as action_needed with an inbox item, instead of ending it silently as failed.
+  it('stops a throwing script with its message and the line it threw on, and asks a person', async () => {
     const automation = await createAutomation(
       'thrower',
       `export default async function run(input, ctx) {
@@ -65,12 +67,15 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
        }`,
     );
     const run = await runOnce(automation.id, { order: 42 });
-    expect(run.status).toBe('failed');
+    expect(run.status).toBe('action_needed');
     expect(run.error.message).toBe('order 42 has no customer');
     expect(run.error.location).toMatch(/:3:/);
+    expect(run.attempts[0]).toMatchObject({ status: 'failed', error: { message: 'order 42 has no customer' } });
+    const inbox = await api('GET', `/api/v1/inbox?runId=${run.id}`);
+    expect(inbox.body.items).toHaveLength(1);
   });
 
-  it('ends an infinite loop, a never-settling promise and a memory bomb failed, and keeps serving', async () => {
+  it('stops an infinite loop, a never-settling promise and a memory bomb, and keeps serving', async () => {
     const limits = { limits: { timeoutMs: 1500, memoryMb: 32 } };
     const loop = await createAutomation('loop', 'export default async function run() { for (;;) {} }', limits);
     const hang = await createAutomation('hang', 'export default async function run() { await new Promise(() => {}); }', limits);
@@ -80,11 +85,12 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
       limits,
     );
     const [loopRun, hangRun, bombRun] = await Promise.all([runOnce(loop.id), runOnce(hang.id), runOnce(bomb.id)]);
-    expect(loopRun.status).toBe('failed');
+    for (const stopped of [loopRun, hangRun, bombRun]) {
+      expect(stopped.status).toBe('action_needed');
+      expect(stopped.attempts[0].status).toBe('failed');
+    }
     expect(loopRun.error.message).toMatch(/time|limit/i);
-    expect(hangRun.status).toBe('failed');
-    expect(hangRun.error.message).toMatch(/time|limit/i);
-    expect(bombRun.status).toBe('failed');
+    expect(hangRun.error.message).toMatch(/never settle|time|limit/i);
     expect(bombRun.error.message).toMatch(/memory/i);
 
     const ok = await createAutomation('after-the-storm', 'export default async function run() { return "still here"; }');

@@ -1,4 +1,4 @@
-import { NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { DomainError, ValidationError } from '@mendflow/common';
 import { describe, expect, it } from 'vitest';
 import { HttpErrorFilter } from './http-error.filter';
@@ -36,7 +36,9 @@ describe('HttpErrorFilter', () => {
   it('gives framework errors stable codes', () => {
     expect(respond(new UnauthorizedException()).body.error.code).toBe('UNAUTHENTICATED');
     expect(respond(new NotFoundException()).body.error.code).toBe('NOT_FOUND');
-    expect(respond({ type: 'entity.parse.failed', status: 400, message: 'Unexpected end' }).body.error.code).toBe('INVALID_JSON');
+    const parseError = { type: 'entity.parse.failed', status: 400, message: 'Unexpected end' };
+    expect(respond(parseError).body.error.code).toBe('INVALID_JSON');
+    expect(respond(new BadRequestException('Unexpected end', { cause: parseError })).body.error.code).toBe('INVALID_JSON');
   });
 
   it('answers an unexpected error with 500 and a reference, never the internals', () => {

@@ -49,10 +49,12 @@ export class HttpErrorFilter implements ExceptionFilter {
         { error: { code: exception.code, message: exception.message, details: exception.details } },
       ];
     }
-    if (isBodyParserError(exception)) {
-      const status = exception.status;
-      const code = exception.type === 'entity.parse.failed' ? 'INVALID_JSON' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
-      const message = exception.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : exception.message;
+    // Express's body parser errors arrive wrapped by Nest (an HttpException whose cause is the original).
+    const parserError = exception instanceof HttpException ? exception.cause : exception;
+    if (isBodyParserError(parserError)) {
+      const status = parserError.status;
+      const code = parserError.type === 'entity.parse.failed' ? 'INVALID_JSON' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+      const message = parserError.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : parserError.message;
       return [status, { error: { code, message } }];
     }
     if (exception instanceof HttpException) {

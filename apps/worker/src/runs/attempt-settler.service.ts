@@ -66,9 +66,10 @@ export class AttemptSettler {
       // Not a failure to classify: the run was cancelled while this attempt ran.
       return this.closeIfMoot(started, outcome, null);
     }
-    const failure = error ?? { name: 'Error', message: 'the attempt failed without an error' };
+    const attemptError: AttemptError = result.error ?? { name: 'Error', message: 'the attempt failed without an error' };
+    const failure = toRunError(attemptError);
     const classification = classifyFailure({
-      error: result.error ?? failure,
+      error: attemptError,
       recording: result.recording,
       attempt,
       cost: { wallMs: result.cost.wallMs, cpuMs: result.cost.cpuMs },
