@@ -12,6 +12,7 @@ const alias = {
   '@mendflow/sandbox': lib('sandbox'),
   '@mendflow/lint': lib('lint'),
   '@mendflow/failure': lib('failure'),
+  '@mendflow/events': lib('events'),
 };
 const plugins = [swc.vite({ module: { type: 'es6' } })];
 

@@ -43,6 +43,11 @@ async function openInbox(runId: string) {
 beforeAll(async () => {
   service = await startStandIn((request, _body, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
+    if (path === '/slow') {
+      const timer = setTimeout(() => json(response, 200, { late: true }), 20_000);
+      response.on('close', () => clearTimeout(timer));
+      return;
+    }
     if (path === '/secure') {
       const ok = request.headers.authorization === 'Bearer good-token';
       return json(response, ok ? 200 : 401, ok ? { ok: true } : { error: 'invalid token' });
@@ -55,7 +60,9 @@ beforeAll(async () => {
   completions = await startStandIn((_request, body, response) => {
     const prompt = JSON.stringify(JSON.parse(body).messages);
     const marker = [...candidates.keys()].find((key) => prompt.includes(key));
-    const source = marker ? candidates.get(marker)! : 'export default async function run() { return null; }';
+    const source = marker
+      ? candidates.get(marker)!
+      : "export default async function run() { throw new TypeError('the stand-in has no fix for this script'); }";
     json(response, 200, {
       model: 'stand-in-1',
       choices: [{ message: { role: 'assistant', content: JSON.stringify({ source, explanation: `fixed ${marker}` }) } }],
@@ -242,12 +249,12 @@ export default async function run(input, ctx) {
     const automation = await createAutomation(
       'slow',
       `export default async function run(input, ctx) {
-         if (input.wait) await new Promise(() => {});
-         return 'done';
+         const res = await ctx.fetch('${service.url}/slow');
+         return res.status;
        }`,
       { limits: { timeoutMs: 60000 } },
     );
-    const runId = await start(automation.id, { wait: true });
+    const runId = await start(automation.id);
     await waitForRun(api, runId, ['running'], 10_000);
     const began = Date.now();
     const cancelled = await api('POST', `/api/v1/runs/${runId}/cancel`);

@@ -148,7 +148,7 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${stack.apiUrl}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ok', checks: { postgres: true, redis: true } });
-    const spec = await (await fetch(`${stack.apiUrl}/api/openapi.json`)).json();
+    const spec = (await (await fetch(`${stack.apiUrl}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/automations', '/api/v1/runs/{id}']));
   });
 });

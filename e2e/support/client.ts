@@ -24,9 +24,10 @@ export function apiClient(baseUrl: string, key: string | null = BOOTSTRAP_KEY) {
 
 export type Api = ReturnType<typeof apiClient>;
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+// Where a run rests until something outside it happens: finished, or waiting for a person.
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'action_needed']);
 
-/** Polls a run until it reaches one of `statuses` (default: any terminal one). */
+/** Polls a run until it reaches one of `statuses` (default: finished or waiting for a person). */
 export async function waitForRun(api: Api, runId: string, statuses: string[] = [...TERMINAL], timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

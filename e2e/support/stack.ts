@@ -82,8 +82,12 @@ async function waitFor(url: string, what: ManagedProcess, timeoutMs = 60_000): P
 /**
  * The whole back end as users run it: a fresh database migrated with the real `prisma migrate deploy`,
  * a Redis database of its own, and `npm run start:api` / `start:worker` as separate processes.
+ * `worker: false` starts the API alone, for tests that drive run state themselves (startWorker still works).
  */
-export async function startStack(label: string, options: { redisDb: number; workerEnv?: NodeJS.ProcessEnv }): Promise<Stack> {
+export async function startStack(
+  label: string,
+  options: { redisDb: number; workerEnv?: NodeJS.ProcessEnv; worker?: boolean },
+): Promise<Stack> {
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const dbName = `mendflow_e2e_${label}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -129,7 +133,7 @@ export async function startStack(label: string, options: { redisDb: number; work
     await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker);
     return worker;
   };
-  await startWorker();
+  if (options.worker !== false) await startWorker();
 
   return {
     apiUrl,

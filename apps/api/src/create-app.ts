@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config/api-config';
+import { RedisIoAdapter } from './events/redis-io.adapter';
 import { mountOpenApi } from './openapi';
 
 const LOG_LEVELS: Record<ApiConfig['LOG_LEVEL'], LogLevel[]> = {
@@ -21,6 +22,9 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.enableShutdownHooks();
+  const io = new RedisIoAdapter(app, config.REDIS_URL);
+  await io.connect();
+  app.useWebSocketAdapter(io);
   mountOpenApi(app);
   return app;
 }

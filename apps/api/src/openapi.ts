@@ -10,6 +10,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (mf_…)' })
+    .addCookieAuth('mf_session', {
+      type: 'apiKey',
+      in: 'cookie',
+      description: 'The dashboard session (POST /api/v1/auth/login); writes also need its x-csrf-token header',
+    })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -27,6 +27,7 @@ const REPOSITORIES = [
   InboxRepository,
   RepairsRepository,
   AuditRepository,
+  StatsRepository,
   UsersRepository,
   SessionsRepository,
 ] as const;

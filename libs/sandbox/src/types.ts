@@ -64,8 +64,19 @@ export interface LogEntry {
   t: number;
 }
 
-/** One host call as it happened, in order. Secret values are never recorded, only their presence. */
-export type HostCallRecord =
+/**
+ * One host call as it happened, in the order the script made the calls. Secret values are never
+ * recorded, only their presence; values that were served as secrets are replaced by `***` everywhere
+ * in a recording.
+ *
+ * The clock: `time` and `random` open every recording (the attempt's start time and the seed of the
+ * isolate's Math.random). Inside the isolate the clock only moves when a host call completes (as on
+ * Cloudflare Workers): `at` on a call is the clock value the script saw from then on, so a replay
+ * reproduces every Date.now() exactly.
+ */
+export type HostCallRecord = HostCallRecordBody & { at?: number };
+
+export type HostCallRecordBody =
   | { kind: 'time'; value: number }
   | { kind: 'random'; value: number }
   | { kind: 'secret'; name: string; present: boolean; denied?: string }
@@ -76,7 +87,14 @@ export type HostCallRecord =
   | {
       kind: 'fetch';
       request: { method: string; url: string };
-      response?: { status: number; statusText: string; headers: Record<string, string>; body: string };
+      response?: {
+        status: number;
+        statusText: string;
+        headers: Record<string, string>;
+        body: string;
+        /** Final URL after redirects, when it differs from the request's. */
+        url?: string;
+      };
       /** A network failure (code like ECONNREFUSED, ETIMEDOUT, ENOTFOUND) or a refusal by policy. */
       error?: { code: string; message: string };
       durationMs: number;
@@ -104,4 +122,6 @@ export interface AttemptResult {
   logsTruncated: boolean;
   recording: Recording;
   cost: AttemptCost;
+  /** Present for a replay: how much of the given recording the script consumed. */
+  replay?: { callsReplayed: number; callsRecorded: number };
 }

@@ -14,7 +14,33 @@ export function apiKeyPrefix(key: string): string {
 
 /** A fast hash suffices for high-entropy keys (nothing to brute-force) and allows lookup by hash. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
+}
+
+/** A dashboard session's cookie value: 256 random bits. */
+export function generateSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Stored instead of the session token, for the same reason as API keys: a leaked row is not a cookie. */
+export function hashSessionToken(token: string): string {
+  return sha256Hex(token);
+}
+
+/** The per-session secret a dashboard echoes in `x-csrf-token`; a cross-site page cannot read it. */
+export function generateCsrfToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Compares two secrets without leaking, through timing, how much of a guess was right. */
+export function secretsEqual(a: string, b: string): boolean {
+  const left = Buffer.from(sha256Hex(a));
+  const right = Buffer.from(sha256Hex(b));
+  return timingSafeEqual(left, right);
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
 }
 
 // scrypt with N=2^15, r=8 (32 MiB, ~100 ms): Node's built-in, no native build (see TOOLCHAIN.md).

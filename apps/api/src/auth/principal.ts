@@ -6,6 +6,8 @@ export interface Principal {
   userId: string;
   via: 'api_key' | 'session';
   keyId?: string;
+  /** Set for `via: 'session'`: the dashboard sign-in behind the cookie. */
+  session?: { id: string; csrfToken: string; expiresAt: Date };
 }
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {

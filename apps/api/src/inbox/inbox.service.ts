@@ -9,6 +9,7 @@ import {
   RunExecutionRepository,
 } from '@mendflow/db';
 import type { Principal } from '../auth/principal';
+import { LiveEvents } from '../events/live-events.service';
 import { RunControlService } from '../runs/run-control.service';
 import { RunQueue } from '../runs/run-queue.service';
 
@@ -23,6 +24,7 @@ export class InboxService {
     private readonly audit: AuditRepository,
     private readonly control: RunControlService,
     private readonly queue: RunQueue,
+    private readonly live: LiveEvents,
   ) {}
 
   list(principal: Principal, filter: { status?: 'open' | 'resolved'; runId?: string; limit: number }) {
@@ -53,13 +55,14 @@ export class InboxService {
       targetId: id,
       data: { runId: item.runId, kind: item.kind, ...(comment && { comment }) },
     });
-    await this.execution.appendEvent(workspaceId, item.runId, 'inbox.resolved', {
+    const resolved = await this.execution.appendEvent(workspaceId, item.runId, 'inbox.resolved', {
       inboxItemId: id,
       kind: item.kind,
       action,
       by: principal.userId,
       ...(comment && { comment }),
     });
+    if (resolved) this.live.event({ ...resolved, automationId: item.automationId });
 
     switch (action) {
       case 'retry':
@@ -87,15 +90,17 @@ export class InboxService {
       repair,
       { from: 'action_needed', approvedBy: principal.userId },
     );
+    this.live.transition(transition);
     if (transition) await this.queue.enqueue({ runId: repair.runId, workspaceId: principal.workspaceId, attempt: transition.attemptCount + 1 });
   }
 
   private async reject(principal: Principal, runId: string, repairId: string | null) {
     if (repairId) await this.repairs.update(principal.workspaceId, repairId, { status: 'rejected' });
-    await this.execution.transition(principal.workspaceId, runId, {
+    const transition = await this.execution.transition(principal.workspaceId, runId, {
       from: ['action_needed'],
       to: 'failed',
       event: { type: 'run.failed', data: { by: principal.userId, reason: repairId ? 'the repair was rejected' : 'rejected' } },
     });
+    this.live.transition(transition);
   }
 }

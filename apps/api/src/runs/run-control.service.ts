@@ -11,6 +11,7 @@ import {
 import { CANCEL_CHANNEL } from '@mendflow/queue';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal';
+import { LiveEvents } from '../events/live-events.service';
 import { REDIS } from '../redis/redis.module';
 import { RunQueue } from './run-queue.service';
 
@@ -28,6 +29,7 @@ export class RunControlService {
     private readonly audit: AuditRepository,
     private readonly queue: RunQueue,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly live: LiveEvents,
   ) {}
 
   async cancel(principal: Principal, runId: string, reason = 'cancelled on request'): Promise<TransitionResult> {
@@ -42,6 +44,7 @@ export class RunControlService {
     if (!transition) {
       throw new DomainError('RUN_NOT_CANCELLABLE', 'conflict', `run ${runId} is ${run.status} and cannot be cancelled`);
     }
+    this.live.transition(transition);
     // The worker running it (if any) aborts the attempt at once; queued jobs find it cancelled and skip.
     await this.redis.publish(CANCEL_CHANNEL, runId);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'cancel', by: principal.userId });
@@ -68,6 +71,7 @@ export class RunControlService {
     if (!transition) {
       throw new DomainError('RUN_NOT_RETRYABLE', 'conflict', `run ${runId} is ${run.status}; only failed, cancelled or action-needed runs can be retried`);
     }
+    this.live.transition(transition);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'retry', by: principal.userId });
     await this.audit.record(workspaceId, { actorKind: 'user', actorId: principal.userId, action: 'run.retried', targetKind: 'run', targetId: runId });
     await this.queue.enqueue({ runId, workspaceId, attempt: transition.attemptCount + 1 });

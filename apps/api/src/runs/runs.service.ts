@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCodes, type StartRunBody } from '@mendflow/common';
 import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
 import type { Principal } from '../auth/principal';
+import { LiveEvents } from '../events/live-events.service';
 import { RunQueue } from './run-queue.service';
 
 @Injectable()
@@ -10,6 +11,7 @@ export class RunsService {
     private readonly automations: AutomationsRepository,
     private readonly runs: RunsRepository,
     private readonly queue: RunQueue,
+    private readonly live: LiveEvents,
   ) {}
 
   /** Records the run, then enqueues it; the same idempotency key returns the same run. */
@@ -28,7 +30,14 @@ export class RunsService {
       input: body.input ?? null,
       idempotencyKey: body.idempotencyKey,
     });
-    if (created) await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, attempt: 1 });
+    if (created) {
+      // createQueued appended the run's first event (seq 1) in the same statement; published before the
+      // enqueue so dashboards usually see it before the worker's run.running (they order by seq anyway).
+      const { id: runId, workspaceId } = run;
+      this.live.event({ runId, workspaceId, automationId, seq: 1, type: 'run.queued', data: { trigger: run.trigger }, createdAt: run.createdAt });
+      this.live.status({ runId, workspaceId, automationId, status: 'queued' });
+      await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, attempt: 1 });
+    }
     return run;
   }
 

@@ -45,6 +45,11 @@ export class ApiKeysRepository {
     return rows.map(toRecord);
   }
 
+  /** Records that a key was seen; callers throttle it (the API does so once per cache refresh). */
+  async markUsed(workspaceId: string, id: string): Promise<void> {
+    await this.db.apiKey.updateMany({ where: { workspaceId, id }, data: { lastUsedAt: new Date() } });
+  }
+
   async revoke(workspaceId: string, id: string): Promise<boolean> {
     const { count } = await this.db.apiKey.updateMany({
       where: { workspaceId, id, revokedAt: null },

@@ -1,0 +1,40 @@
+import { type INestApplicationContext, Logger } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+
+/**
+ * Socket.IO over Redis: every API replica sees what the others and the workers publish (the emitter in
+ * @mendflow/events), and room operations such as disconnecting a signed-out session reach every replica.
+ */
+export class RedisIoAdapter extends IoAdapter {
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+
+  constructor(app: INestApplicationContext, redisUrl: string) {
+    super(app);
+    this.pub = new Redis(redisUrl, { lazyConnect: true });
+    this.sub = this.pub.duplicate();
+    // ioredis reconnects by itself; without a listener each failed attempt would print an "unhandled" warning.
+    const logger = new Logger('LiveEventsRedis');
+    for (const client of [this.pub, this.sub]) client.on('error', (error: Error) => logger.warn(error.message));
+  }
+
+  /** Connects both clients, so a bad REDIS_URL stops the start instead of failing the first socket. */
+  async connect(): Promise<void> {
+    await Promise.all([this.pub.connect(), this.sub.connect()]);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const server = super.createIOServer(port, options);
+    server.adapter(createAdapter(this.pub, this.sub));
+    return server;
+  }
+
+  override async dispose(): Promise<void> {
+    await super.dispose();
+    this.pub.disconnect();
+    this.sub.disconnect();
+  }
+}

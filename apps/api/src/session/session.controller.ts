@@ -1,0 +1,50 @@
+import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentPrincipal, type Principal, Public } from '../auth/principal';
+import { clearedSessionCookieOptions, SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
+import { openApiSchema } from '../common/openapi';
+import { loginBody } from './login-body';
+import { LoginGuard } from './login.guard';
+import { type SignedInUser, SessionService } from './session.service';
+
+@ApiTags('session')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller('api/v1')
+export class SessionController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Post('auth/login')
+  @Public()
+  @UseGuards(LoginGuard)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Sign in: sets the httpOnly mf_session cookie and returns the CSRF token for x-csrf-token',
+  })
+  @ApiBody({ schema: openApiSchema(loginBody) })
+  async login(@Req() request: Request & { user: SignedInUser }, @Res({ passthrough: true }) response: Response) {
+    const session = await this.sessions.open(request.user);
+    response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(request.secure));
+    return { ...session.profile, csrfToken: session.csrfToken };
+  }
+
+  @Post('auth/logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out: ends the session and clears its cookie' })
+  async logout(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    await this.sessions.close(principal);
+    response.clearCookie(SESSION_COOKIE, clearedSessionCookieOptions(request.secure));
+  }
+
+  @Get('me')
+  @ApiOperation({ summary: 'The caller: user and workspace, and the CSRF token when signed in with a session' })
+  async me(@CurrentPrincipal() principal: Principal) {
+    const profile = await this.sessions.profile(principal.workspaceId, principal.userId);
+    return { ...profile, ...(principal.session && { csrfToken: principal.session.csrfToken }) };
+  }
+}

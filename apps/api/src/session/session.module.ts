@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { LocalStrategy } from './local.strategy';
+import { LoginGuard } from './login.guard';
+import { SessionController } from './session.controller';
+import { SessionService } from './session.service';
+
+/** Dashboard sign-in (passport-local), sign-out and `GET /api/v1/me`. */
+@Module({
+  imports: [PassportModule],
+  controllers: [SessionController],
+  providers: [SessionService, LocalStrategy, LoginGuard],
+})
+export class SessionModule {}

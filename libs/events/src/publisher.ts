@@ -1,0 +1,103 @@
+import type { RunStatus } from '@mendflow/common';
+import { Emitter } from '@socket.io/redis-emitter';
+import { Redis } from 'ioredis';
+import {
+  EVENTS_NAMESPACE,
+  type InboxItemSummary,
+  LIVE_ENVELOPE_EVENT,
+  type LiveEnvelope,
+  LiveMessages,
+  runRooms,
+} from './contract';
+
+export interface PublishedRunEvent {
+  runId: string;
+  automationId: string;
+  workspaceId: string;
+  seq: number;
+  type: string;
+  data: unknown;
+  createdAt: Date | string;
+}
+
+export interface PublishedRunStatus {
+  runId: string;
+  automationId: string;
+  workspaceId: string;
+  status: RunStatus;
+}
+
+export interface LiveEventsPublisherOptions {
+  /** Called when Redis refuses a publish; the default ignores it (PostgreSQL keeps the event). */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Publishes run events, statuses and inbox items to dashboards through Redis, with Socket.IO's Redis
+ * emitter: any API replica (each running the Redis adapter) receives them and delivers to its sockets.
+ *
+ * Publishing is fire-and-forget and never throws or rejects: a lost message costs nothing durable, since
+ * clients catch up from PostgreSQL by seq (and the gateway refills a gap it notices from there too).
+ * Publish only after the change is committed, so a client that sees a seq can always read it back.
+ */
+export class LiveEventsPublisher {
+  private readonly redis: Redis;
+  private readonly emitter: Emitter;
+
+  constructor(redisUrl: string, options: LiveEventsPublisherOptions = {}) {
+    const onError = options.onError ?? (() => undefined);
+    // Few retries: a publish that cannot go out promptly is better dropped than delivered late.
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.redis.on('error', onError);
+    // The emitter ignores the promise `publish` returns; catching here keeps a Redis outage from becoming
+    // an unhandled rejection in the publishing process.
+    const client = {
+      publish: (channel: string, message: string | Buffer) =>
+        this.redis.publish(channel, message).catch((error: unknown) => onError(error as Error)),
+    };
+    this.emitter = new Emitter(client).of(EVENTS_NAMESPACE);
+  }
+
+  publishRunEvent(event: PublishedRunEvent): void {
+    const { runId, automationId, workspaceId, seq, type, data } = event;
+    const createdAt = typeof event.createdAt === 'string' ? event.createdAt : event.createdAt.toISOString();
+    this.send({
+      rooms: runRooms(event),
+      workspaceId,
+      name: LiveMessages.runEvent,
+      payload: { runId, automationId, workspaceId, seq, type, data, createdAt },
+    });
+  }
+
+  publishRunStatus(status: PublishedRunStatus): void {
+    const { runId, automationId, workspaceId } = status;
+    this.send({
+      rooms: runRooms(status),
+      workspaceId,
+      name: LiveMessages.runStatus,
+      payload: { runId, automationId, status: status.status },
+    });
+  }
+
+  /** An action-needed item was opened; `item` is at least `{ id, runId, automationId }`. */
+  publishInboxItem(workspaceId: string, item: InboxItemSummary): void {
+    this.send({
+      rooms: runRooms({ runId: item.runId, automationId: item.automationId, workspaceId }),
+      workspaceId,
+      name: LiveMessages.inboxItem,
+      payload: { ...item, workspaceId },
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private send(envelope: LiveEnvelope): void {
+    this.emitter.serverSideEmit(LIVE_ENVELOPE_EVENT, envelope);
+  }
+}

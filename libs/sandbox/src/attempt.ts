@@ -1,0 +1,550 @@
+/**
+ * One attempt of one script in a leased isolate: a fresh context, the bootstrap, the user's module,
+ * the message loop with the isolate, the watchdogs, and the result.
+ *
+ * Control flow. The host starts isolate work only through `control` (start, deliver, noop); the
+ * isolate talks back only through the `send` callback (log, host calls, result, error). Every task the
+ * host starts is an async isolated-vm call, so the host's event loop stays free and its timers can
+ * always end the attempt: a wall-clock timer and a CPU timer dispose the isolate, which stops any
+ * running code at once (an isolated-vm `timeout` only bounds the task it is given, and awaited host
+ * calls resume in later tasks it does not see).
+ *
+ * When the script reports its result the attempt is not over yet: a no-op task is queued behind
+ * everything the script may still have running (say, a microtask loop started before returning), and
+ * only its completion ends the attempt, under the same watchdogs. That proves the context is quiet,
+ * so the isolate can serve the next attempt without inheriting work.
+ */
+import { randomInt } from 'node:crypto';
+import ivm from 'isolated-vm';
+import { SCRIPT_FILENAME } from './bootstrap';
+import { compileError, errorFromDescription, internalError, topLevelError } from './errors';
+import type { AddressPolicy } from './fetch/address-policy';
+import { compileHostPatterns } from './fetch/host-match';
+import type { LookupFn } from './fetch/http-fetch';
+import { HOST_OPS, HostOps, type OpOutcome } from './host-ops';
+import { limitError, type EffectiveLimits } from './limits';
+import { LogSink } from './logs';
+import type { PooledIsolate } from './pool';
+import { CallLog, ReplayMismatch, Replayer } from './recording';
+import { Redactor } from './redaction';
+import type { AttemptError, AttemptRequest, AttemptResult, LimitKind } from './types';
+
+/** Sandbox-wide settings an attempt needs. */
+export interface AttemptServices {
+  addressPolicy: AddressPolicy;
+  lookup: LookupFn;
+  fetchTimeoutMs: number;
+  maxResponseBytes: number;
+  maxRedirects: number;
+  onHostError: (error: unknown, context: { op: string; runId: string }) => void;
+}
+
+type Outcome = { ok: true; outputJson: string } | { ok: false; error: AttemptError };
+type Control = (kind: string, a?: unknown, b?: unknown) => void;
+
+export class Attempt {
+  /** Whether the isolate may serve another attempt: quiet, undamaged, nothing of this attempt pending. */
+  reusable = false;
+
+  private readonly isolate: ivm.Isolate;
+  private readonly log = new CallLog();
+  private readonly redactor = new Redactor();
+  private readonly logs: LogSink;
+  private readonly replayer: Replayer | undefined;
+  private readonly ops: HostOps;
+  /** Aborted when the attempt ends, so no fetch outlives it. */
+  private readonly fetchAbort = new AbortController();
+  private readonly startedAt = performance.now();
+  private readonly cpuStart: bigint;
+  private readonly heapStart: number;
+  private memoryBreached = false;
+
+  private context: ivm.Context | undefined;
+  private control: ivm.Reference<Control> | undefined;
+  private module: ivm.Module | undefined;
+  private wallTimer: NodeJS.Timeout | undefined;
+  private cpuTimer: NodeJS.Timeout | undefined;
+  private lastCpuMs = 0;
+
+  private now = 0;
+  private started = false;
+  private finished = false;
+  /** The script's own verdict, waiting for the quiescence probe. */
+  private reported: Outcome | undefined;
+  private violation: AttemptError | undefined;
+  private recycle = false;
+  /** Host calls being served; isolate tasks (evaluate, start, deliver, probes) in flight; messages seen. */
+  private inflight = 0;
+  private tasks = 0;
+  private messages = 0;
+  private hostCalls = 0;
+
+  private resolveEnded!: (outcome: Outcome) => void;
+  private readonly ended = new Promise<Outcome>((resolve) => {
+    this.resolveEnded = resolve;
+  });
+
+  constructor(
+    private readonly pooled: PooledIsolate,
+    private readonly req: AttemptRequest,
+    private readonly limits: EffectiveLimits,
+    private readonly services: AttemptServices,
+  ) {
+    this.isolate = pooled.isolate;
+    this.cpuStart = this.isolate.cpuTime;
+    this.heapStart = this.heapInUse();
+    this.logs = new LogSink(limits.maxLogBytes, this.startedAt);
+    this.replayer = req.replay ? new Replayer(req.replay) : undefined;
+    const hostAllowed = compileHostPatterns(req.manifest?.permissions?.hosts ?? []);
+    this.ops = new HostOps({
+      manifest: req.manifest,
+      limits,
+      host: req.host,
+      log: this.log,
+      replay: this.replayer,
+      redactor: this.redactor,
+      hostAllowed,
+      fetchEnvironment: () => ({
+        hostAllowed,
+        addressPolicy: services.addressPolicy,
+        lookup: services.lookup,
+        timeoutMs: services.fetchTimeoutMs,
+        maxResponseBytes: services.maxResponseBytes,
+        maxRedirects: services.maxRedirects,
+        signal: this.fetchAbort.signal,
+      }),
+      onViolation: (error) => {
+        this.violation ??= error;
+      },
+      onLimit: (kind, error) => this.breach(kind, error.message, error.code),
+      onHostError: (error, op) => services.onHostError(error, { op, runId: req.run?.id }),
+    });
+  }
+
+  async run(): Promise<AttemptResult> {
+    let outcome: Outcome;
+    try {
+      outcome = await this.execute();
+    } catch (error) {
+      this.recycle = true;
+      outcome = { ok: false, error: internalError(`the sandbox failed: ${error instanceof Error ? error.message : String(error)}`) };
+    }
+    const memoryBytes = this.measureMemory();
+    this.cleanup();
+    return this.result(outcome, memoryBytes);
+  }
+
+  /** Ends the attempt from outside (the sandbox is closing). */
+  cancel(error: AttemptError): void {
+    this.end(error);
+  }
+
+  // ---- running ----------------------------------------------------------------------------------------
+  private async execute(): Promise<Outcome> {
+    let opening: { now: number; seed: number };
+    try {
+      opening = this.replayer ? this.replayer.start() : { now: Date.now(), seed: randomInt(0, 2 ** 32) };
+    } catch (error) {
+      const message = error instanceof ReplayMismatch ? error.message : String(error);
+      return { ok: false, error: { name: 'ReplayMismatchError', message, code: 'REPLAY_MISMATCH' } };
+    }
+    this.now = opening.now;
+    this.log.push({ kind: 'time', value: opening.now });
+    this.log.push({ kind: 'random', value: opening.seed });
+
+    let inputJson: string;
+    try {
+      inputJson = this.req.input === undefined ? '' : (JSON.stringify(this.req.input) ?? '');
+    } catch (error) {
+      return { ok: false, error: { name: 'TypeError', message: `The run's input is not JSON: ${String(error)}`, code: 'INVALID_INPUT' } };
+    }
+
+    this.armWatchdogs();
+    if (this.finished) return this.ended;
+    try {
+      this.setUp(opening);
+    } catch (error) {
+      this.recycle = true;
+      this.finish({ ok: false, error: internalError(`could not prepare the sandbox: ${error instanceof Error ? error.message : String(error)}`) });
+      return this.ended;
+    }
+    void this.startScript(inputJson);
+    return this.ended;
+  }
+
+  /** A fresh context with the bootstrap installed; `control` is the bootstrap's entry point. */
+  private setUp(opening: { now: number; seed: number }): void {
+    const context = this.isolate.createContextSync();
+    this.context = context;
+    const send = new ivm.Callback((op: unknown, id: unknown, payload: unknown) => this.onMessage(op, id, payload), { ignored: true });
+    const config = JSON.stringify({
+      run: this.req.run,
+      now: opening.now,
+      seed: opening.seed,
+      maxLogChars: this.limits.maxLogBytes,
+      maxResultChars: this.limits.maxResultBytes,
+      maxDepth: this.limits.maxDepth,
+      maxHostCalls: this.limits.maxHostCalls,
+      maxKvKeyLength: this.limits.maxKvKeyLength,
+      maxKvValueChars: this.limits.maxKvValueBytes,
+      maxStepNameLength: this.limits.maxStepNameLength,
+    });
+    const setup = this.pooled.bootstrap.runSync(context, { reference: true }) as ivm.Reference<(send: unknown, config: string) => Control>;
+    try {
+      this.control = setup.applySync(undefined, [send, config], { result: { reference: true } }) as ivm.Reference<Control>;
+    } finally {
+      setup.release();
+    }
+  }
+
+  private async startScript(inputJson: string): Promise<void> {
+    const context = this.context as ivm.Context;
+    const control = this.control as ivm.Reference<Control>;
+    let module: ivm.Module;
+    try {
+      module = this.isolate.compileModuleSync(this.req.source, { filename: SCRIPT_FILENAME });
+    } catch (error) {
+      return this.finish({ ok: false, error: compileError(error) });
+    }
+    this.module = module;
+    const imports = module.dependencySpecifiers;
+    if (imports.length > 0) {
+      return this.finish({
+        ok: false,
+        error: {
+          name: 'ImportError',
+          code: 'IMPORT_NOT_ALLOWED',
+          message: `Scripts cannot import modules (this one imports ${imports.map((s) => `"${s}"`).join(', ')}): everything a script can use is on ctx`,
+        },
+      });
+    }
+    try {
+      module.instantiateSync(context, () => {
+        throw new Error('imports are not available');
+      });
+    } catch (error) {
+      return this.finish({ ok: false, error: compileError(error) });
+    }
+
+    this.tasks++;
+    try {
+      await module.evaluate({ timeout: this.cpuLeftMs() });
+    } catch (error) {
+      this.tasks--;
+      return this.isolateFailure(error, 'evaluate');
+    }
+    this.tasks--;
+    if (this.finished) return;
+
+    this.tasks++;
+    try {
+      await control.apply(undefined, ['start', inputJson, module.namespace.derefInto({ release: true })], { timeout: this.cpuLeftMs() });
+    } catch (error) {
+      this.tasks--;
+      return this.isolateFailure(error, 'start');
+    }
+    this.started = true;
+    this.taskDone();
+  }
+
+  // ---- messages from the isolate ----------------------------------------------------------------------
+  private onMessage(op: unknown, id: unknown, payload: unknown): void {
+    if (this.finished) {
+      // Work of an ended attempt still running means the isolate is not quiet: never reuse it.
+      this.recycle = true;
+      return;
+    }
+    if (typeof op !== 'string' || typeof id !== 'number' || typeof payload !== 'string') return this.protocolViolation();
+    this.messages++;
+    switch (op) {
+      case 'log':
+        if (!this.logs.accept(payload)) this.logOverflow();
+        return;
+      case 'log.overflow':
+        this.logs.overflow();
+        return this.logOverflow();
+      case 'result':
+        if (Buffer.byteLength(payload) > this.limits.maxResultBytes) {
+          return this.scriptEnded({ ok: false, error: limitError('result', `The result is larger than ${this.limits.maxResultBytes} bytes (limits.maxResultBytes)`) });
+        }
+        return this.scriptEnded({ ok: true, outputJson: payload });
+      case 'error':
+        return this.scriptEnded({ ok: false, error: this.scriptError(payload) });
+    }
+    if (!HOST_OPS.has(op)) return this.protocolViolation();
+    this.hostCalls++;
+    if (this.hostCalls > this.limits.maxHostCalls) {
+      return this.breach('host_calls', `The script made more than ${this.limits.maxHostCalls} host calls (ctx.fetch, ctx.kv, ctx.secrets, ctx.step)`);
+    }
+    this.inflight++;
+    this.ops.handle(op, payload).then(
+      (outcome) => this.deliver(id, outcome),
+      (error: unknown) => this.deliver(id, { reply: { ok: false, error: { name: 'SandboxError', message: String(error), code: 'SANDBOX_ERROR' } } }),
+    );
+  }
+
+  private scriptError(payload: string): AttemptError {
+    const error = errorFromDescription(payload);
+    try {
+      // The one limit the isolate detects itself: the result did not fit while being serialized.
+      if ((JSON.parse(payload) as { limit?: unknown }).limit === 'result') return limitError('result', error.message);
+    } catch {
+      // errorFromDescription already coped with a malformed description.
+    }
+    return error;
+  }
+
+  private scriptEnded(outcome: Outcome): void {
+    if (this.reported) return;
+    this.reported = outcome;
+    this.probe(() => this.finish(outcome));
+  }
+
+  private deliver(id: number, outcome: OpOutcome): void {
+    this.inflight--;
+    if (this.finished) return;
+    const record = outcome.record;
+    if (record) {
+      // The script's clock moves when a call completes; a replay moves it exactly as recorded.
+      if (this.replayer) {
+        if (typeof record.at === 'number') this.now = record.at;
+      } else {
+        this.now = Date.now();
+        record.at = this.now;
+      }
+    }
+    const json = JSON.stringify({ ...outcome.reply, now: this.now });
+    this.tasks++;
+    (this.control as ivm.Reference<Control>).apply(undefined, ['deliver', id, json]).then(
+      () => this.taskDone(),
+      (error: unknown) => {
+        this.tasks--;
+        this.isolateFailure(error, 'deliver');
+      },
+    );
+  }
+
+  // ---- quiescence and never-settling promises ------------------------------------------------------------
+  /** Runs `then` once every task queued in the isolate so far (and its microtasks) has finished. */
+  private probe(then: () => void): void {
+    this.tasks++;
+    (this.control as ivm.Reference<Control>).apply(undefined, ['noop']).then(
+      () => {
+        this.tasks--;
+        if (!this.finished) then();
+      },
+      (error: unknown) => {
+        this.tasks--;
+        this.isolateFailure(error, 'probe');
+      },
+    );
+  }
+
+  private taskDone(): void {
+    this.tasks--;
+    if (!this.mayHaveStalled()) return;
+    // Nothing is running and no host call is pending: if that is still true after a probe (which
+    // also flushes any message the isolate sent before going quiet), the script's promise can never
+    // settle, and waiting for the time limit would only waste it.
+    const mark = this.messages;
+    setImmediate(() => {
+      if (!this.mayHaveStalled() || this.messages !== mark) return;
+      this.probe(() => {
+        if (this.mayHaveStalled() && this.messages === mark) {
+          this.finish({
+            ok: false,
+            error: limitError(
+              'timeout',
+              'The script is waiting for a promise that can never settle: no host call is pending and nothing else can resolve it',
+              'NEVER_SETTLED',
+            ),
+          });
+        }
+      });
+    });
+  }
+
+  private mayHaveStalled(): boolean {
+    return this.started && !this.finished && !this.reported && this.inflight === 0 && this.tasks === 0;
+  }
+
+  // ---- limits -----------------------------------------------------------------------------------------------
+  private armWatchdogs(): void {
+    this.wallTimer = setTimeout(() => this.onWallDeadline(), this.limits.timeoutMs);
+    this.cpuTimer = setTimeout(() => this.checkCpu(), this.limits.cpuMs);
+    const signal = this.req.signal;
+    if (signal) {
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  private readonly onAbort = (): void => this.breach('cancelled', 'The run was cancelled', 'CANCELLED');
+
+  private onWallDeadline(): void {
+    if (this.finished) return;
+    const elapsed = performance.now() - this.startedAt;
+    // A script that spent the time computing, not waiting, hit a CPU problem (an endless loop), which
+    // is a different diagnosis from waiting too long on I/O.
+    if (this.inflight === 0 && this.cpuUsedMs() >= elapsed * 0.5) {
+      return this.breach('cpu', `The script kept the CPU busy until the time limit of ${this.limits.timeoutMs} ms (an endless loop?)`);
+    }
+    const waiting = this.inflight > 0 ? ' while waiting on a host call' : '';
+    this.breach('timeout', `The attempt did not finish within its time limit of ${this.limits.timeoutMs} ms${waiting} (limits.timeoutMs)`);
+  }
+
+  private checkCpu(): void {
+    if (this.finished) return;
+    const used = this.cpuUsedMs();
+    if (used >= this.limits.cpuMs) {
+      return this.breach('cpu', `The script used more than ${this.limits.cpuMs} ms of CPU time (an endless loop?)`);
+    }
+    this.cpuTimer = setTimeout(() => this.checkCpu(), Math.max(5, this.limits.cpuMs - used));
+  }
+
+  private cpuUsedMs(): number {
+    if (!this.isolate.isDisposed) this.lastCpuMs = Number(this.isolate.cpuTime - this.cpuStart) / 1e6;
+    return this.lastCpuMs;
+  }
+
+  private cpuLeftMs(): number {
+    return Math.max(1, Math.floor(this.limits.cpuMs - this.cpuUsedMs()));
+  }
+
+  private logOverflow(): void {
+    this.breach('log', `The script logged more than ${this.limits.maxLogBytes} bytes (limits.maxLogBytes)`);
+  }
+
+  /** A limit hit: the attempt ends now and the isolate is disposed, which stops whatever it runs. */
+  private breach(kind: LimitKind, message: string, code?: string): void {
+    this.end(limitError(kind, message, code));
+  }
+
+  private end(error: AttemptError): void {
+    if (this.finished) return;
+    this.recycle = true;
+    this.cpuUsedMs(); // the last reading before the isolate (and its CPU counter) is gone
+    this.finish({ ok: false, error });
+    try {
+      if (!this.isolate.isDisposed) this.isolate.dispose();
+    } catch {
+      // Disposed concurrently (memory limit): the goal is reached either way.
+    }
+  }
+
+  private protocolViolation(): void {
+    this.end({ name: 'SandboxError', message: 'The isolate sent a malformed message to the host', code: 'PROTOCOL_VIOLATION' });
+  }
+
+  private isolateFailure(error: unknown, phase: 'evaluate' | 'start' | 'deliver' | 'probe'): void {
+    if (this.finished) return;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.isolate.isDisposed) {
+      if (/memory limit/i.test(message)) {
+        this.memoryBreached = true;
+        return this.breach('memory', `The script used more than ${this.limits.memoryMb} MB of memory (limits.memoryMb)`);
+      }
+      return this.end(internalError(`the isolate was disposed unexpectedly: ${message}`));
+    }
+    if (/Script execution timed out/i.test(message)) {
+      return this.breach('cpu', `The script used more than ${this.limits.cpuMs} ms of CPU time (an endless loop?)`);
+    }
+    if (phase === 'evaluate') return this.finish({ ok: false, error: topLevelError(error) });
+    this.end(internalError(`the sandbox failed while running the script: ${message}`));
+  }
+
+  private finish(outcome: Outcome): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearWatchdogs();
+    this.fetchAbort.abort();
+    this.resolveEnded(outcome);
+  }
+
+  private clearWatchdogs(): void {
+    clearTimeout(this.wallTimer);
+    clearTimeout(this.cpuTimer);
+    this.req.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  // ---- the result ---------------------------------------------------------------------------------------
+  /**
+   * How much the isolate's heap grew during the attempt. Approximate: a garbage collection during the
+   * attempt hides some of it. After a memory breach the heap is gone and the limit is the answer.
+   */
+  private measureMemory(): number {
+    if (this.memoryBreached) return this.limits.memoryMb * 1024 * 1024;
+    const now = this.heapInUse();
+    return now === 0 ? 0 : Math.max(0, now - this.heapStart);
+  }
+
+  private heapInUse(): number {
+    if (this.isolate.isDisposed) return 0;
+    try {
+      const heap = this.isolate.getHeapStatisticsSync();
+      return heap.used_heap_size + heap.externally_allocated_size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private cleanup(): void {
+    this.clearWatchdogs();
+    for (const handle of [this.control, this.module, this.context]) {
+      try {
+        handle?.release();
+      } catch {
+        // The isolate is gone and took its handles with it.
+      }
+    }
+    this.reusable = !this.recycle && !this.isolate.isDisposed && this.inflight === 0 && this.tasks === 0;
+  }
+
+  private result(raw: Outcome, memoryBytes: number): AttemptResult {
+    const outcome = this.withViolation(raw);
+    const redactor = this.redactor;
+    let status: AttemptResult['status'] = outcome.ok ? 'succeeded' : 'failed';
+    let output: unknown;
+    let error: AttemptError | undefined;
+    if (outcome.ok) {
+      try {
+        output = outcome.outputJson === '' ? undefined : redactor.deep(JSON.parse(outcome.outputJson) as unknown);
+      } catch {
+        status = 'failed';
+        error = internalError('the result could not be read back from the isolate');
+      }
+    } else {
+      error = outcome.error;
+    }
+    if (error) {
+      error = { ...error, name: redactor.text(error.name), message: redactor.text(error.message) };
+      if (error.stack !== undefined) error.stack = redactor.text(error.stack);
+    }
+    return {
+      status,
+      ...(output !== undefined ? { output } : {}),
+      ...(error ? { error } : {}),
+      logs: this.logs.result(redactor),
+      logsTruncated: this.logs.truncated,
+      recording: this.log.snapshot(redactor),
+      cost: {
+        wallMs: Math.round((performance.now() - this.startedAt) * 1000) / 1000,
+        cpuMs: Math.round(this.cpuUsedMs() * 1000) / 1000,
+        memoryBytes,
+        fetches: this.ops.fetchCount,
+        hostCalls: this.hostCalls,
+      },
+      ...(this.replayer ? { replay: this.replayer.progress } : {}),
+    };
+  }
+
+  /** A policy refusal or replay mismatch fails the attempt even if the script caught it. */
+  private withViolation(outcome: Outcome): Outcome {
+    const violation = this.violation;
+    if (!violation) return outcome;
+    if (!outcome.ok && (outcome.error.code === violation.code || outcome.error.limit === 'cancelled')) return outcome;
+    const caught = outcome.ok ? ' (the script caught this error, but a refusal by policy always fails the attempt)' : '';
+    return { ok: false, error: { ...violation, message: violation.message + caught } };
+  }
+}
+

@@ -1,0 +1,397 @@
+/**
+ * The host side of ctx: secrets, kv, steps and fetch. Every request arrives as a string from the
+ * isolate and is validated here as untrusted input; every answer goes back as plain data. In record
+ * mode the calls reach the world (HostServices, the network) and are recorded; in replay mode they are
+ * served from the recording, and nothing is written anywhere.
+ */
+import type { Manifest } from '@mendflow/common';
+import { FetchFailure, httpFetch, type FetchEnvironment } from './fetch/http-fetch';
+import type { HostMatcher } from './fetch/host-match';
+import type { EffectiveLimits } from './limits';
+import { limitError } from './limits';
+import { CallLog, ReplayMismatch, type CallKey, type RecordOf, type Replayer } from './recording';
+import type { Redactor } from './redaction';
+import type { AttemptError, HostCallRecord, HostServices, LimitKind } from './types';
+
+/** What a script receives for a declared, present secret during a replay: never the real value. */
+export const REPLAY_SECRET_PLACEHOLDER = 'mendflow-replay-secret-placeholder';
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export type OpReply = { ok: true; value?: unknown } | { ok: false; error: ErrorInfo };
+
+/** A reply, and the record whose completion moves the script's clock (none: the clock stays). */
+export interface OpOutcome {
+  reply: OpReply;
+  record?: HostCallRecord;
+}
+
+export interface OpEnvironment {
+  manifest: Manifest;
+  limits: EffectiveLimits;
+  host: HostServices;
+  log: CallLog;
+  replay: Replayer | undefined;
+  redactor: Redactor;
+  hostAllowed: HostMatcher;
+  fetchEnvironment: () => FetchEnvironment;
+  /** A policy refusal or replay mismatch: the attempt fails with it even if the script catches it. */
+  onViolation: (error: AttemptError) => void;
+  /** A limit breach: the attempt ends now. */
+  onLimit: (kind: LimitKind, error: AttemptError) => void;
+  onHostError: (error: unknown, op: string) => void;
+}
+
+export const HOST_OPS = new Set(['secret', 'kv.get', 'kv.set', 'kv.delete', 'step.get', 'step.put', 'fetch']);
+
+/** A request the host refuses before touching anything (malformed or out of bounds). */
+class OpError extends Error {
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+  }
+}
+
+const ERROR_NAMES: Record<FetchFailure['kind'], string> = { policy: 'PolicyError', request: 'TypeError', network: 'NetworkError' };
+const POLICY_FETCH_CODES = new Set(['HOST_NOT_ALLOWED', 'PRIVATE_ADDRESS', 'UNSUPPORTED_PROTOCOL']);
+
+export class HostOps {
+  private fetches = 0;
+  /** Step records waiting for their result (step.get said "not cached"; step.put completes them). */
+  private readonly openSteps = new Map<string, RecordOf<'step'>>();
+
+  constructor(private readonly env: OpEnvironment) {}
+
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  async handle(op: string, payload: string): Promise<OpOutcome> {
+    try {
+      switch (op) {
+        case 'secret':
+          return await this.secret(this.parseName(payload, 'ctx.secrets.get', 64));
+        case 'kv.get':
+          return await this.kvGet(this.parseName(payload, 'ctx.kv.get', this.env.limits.maxKvKeyLength));
+        case 'kv.set':
+          return await this.kvSet(payload);
+        case 'kv.delete':
+          return await this.kvDelete(this.parseName(payload, 'ctx.kv.delete', this.env.limits.maxKvKeyLength));
+        case 'step.get':
+          return await this.stepGet(this.parseName(payload, 'ctx.step', this.env.limits.maxStepNameLength));
+        case 'step.put':
+          return await this.stepPut(payload);
+        case 'fetch':
+          return await this.fetch(payload);
+        default:
+          throw new OpError({ name: 'TypeError', message: `unknown host call "${op}"`, code: 'INVALID_REQUEST' });
+      }
+    } catch (error) {
+      if (error instanceof OpError) return { reply: { ok: false, error: error.info } };
+      if (error instanceof ReplayMismatch) {
+        const info = { name: 'ReplayMismatchError', message: error.message, code: error.code };
+        this.env.onViolation(info);
+        return { reply: { ok: false, error: info } };
+      }
+      this.env.onHostError(error, op);
+      return {
+        reply: {
+          ok: false,
+          error: { name: 'HostServiceError', message: `${label(op)} failed on the host (storage unavailable)`, code: 'HOST_SERVICE_ERROR' },
+        },
+      };
+    }
+  }
+
+  // ---- secrets ------------------------------------------------------------------------------------------
+  private async secret(name: string): Promise<OpOutcome> {
+    const { log, replay } = this.env;
+    const call: CallKey & { kind: 'secret' } = { kind: 'secret', key: name, description: `ctx.secrets.get("${name}")` };
+    if (!(this.env.manifest.permissions?.secrets ?? []).includes(name)) {
+      replay?.skipIf(call);
+      const record = log.push({ kind: 'secret', name, present: false, denied: 'SECRET_NOT_DECLARED' });
+      const error = {
+        name: 'PolicyError',
+        code: 'SECRET_NOT_DECLARED',
+        message: `secret "${name}" is not declared: add it to permissions.secrets in the manifest`,
+      };
+      this.env.onViolation(error);
+      return { reply: { ok: false, error }, record };
+    }
+    let value: string | undefined;
+    let record: RecordOf<'secret'>;
+    if (replay) {
+      const recorded = replay.take(call);
+      if (recorded.denied) {
+        throw new ReplayMismatch(`Replay mismatch: secret "${name}" was not declared when the attempt was recorded, so its presence is unknown`);
+      }
+      record = log.push(recorded);
+      value = recorded.present ? REPLAY_SECRET_PLACEHOLDER : undefined;
+    } else {
+      record = log.push({ kind: 'secret', name, present: false });
+      const found = await this.env.host.secrets.get(name);
+      value = typeof found === 'string' ? found : undefined;
+      record.present = value !== undefined;
+    }
+    if (value === undefined) {
+      return {
+        reply: {
+          ok: false,
+          error: {
+            name: 'AuthError',
+            code: 'SECRET_MISSING',
+            message: `secret "${name}" is declared but has no value: set it (PUT /api/v1/secrets/${name}) and retry`,
+          },
+        },
+        record,
+      };
+    }
+    this.env.redactor.add(value);
+    return { reply: { ok: true, value }, record };
+  }
+
+  // ---- kv -------------------------------------------------------------------------------------------------
+  private async kvGet(key: string): Promise<OpOutcome> {
+    const { log, replay } = this.env;
+    if (replay) {
+      const recorded = log.push(replay.take({ kind: 'kv.get', key, description: `ctx.kv.get("${key}")` }));
+      return { reply: { ok: true, value: recorded.value }, record: recorded };
+    }
+    const record = log.push({ kind: 'kv.get', key, value: undefined as unknown });
+    const value = plainCopy(await this.env.host.kv.get(key));
+    record.value = value;
+    return { reply: { ok: true, value }, record };
+  }
+
+  private async kvSet(payload: string): Promise<OpOutcome> {
+    const { limits, log, replay } = this.env;
+    if (payload.length > limits.maxKvValueBytes + limits.maxKvKeyLength + 64) {
+      throw new OpError({ name: 'RangeError', message: `ctx.kv.set: the value is larger than ${limits.maxKvValueBytes} bytes`, code: 'KV_VALUE_TOO_LARGE' });
+    }
+    const body = parseObject(payload, 'ctx.kv.set');
+    const key = checkName(body.key, 'ctx.kv.set', limits.maxKvKeyLength);
+    if (Buffer.byteLength(JSON.stringify(body.value) ?? '') > limits.maxKvValueBytes) {
+      throw new OpError({ name: 'RangeError', message: `ctx.kv.set: the value is larger than ${limits.maxKvValueBytes} bytes`, code: 'KV_VALUE_TOO_LARGE' });
+    }
+    if (replay) {
+      const recorded = log.push(replay.take({ kind: 'kv.set', key, description: `ctx.kv.set("${key}")` }));
+      return { reply: { ok: true }, record: recorded };
+    }
+    const record = log.push({ kind: 'kv.set', key });
+    await this.env.host.kv.set(key, body.value);
+    return { reply: { ok: true }, record };
+  }
+
+  private async kvDelete(key: string): Promise<OpOutcome> {
+    const { log, replay } = this.env;
+    if (replay) {
+      const recorded = log.push(replay.take({ kind: 'kv.delete', key, description: `ctx.kv.delete("${key}")` }));
+      return { reply: { ok: true }, record: recorded };
+    }
+    const record = log.push({ kind: 'kv.delete', key });
+    await this.env.host.kv.delete(key);
+    return { reply: { ok: true }, record };
+  }
+
+  // ---- steps ----------------------------------------------------------------------------------------------
+  private async stepGet(name: string): Promise<OpOutcome> {
+    const { log, replay } = this.env;
+    let record: RecordOf<'step'>;
+    if (replay) {
+      record = log.push(replay.take({ kind: 'step', key: name, description: `ctx.step("${name}")` }));
+    } else {
+      record = log.push({ kind: 'step', name, cached: false });
+      const stored = await this.env.host.steps.get(name);
+      if (stored.found) {
+        record.cached = true;
+        record.value = plainCopy(stored.value);
+      }
+    }
+    if (record.cached) return { reply: { ok: true, value: { found: true, value: record.value } }, record };
+    this.openSteps.set(name, record);
+    return { reply: { ok: true, value: { found: false } }, record };
+  }
+
+  private async stepPut(payload: string): Promise<OpOutcome> {
+    const { limits } = this.env;
+    if (payload.length > limits.maxResultBytes + limits.maxStepNameLength + 64) {
+      throw new OpError({ name: 'RangeError', message: `ctx.step: the result is larger than ${limits.maxResultBytes} bytes`, code: 'STEP_RESULT_TOO_LARGE' });
+    }
+    const body = parseObject(payload, 'ctx.step');
+    const name = checkName(body.name, 'ctx.step', limits.maxStepNameLength);
+    const record = this.openSteps.get(name);
+    if (!record) throw new OpError({ name: 'TypeError', message: `ctx.step("${name}") stored a result it never started`, code: 'INVALID_REQUEST' });
+    this.openSteps.delete(name);
+    const value = body.value === undefined ? null : body.value;
+    if (!this.env.replay) await this.env.host.steps.put(name, value);
+    record.value = value;
+    // No record of its own and no clock movement: step.get's record carries the step.
+    return { reply: { ok: true } };
+  }
+
+  // ---- fetch ----------------------------------------------------------------------------------------------
+  private async fetch(payload: string): Promise<OpOutcome> {
+    const { limits, log, replay, redactor } = this.env;
+    const request = parseFetchRequest(payload);
+    const call: CallKey & { kind: 'fetch' } = {
+      kind: 'fetch',
+      key: `${request.method} ${redactor.text(request.url)}`,
+      description: `ctx.fetch ${request.method} ${request.url}`,
+    };
+    const refusal = this.refuseLocally(request.url);
+    if (refusal) {
+      replay?.skipIf(call);
+      const record = log.push({
+        kind: 'fetch',
+        request: { method: request.method, url: request.url },
+        error: { code: refusal.code, message: refusal.message },
+        durationMs: 0,
+      });
+      return { reply: { ok: false, error: this.fetchError(refusal) }, record };
+    }
+    this.fetches++;
+    if (this.fetches > limits.maxFetches) {
+      const error = limitError('fetches', `The script made more than ${limits.maxFetches} fetches (limits.maxFetches)`);
+      this.env.onLimit('fetches', error);
+      return { reply: { ok: false, error: { name: error.name, message: error.message, code: error.code as string } } };
+    }
+    if (replay) {
+      const recorded = log.push(replay.take(call));
+      if (recorded.error) {
+        const failure = new FetchFailure(recorded.error.code, recorded.error.message, kindOfCode(recorded.error.code));
+        return { reply: { ok: false, error: this.fetchError(failure) }, record: recorded };
+      }
+      if (!recorded.response) throw new ReplayMismatch(`Replay mismatch: the recorded ${call.description} has neither a response nor an error`);
+      const response = recorded.response;
+      const finalUrl = response.url ?? request.url;
+      return {
+        reply: { ok: true, value: { ...response, url: finalUrl, redirected: response.url !== undefined } },
+        record: recorded,
+      };
+    }
+    const record: RecordOf<'fetch'> = log.push({ kind: 'fetch', request: { method: request.method, url: request.url }, durationMs: 0 });
+    const started = performance.now();
+    try {
+      const response = await httpFetch(request, this.env.fetchEnvironment());
+      record.response = {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+        body: response.body,
+        ...(response.redirected ? { url: response.url } : {}),
+      };
+      return { reply: { ok: true, value: response }, record };
+    } catch (error) {
+      const failure = error instanceof FetchFailure ? error : new FetchFailure('FETCH_FAILED', String(error), 'network');
+      record.error = { code: failure.code, message: failure.message };
+      return { reply: { ok: false, error: this.fetchError(failure) }, record };
+    } finally {
+      record.durationMs = Math.round(performance.now() - started);
+    }
+  }
+
+  /** Refusals that need no network: a bad URL, a scheme other than http(s), a host not in the manifest. */
+  private refuseLocally(text: string): FetchFailure | undefined {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return new FetchFailure('INVALID_URL', `ctx.fetch: "${text.slice(0, 200)}" is not an absolute URL`, 'request');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return new FetchFailure('UNSUPPORTED_PROTOCOL', `ctx.fetch only speaks http and https, not ${url.protocol}`, 'policy');
+    }
+    if (!this.env.hostAllowed(url)) {
+      return new FetchFailure('HOST_NOT_ALLOWED', `ctx.fetch to ${url.host} is not allowed: add it to permissions.hosts in the manifest`, 'policy');
+    }
+    return undefined;
+  }
+
+  private fetchError(failure: FetchFailure): ErrorInfo {
+    const info = { name: ERROR_NAMES[failure.kind], message: failure.message, code: failure.code };
+    if (failure.kind === 'policy') this.env.onViolation(info);
+    return info;
+  }
+
+  private parseName(payload: string, fn: string, max: number): string {
+    let value: unknown;
+    try {
+      value = JSON.parse(payload);
+    } catch {
+      throw invalid(fn);
+    }
+    return checkName(value, fn, max);
+  }
+}
+
+function kindOfCode(code: string): FetchFailure['kind'] {
+  if (POLICY_FETCH_CODES.has(code)) return 'policy';
+  if (code === 'INVALID_URL' || code === 'INVALID_REQUEST' || code === 'REDIRECT_NOT_ALLOWED') return 'request';
+  return 'network';
+}
+
+function label(op: string): string {
+  return op === 'secret' ? 'ctx.secrets.get' : op.startsWith('step') ? 'ctx.step' : `ctx.${op}`;
+}
+
+function invalid(fn: string): OpError {
+  return new OpError({ name: 'TypeError', message: `${fn}: malformed request`, code: 'INVALID_REQUEST' });
+}
+
+function checkName(value: unknown, fn: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new OpError({ name: 'TypeError', message: `${fn}: expected a non-empty string of at most ${max} characters`, code: 'INVALID_REQUEST' });
+  }
+  return value;
+}
+
+function parseObject(payload: string, fn: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    throw invalid(fn);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(fn);
+  return value as Record<string, unknown>;
+}
+
+/** Request bodies travel in one message; this bounds what a script can make the host buffer. */
+const MAX_FETCH_PAYLOAD_CHARS = 8 * 1024 * 1024;
+
+function parseFetchRequest(payload: string): { url: string; method: string; headers: Record<string, string>; body?: string; redirect: 'follow' | 'manual' | 'error' } {
+  if (payload.length > MAX_FETCH_PAYLOAD_CHARS) {
+    throw new OpError({ name: 'RangeError', message: `ctx.fetch: the request is larger than ${MAX_FETCH_PAYLOAD_CHARS} bytes`, code: 'REQUEST_TOO_LARGE' });
+  }
+  const body = parseObject(payload, 'ctx.fetch');
+  const { url, method, headers, redirect } = body;
+  if (typeof url !== 'string' || typeof method !== 'string') throw invalid('ctx.fetch');
+  if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') throw invalid('ctx.fetch');
+  if (body.body !== undefined && typeof body.body !== 'string') throw invalid('ctx.fetch');
+  const cleanHeaders: Record<string, string> = {};
+  if (headers !== null && typeof headers === 'object' && !Array.isArray(headers)) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') throw invalid('ctx.fetch');
+      Object.defineProperty(cleanHeaders, name.toLowerCase(), { value, enumerable: true, writable: true, configurable: true });
+    }
+  } else if (headers !== undefined) {
+    throw invalid('ctx.fetch');
+  }
+  return {
+    url,
+    method: method.toUpperCase(),
+    headers: cleanHeaders,
+    ...(typeof body.body === 'string' ? { body: body.body } : {}),
+    redirect,
+  };
+}
+
+/** A JSON copy of host data, so what the isolate receives and what is recorded are the same plain value. */
+function plainCopy(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : (JSON.parse(json) as unknown);
+}

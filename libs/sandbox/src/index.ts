@@ -1,0 +1,9 @@
+export * from './types';
+export { Sandbox, type SandboxOptions } from './sandbox';
+export { DEFAULT_MAXIMA, resolveLimits, type EffectiveLimits, type SandboxMaxima } from './limits';
+export { REPLAY_SECRET_PLACEHOLDER } from './host-ops';
+export { REDACTED } from './redaction';
+export { AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from './fetch/address-policy';
+export { compileHostPatterns, type HostMatcher } from './fetch/host-match';
+export type { LookupAddress, LookupFn } from './fetch/http-fetch';
+export { createMemoryHost, type MemoryHost } from './memory-host';

@@ -1,0 +1,94 @@
+/**
+ * Effective limits of one attempt: the manifest's limits, capped by the server's maximums. Limits the
+ * manifest cannot express (CPU time, host calls) come from the server alone.
+ */
+import type { Manifest } from '@mendflow/common';
+import type { AttemptError, LimitKind } from './types';
+
+export interface SandboxMaxima {
+  timeoutMs: number;
+  memoryMb: number;
+  maxFetches: number;
+  maxLogBytes: number;
+  maxResultBytes: number;
+  maxHostCalls: number;
+  cpuMs: number;
+}
+
+/** Server maximums when the operator sets none: the manifest schema's own ceilings. */
+export const DEFAULT_MAXIMA: SandboxMaxima = {
+  timeoutMs: 900_000,
+  memoryMb: 1024,
+  maxFetches: 1000,
+  maxLogBytes: 10_485_760,
+  maxResultBytes: 10_485_760,
+  maxHostCalls: 10_000,
+  cpuMs: 30_000,
+};
+
+/** The manifest's defaults, used when a manifest arrives without a limits block (older rows). */
+const MANIFEST_DEFAULTS = {
+  timeoutMs: 30_000,
+  memoryMb: 64,
+  maxFetches: 50,
+  maxLogBytes: 262_144,
+  maxResultBytes: 1_048_576,
+};
+
+/** isolated-vm refuses isolates below 8 MB. */
+const MIN_MEMORY_MB = 8;
+
+export interface EffectiveLimits {
+  timeoutMs: number;
+  cpuMs: number;
+  memoryMb: number;
+  maxFetches: number;
+  maxLogBytes: number;
+  maxResultBytes: number;
+  /** Nesting depth of returned values, step results and kv values. */
+  maxDepth: number;
+  maxHostCalls: number;
+  /** kv keys and values are small by design: the store is for cursors and flags, not data sets. */
+  maxKvKeyLength: number;
+  maxKvValueBytes: number;
+  maxStepNameLength: number;
+}
+
+export function resolveLimits(manifest: Manifest | undefined, maxima: Partial<SandboxMaxima> = {}): EffectiveLimits {
+  const cap = { ...DEFAULT_MAXIMA, ...definedOnly(maxima) };
+  const wanted = { ...MANIFEST_DEFAULTS, ...definedOnly(manifest?.limits ?? {}) };
+  const timeoutMs = Math.min(wanted.timeoutMs, cap.timeoutMs);
+  return {
+    timeoutMs,
+    cpuMs: Math.min(cap.cpuMs, timeoutMs),
+    memoryMb: Math.max(MIN_MEMORY_MB, Math.min(wanted.memoryMb, cap.memoryMb)),
+    maxFetches: Math.min(wanted.maxFetches, cap.maxFetches),
+    maxLogBytes: Math.min(wanted.maxLogBytes, cap.maxLogBytes),
+    maxResultBytes: Math.min(wanted.maxResultBytes, cap.maxResultBytes),
+    maxDepth: 64,
+    maxHostCalls: cap.maxHostCalls,
+    maxKvKeyLength: 256,
+    maxKvValueBytes: 65_536,
+    maxStepNameLength: 200,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Partial<T>;
+}
+
+const LIMIT_CODES: Record<LimitKind, string> = {
+  timeout: 'TIMEOUT',
+  cpu: 'CPU_LIMIT',
+  memory: 'MEMORY_LIMIT',
+  log: 'LOG_LIMIT',
+  result: 'RESULT_LIMIT',
+  fetches: 'FETCH_LIMIT',
+  host_calls: 'HOST_CALL_LIMIT',
+  cancelled: 'CANCELLED',
+};
+
+/** The error an attempt ends with when the sandbox stops it at a limit. */
+export function limitError(limit: LimitKind, message: string, code = LIMIT_CODES[limit]): AttemptError {
+  return { name: 'LimitError', message, code, limit };
+}
