@@ -150,5 +150,8 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(await ready.json()).toMatchObject({ status: 'ok', checks: { postgres: true, redis: true } });
     const spec = (await (await fetch(`${stack.apiUrl}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/automations', '/api/v1/runs/{id}']));
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/mendflow_http_requests_total\{method="POST",route="\/api\/v1\/automations",status="201"\} \d+/);
+    expect(metrics).toMatch(/mendflow_runs\{status="succeeded"\} \d+/);
   });
 });

@@ -65,7 +65,10 @@ try {
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const { rows } = await db.query(
-    `SELECT status, extract(epoch FROM finished_at - created_at) * 1000 AS ms, created_at, finished_at FROM runs WHERE id = ANY($1)`,
+    `SELECT status, extract(epoch FROM finished_at - created_at) * 1000 AS ms,
+            extract(epoch FROM started_at - created_at) * 1000 AS queued_ms,
+            extract(epoch FROM finished_at - started_at) * 1000 AS running_ms, created_at, finished_at
+     FROM runs WHERE id = ANY($1)`,
     [ids],
   );
   await db.end();
@@ -75,9 +78,12 @@ try {
 
   const seq = summarize(sequential);
   const load = summarize(rows.map((r) => Number(r.ms)));
+  const queued = summarize(rows.map((r) => Number(r.queued_ms)));
+  const running = summarize(rows.map((r) => Number(r.running_ms)));
   console.log(`\nMendflow end-to-end benchmark (api + worker processes, PostgreSQL, Redis, isolated-vm)`);
   console.log(`sequential (concurrency 1, ${SEQUENTIAL} runs): ${(SEQUENTIAL / (sequential.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} runs/s; POST→succeeded client-observed p50 ${seq.p50} ms, p95 ${seq.p95} ms, max ${seq.max} ms`);
   console.log(`load (${RUNS} runs, ${CONCURRENCY} concurrent clients): ${(RUNS / ((last - first) / 1000)).toFixed(1)} runs/s (server clock), ${(RUNS / loadSeconds).toFixed(1)} runs/s (client clock incl. polling); created→finished p50 ${load.p50} ms, p95 ${load.p95} ms, max ${load.max} ms; failed ${failed}`);
+  console.log(`  of which created→started (queue) p50 ${queued.p50} ms, p95 ${queued.p95} ms; started→finished (attempt + state writes) p50 ${running.p50} ms, p95 ${running.p95} ms`);
 
   async function waitSucceeded(id) {
     for (;;) {

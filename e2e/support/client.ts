@@ -1,4 +1,4 @@
-import { BOOTSTRAP_KEY } from './stack';
+import { BOOTSTRAP_KEY } from './stack.ts';
 
 export interface ApiResponse<T = any> {
   status: number;

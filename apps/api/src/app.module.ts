@@ -12,6 +12,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { LintModule } from './lint/lint.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { RepairsModule } from './repairs/repairs.module';
 import { RunsModule } from './runs/runs.module';
@@ -39,6 +40,7 @@ export class AppModule {
         RedisModule,
         AuthModule,
         HealthModule,
+        MetricsModule,
         LintModule,
         AutomationsModule,
         RunsModule,

@@ -6,6 +6,7 @@ import { QueueNames, redisConnection } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
 import { LiveEvents } from './events/live-events.service';
 import { WorkerHealthServer } from './health/health-server';
+import { WorkerMetrics } from './health/worker-metrics';
 import { CandidateValidator } from './repairs/candidate-validator';
 import { RepairBudget } from './repairs/repair-budget.service';
 import { REPAIR_PROVIDER } from './repairs/repair-provider';
@@ -35,6 +36,7 @@ export class WorkerModule {
         { provide: SECRET_BOX, useValue: new SecretBox(config.MENDFLOW_SECRET_KEY) },
         { provide: SandboxHost, useValue: new SandboxHost(config) },
         { provide: REPAIR_PROVIDER, useValue: createRepairProvider(config) },
+        { provide: WorkerMetrics, useValue: new WorkerMetrics() },
         LiveEvents,
         HostServicesFactory,
         CancellationService,

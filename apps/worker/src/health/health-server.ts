@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DB, type Db } from '@mendflow/db';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+import { WorkerMetrics } from './worker-metrics';
 
-/** The worker serves no API; this tiny endpoint lets an orchestrator probe it (GET /healthz). */
+/** The worker serves no API; this tiny server lets an orchestrator probe it (GET /healthz) and Prometheus scrape it (GET /metrics). */
 @Injectable()
 export class WorkerHealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WorkerHealth');
@@ -12,11 +13,19 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(DB) private readonly db: Db,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.WORKER_HEALTH_PORT) return;
     this.server = createServer((request, response) => {
+      if (request.url === '/metrics') {
+        this.metrics.registry
+          .metrics()
+          .then((text) => response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text))
+          .catch(() => response.writeHead(500).end());
+        return;
+      }
       if (request.url !== '/healthz') {
         response.writeHead(404).end();
         return;

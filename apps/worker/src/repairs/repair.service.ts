@@ -15,6 +15,7 @@ import type { Recording } from '@mendflow/sandbox';
 import type { Queue } from 'bullmq';
 import { createTwoFilesPatch } from 'diff';
 import { LiveEvents } from '../events/live-events.service';
+import { WorkerMetrics } from '../health/worker-metrics';
 import { CandidateValidator, type ReplayCase, type ValidationReport } from './candidate-validator';
 import { REPAIR_PROVIDER, type RepairProposal, type RepairProvider, type RepairRequest } from './repair-provider';
 
@@ -38,6 +39,7 @@ export class RepairService {
     private readonly validator: CandidateValidator,
     private readonly live: LiveEvents,
     @InjectQueue(QueueNames.runs) private readonly runQueue: Queue,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async process(workspaceId: string, repairId: string): Promise<void> {
@@ -77,6 +79,7 @@ export class RepairService {
       const usage = (cause as { usage?: { promptTokens: number; completionTokens: number } }).usage;
       const message = `the ${this.provider.name} repair provider failed: ${(cause as Error).message}`;
       await this.repairs.update(workspaceId, repair.id, { status: 'failed', error: message, ...usage });
+      this.metrics.repairs.inc({ result: 'failed' });
       await this.escalate(workspaceId, repair, 'Repair failed', message, { repairId: repair.id });
       return;
     }
@@ -121,6 +124,7 @@ export class RepairService {
 
     if (!report.passed) {
       await this.repairs.update(workspaceId, repair.id, { status: 'failed', error: report.reason ?? 'validation failed' });
+      this.metrics.repairs.inc({ result: 'failed' });
       await this.escalate(workspaceId, repair, 'Repair candidate failed validation', report.reason ?? 'validation failed', {
         repairId: repair.id,
         validation: validationSummary(repair.id, report),
@@ -130,6 +134,7 @@ export class RepairService {
 
     if (manifest.repair.requireApproval) {
       await this.repairs.update(workspaceId, repair.id, { status: 'awaiting_approval' });
+      this.metrics.repairs.inc({ result: 'awaiting_approval' });
       const transition = await this.execution.transition(workspaceId, repair.runId, {
         from: ['repairing'],
         to: 'action_needed',
@@ -154,6 +159,7 @@ export class RepairService {
       fresh,
       { from: 'repairing' },
     );
+    this.metrics.repairs.inc({ result: 'deployed' });
     this.logger.log(`repair ${repair.id} deployed version ${version.number} of ${automation.name}; resuming run ${repair.runId}`);
     await this.resume(transition);
   }

@@ -17,6 +17,8 @@ import { RepairBudget } from '../repairs/repair-budget.service';
 
 export interface SettledAttempt {
   transition: TransitionResult | null;
+  /** `succeeded`, `cancelled`, or the failure class. */
+  outcome: string;
 }
 
 /**
@@ -59,12 +61,12 @@ export class AttemptSettler {
         error: null,
         event: { type: 'run.succeeded', data: { attempt, ...cost } },
       });
-      return this.closeIfMoot(started, outcome, transition);
+      return this.closeIfMoot(started, outcome, transition, 'succeeded');
     }
 
     if (result.error?.limit === 'cancelled') {
       // Not a failure to classify: the run was cancelled while this attempt ran.
-      return this.closeIfMoot(started, outcome, null);
+      return this.closeIfMoot(started, outcome, null, 'cancelled');
     }
     const attemptError: AttemptError = result.error ?? { name: 'Error', message: 'the attempt failed without an error' };
     const failure = toRunError(attemptError);
@@ -97,7 +99,7 @@ export class AttemptSettler {
         const job = runJob({ runId, workspaceId, attempt: attempt + 1 }, step.delayMs);
         await this.runQueue.add(job.name, job.data, job.opts);
       }
-      return this.closeIfMoot(started, outcome, transition);
+      return this.closeIfMoot(started, outcome, transition, classification.class);
     }
 
     if (step.kind === 'repair') {
@@ -121,7 +123,7 @@ export class AttemptSettler {
       } else {
         await this.repairs.update(workspaceId, record.id, { status: 'failed', error: 'the run moved on before the repair started' });
       }
-      return this.closeIfMoot(started, outcome, transition);
+      return this.closeIfMoot(started, outcome, transition, classification.class);
     }
 
     const transition = await this.execution.transition(workspaceId, runId, {
@@ -132,16 +134,21 @@ export class AttemptSettler {
       inbox: step.inbox,
       event: { type: 'run.action_needed', data: { ...base, inboxKind: step.inbox.kind, title: step.inbox.title, reason: step.inbox.reason } },
     });
-    return this.closeIfMoot(started, outcome, transition);
+    return this.closeIfMoot(started, outcome, transition, classification.class);
   }
 
   /** The run moved on while the attempt ran (cancelled): record the attempt anyway, change nothing else. */
-  private async closeIfMoot(started: StartedAttempt, outcome: AttemptOutcome, transition: TransitionResult | null) {
+  private async closeIfMoot(
+    started: StartedAttempt,
+    outcome: AttemptOutcome,
+    transition: TransitionResult | null,
+    result: string,
+  ): Promise<SettledAttempt> {
     if (!transition) {
       await this.execution.closeAttempt(started.workspaceId, started.runId, started.attempt, outcome);
       this.logger.debug(`run ${started.runId} moved on during attempt ${started.attempt}; attempt recorded only`);
     }
-    return { transition };
+    return { transition, outcome: result };
   }
 }
 

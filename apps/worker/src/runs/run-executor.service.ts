@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { RunExecutionRepository } from '@mendflow/db';
 import type { RunJobPayload } from '@mendflow/queue';
 import { LiveEvents } from '../events/live-events.service';
+import { WorkerMetrics } from '../health/worker-metrics';
 import { AttemptSettler } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
 import { HostServicesFactory } from './host-services.factory';
@@ -23,6 +24,7 @@ export class RunExecutor {
     private readonly settler: AttemptSettler,
     private readonly cancellation: CancellationService,
     private readonly live: LiveEvents,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async execute(job: RunJobPayload): Promise<void> {
@@ -50,7 +52,9 @@ export class RunExecutor {
         host: this.hostServices.forAttempt(started),
         signal: tracked.signal,
       });
-      const { transition } = await this.settler.settle(started, result);
+      const { transition, outcome } = await this.settler.settle(started, result);
+      this.metrics.attempts.inc({ outcome });
+      this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
       this.live.transition(transition);
     } finally {
       tracked.done();
