@@ -22,7 +22,7 @@ export default defineConfig({
       {
         plugins,
         resolve: { alias },
-        test: { name: 'unit', include: ['{apps,libs}/*/src/**/*.spec.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['{apps,libs}/*/src/**/*.spec.ts', 'apps/web/lib/**/*.spec.ts'], environment: 'node' },
       },
       {
         plugins,

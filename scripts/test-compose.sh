@@ -96,11 +96,13 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
   build_start=$SECONDS
   mkdir -p artifacts
   if ! compose build "${build_flags[@]}" migrate web api worker >artifacts/compose-build.log 2>&1; then
-    tail -60 artifacts/compose-build.log >&2
+    grep -E -m40 'npm error (code|Missing|[A-Z][a-z])|error TS|Error:|ERR!|failed to build' artifacts/compose-build.log >&2 || true
+    log "---- end of the build log ----"; tail -15 artifacts/compose-build.log >&2
     die "image build failed (full log: artifacts/compose-build.log)"
   fi
   log "images built in $((SECONDS - build_start)) s"
-  docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E '^  mendflow-(api|worker|web|migrate):' >&2 || true
+  docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' \
+    | grep -E "^mendflow-(api|worker|web|migrate):${MENDFLOW_TAG:-local} " | sed 's/^/  /' >&2 || true
 fi
 
 # ---- up ----

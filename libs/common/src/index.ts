@@ -4,3 +4,4 @@ export * from './manifest';
 export * from './runs';
 export * from './requests';
 export * from './secret-box';
+export * from './env';

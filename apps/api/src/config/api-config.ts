@@ -1,3 +1,4 @@
+import { parseEnv } from '@mendflow/common';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -17,10 +18,5 @@ export const API_CONFIG = Symbol('mendflow.api-config');
 
 /** Reads and validates the environment once at boot; a bad variable stops the process with its name. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
-    throw new Error(`invalid configuration:\n${problems}`);
-  }
-  return result.data;
+  return parseEnv(envSchema, env);
 }

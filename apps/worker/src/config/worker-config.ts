@@ -1,3 +1,4 @@
+import { parseEnv } from '@mendflow/common';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -37,10 +38,5 @@ export type WorkerConfig = z.output<typeof envSchema>;
 export const WORKER_CONFIG = Symbol('mendflow.worker-config');
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
-    throw new Error(`invalid configuration:\n${problems}`);
-  }
-  return result.data;
+  return parseEnv(envSchema, env);
 }
