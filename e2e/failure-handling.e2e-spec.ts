@@ -33,11 +33,20 @@ async function start(automationId: string, input: unknown = {}) {
 }
 
 async function events(runId: string) {
-  return (await api('GET', `/api/v1/runs/${runId}/events`)).body.items as { seq: number; type: string; data: any }[];
+  return (await api('GET', `/api/v1/runs/${runId}/events`)).body.items as {
+    seq: number;
+    type: string;
+    data: any;
+  }[];
 }
 
 async function openInbox(runId: string) {
-  return (await api('GET', `/api/v1/inbox?runId=${runId}`)).body.items as { id: string; kind: string; actions: string[]; reason: string }[];
+  return (await api('GET', `/api/v1/inbox?runId=${runId}`)).body.items as {
+    id: string;
+    kind: string;
+    actions: string[];
+    reason: string;
+  }[];
 }
 
 beforeAll(async () => {
@@ -65,14 +74,23 @@ beforeAll(async () => {
       : "export default async function run() { throw new TypeError('the stand-in has no fix for this script'); }";
     json(response, 200, {
       model: 'stand-in-1',
-      choices: [{ message: { role: 'assistant', content: JSON.stringify({ source, explanation: `fixed ${marker}` }) } }],
+      choices: [
+        {
+          message: { role: 'assistant', content: JSON.stringify({ source, explanation: `fixed ${marker}` }) },
+        },
+      ],
       usage: { prompt_tokens: 120, completion_tokens: 40 },
     });
   });
   host = service.url.replace('http://', '');
   stack = await startStack('failures', {
     redisDb: 10,
-    workerEnv: { ALLOW_PRIVATE_NETWORK: 'true', REPAIR_PROVIDER: 'openai', REPAIR_BASE_URL: `${completions.url}/v1`, REPAIR_MODEL: 'stand-in-1' },
+    workerEnv: {
+      ALLOW_PRIVATE_NETWORK: 'true',
+      REPAIR_PROVIDER: 'openai',
+      REPAIR_BASE_URL: `${completions.url}/v1`,
+      REPAIR_MODEL: 'stand-in-1',
+    },
   });
   api = apiClient(stack.apiUrl);
 });
@@ -99,7 +117,12 @@ describe('failure handling', () => {
        }`,
       { retry: { maxAttempts: 4, backoff: { baseMs: 200, maxMs: 5000, jitter: false } } },
     );
-    const run = await waitForRun(api, await start(automation.id), ['succeeded', 'failed', 'action_needed'], 30_000);
+    const run = await waitForRun(
+      api,
+      await start(automation.id),
+      ['succeeded', 'failed', 'action_needed'],
+      30_000,
+    );
     expect(run.status).toBe('succeeded');
     expect(run.output).toBe(42);
     expect(run.attempts.map((a: { status: string }) => a.status)).toEqual(['failed', 'failed', 'succeeded']);
@@ -122,7 +145,10 @@ export default async function run(input, ctx) {
   const customer = await (await ctx.fetch('${service.url}/customer')).json();
   return { chargeId, greeting: 'Hello ' + customer.name.toUpperCase() };
 }`;
-    candidates.set('crm-renamed-field', broken.replace('customer.name.toUpperCase()', 'customer.fullName.toUpperCase()'));
+    candidates.set(
+      'crm-renamed-field',
+      broken.replace('customer.name.toUpperCase()', 'customer.fullName.toUpperCase()'),
+    );
     const automation = await createAutomation('crm-renamed-field', broken, { repair: { maxPerDay: 3 } });
     const runId = await start(automation.id);
     const run = await waitForRun(api, runId, ['succeeded', 'failed', 'action_needed'], 45_000);
@@ -138,8 +164,15 @@ export default async function run(input, ctx) {
     const repairs = (await api('GET', `/api/v1/repairs?runId=${runId}`)).body.items;
     expect(repairs).toHaveLength(1);
     const repair = (await api('GET', `/api/v1/repairs/${repairs[0].id}`)).body;
-    expect(repair).toMatchObject({ status: 'deployed', provider: 'openai', model: 'stand-in-1', tokens: { total: 160 } });
-    expect(repair.diff).toContain('+  return { chargeId, greeting: \'Hello \' + customer.fullName.toUpperCase() };');
+    expect(repair).toMatchObject({
+      status: 'deployed',
+      provider: 'openai',
+      model: 'stand-in-1',
+      tokens: { total: 160 },
+    });
+    expect(repair.diff).toContain(
+      "+  return { chargeId, greeting: 'Hello ' + customer.fullName.toUpperCase() };",
+    );
     expect(repair.validation.passed).toBe(true);
     expect(repair.prompt).toBeTruthy();
 
@@ -163,7 +196,10 @@ export default async function run(input, ctx) {
   const profile = await (await ctx.fetch('${service.url}/profile')).json();
   return profile.name.trim();
 }`;
-    candidates.set('still-broken-candidate', broken.replace('profile.name.trim()', 'profile.nickname.trim()'));
+    candidates.set(
+      'still-broken-candidate',
+      broken.replace('profile.name.trim()', 'profile.nickname.trim()'),
+    );
     const automation = await createAutomation('still-broken-candidate', broken);
     const run = await waitForRun(api, await start(automation.id), undefined, 45_000);
     expect(run.status).toBe('action_needed');
@@ -199,7 +235,10 @@ export default async function run(input, ctx) {
     expect(JSON.stringify(item)).not.toContain('bad-token');
 
     expect((await api('PUT', '/api/v1/secrets/CRM_TOKEN', { value: 'good-token' })).status).toBe(200);
-    const resolved = await api('POST', `/api/v1/inbox/${item!.id}/resolve`, { action: 'retry', comment: 'rotated the token' });
+    const resolved = await api('POST', `/api/v1/inbox/${item!.id}/resolve`, {
+      action: 'retry',
+      comment: 'rotated the token',
+    });
     expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
     expect(resolved.body.resolution).toMatchObject({ action: 'retry', comment: 'rotated the token' });
     const after = await waitForRun(api, run.id, ['succeeded', 'failed'], 20_000);
@@ -207,7 +246,15 @@ export default async function run(input, ctx) {
     expect(after.output).toEqual({ ok: true });
     expect(await openInbox(run.id)).toEqual([]);
     const types = (await events(run.id)).map((e) => e.type);
-    expect(types).toEqual(['run.queued', 'run.running', 'run.action_needed', 'inbox.resolved', 'run.queued', 'run.running', 'run.succeeded']);
+    expect(types).toEqual([
+      'run.queued',
+      'run.running',
+      'run.action_needed',
+      'inbox.resolved',
+      'run.queued',
+      'run.running',
+      'run.succeeded',
+    ]);
     const again = await api('POST', `/api/v1/inbox/${item!.id}/resolve`, { action: 'retry' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('INBOX_ITEM_RESOLVED');

@@ -82,7 +82,13 @@ async function startReplica(): Promise<string> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (replica.exitCode !== null) throw new Error(`replica exited:\n${output}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return url;
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return url;
     if (Date.now() > deadline) throw new Error(`replica not ready:\n${output}`);
     await pause(200);
   }
@@ -116,12 +122,14 @@ describe('live events over Socket.IO (namespace /events)', () => {
       message: 'a valid API key or session is required',
       data: { code: 'UNAUTHENTICATED' },
     });
-    await expect(connectLive(stack.apiUrl, { token: 'mf_not_a_key_0000000000000000000000' })).rejects.toMatchObject({
+    await expect(
+      connectLive(stack.apiUrl, { token: 'mf_not_a_key_0000000000000000000000' }),
+    ).rejects.toMatchObject({
       data: { code: 'UNAUTHENTICATED' },
     });
   });
 
-  it('gives each workspace only its own events and refuses the other workspace\'s run and automation as not found', async () => {
+  it("gives each workspace only its own events and refuses the other workspace's run and automation as not found", async () => {
     const clientA = await connect(BOOTSTRAP_KEY);
     const clientB = await connect(other.apiKey);
     expect(await clientA.subscribe({ workspace: true })).toEqual({ ok: true });
@@ -154,30 +162,50 @@ describe('live events over Socket.IO (namespace /events)', () => {
     publisher.publishRunStatus({ ...runA, status: 'running' });
     await append(runA, 2);
     await append(runB, 1);
-    publisher.publishInboxItem(runA.workspaceId, { id: randomUUID(), runId: runA.runId, automationId: runA.automationId, kind: 'approval' });
-    await eventually(() => clientA.seqs(runA.runId).length === 4, 'all of A\'s events');
-    await eventually(() => clientA.messages.some((m) => m.name === 'inbox.item'), 'A\'s inbox item');
-    await eventually(() => clientB.seqs(runB.runId).length === 2, 'all of B\'s events');
+    publisher.publishInboxItem(runA.workspaceId, {
+      id: randomUUID(),
+      runId: runA.runId,
+      automationId: runA.automationId,
+      kind: 'approval',
+    });
+    await eventually(() => clientA.seqs(runA.runId).length === 4, "all of A's events");
+    await eventually(() => clientA.messages.some((m) => m.name === 'inbox.item'), "A's inbox item");
+    await eventually(() => clientB.seqs(runB.runId).length === 2, "all of B's events");
     await pause(300); // anything misrouted would have arrived by now
 
     expect(clientA.seqs(runA.runId)).toEqual([1, 2, 3, 4]);
     expect(clientB.seqs(runB.runId)).toEqual([1, 2]);
-    expect(clientA.messages.every((m) => m.payload.workspaceId === undefined || m.payload.workspaceId === runA.workspaceId)).toBe(true);
+    expect(
+      clientA.messages.every(
+        (m) => m.payload.workspaceId === undefined || m.payload.workspaceId === runA.workspaceId,
+      ),
+    ).toBe(true);
     expect(clientA.messages.some((m) => m.payload.runId === runB.runId)).toBe(false);
-    expect(clientB.messages.some((m) => m.payload.runId === runA.runId || m.name === 'inbox.item')).toBe(false);
+    expect(clientB.messages.some((m) => m.payload.runId === runA.runId || m.name === 'inbox.item')).toBe(
+      false,
+    );
 
     // Another workspace's run or automation answers exactly like one that does not exist.
     const foreignRun = await clientB.subscribe({ runId: runA.runId, afterSeq: 0 });
     const missingRun = await clientB.subscribe({ runId: randomUUID() });
     expect(foreignRun).toMatchObject({ ok: false, error: { code: 'RUN_NOT_FOUND' } });
     expect(missingRun.error?.code).toBe(foreignRun.error?.code);
-    expect(await clientB.subscribe({ automationId: runA.automationId })).toMatchObject({ ok: false, error: { code: 'AUTOMATION_NOT_FOUND' } });
-    expect(await clientB.subscribe({ runId: 'not-a-uuid' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    expect(await clientB.subscribe({ everything: true })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(await clientB.subscribe({ automationId: runA.automationId })).toMatchObject({
+      ok: false,
+      error: { code: 'AUTOMATION_NOT_FOUND' },
+    });
+    expect(await clientB.subscribe({ runId: 'not-a-uuid' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED' },
+    });
+    expect(await clientB.subscribe({ everything: true })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED' },
+    });
 
     // The refused subscriptions let nothing through.
     await append(runA, 1);
-    await eventually(() => clientA.seqs(runA.runId).length === 5, 'A\'s fifth event');
+    await eventually(() => clientA.seqs(runA.runId).length === 5, "A's fifth event");
     await pause(300);
     expect(clientB.messages.some((m) => m.payload.runId === runA.runId)).toBe(false);
   });
@@ -189,7 +217,7 @@ describe('live events over Socket.IO (namespace /events)', () => {
     expect(await client.subscribe({ automationId: first.automationId })).toEqual({ ok: true });
     await append(second, 1);
     await append(first, 2);
-    await eventually(() => client.seqs(first.runId).length === 2, 'the automation\'s events');
+    await eventually(() => client.seqs(first.runId).length === 2, "the automation's events");
     await pause(200);
     expect(client.seqs(first.runId)).toEqual([2, 3]);
     expect(client.seqs(second.runId)).toEqual([]);
@@ -219,7 +247,12 @@ describe('live events over Socket.IO (namespace /events)', () => {
     expect(second.seqs(run.runId)).toEqual(range(8, 12));
     const caughtUp = second.messages.filter((m) => m.name === 'run.event').map((m) => m.payload);
     expect(caughtUp.map((e) => e.type)).toEqual(missed.map((e) => e.type));
-    expect(caughtUp[0]).toMatchObject({ runId: run.runId, automationId: run.automationId, workspaceId: run.workspaceId, data: { i: 0 } });
+    expect(caughtUp[0]).toMatchObject({
+      runId: run.runId,
+      automationId: run.automationId,
+      workspaceId: run.workspaceId,
+      data: { i: 0 },
+    });
 
     // Live again: a repeated publish and an out-of-order pair still arrive once each, in seq order.
     const e13 = await execution.appendEvent(run.workspaceId, run.runId, 'test.note', { i: 13 });
@@ -253,10 +286,17 @@ describe('live events over Socket.IO (namespace /events)', () => {
     expect(await onReplica.subscribe({ workspace: true })).toEqual({ ok: true });
     expect(await onFirst.subscribe({ workspace: true })).toEqual({ ok: true });
     const run = await startRun(apiA, 'live-replicas'); // run.queued published by the first API process
-    const viaReplica = await apiClient(replicaUrl)('POST', `/api/v1/automations/${run.automationId}/runs`, {});
+    const viaReplica = await apiClient(replicaUrl)(
+      'POST',
+      `/api/v1/automations/${run.automationId}/runs`,
+      {},
+    );
     await append(run, 2); // published by "the worker"
     await eventually(() => onReplica.seqs(run.runId).length === 3, 'all events on the replica');
-    await eventually(() => onFirst.seqs(viaReplica.body.id).length === 1, 'the replica\'s run.queued on the first API');
+    await eventually(
+      () => onFirst.seqs(viaReplica.body.id).length === 1,
+      "the replica's run.queued on the first API",
+    );
     await pause(200);
     expect(onReplica.seqs(run.runId)).toEqual([1, 2, 3]);
     expect(onFirst.seqs(run.runId)).toEqual([1, 2, 3]);
@@ -278,6 +318,8 @@ describe('live events over Socket.IO (namespace /events)', () => {
     const disconnected = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
     expect((await apiA('DELETE', `/api/v1/api-keys/${created.body.id}`)).status).toBe(204);
     expect(await disconnected).toBe('io server disconnect');
-    await expect(connectLive(stack.apiUrl, { token: created.body.key })).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
+    await expect(connectLive(stack.apiUrl, { token: created.body.key })).rejects.toMatchObject({
+      data: { code: 'UNAUTHENTICATED' },
+    });
   });
 });

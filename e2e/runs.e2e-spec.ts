@@ -6,13 +6,21 @@ let stack: Stack;
 let api: Api;
 
 async function createAutomation(name: string, source: string, manifest?: unknown) {
-  const { status, body } = await api('POST', '/api/v1/automations', { name, source, ...(manifest !== undefined && { manifest }) });
+  const { status, body } = await api('POST', '/api/v1/automations', {
+    name,
+    source,
+    ...(manifest !== undefined && { manifest }),
+  });
   expect(status, JSON.stringify(body)).toBe(201);
   return body as { id: string; deployedVersion: { number: number } };
 }
 
 async function runOnce(automationId: string, input?: unknown) {
-  const started = await api('POST', `/api/v1/automations/${automationId}/runs`, input === undefined ? {} : { input });
+  const started = await api(
+    'POST',
+    `/api/v1/automations/${automationId}/runs`,
+    input === undefined ? {} : { input },
+  );
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   expect(started.body.status).toBe('queued');
   return waitForRun(api, started.body.id);
@@ -45,7 +53,11 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(run.attempts[0]).toMatchObject({ number: 1, status: 'succeeded', versionNumber: 1 });
 
     const events = await api('GET', `/api/v1/runs/${run.id}/events`);
-    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['run.queued', 'run.running', 'run.succeeded']);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual([
+      'run.queued',
+      'run.running',
+      'run.succeeded',
+    ]);
     expect(events.body.items.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3]);
 
     const logs = await api('GET', `/api/v1/runs/${run.id}/logs`);
@@ -70,21 +82,36 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(run.status).toBe('action_needed');
     expect(run.error.message).toBe('order 42 has no customer');
     expect(run.error.location).toMatch(/:3:/);
-    expect(run.attempts[0]).toMatchObject({ status: 'failed', error: { message: 'order 42 has no customer' } });
+    expect(run.attempts[0]).toMatchObject({
+      status: 'failed',
+      error: { message: 'order 42 has no customer' },
+    });
     const inbox = await api('GET', `/api/v1/inbox?runId=${run.id}`);
     expect(inbox.body.items).toHaveLength(1);
   });
 
   it('stops an infinite loop, a never-settling promise and a memory bomb, and keeps serving', async () => {
     const limits = { limits: { timeoutMs: 1500, memoryMb: 32 } };
-    const loop = await createAutomation('loop', 'export default async function run() { for (;;) {} }', limits);
-    const hang = await createAutomation('hang', 'export default async function run() { await new Promise(() => {}); }', limits);
+    const loop = await createAutomation(
+      'loop',
+      'export default async function run() { for (;;) {} }',
+      limits,
+    );
+    const hang = await createAutomation(
+      'hang',
+      'export default async function run() { await new Promise(() => {}); }',
+      limits,
+    );
     const bomb = await createAutomation(
       'bomb',
       'export default async function run() { const a = []; for (;;) a.push(new Array(1e5).fill("x")); }',
       limits,
     );
-    const [loopRun, hangRun, bombRun] = await Promise.all([runOnce(loop.id), runOnce(hang.id), runOnce(bomb.id)]);
+    const [loopRun, hangRun, bombRun] = await Promise.all([
+      runOnce(loop.id),
+      runOnce(hang.id),
+      runOnce(bomb.id),
+    ]);
     for (const stopped of [loopRun, hangRun, bombRun]) {
       expect(stopped.status).toBe('action_needed');
       expect(stopped.attempts[0].status).toBe('failed');
@@ -93,7 +120,10 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(hangRun.error.message).toMatch(/never settle|time|limit/i);
     expect(bombRun.error.message).toMatch(/memory/i);
 
-    const ok = await createAutomation('after-the-storm', 'export default async function run() { return "still here"; }');
+    const ok = await createAutomation(
+      'after-the-storm',
+      'export default async function run() { return "still here"; }',
+    );
     const after = await runOnce(ok.id);
     expect(after.status).toBe('succeeded');
     expect(after.output).toBe('still here');
@@ -114,7 +144,9 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(badManifest.body.error.code).toBe('AUTOMATION_INVALID_MANIFEST');
     expect(badManifest.body.error.details.issues[0].path).toBe('manifest.limits.timeoutMs');
 
-    const notJson = await api('POST', '/api/v1/automations', '{"name":', { 'content-type': 'application/json' });
+    const notJson = await api('POST', '/api/v1/automations', '{"name":', {
+      'content-type': 'application/json',
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('INVALID_JSON');
 
@@ -130,15 +162,27 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     const noKey = await anonymous('GET', '/api/v1/runs');
     expect(noKey.status).toBe(401);
     expect(noKey.body.error.code).toBe('UNAUTHENTICATED');
-    const wrongKey = await apiClient(stack.apiUrl, 'mf_not_a_real_key_000000000000')('GET', '/api/v1/automations');
+    const wrongKey = await apiClient(stack.apiUrl, 'mf_not_a_real_key_000000000000')(
+      'GET',
+      '/api/v1/automations',
+    );
     expect(wrongKey.status).toBe(401);
     expect(wrongKey.body.error.code).toBe('UNAUTHENTICATED');
   });
 
   it('returns the same run for the same idempotency key', async () => {
-    const automation = await createAutomation('idem', 'export default async function run(input) { return input; }');
-    const first = await api('POST', `/api/v1/automations/${automation.id}/runs`, { input: 1, idempotencyKey: 'order-7' });
-    const second = await api('POST', `/api/v1/automations/${automation.id}/runs`, { input: 2, idempotencyKey: 'order-7' });
+    const automation = await createAutomation(
+      'idem',
+      'export default async function run(input) { return input; }',
+    );
+    const first = await api('POST', `/api/v1/automations/${automation.id}/runs`, {
+      input: 1,
+      idempotencyKey: 'order-7',
+    });
+    const second = await api('POST', `/api/v1/automations/${automation.id}/runs`, {
+      input: 2,
+      idempotencyKey: 'order-7',
+    });
     expect(second.body.id).toBe(first.body.id);
     const run = await waitForRun(api, first.body.id);
     expect(run.output).toBe(1);
@@ -148,10 +192,16 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect((await fetch(`${stack.apiUrl}/healthz`)).status).toBe(200);
     const ready = await fetch(`${stack.apiUrl}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ok', checks: { postgres: true, redis: true } });
-    const spec = (await (await fetch(`${stack.apiUrl}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/automations', '/api/v1/runs/{id}']));
+    const spec = (await (await fetch(`${stack.apiUrl}/api/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/automations', '/api/v1/runs/{id}']),
+    );
     const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
-    expect(metrics).toMatch(/mendflow_http_requests_total\{method="POST",route="\/api\/v1\/automations",status="201"\} \d+/);
+    expect(metrics).toMatch(
+      /mendflow_http_requests_total\{method="POST",route="\/api\/v1\/automations",status="201"\} \d+/,
+    );
     expect(metrics).toMatch(/mendflow_runs\{status="succeeded"\} \d+/);
   });
 });

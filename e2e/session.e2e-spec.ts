@@ -15,10 +15,17 @@ interface Answer extends ApiResponse {
 }
 
 /** Raw HTTP: no API key, optional cookie and headers, and the response headers kept. */
-async function http(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function http(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     method,
-    headers: { ...(options.body !== undefined && { 'content-type': 'application/json' }), ...options.headers },
+    headers: {
+      ...(options.body !== undefined && { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
@@ -46,10 +53,16 @@ afterAll(async () => {
 
 describe('dashboard sign-in', () => {
   it('refuses a wrong password and an unknown email with the same 401', async () => {
-    const wrong = await http('POST', '/api/v1/auth/login', { body: { email: ADMIN.email, password: 'not the password' } });
-    const unknown = await http('POST', '/api/v1/auth/login', { body: { email: 'nobody@e2e.test', password: 'not the password' } });
+    const wrong = await http('POST', '/api/v1/auth/login', {
+      body: { email: ADMIN.email, password: 'not the password' },
+    });
+    const unknown = await http('POST', '/api/v1/auth/login', {
+      body: { email: 'nobody@e2e.test', password: 'not the password' },
+    });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ error: { code: 'INVALID_CREDENTIALS', message: 'the email or password is wrong' } });
+    expect(wrong.body).toEqual({
+      error: { code: 'INVALID_CREDENTIALS', message: 'the email or password is wrong' },
+    });
     expect(unknown.status).toBe(401);
     expect(unknown.body).toEqual(wrong.body);
     expect(wrong.headers.getSetCookie()).toEqual([]);
@@ -58,7 +71,10 @@ describe('dashboard sign-in', () => {
   it('names the bad field of a malformed sign-in', async () => {
     const missing = await http('POST', '/api/v1/auth/login', { body: { email: ADMIN.email } });
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('password') });
+    expect(missing.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('password'),
+    });
   });
 
   it('signs in with an httpOnly SameSite=Lax session cookie and answers /me with user, workspace and CSRF token', async () => {
@@ -94,18 +110,30 @@ describe('dashboard sign-in', () => {
     const without = await http('POST', '/api/v1/api-keys', { body, headers: { cookie } });
     expect(without.status).toBe(403);
     expect(without.body.error.code).toBe('CSRF_TOKEN_INVALID');
-    const wrong = await http('POST', '/api/v1/api-keys', { body, headers: { cookie, 'x-csrf-token': `${csrfToken}x` } });
+    const wrong = await http('POST', '/api/v1/api-keys', {
+      body,
+      headers: { cookie, 'x-csrf-token': `${csrfToken}x` },
+    });
     expect(wrong.status).toBe(403);
-    const right = await http('POST', '/api/v1/api-keys', { body, headers: { cookie, 'x-csrf-token': csrfToken } });
+    const right = await http('POST', '/api/v1/api-keys', {
+      body,
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
     expect(right.status).toBe(201);
     // Reads need no token.
     expect((await http('GET', '/api/v1/api-keys', { headers: { cookie } })).status).toBe(200);
     // A Bearer request is exempt, even when a cookie rides along.
-    const bearer = await http('POST', '/api/v1/api-keys', { body, headers: { cookie, authorization: `Bearer ${BOOTSTRAP_KEY}` } });
+    const bearer = await http('POST', '/api/v1/api-keys', {
+      body,
+      headers: { cookie, authorization: `Bearer ${BOOTSTRAP_KEY}` },
+    });
     expect(bearer.status).toBe(201);
     // Another session's token does not do.
     const otherSession = await login();
-    const crossed = await http('POST', '/api/v1/api-keys', { body, headers: { cookie, 'x-csrf-token': otherSession.csrfToken } });
+    const crossed = await http('POST', '/api/v1/api-keys', {
+      body,
+      headers: { cookie, 'x-csrf-token': otherSession.csrfToken },
+    });
     expect(crossed.status).toBe(403);
   });
 
@@ -124,8 +152,12 @@ describe('dashboard sign-in', () => {
     const me = await http('GET', '/api/v1/me', { headers: { cookie } });
     expect(me.status).toBe(401);
     expect(me.body.error.code).toBe('UNAUTHENTICATED');
-    expect((await http('POST', '/api/v1/auth/logout', { headers: { cookie, 'x-csrf-token': csrfToken } })).status).toBe(401);
-    await expect(connectLive(stack.apiUrl, { headers: { cookie } })).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
+    expect(
+      (await http('POST', '/api/v1/auth/logout', { headers: { cookie, 'x-csrf-token': csrfToken } })).status,
+    ).toBe(401);
+    await expect(connectLive(stack.apiUrl, { headers: { cookie } })).rejects.toMatchObject({
+      data: { code: 'UNAUTHENTICATED' },
+    });
   });
 
   it('accepts a session on the live socket only from a page of its own origin', async () => {
@@ -137,7 +169,9 @@ describe('dashboard sign-in', () => {
       headers: { cookie, origin: 'https://mendflow.example', 'x-forwarded-host': 'mendflow.example' },
     });
     proxied.close();
-    await expect(connectLive(stack.apiUrl, { headers: { cookie, origin: 'https://evil.example' } })).rejects.toMatchObject({
+    await expect(
+      connectLive(stack.apiUrl, { headers: { cookie, origin: 'https://evil.example' } }),
+    ).rejects.toMatchObject({
       data: { code: 'FORBIDDEN_ORIGIN' },
     });
   });
@@ -164,7 +198,13 @@ describe('API keys', () => {
     });
     const list = await api('GET', '/api/v1/api-keys');
     const listed = list.body.items.find((k: { id: string }) => k.id === created.body.id);
-    expect(listed).toEqual({ id: created.body.id, name: 'deploy bot', prefix: created.body.prefix, createdAt: created.body.createdAt, lastUsedAt: null });
+    expect(listed).toEqual({
+      id: created.body.id,
+      name: 'deploy bot',
+      prefix: created.body.prefix,
+      createdAt: created.body.createdAt,
+      lastUsedAt: null,
+    });
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
 
     const asNewKey = apiClient(stack.apiUrl, created.body.key);
@@ -206,7 +246,10 @@ describe('API keys', () => {
     expect((await api('DELETE', '/api/v1/api-keys/not-an-id')).body.error.code).toBe('API_KEY_NOT_FOUND');
     const bad = await api('POST', '/api/v1/api-keys', { name: '' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('name') });
+    expect(bad.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('name'),
+    });
     expect((await api('POST', '/api/v1/api-keys', { name: 'x', scopes: [] })).status).toBe(400);
   });
 

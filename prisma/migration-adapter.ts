@@ -36,7 +36,8 @@ function patchQueryablePrototype(adapter: object): void {
     const result = await performIO.call(this, query);
     // A multi-statement script (run by the schema engine through executeRaw) yields one result per statement.
     for (const part of Array.isArray(result) ? result : [result]) {
-      for (const field of part.fields ?? []) if (UNMAPPED_OIDS.has(field.dataTypeID)) field.dataTypeID = TEXT_OID;
+      for (const field of part.fields ?? [])
+        if (UNMAPPED_OIDS.has(field.dataTypeID)) field.dataTypeID = TEXT_OID;
     }
     return result;
   };

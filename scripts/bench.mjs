@@ -15,7 +15,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summarize = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50).toFixed(1), p95: percentile(sorted, 95).toFixed(1), max: sorted.at(-1).toFixed(1) };
+  return {
+    p50: percentile(sorted, 50).toFixed(1),
+    p95: percentile(sorted, 95).toFixed(1),
+    max: sorted.at(-1).toFixed(1),
+  };
 };
 
 const stack = await startStack('bench', {
@@ -26,7 +30,8 @@ const api = apiClient(stack.apiUrl);
 try {
   const created = await api('POST', '/api/v1/automations', {
     name: 'bench-sum',
-    source: 'export default async function run(input) { let s = 0; for (const n of input.numbers) s += n; return { sum: s }; }',
+    source:
+      'export default async function run(input) { let s = 0; for (const n of input.numbers) s += n; return { sum: s }; }',
   });
   if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
   const path = `/api/v1/automations/${created.body.id}/runs`;
@@ -59,7 +64,10 @@ try {
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status IN ('succeeded','failed')`, [ids]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status IN ('succeeded','failed')`,
+      [ids],
+    );
     if (rows[0].n === ids.length) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -81,9 +89,15 @@ try {
   const queued = summarize(rows.map((r) => Number(r.queued_ms)));
   const running = summarize(rows.map((r) => Number(r.running_ms)));
   console.log(`\nMendflow end-to-end benchmark (api + worker processes, PostgreSQL, Redis, isolated-vm)`);
-  console.log(`sequential (concurrency 1, ${SEQUENTIAL} runs): ${(SEQUENTIAL / (sequential.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} runs/s; POST→succeeded client-observed p50 ${seq.p50} ms, p95 ${seq.p95} ms, max ${seq.max} ms`);
-  console.log(`load (${RUNS} runs, ${CONCURRENCY} concurrent clients): ${(RUNS / ((last - first) / 1000)).toFixed(1)} runs/s (server clock), ${(RUNS / loadSeconds).toFixed(1)} runs/s (client clock incl. polling); created→finished p50 ${load.p50} ms, p95 ${load.p95} ms, max ${load.max} ms; failed ${failed}`);
-  console.log(`  of which created→started (queue) p50 ${queued.p50} ms, p95 ${queued.p95} ms; started→finished (attempt + state writes) p50 ${running.p50} ms, p95 ${running.p95} ms`);
+  console.log(
+    `sequential (concurrency 1, ${SEQUENTIAL} runs): ${(SEQUENTIAL / (sequential.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} runs/s; POST→succeeded client-observed p50 ${seq.p50} ms, p95 ${seq.p95} ms, max ${seq.max} ms`,
+  );
+  console.log(
+    `load (${RUNS} runs, ${CONCURRENCY} concurrent clients): ${(RUNS / ((last - first) / 1000)).toFixed(1)} runs/s (server clock), ${(RUNS / loadSeconds).toFixed(1)} runs/s (client clock incl. polling); created→finished p50 ${load.p50} ms, p95 ${load.p95} ms, max ${load.max} ms; failed ${failed}`,
+  );
+  console.log(
+    `  of which created→started (queue) p50 ${queued.p50} ms, p95 ${queued.p95} ms; started→finished (attempt + state writes) p50 ${running.p50} ms, p95 ${running.p95} ms`,
+  );
 
   async function waitSucceeded(id) {
     for (;;) {

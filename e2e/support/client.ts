@@ -7,7 +7,12 @@ export interface ApiResponse<T = any> {
 
 /** A tiny HTTP client for tests: JSON in, JSON out, the bootstrap key unless told otherwise. */
 export function apiClient(baseUrl: string, key: string | null = BOOTSTRAP_KEY) {
-  return async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -28,7 +33,12 @@ export type Api = ReturnType<typeof apiClient>;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'action_needed']);
 
 /** Polls a run until it reaches one of `statuses` (default: finished or waiting for a person). */
-export async function waitForRun(api: Api, runId: string, statuses: string[] = [...TERMINAL], timeoutMs = 30_000) {
+export async function waitForRun(
+  api: Api,
+  runId: string,
+  statuses: string[] = [...TERMINAL],
+  timeoutMs = 30_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { status, body } = await api('GET', `/api/v1/runs/${runId}`);

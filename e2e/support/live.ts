@@ -41,7 +41,10 @@ export async function connectLive(apiUrl: string, options: ConnectOptions = {}):
   return {
     socket,
     messages,
-    seqs: (runId) => messages.filter((m) => m.name === 'run.event' && m.payload.runId === runId).map((m) => m.payload.seq as number),
+    seqs: (runId) =>
+      messages
+        .filter((m) => m.name === 'run.event' && m.payload.runId === runId)
+        .map((m) => m.payload.seq as number),
     subscribe: (body) => socket.timeout(10_000).emitWithAck('subscribe', body),
     close: () => socket.close(),
   };

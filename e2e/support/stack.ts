@@ -37,7 +37,12 @@ async function freePort(): Promise<number> {
 
 /** Starts a root npm script (`start:api`, `start:worker`) as its own process group, capturing output. */
 function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProcess {
-  const child = spawn('npm', ['run', '--silent', script], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', '--silent', script], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -128,7 +133,12 @@ export async function startStack(
   const workers: ManagedProcess[] = [];
   const startWorker = async (extraEnv: NodeJS.ProcessEnv = {}) => {
     const workerPort = await freePort();
-    const worker = startScript('start:worker', { ...env, ...options.workerEnv, ...extraEnv, WORKER_HEALTH_PORT: String(workerPort) });
+    const worker = startScript('start:worker', {
+      ...env,
+      ...options.workerEnv,
+      ...extraEnv,
+      WORKER_HEALTH_PORT: String(workerPort),
+    });
     workers.push(worker);
     await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker);
     return worker;

@@ -13,7 +13,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addCookieAuth('mf_session', {
       type: 'apiKey',
       in: 'cookie',
-      description: 'The dashboard session (POST /api/v1/auth/login); writes also need its x-csrf-token header',
+      description:
+        'The dashboard session (POST /api/v1/auth/login); writes also need its x-csrf-token header',
     })
     .build();
   return SwaggerModule.createDocument(app, config);

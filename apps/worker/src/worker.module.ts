@@ -2,9 +2,9 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretBox } from '@mendflow/common';
 import { DatabaseModule } from '@mendflow/db';
+import { LiveEventsPublisher } from '@mendflow/events';
 import { QueueNames, redisConnection } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
-import { LiveEvents } from './events/live-events.service';
 import { WorkerHealthServer } from './health/health-server';
 import { WorkerMetrics } from './health/worker-metrics';
 import { CandidateValidator } from './repairs/candidate-validator';
@@ -37,7 +37,8 @@ export class WorkerModule {
         { provide: SandboxHost, useValue: new SandboxHost(config) },
         { provide: REPAIR_PROVIDER, useValue: createRepairProvider(config) },
         { provide: WorkerMetrics, useValue: new WorkerMetrics() },
-        LiveEvents,
+        // Dashboards get the worker's events through Redis; a lost publish is caught up from PostgreSQL.
+        { provide: LiveEventsPublisher, useValue: new LiveEventsPublisher(config.REDIS_URL) },
         HostServicesFactory,
         CancellationService,
         AttemptSettler,

@@ -2,7 +2,8 @@
  * Domain errors carry a stable code that clients may rely on. The HTTP layer maps `kind` to a status;
  * nothing else about the error (stack, cause) ever leaves the server.
  */
-export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable';
+export type ErrorKind =
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable';
 
 export class DomainError extends Error {
   constructor(

@@ -27,9 +27,9 @@ describe('manifest', () => {
     expect(() => parseOrThrow(manifestSchema, { limits: { timeoutMs: -1 } }, { prefix: 'manifest' })).toThrow(
       /^manifest\.limits\.timeoutMs: /,
     );
-    expect(() => parseOrThrow(manifestSchema, { permissions: { hosts: ['HTTP://x'] } }, { prefix: 'manifest' })).toThrow(
-      /manifest\.permissions\.hosts\.0/,
-    );
+    expect(() =>
+      parseOrThrow(manifestSchema, { permissions: { hosts: ['HTTP://x'] } }, { prefix: 'manifest' }),
+    ).toThrow(/manifest\.permissions\.hosts\.0/);
     expect(() => parseOrThrow(manifestSchema, { permisions: {} }, { prefix: 'manifest' })).toThrow(
       /unknown field manifest\.permisions/,
     );

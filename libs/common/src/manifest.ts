@@ -10,7 +10,10 @@ const hostPattern = z
 
 export const secretName = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be upper-case letters, digits and underscores, starting with a letter');
+  .regex(
+    /^[A-Z][A-Z0-9_]{0,63}$/,
+    'must be upper-case letters, digits and underscores, starting with a letter',
+  );
 
 export const manifestSchema = z
   .strictObject({
@@ -28,7 +31,13 @@ export const manifestSchema = z
         maxLogBytes: z.int().min(1024).max(10_485_760).default(262_144),
         maxResultBytes: z.int().min(1024).max(10_485_760).default(1_048_576),
       })
-      .default({ timeoutMs: 30_000, memoryMb: 64, maxFetches: 50, maxLogBytes: 262_144, maxResultBytes: 1_048_576 }),
+      .default({
+        timeoutMs: 30_000,
+        memoryMb: 64,
+        maxFetches: 50,
+        maxLogBytes: 262_144,
+        maxResultBytes: 1_048_576,
+      }),
     retry: z
       .strictObject({
         maxAttempts: z.int().min(1).max(20).default(3),
@@ -52,7 +61,11 @@ export const manifestSchema = z
     triggers: z
       .array(
         z.discriminatedUnion('type', [
-          z.strictObject({ type: z.literal('cron'), cron: z.string().min(9).max(120), timezone: z.string().default('UTC') }),
+          z.strictObject({
+            type: z.literal('cron'),
+            cron: z.string().min(9).max(120),
+            timezone: z.string().default('UTC'),
+          }),
           z.strictObject({ type: z.literal('webhook') }),
         ]),
       )
@@ -63,7 +76,13 @@ export const manifestSchema = z
   })
   .default({
     permissions: { hosts: [], secrets: [] },
-    limits: { timeoutMs: 30_000, memoryMb: 64, maxFetches: 50, maxLogBytes: 262_144, maxResultBytes: 1_048_576 },
+    limits: {
+      timeoutMs: 30_000,
+      memoryMb: 64,
+      maxFetches: 50,
+      maxLogBytes: 262_144,
+      maxResultBytes: 1_048_576,
+    },
     retry: { maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 300_000, jitter: true } },
     repair: { maxPerDay: 3, requireApproval: false },
     triggers: [],

@@ -7,7 +7,10 @@ export function toFieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.map((key) => [path, key].filter(Boolean).join('.'));
-      return { path: keys[0] ?? path, message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` };
+      return {
+        path: keys[0] ?? path,
+        message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`,
+      };
     }
     return { path, message: issue.message };
   });

@@ -27,6 +27,16 @@ export interface PublishedRunStatus {
   status: RunStatus;
 }
 
+/** A run state change as publishers describe it (the shape of @mendflow/db's TransitionResult). */
+export interface PublishedTransition {
+  runId: string;
+  automationId: string;
+  workspaceId: string;
+  status: RunStatus;
+  event: { seq: number; type: string; data: unknown; createdAt: Date | string };
+  inboxItemId: string | null;
+}
+
 export interface LiveEventsPublisherOptions {
   /** Called when Redis refuses a publish; the default ignores it (PostgreSQL keeps the event). */
   onError?: (error: Error) => void;
@@ -87,6 +97,20 @@ export class LiveEventsPublisher {
       name: LiveMessages.inboxItem,
       payload: { ...item, workspaceId },
     });
+  }
+
+  /** A state change: its event, the run's new status, and the inbox item it opened; null is a no-op. */
+  publishTransition(transition: PublishedTransition | null): void {
+    if (!transition) return;
+    const { runId, workspaceId, automationId, status, inboxItemId } = transition;
+    this.publishRunEvent({ ...transition.event, runId, workspaceId, automationId });
+    this.publishRunStatus({ runId, workspaceId, automationId, status });
+    if (inboxItemId) this.publishInboxItem(workspaceId, { id: inboxItemId, runId, automationId });
+  }
+
+  /** Nest calls this on shutdown when the publisher is registered as a provider. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {

@@ -57,7 +57,12 @@ export function repairJob(payload: RepairJobPayload) {
   return {
     name: REPAIR_JOB_NAME,
     data,
-    opts: { attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 }, jobId: `repair_${data.repairId}` },
+    opts: {
+      attempts: 1,
+      removeOnComplete: { age: 86_400 },
+      removeOnFail: { age: 86_400 },
+      jobId: `repair_${data.repairId}`,
+    },
   };
 }
 

@@ -37,7 +37,10 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key; the key is in this answer only' })
   @ApiBody({ schema: openApiSchema(createApiKeyBody) })
-  async create(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(createApiKeyBody)) body: z.output<typeof createApiKeyBody>) {
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(createApiKeyBody)) body: z.output<typeof createApiKeyBody>,
+  ) {
     const { record, key } = await this.apiKeys.create(principal, body.name);
     return { ...apiKeyView(record), key };
   }
@@ -45,7 +48,10 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key' })
-  async revoke(@CurrentPrincipal() principal: Principal, @Param('id', new UuidParam('API_KEY_NOT_FOUND', 'API key')) id: string) {
+  async revoke(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new UuidParam('API_KEY_NOT_FOUND', 'API key')) id: string,
+  ) {
     await this.apiKeys.revoke(principal, id);
   }
 }

@@ -33,7 +33,8 @@ export class ApiKeysService {
 
   /** Revokes at once on this replica and closes the key's live connections everywhere. */
   async revoke(principal: Principal, id: string): Promise<void> {
-    if (!(await this.apiKeys.revoke(principal.workspaceId, id))) throw new NotFoundError('API_KEY_NOT_FOUND', 'API key', id);
+    if (!(await this.apiKeys.revoke(principal.workspaceId, id)))
+      throw new NotFoundError('API_KEY_NOT_FOUND', 'API key', id);
     this.authenticator.forgetApiKey(id);
     this.live.disconnectApiKey(id);
   }

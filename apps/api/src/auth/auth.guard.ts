@@ -17,7 +17,10 @@ export class ApiAuthGuard extends AuthGuard(['bearer', 'session']) {
   override canActivate(context: ExecutionContext) {
     // Socket.IO connections authenticate once, in the handshake (see events/socket-auth.ts).
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (isPublic) return true;
     return super.canActivate(context);
   }

@@ -9,7 +9,13 @@ import { SessionStrategy } from './session.strategy';
 
 @Module({
   imports: [PassportModule],
-  providers: [Authenticator, ApiKeyStrategy, SessionStrategy, BootstrapService, { provide: APP_GUARD, useClass: ApiAuthGuard }],
+  providers: [
+    Authenticator,
+    ApiKeyStrategy,
+    SessionStrategy,
+    BootstrapService,
+    { provide: APP_GUARD, useClass: ApiAuthGuard },
+  ],
   exports: [Authenticator],
 })
 export class AuthModule {}

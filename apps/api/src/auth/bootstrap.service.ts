@@ -21,7 +21,9 @@ export class BootstrapService implements OnApplicationBootstrap {
     const { MENDFLOW_ADMIN_EMAIL: email, MENDFLOW_ADMIN_PASSWORD: password } = this.config;
     if (!email || !password) {
       if (!(await this.workspaces.hasAnyUser())) {
-        this.logger.warn('no user exists yet: set MENDFLOW_ADMIN_EMAIL and MENDFLOW_ADMIN_PASSWORD to create the first one');
+        this.logger.warn(
+          'no user exists yet: set MENDFLOW_ADMIN_EMAIL and MENDFLOW_ADMIN_PASSWORD to create the first one',
+        );
       }
       return;
     }
@@ -41,7 +43,7 @@ export class BootstrapService implements OnApplicationBootstrap {
         prefix: apiKeyPrefix(key),
         keyHash: hashApiKey(key),
       });
-      this.logger.log('registered MENDFLOW_BOOTSTRAP_API_KEY as the owner\'s first API key');
+      this.logger.log("registered MENDFLOW_BOOTSTRAP_API_KEY as the owner's first API key");
     }
   }
 }

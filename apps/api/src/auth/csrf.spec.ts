@@ -3,7 +3,8 @@ import { csrfSatisfied } from './csrf';
 
 describe('csrfSatisfied', () => {
   it('lets reads through without a token', () => {
-    for (const method of ['GET', 'HEAD', 'OPTIONS', 'get']) expect(csrfSatisfied(method, undefined, 'expected')).toBe(true);
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'get'])
+      expect(csrfSatisfied(method, undefined, 'expected')).toBe(true);
   });
 
   it('needs the exact session token on anything else', () => {

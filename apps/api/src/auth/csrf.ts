@@ -12,7 +12,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * session's token. A cross-site page can make the browser send the cookie, but it cannot read the token
  * (it only ever comes back in response bodies) nor set a custom header without a CORS preflight.
  */
-export function csrfSatisfied(method: string, header: string | string[] | undefined, expected: string): boolean {
+export function csrfSatisfied(
+  method: string,
+  header: string | string[] | undefined,
+  expected: string,
+): boolean {
   if (SAFE_METHODS.has(method.toUpperCase())) return true;
   if (typeof header !== 'string' || header.length === 0) return false;
   return secretsEqual(header, expected);

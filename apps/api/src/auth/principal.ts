@@ -10,11 +10,13 @@ export interface Principal {
   session?: { id: string; csrfToken: string; expiresAt: Date };
 }
 
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const request = context.switchToHttp().getRequest<{ user?: Principal }>();
-  if (!request.user) throw new Error('CurrentPrincipal used on a route without authentication');
-  return request.user;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const request = context.switchToHttp().getRequest<{ user?: Principal }>();
+    if (!request.user) throw new Error('CurrentPrincipal used on a route without authentication');
+    return request.user;
+  },
+);
 
 export const IS_PUBLIC = 'mendflow:public';
 /** Marks a route that needs no credentials (health, docs, webhooks with their own token). */

@@ -10,7 +10,13 @@ describe('session cookie', () => {
   });
 
   it('is httpOnly, SameSite=Lax, for the whole site, for seven days, and Secure over https', () => {
-    expect(sessionCookieOptions(false)).toEqual({ httpOnly: true, sameSite: 'lax', path: '/', secure: false, maxAge: SESSION_TTL_MS });
+    expect(sessionCookieOptions(false)).toEqual({
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: false,
+      maxAge: SESSION_TTL_MS,
+    });
     expect(sessionCookieOptions(true).secure).toBe(true);
     expect(SESSION_TTL_MS).toBe(7 * 24 * 3600 * 1000);
   });

@@ -8,7 +8,11 @@ import { CSRF_HEADER, csrfSatisfied } from './csrf';
 import type { Principal } from './principal';
 import { readCookie, SESSION_COOKIE } from './session-cookie';
 
-type VerifySession = (request: Request, token: string, done: (error: unknown, principal?: Principal | false) => void) => void;
+type VerifySession = (
+  request: Request,
+  token: string,
+  done: (error: unknown, principal?: Principal | false) => void,
+) => void;
 
 /** A passport strategy for the dashboard's session cookie (passport has none for an opaque token in a cookie). */
 class SessionCookieStrategy extends Strategy {

@@ -40,10 +40,19 @@ export class AutomationsController {
 
   @Get()
   @ApiOperation({ summary: 'List automations, newest first, with cursor pagination' })
-  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listQuery)) query: z.output<typeof listQuery>) {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(listQuery)) query: z.output<typeof listQuery>,
+  ) {
     const page = await this.automations.list(principal, query);
-    const stats = await this.automations.stats(principal, page.items.map((a) => a.id));
-    return { items: page.items.map((a) => ({ ...automationView(a), stats: automationStatsView(stats.get(a.id)) })), nextCursor: page.nextCursor };
+    const stats = await this.automations.stats(
+      principal,
+      page.items.map((a) => a.id),
+    );
+    return {
+      items: page.items.map((a) => ({ ...automationView(a), stats: automationStatsView(stats.get(a.id)) })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Get(':id')

@@ -66,7 +66,12 @@ export class AutomationsService {
     return deployed;
   }
 
-  private deployed(principal: Principal, automationId: string, version: number, action = 'automation.deployed') {
+  private deployed(
+    principal: Principal,
+    automationId: string,
+    version: number,
+    action = 'automation.deployed',
+  ) {
     return this.audit.record(principal.workspaceId, {
       actorKind: 'user',
       actorId: principal.userId,

@@ -28,7 +28,9 @@ describe('HttpErrorFilter', () => {
   });
 
   it('names the bad field of a validation error', () => {
-    const sent = respond(new ValidationError([{ path: 'manifest.limits.timeoutMs', message: 'expected number' }]));
+    const sent = respond(
+      new ValidationError([{ path: 'manifest.limits.timeoutMs', message: 'expected number' }]),
+    );
     expect(sent.status).toBe(400);
     expect(sent.body.error.message).toBe('manifest.limits.timeoutMs: expected number');
   });
@@ -38,7 +40,9 @@ describe('HttpErrorFilter', () => {
     expect(respond(new NotFoundException()).body.error.code).toBe('NOT_FOUND');
     const parseError = { type: 'entity.parse.failed', status: 400, message: 'Unexpected end' };
     expect(respond(parseError).body.error.code).toBe('INVALID_JSON');
-    expect(respond(new BadRequestException('Unexpected end', { cause: parseError })).body.error.code).toBe('INVALID_JSON');
+    expect(respond(new BadRequestException('Unexpected end', { cause: parseError })).body.error.code).toBe(
+      'INVALID_JSON',
+    );
   });
 
   it('answers an unexpected error with 500 and a reference, never the internals', () => {

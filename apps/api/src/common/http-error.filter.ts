@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { DomainError, type ErrorKind } from '@mendflow/common';
 import type { Response } from 'express';
 
@@ -53,8 +60,14 @@ export class HttpErrorFilter implements ExceptionFilter {
     const parserError = exception instanceof HttpException ? exception.cause : exception;
     if (isBodyParserError(parserError)) {
       const status = parserError.status;
-      const code = parserError.type === 'entity.parse.failed' ? 'INVALID_JSON' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
-      const message = parserError.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : parserError.message;
+      const code =
+        parserError.type === 'entity.parse.failed'
+          ? 'INVALID_JSON'
+          : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+      const message =
+        parserError.type === 'entity.parse.failed'
+          ? 'the request body is not valid JSON'
+          : parserError.message;
       return [status, { error: { code, message } }];
     }
     if (exception instanceof HttpException) {
@@ -70,7 +83,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       }
     }
     const requestId = randomUUID();
-    this.logger.error(`request ${requestId} failed`, exception instanceof Error ? exception.stack : String(exception));
+    this.logger.error(
+      `request ${requestId} failed`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
     return [
       HttpStatus.INTERNAL_SERVER_ERROR,
       { error: { code: 'INTERNAL', message: `internal error; reference ${requestId}`, requestId } },

@@ -1,7 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { LiveEventsGateway } from './live-events.gateway';
-import { LiveEvents } from './live-events.service';
+import { LiveEventsPublisher } from '@mendflow/events';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
 
 /**
  * Live events: the Socket.IO gateway (namespace /events) and the API's own publisher. Global so any
@@ -11,7 +12,20 @@ import { LiveEvents } from './live-events.service';
 @Global()
 @Module({
   imports: [AuthModule],
-  providers: [LiveEventsGateway, LiveEvents],
-  exports: [LiveEventsGateway, LiveEvents],
+  providers: [
+    LiveEventsGateway,
+    {
+      // What the API itself appends to a timeline (a run queued, cancelled, retried) goes out like the worker's.
+      provide: LiveEventsPublisher,
+      useFactory: (config: ApiConfig) => {
+        const logger = new Logger('LiveEvents');
+        return new LiveEventsPublisher(config.REDIS_URL, {
+          onError: (error) => logger.warn(`live event not published: ${error.message}`),
+        });
+      },
+      inject: [API_CONFIG],
+    },
+  ],
+  exports: [LiveEventsGateway, LiveEventsPublisher],
 })
 export class EventsModule {}

@@ -22,7 +22,12 @@ import { Authenticator } from '../auth/authenticator.service';
 import type { Principal } from '../auth/principal';
 import { RunStream } from './run-stream';
 import { handshakeCredentials, sameOrigin } from './socket-auth';
-import { SUBSCRIPTION_SHAPES, type Subscription, type SubscriptionAck, subscriptionBody } from './subscription';
+import {
+  SUBSCRIPTION_SHAPES,
+  type Subscription,
+  type SubscriptionAck,
+  subscriptionBody,
+} from './subscription';
 
 interface ServerEvents {
   [LIVE_ENVELOPE_EVENT]: (envelope: LiveEnvelope) => void;
@@ -64,7 +69,9 @@ const apiKeyRoom = (id: string) => `api-key:${id}`;
  */
 // The browser bundle of socket.io-client comes from the web app's build, not from the API.
 @WebSocketGateway({ namespace: EVENTS_NAMESPACE, serveClient: false })
-export class LiveEventsGateway implements OnGatewayInit<LiveNamespace>, OnGatewayConnection<LiveSocket>, OnGatewayDisconnect<LiveSocket> {
+export class LiveEventsGateway
+  implements OnGatewayInit<LiveNamespace>, OnGatewayConnection<LiveSocket>, OnGatewayDisconnect<LiveSocket>
+{
   private readonly logger = new Logger('LiveEvents');
   private readonly connections = new Map<string, Connection>();
   private namespace?: LiveNamespace;
@@ -120,7 +127,10 @@ export class LiveEventsGateway implements OnGatewayInit<LiveNamespace>, OnGatewa
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() socket: LiveSocket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+  async subscribe(
+    @ConnectedSocket() socket: LiveSocket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscriptionAck> {
     try {
       const connection = this.connectionOf(socket);
       const subscription = parseSubscription(body);
@@ -130,11 +140,20 @@ export class LiveEventsGateway implements OnGatewayInit<LiveNamespace>, OnGatewa
       const run = 'runId' in subscription ? await this.runs.get(workspaceId, subscription.runId) : undefined;
       if ('automationId' in subscription) await this.automations.get(workspaceId, subscription.automationId);
       if (!connection.subscriptions.has(room) && connection.subscriptions.size >= MAX_SUBSCRIPTIONS) {
-        throw new DomainError('TOO_MANY_SUBSCRIPTIONS', 'conflict', `a connection may hold at most ${MAX_SUBSCRIPTIONS} subscriptions`);
+        throw new DomainError(
+          'TOO_MANY_SUBSCRIPTIONS',
+          'conflict',
+          `a connection may hold at most ${MAX_SUBSCRIPTIONS} subscriptions`,
+        );
       }
       connection.subscriptions.add(room);
       if (run && 'runId' in subscription) {
-        await this.streamRun(connection, { id: run.id, automationId: run.automationId }, subscription.afterSeq ?? 0, room);
+        await this.streamRun(
+          connection,
+          { id: run.id, automationId: run.automationId },
+          subscription.afterSeq ?? 0,
+          room,
+        );
       } else {
         await socket.join(room);
       }
@@ -145,7 +164,10 @@ export class LiveEventsGateway implements OnGatewayInit<LiveNamespace>, OnGatewa
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: LiveSocket, @MessageBody() body: unknown): Promise<SubscriptionAck> {
+  async unsubscribe(
+    @ConnectedSocket() socket: LiveSocket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscriptionAck> {
     try {
       const connection = this.connectionOf(socket);
       const subscription = parseSubscription(body);
@@ -203,10 +225,15 @@ export class LiveEventsGateway implements OnGatewayInit<LiveNamespace>, OnGatewa
     const stream = new RunStream(afterSeq, {
       load: async (after, limit) => {
         const events = await this.runs.listEvents(principal.workspaceId, run.id, after, limit);
-        return events.map((event) => ({ ...event, automationId: run.automationId, createdAt: event.createdAt.toISOString() }));
+        return events.map((event) => ({
+          ...event,
+          automationId: run.automationId,
+          createdAt: event.createdAt.toISOString(),
+        }));
       },
       send: (event) => socket.emit(LiveMessages.runEvent, event),
-      onError: (error) => this.logger.warn(`run ${run.id} stream for socket ${socket.id}: ${(error as Error).message}`),
+      onError: (error) =>
+        this.logger.warn(`run ${run.id} stream for socket ${socket.id}: ${(error as Error).message}`),
     });
     connection.streams.set(run.id, stream);
     await socket.join(room);
@@ -259,14 +286,19 @@ export class LiveEventsGateway implements OnGatewayInit<LiveNamespace>, OnGatewa
 
   private connectionOf(socket: LiveSocket): Connection {
     const connection = this.connections.get(socket.id);
-    if (!connection) throw new DomainError(ErrorCodes.UNAUTHENTICATED, 'unauthenticated', 'this connection is closing');
+    if (!connection)
+      throw new DomainError(ErrorCodes.UNAUTHENTICATED, 'unauthenticated', 'this connection is closing');
     return connection;
   }
 
   private refusal(error: unknown): SubscriptionAck {
-    if (error instanceof DomainError) return { ok: false, error: { code: error.code, message: error.message } };
+    if (error instanceof DomainError)
+      return { ok: false, error: { code: error.code, message: error.message } };
     this.logger.error('subscription failed', (error as Error).stack);
-    return { ok: false, error: { code: 'INTERNAL', message: 'the subscription could not be set up; try again' } };
+    return {
+      ok: false,
+      error: { code: 'INTERNAL', message: 'the subscription could not be set up; try again' },
+    };
   }
 }
 
@@ -275,7 +307,12 @@ function parseSubscription(body: unknown): Subscription {
     return parseOrThrow(subscriptionBody, body);
   } catch (error) {
     if (error instanceof DomainError) {
-      throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'invalid', `subscribe takes ${SUBSCRIPTION_SHAPES}`, error.details);
+      throw new DomainError(
+        ErrorCodes.VALIDATION_FAILED,
+        'invalid',
+        `subscribe takes ${SUBSCRIPTION_SHAPES}`,
+        error.details,
+      );
     }
     throw error;
   }

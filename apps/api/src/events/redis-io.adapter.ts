@@ -18,7 +18,8 @@ export class RedisIoAdapter extends IoAdapter {
     this.sub = this.pub.duplicate();
     // ioredis reconnects by itself; without a listener each failed attempt would print an "unhandled" warning.
     const logger = new Logger('LiveEventsRedis');
-    for (const client of [this.pub, this.sub]) client.on('error', (error: Error) => logger.warn(error.message));
+    for (const client of [this.pub, this.sub])
+      client.on('error', (error: Error) => logger.warn(error.message));
   }
 
   /** Connects both clients, so a bad REDIS_URL stops the start instead of failing the first socket. */

@@ -13,7 +13,8 @@ export interface HandshakeLike {
  */
 export function handshakeCredentials(handshake: HandshakeLike): HandshakeCredentials | null {
   const token = handshake.auth.token;
-  if (typeof token === 'string' && token.length > 0) return { kind: 'api_key', token: token.replace(/^Bearer\s+/i, '') };
+  if (typeof token === 'string' && token.length > 0)
+    return { kind: 'api_key', token: token.replace(/^Bearer\s+/i, '') };
   const authorization = handshake.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());

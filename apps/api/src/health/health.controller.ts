@@ -31,7 +31,10 @@ export class HealthController {
     ]);
     const body = { status: postgres && redis ? 'ok' : 'unavailable', checks: { postgres, redis } };
     if (!postgres || !redis) {
-      throw new HttpException({ error: { code: 'NOT_READY', message: 'a dependency is down', details: body } }, 503);
+      throw new HttpException(
+        { error: { code: 'NOT_READY', message: 'a dependency is down', details: body } },
+        503,
+      );
     }
     return body;
   }

@@ -14,7 +14,10 @@ const listInboxQuery = z.strictObject({
   runId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const resolveBody = z.strictObject({ action: z.enum(INBOX_ACTIONS), comment: z.string().max(2000).optional() });
+const resolveBody = z.strictObject({
+  action: z.enum(INBOX_ACTIONS),
+  comment: z.string().max(2000).optional(),
+});
 
 @ApiTags('inbox')
 @ApiBearerAuth()
@@ -24,7 +27,10 @@ export class InboxController {
 
   @Get()
   @ApiOperation({ summary: 'Action-needed items (open by default), newest first' })
-  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listInboxQuery)) query: z.output<typeof listInboxQuery>) {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(listInboxQuery)) query: z.output<typeof listInboxQuery>,
+  ) {
     return { items: (await this.inbox.list(principal, query)).map(inboxItemView) };
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, type InboxAction } from '@mendflow/common';
+import { LiveEventsPublisher } from '@mendflow/events';
 import {
   AuditRepository,
   AutomationsRepository,
@@ -9,7 +10,6 @@ import {
   RunExecutionRepository,
 } from '@mendflow/db';
 import type { Principal } from '../auth/principal';
-import { LiveEvents } from '../events/live-events.service';
 import { RunControlService } from '../runs/run-control.service';
 import { RunQueue } from '../runs/run-queue.service';
 
@@ -24,7 +24,7 @@ export class InboxService {
     private readonly audit: AuditRepository,
     private readonly control: RunControlService,
     private readonly queue: RunQueue,
-    private readonly live: LiveEvents,
+    private readonly live: LiveEventsPublisher,
   ) {}
 
   list(principal: Principal, filter: { status?: 'open' | 'resolved'; runId?: string; limit: number }) {
@@ -35,17 +35,30 @@ export class InboxService {
     const { workspaceId } = principal;
     const item = await this.inbox.get(workspaceId, id);
     if (item.status !== 'open') {
-      throw new DomainError('INBOX_ITEM_RESOLVED', 'conflict', `this item was already resolved (${item.resolution})`);
+      throw new DomainError(
+        'INBOX_ITEM_RESOLVED',
+        'conflict',
+        `this item was already resolved (${item.resolution})`,
+      );
     }
     if (!item.actions.includes(action)) {
-      throw new DomainError('INBOX_ACTION_NOT_ALLOWED', 'invalid', `action must be one of: ${item.actions.join(', ')}`, {
-        field: 'action',
-        allowed: item.actions,
-      });
+      throw new DomainError(
+        'INBOX_ACTION_NOT_ALLOWED',
+        'invalid',
+        `action must be one of: ${item.actions.join(', ')}`,
+        {
+          field: 'action',
+          allowed: item.actions,
+        },
+      );
     }
     // Claim the item first so two people answering at once cannot both act on the run.
     if (!(await this.inbox.resolve(workspaceId, id, { action, by: principal.userId, comment }))) {
-      throw new DomainError('INBOX_ITEM_RESOLVED', 'conflict', 'this item was resolved by someone else just now');
+      throw new DomainError(
+        'INBOX_ITEM_RESOLVED',
+        'conflict',
+        'this item was resolved by someone else just now',
+      );
     }
     await this.audit.record(workspaceId, {
       actorKind: 'user',
@@ -62,7 +75,7 @@ export class InboxService {
       by: principal.userId,
       ...(comment && { comment }),
     });
-    if (resolved) this.live.event({ ...resolved, automationId: item.automationId });
+    if (resolved) this.live.publishRunEvent({ ...resolved, automationId: item.automationId });
 
     switch (action) {
       case 'retry':
@@ -82,7 +95,10 @@ export class InboxService {
   }
 
   private async approveRepair(principal: Principal, repairId: string | null) {
-    if (!repairId) throw new DomainError('INBOX_ACTION_NOT_ALLOWED', 'invalid', 'this item has no repair to approve', { field: 'action' });
+    if (!repairId)
+      throw new DomainError('INBOX_ACTION_NOT_ALLOWED', 'invalid', 'this item has no repair to approve', {
+        field: 'action',
+      });
     const repair = await this.repairs.get(principal.workspaceId, repairId);
     const { transition } = await deployRepairAndResume(
       { automations: this.automations, repairs: this.repairs, audit: this.audit, execution: this.execution },
@@ -90,8 +106,13 @@ export class InboxService {
       repair,
       { from: 'action_needed', approvedBy: principal.userId },
     );
-    this.live.transition(transition);
-    if (transition) await this.queue.enqueue({ runId: repair.runId, workspaceId: principal.workspaceId, attempt: transition.attemptCount + 1 });
+    this.live.publishTransition(transition);
+    if (transition)
+      await this.queue.enqueue({
+        runId: repair.runId,
+        workspaceId: principal.workspaceId,
+        attempt: transition.attemptCount + 1,
+      });
   }
 
   private async reject(principal: Principal, runId: string, repairId: string | null) {
@@ -99,8 +120,11 @@ export class InboxService {
     const transition = await this.execution.transition(principal.workspaceId, runId, {
       from: ['action_needed'],
       to: 'failed',
-      event: { type: 'run.failed', data: { by: principal.userId, reason: repairId ? 'the repair was rejected' : 'rejected' } },
+      event: {
+        type: 'run.failed',
+        data: { by: principal.userId, reason: repairId ? 'the repair was rejected' : 'rejected' },
+      },
     });
-    this.live.transition(transition);
+    this.live.publishTransition(transition);
   }
 }

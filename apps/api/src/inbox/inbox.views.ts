@@ -12,7 +12,14 @@ export function inboxItemView(item: InboxItemRecord) {
     run: { id: item.runId },
     automation: { id: item.automationId, name: item.automationName },
     repairId: item.repairId,
-    resolution: item.resolution ? { action: item.resolution, by: item.resolvedBy, comment: item.comment, at: item.resolvedAt?.toISOString() ?? null } : null,
+    resolution: item.resolution
+      ? {
+          action: item.resolution,
+          by: item.resolvedBy,
+          comment: item.comment,
+          at: item.resolvedAt?.toISOString() ?? null,
+        }
+      : null,
     createdAt: item.createdAt.toISOString(),
   };
 }

@@ -17,7 +17,8 @@ class RedisLifecycle implements OnApplicationShutdown {
   providers: [
     {
       provide: REDIS,
-      useFactory: (config: ApiConfig) => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false }),
+      useFactory: (config: ApiConfig) =>
+        new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false }),
       inject: [API_CONFIG],
     },
     RedisLifecycle,

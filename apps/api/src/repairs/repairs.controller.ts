@@ -23,7 +23,11 @@ function repairSummaryView(repair: RepairRecord) {
     model: repair.model,
     explanation: repair.explanation,
     deployedVersionId: repair.deployedVersionId,
-    tokens: { prompt: repair.promptTokens, completion: repair.completionTokens, total: repair.promptTokens + repair.completionTokens },
+    tokens: {
+      prompt: repair.promptTokens,
+      completion: repair.completionTokens,
+      total: repair.promptTokens + repair.completionTokens,
+    },
     error: repair.error,
     createdAt: repair.createdAt.toISOString(),
     updatedAt: repair.updatedAt.toISOString(),
@@ -38,13 +42,21 @@ export class RepairsController {
 
   @Get()
   @ApiOperation({ summary: 'Proposed and deployed repairs, newest first' })
-  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listRepairsQuery)) query: z.output<typeof listRepairsQuery>) {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(listRepairsQuery)) query: z.output<typeof listRepairsQuery>,
+  ) {
     return { items: (await this.repairs.list(principal.workspaceId, query)).map(repairSummaryView) };
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One repair with its diff, explanation, validation, prompt, answer and token use' })
-  async get(@CurrentPrincipal() principal: Principal, @Param('id', new UuidParam('REPAIR_NOT_FOUND', 'repair')) id: string) {
+  @ApiOperation({
+    summary: 'One repair with its diff, explanation, validation, prompt, answer and token use',
+  })
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new UuidParam('REPAIR_NOT_FOUND', 'repair')) id: string,
+  ) {
     const repair = await this.repairs.get(principal.workspaceId, id);
     return {
       ...repairSummaryView(repair),

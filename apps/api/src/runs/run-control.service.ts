@@ -9,13 +9,20 @@ import {
   type TransitionResult,
 } from '@mendflow/db';
 import { CANCEL_CHANNEL } from '@mendflow/queue';
+import { LiveEventsPublisher } from '@mendflow/events';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/principal';
-import { LiveEvents } from '../events/live-events.service';
 import { REDIS } from '../redis/redis.module';
 import { RunQueue } from './run-queue.service';
 
-const CANCELLABLE: RunStatus[] = ['queued', 'running', 'retry_scheduled', 'repairing', 'waiting', 'action_needed'];
+const CANCELLABLE: RunStatus[] = [
+  'queued',
+  'running',
+  'retry_scheduled',
+  'repairing',
+  'waiting',
+  'action_needed',
+];
 const RETRYABLE: RunStatus[] = ['failed', 'cancelled', 'action_needed'];
 
 /** A person steering a run: cancel it, or run it again on the automation's deployed version. */
@@ -29,10 +36,14 @@ export class RunControlService {
     private readonly audit: AuditRepository,
     private readonly queue: RunQueue,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly live: LiveEvents,
+    private readonly live: LiveEventsPublisher,
   ) {}
 
-  async cancel(principal: Principal, runId: string, reason = 'cancelled on request'): Promise<TransitionResult> {
+  async cancel(
+    principal: Principal,
+    runId: string,
+    reason = 'cancelled on request',
+  ): Promise<TransitionResult> {
     const { workspaceId } = principal;
     const run = await this.runs.get(workspaceId, runId);
     const transition = await this.execution.transition(workspaceId, runId, {
@@ -42,13 +53,23 @@ export class RunControlService {
       event: { type: 'run.cancelled', data: { by: principal.userId, reason } },
     });
     if (!transition) {
-      throw new DomainError('RUN_NOT_CANCELLABLE', 'conflict', `run ${runId} is ${run.status} and cannot be cancelled`);
+      throw new DomainError(
+        'RUN_NOT_CANCELLABLE',
+        'conflict',
+        `run ${runId} is ${run.status} and cannot be cancelled`,
+      );
     }
-    this.live.transition(transition);
+    this.live.publishTransition(transition);
     // The worker running it (if any) aborts the attempt at once; queued jobs find it cancelled and skip.
     await this.redis.publish(CANCEL_CHANNEL, runId);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'cancel', by: principal.userId });
-    await this.audit.record(workspaceId, { actorKind: 'user', actorId: principal.userId, action: 'run.cancelled', targetKind: 'run', targetId: runId });
+    await this.audit.record(workspaceId, {
+      actorKind: 'user',
+      actorId: principal.userId,
+      action: 'run.cancelled',
+      targetKind: 'run',
+      targetId: runId,
+    });
     return transition;
   }
 
@@ -65,15 +86,29 @@ export class RunControlService {
       nextAttemptAt: null,
       event: {
         type: 'run.queued',
-        data: { by: principal.userId, reason, version: automation.deployedVersion?.number ?? run.versionNumber },
+        data: {
+          by: principal.userId,
+          reason,
+          version: automation.deployedVersion?.number ?? run.versionNumber,
+        },
       },
     });
     if (!transition) {
-      throw new DomainError('RUN_NOT_RETRYABLE', 'conflict', `run ${runId} is ${run.status}; only failed, cancelled or action-needed runs can be retried`);
+      throw new DomainError(
+        'RUN_NOT_RETRYABLE',
+        'conflict',
+        `run ${runId} is ${run.status}; only failed, cancelled or action-needed runs can be retried`,
+      );
     }
-    this.live.transition(transition);
+    this.live.publishTransition(transition);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'retry', by: principal.userId });
-    await this.audit.record(workspaceId, { actorKind: 'user', actorId: principal.userId, action: 'run.retried', targetKind: 'run', targetId: runId });
+    await this.audit.record(workspaceId, {
+      actorKind: 'user',
+      actorId: principal.userId,
+      action: 'run.retried',
+      targetKind: 'run',
+      targetId: runId,
+    });
     await this.queue.enqueue({ runId, workspaceId, attempt: transition.attemptCount + 1 });
     return transition;
   }

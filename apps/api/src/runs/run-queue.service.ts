@@ -17,7 +17,9 @@ export class RunQueue {
       await this.queue.add(job.name, job.data, job.opts);
       return true;
     } catch (error) {
-      this.logger.warn(`run ${payload.runId} stays queued in PostgreSQL; enqueue failed: ${(error as Error).message}`);
+      this.logger.warn(
+        `run ${payload.runId} stays queued in PostgreSQL; enqueue failed: ${(error as Error).message}`,
+      );
       return false;
     }
   }

@@ -28,7 +28,12 @@ export function attemptView(attempt: AttemptRecord) {
     output: attempt.output ?? null,
     error: attempt.error,
     classification: attempt.classification ?? null,
-    cost: { cpuMs: attempt.cpuMs, wallMs: attempt.wallMs, memoryBytes: attempt.memoryBytes, fetches: attempt.fetches },
+    cost: {
+      cpuMs: attempt.cpuMs,
+      wallMs: attempt.wallMs,
+      memoryBytes: attempt.memoryBytes,
+      fetches: attempt.fetches,
+    },
     startedAt: attempt.startedAt.toISOString(),
     finishedAt: iso(attempt.finishedAt),
   };

@@ -33,7 +33,9 @@ export class RunsController {
 
   @Post('automations/:id/runs')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a run of the deployed version; the same idempotencyKey returns the same run' })
+  @ApiOperation({
+    summary: 'Start a run of the deployed version; the same idempotencyKey returns the same run',
+  })
   @ApiBody({ schema: openApiSchema(startRunBody) })
   async start(
     @CurrentPrincipal() principal: Principal,
@@ -44,8 +46,14 @@ export class RunsController {
   }
 
   @Get('runs')
-  @ApiOperation({ summary: 'Run history, newest first; filter by status, automation, failure class and time; cursor pagination' })
-  async list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(listRunsQuery)) query: z.output<typeof listRunsQuery>) {
+  @ApiOperation({
+    summary:
+      'Run history, newest first; filter by status, automation, failure class and time; cursor pagination',
+  })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(listRunsQuery)) query: z.output<typeof listRunsQuery>,
+  ) {
     const { limit, cursor, ...filters } = query;
     const page = await this.runs.list(principal, filters, { limit, cursor });
     return { items: page.items.map(runSummaryView), nextCursor: page.nextCursor };

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCodes, type StartRunBody } from '@mendflow/common';
 import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
+import { LiveEventsPublisher } from '@mendflow/events';
 import type { Principal } from '../auth/principal';
-import { LiveEvents } from '../events/live-events.service';
 import { RunQueue } from './run-queue.service';
 
 @Injectable()
@@ -11,17 +11,25 @@ export class RunsService {
     private readonly automations: AutomationsRepository,
     private readonly runs: RunsRepository,
     private readonly queue: RunQueue,
-    private readonly live: LiveEvents,
+    private readonly live: LiveEventsPublisher,
   ) {}
 
   /** Records the run, then enqueues it; the same idempotency key returns the same run. */
   async start(principal: Principal, automationId: string, body: StartRunBody) {
     const automation = await this.automations.get(principal.workspaceId, automationId);
     if (automation.status === 'paused') {
-      throw new DomainError(ErrorCodes.AUTOMATION_PAUSED, 'conflict', `automation ${automation.name} is paused`);
+      throw new DomainError(
+        ErrorCodes.AUTOMATION_PAUSED,
+        'conflict',
+        `automation ${automation.name} is paused`,
+      );
     }
     if (!automation.deployedVersion) {
-      throw new DomainError(ErrorCodes.AUTOMATION_NOT_FOUND, 'not_found', 'automation has no deployed version');
+      throw new DomainError(
+        ErrorCodes.AUTOMATION_NOT_FOUND,
+        'not_found',
+        'automation has no deployed version',
+      );
     }
     const { run, created } = await this.runs.createQueued(principal.workspaceId, {
       automationId,
@@ -34,8 +42,16 @@ export class RunsService {
       // createQueued appended the run's first event (seq 1) in the same statement; published before the
       // enqueue so dashboards usually see it before the worker's run.running (they order by seq anyway).
       const { id: runId, workspaceId } = run;
-      this.live.event({ runId, workspaceId, automationId, seq: 1, type: 'run.queued', data: { trigger: run.trigger }, createdAt: run.createdAt });
-      this.live.status({ runId, workspaceId, automationId, status: 'queued' });
+      this.live.publishRunEvent({
+        runId,
+        workspaceId,
+        automationId,
+        seq: 1,
+        type: 'run.queued',
+        data: { trigger: run.trigger },
+        createdAt: run.createdAt,
+      });
+      this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'queued' });
       await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, attempt: 1 });
     }
     return run;

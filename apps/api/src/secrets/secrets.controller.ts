@@ -1,6 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DomainError, NotFoundError, parseOrThrow, SecretBox, secretContext, secretName } from '@mendflow/common';
+import {
+  DomainError,
+  NotFoundError,
+  parseOrThrow,
+  SecretBox,
+  secretContext,
+  secretName,
+} from '@mendflow/common';
 import { SecretsRepository } from '@mendflow/db';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
@@ -25,7 +32,11 @@ export class SecretsController {
   async list(@CurrentPrincipal() principal: Principal) {
     const items = await this.secrets.list(principal.workspaceId);
     return {
-      items: items.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() })),
+      items: items.map((s) => ({
+        name: s.name,
+        createdAt: s.createdAt.toISOString(),
+        updatedAt: s.updatedAt.toISOString(),
+      })),
     };
   }
 
@@ -58,7 +69,8 @@ function parseSecretName(name: string): string {
   try {
     return parseOrThrow(secretName, name, { prefix: 'name' });
   } catch (error) {
-    if (error instanceof DomainError) throw new DomainError('SECRET_INVALID_NAME', 'invalid', error.message, error.details);
+    if (error instanceof DomainError)
+      throw new DomainError('SECRET_INVALID_NAME', 'invalid', error.message, error.details);
     throw error;
   }
 }

@@ -23,7 +23,10 @@ export class SessionController {
     summary: 'Sign in: sets the httpOnly mf_session cookie and returns the CSRF token for x-csrf-token',
   })
   @ApiBody({ schema: openApiSchema(loginBody) })
-  async login(@Req() request: Request & { user: SignedInUser }, @Res({ passthrough: true }) response: Response) {
+  async login(
+    @Req() request: Request & { user: SignedInUser },
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const session = await this.sessions.open(request.user);
     response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(request.secure));
     return { ...session.profile, csrfToken: session.csrfToken };
@@ -42,7 +45,9 @@ export class SessionController {
   }
 
   @Get('me')
-  @ApiOperation({ summary: 'The caller: user and workspace, and the CSRF token when signed in with a session' })
+  @ApiOperation({
+    summary: 'The caller: user and workspace, and the CSRF token when signed in with a session',
+  })
   async me(@CurrentPrincipal() principal: Principal) {
     const profile = await this.sessions.profile(principal.workspaceId, principal.userId);
     return { ...profile, ...(principal.session && { csrfToken: principal.session.csrfToken }) };

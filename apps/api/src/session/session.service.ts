@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@mendflow/common';
 import { SessionsRepository, type UserProfile, UsersRepository } from '@mendflow/db';
-import { generateCsrfToken, generateSessionToken, hashPassword, hashSessionToken, verifyPassword } from '../auth/credentials';
+import {
+  generateCsrfToken,
+  generateSessionToken,
+  hashPassword,
+  hashSessionToken,
+  verifyPassword,
+} from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import { SESSION_TTL_MS } from '../auth/session-cookie';
 import { LiveEventsGateway } from '../events/live-events.gateway';
@@ -21,7 +27,8 @@ export interface OpenedSession {
   profile: UserProfile;
 }
 
-export const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'unauthenticated', 'the email or password is wrong');
+export const invalidCredentials = () =>
+  new DomainError('INVALID_CREDENTIALS', 'unauthenticated', 'the email or password is wrong');
 
 /** Dashboard sign-in and sign-out. */
 @Injectable()
@@ -54,7 +61,12 @@ export class SessionService {
     const csrfToken = generateCsrfToken();
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await this.sessions.deleteExpiredForUser(user.workspaceId, user.id);
-    await this.sessions.create(user.workspaceId, { userId: user.id, tokenHash: hashSessionToken(token), csrfToken, expiresAt });
+    await this.sessions.create(user.workspaceId, {
+      userId: user.id,
+      tokenHash: hashSessionToken(token),
+      csrfToken,
+      expiresAt,
+    });
     const profile = await this.profile(user.workspaceId, user.id);
     return { token, csrfToken, expiresAt, profile };
   }
@@ -69,7 +81,8 @@ export class SessionService {
   async profile(workspaceId: string, userId: string): Promise<UserProfile> {
     const profile = await this.users.getProfile(workspaceId, userId);
     // The credential was valid a moment ago, so its user was deleted in between: treat it as signed out.
-    if (!profile) throw new DomainError('UNAUTHENTICATED', 'unauthenticated', 'a valid API key or session is required');
+    if (!profile)
+      throw new DomainError('UNAUTHENTICATED', 'unauthenticated', 'a valid API key or session is required');
     return profile;
   }
 }

@@ -15,7 +15,10 @@ export class StatsController {
 
   @Get('overview')
   @ApiOperation({ summary: 'Runs per hour by outcome, and the automations that need attention' })
-  async overview(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(overviewQuery)) query: z.output<typeof overviewQuery>) {
+  async overview(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(overviewQuery)) query: z.output<typeof overviewQuery>,
+  ) {
     const [hourly, attention] = await Promise.all([
       this.stats.runsPerHour(principal.workspaceId, query.hours),
       this.stats.needingAttention(principal.workspaceId, 10),

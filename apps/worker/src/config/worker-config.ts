@@ -6,33 +6,39 @@ const booleanFlag = z
   .default('false')
   .transform((value) => value === 'true' || value === '1');
 
-const envSchema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
-  MENDFLOW_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-  ALLOW_PRIVATE_NETWORK: booleanFlag,
-  /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
-  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** A run queued longer than this without a job is re-enqueued from PostgreSQL. */
-  STALE_QUEUED_RUN_MS: z.coerce.number().int().min(1000).default(60_000),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
-  REPAIR_PROVIDER: z.enum(['none', 'openai', 'webhook']).default('none'),
-  /** openai: the API base (…/v1) of any OpenAI-compatible endpoint; webhook: the URL to POST to. */
-  REPAIR_BASE_URL: z.url().optional(),
-  REPAIR_MODEL: z.string().min(1).default('gpt-4o-mini'),
-  REPAIR_API_KEY: z.string().optional(),
-  REPAIR_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
-  /** Tokens a workspace's repairs may spend per 24 hours. */
-  REPAIR_TOKEN_BUDGET_PER_DAY: z.coerce.number().int().min(0).default(500_000),
-  /** After a failed repair, the automation gets no new repair for this long. */
-  REPAIR_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
-}).superRefine((config, context) => {
-  if (config.REPAIR_PROVIDER !== 'none' && !config.REPAIR_BASE_URL) {
-    context.addIssue({ code: 'custom', path: ['REPAIR_BASE_URL'], message: `is required when REPAIR_PROVIDER=${config.REPAIR_PROVIDER}` });
-  }
-});
+const envSchema = z
+  .object({
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
+    MENDFLOW_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    ALLOW_PRIVATE_NETWORK: booleanFlag,
+    /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
+    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** A run queued longer than this without a job is re-enqueued from PostgreSQL. */
+    STALE_QUEUED_RUN_MS: z.coerce.number().int().min(1000).default(60_000),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    REPAIR_PROVIDER: z.enum(['none', 'openai', 'webhook']).default('none'),
+    /** openai: the API base (…/v1) of any OpenAI-compatible endpoint; webhook: the URL to POST to. */
+    REPAIR_BASE_URL: z.url().optional(),
+    REPAIR_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    REPAIR_API_KEY: z.string().optional(),
+    REPAIR_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+    /** Tokens a workspace's repairs may spend per 24 hours. */
+    REPAIR_TOKEN_BUDGET_PER_DAY: z.coerce.number().int().min(0).default(500_000),
+    /** After a failed repair, the automation gets no new repair for this long. */
+    REPAIR_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
+  })
+  .superRefine((config, context) => {
+    if (config.REPAIR_PROVIDER !== 'none' && !config.REPAIR_BASE_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['REPAIR_BASE_URL'],
+        message: `is required when REPAIR_PROVIDER=${config.REPAIR_PROVIDER}`,
+      });
+    }
+  });
 
 export type WorkerConfig = z.output<typeof envSchema>;
 export const WORKER_CONFIG = Symbol('mendflow.worker-config');

@@ -3,7 +3,10 @@ import type { Classification } from '@mendflow/failure';
 import { describe, expect, it } from 'vitest';
 import { decideNextStep } from './failure-policy';
 
-const manifest = { ...defaultManifest(), retry: { maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 60_000, jitter: false } } };
+const manifest = {
+  ...defaultManifest(),
+  retry: { maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 60_000, jitter: false } },
+};
 const classified = (cls: Classification['class'], reason = 'why'): Classification => ({
   class: cls,
   reason,
@@ -14,17 +17,37 @@ const allowed = { allowed: true } as const;
 
 describe('decideNextStep', () => {
   it('retries a transient failure with growing delays until the policy runs out, then escalates', () => {
-    const first = decideNextStep({ classification: classified('transient'), attempt: 1, manifest, repair: allowed });
-    const second = decideNextStep({ classification: classified('transient'), attempt: 2, manifest, repair: allowed });
+    const first = decideNextStep({
+      classification: classified('transient'),
+      attempt: 1,
+      manifest,
+      repair: allowed,
+    });
+    const second = decideNextStep({
+      classification: classified('transient'),
+      attempt: 2,
+      manifest,
+      repair: allowed,
+    });
     expect(first).toEqual({ kind: 'retry', delayMs: expect.any(Number) });
     expect(second).toEqual({ kind: 'retry', delayMs: expect.any(Number) });
     expect((second as { delayMs: number }).delayMs).toBeGreaterThan((first as { delayMs: number }).delayMs);
-    const last = decideNextStep({ classification: classified('transient', 'api answered 503 3 times'), attempt: 3, manifest, repair: allowed });
-    expect(last).toMatchObject({ kind: 'escalate', inbox: { kind: 'retries_exhausted', reason: 'api answered 503 3 times' } });
+    const last = decideNextStep({
+      classification: classified('transient', 'api answered 503 3 times'),
+      attempt: 3,
+      manifest,
+      repair: allowed,
+    });
+    expect(last).toMatchObject({
+      kind: 'escalate',
+      inbox: { kind: 'retries_exhausted', reason: 'api answered 503 3 times' },
+    });
   });
 
   it('repairs a logic failure when allowed, and says why not otherwise', () => {
-    expect(decideNextStep({ classification: classified('logic'), attempt: 1, manifest, repair: allowed })).toEqual({ kind: 'repair' });
+    expect(
+      decideNextStep({ classification: classified('logic'), attempt: 1, manifest, repair: allowed }),
+    ).toEqual({ kind: 'repair' });
     const refused = decideNextStep({
       classification: classified('logic', 'TypeError'),
       attempt: 1,

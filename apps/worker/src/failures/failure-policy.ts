@@ -2,7 +2,8 @@ import type { InboxAction, Manifest } from '@mendflow/common';
 import type { InboxDraft } from '@mendflow/db';
 import { type Classification, retryDelayMs } from '@mendflow/failure';
 
-export type NextStep = { kind: 'retry'; delayMs: number } | { kind: 'repair' } | { kind: 'escalate'; inbox: InboxDraft };
+export type NextStep =
+  { kind: 'retry'; delayMs: number } | { kind: 'repair' } | { kind: 'escalate'; inbox: InboxDraft };
 
 export interface PolicyInput {
   classification: Classification;
@@ -24,17 +25,31 @@ const RESUMABLE: InboxAction[] = ['retry', 'cancel'];
  */
 export function decideNextStep(input: PolicyInput): NextStep {
   const { classification, attempt, manifest } = input;
-  const evidence = { classification: classification.class, reason: classification.reason, ...classification.evidence };
+  const evidence = {
+    classification: classification.class,
+    reason: classification.reason,
+    ...classification.evidence,
+  };
   switch (classification.class) {
     case 'transient': {
       if (attempt < manifest.retry.maxAttempts) {
         return { kind: 'retry', delayMs: retryDelayMs(manifest.retry.backoff, attempt, input.random) };
       }
-      return escalate('retries_exhausted', `Retries exhausted after ${attempt} attempt${attempt === 1 ? '' : 's'}`, classification.reason, evidence);
+      return escalate(
+        'retries_exhausted',
+        `Retries exhausted after ${attempt} attempt${attempt === 1 ? '' : 's'}`,
+        classification.reason,
+        evidence,
+      );
     }
     case 'logic':
       if (input.repair.allowed) return { kind: 'repair' };
-      return escalate('repair_failed', 'Script error needs a fix', `${classification.reason}; not repaired: ${input.repair.reason}`, evidence);
+      return escalate(
+        'repair_failed',
+        'Script error needs a fix',
+        `${classification.reason}; not repaired: ${input.repair.reason}`,
+        evidence,
+      );
     case 'auth':
       return escalate('auth_required', 'Credentials needed', classification.reason, evidence);
     case 'policy':
@@ -44,6 +59,11 @@ export function decideNextStep(input: PolicyInput): NextStep {
   }
 }
 
-function escalate(kind: InboxDraft['kind'], title: string, reason: string, evidence: Record<string, unknown>): NextStep {
+function escalate(
+  kind: InboxDraft['kind'],
+  title: string,
+  reason: string,
+  evidence: Record<string, unknown>,
+): NextStep {
   return { kind: 'escalate', inbox: { kind, title, reason, evidence, actions: RESUMABLE } };
 }

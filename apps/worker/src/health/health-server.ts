@@ -1,5 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { DB, type Db } from '@mendflow/db';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from './worker-metrics';
@@ -22,7 +28,9 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
       if (request.url === '/metrics') {
         this.metrics.registry
           .metrics()
-          .then((text) => response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text))
+          .then((text) =>
+            response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text),
+          )
           .catch(() => response.writeHead(500).end());
         return;
       }
@@ -32,7 +40,9 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
       }
       this.db.$queryRaw`SELECT 1`
         .then(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'))
-        .catch(() => response.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}'));
+        .catch(() =>
+          response.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}'),
+        );
     });
     this.server.listen(this.config.WORKER_HEALTH_PORT, () =>
       this.logger.log(`health endpoint on :${this.config.WORKER_HEALTH_PORT}/healthz`),

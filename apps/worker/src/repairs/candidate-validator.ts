@@ -18,7 +18,14 @@ export interface ValidationReport {
   reason?: string;
   lint: { ok: boolean; errors: { line: number; column: number; message: string; ruleId: string }[] };
   failingReplay?: { status: string; error?: { name: string; message: string } };
-  regressions: { runId: string; status: string; sameOutput: boolean; expected?: unknown; actual?: unknown; error?: string }[];
+  regressions: {
+    runId: string;
+    status: string;
+    sameOutput: boolean;
+    expected?: unknown;
+    actual?: unknown;
+    error?: string;
+  }[];
   permissionsUnchanged: boolean;
 }
 
@@ -57,29 +64,54 @@ export class CandidateValidator {
     const errors = lint.diagnostics
       .filter((d) => d.severity === 'error')
       .map(({ line, column, message, ruleId }) => ({ line, column, message, ruleId }));
-    const permissionsUnchanged = input.proposedManifest === undefined || isDeepStrictEqual(input.proposedManifest, input.manifest);
-    const report: ValidationReport = { passed: false, lint: { ok: errors.length === 0, errors }, regressions: [], permissionsUnchanged };
-    if (!permissionsUnchanged) return { ...report, reason: 'the candidate changes the manifest; a repair may not widen permissions' };
-    if (errors.length > 0) return { ...report, reason: `the candidate does not lint: ${errors[0]!.message} (line ${errors[0]!.line})` };
+    const permissionsUnchanged =
+      input.proposedManifest === undefined || isDeepStrictEqual(input.proposedManifest, input.manifest);
+    const report: ValidationReport = {
+      passed: false,
+      lint: { ok: errors.length === 0, errors },
+      regressions: [],
+      permissionsUnchanged,
+    };
+    if (!permissionsUnchanged)
+      return { ...report, reason: 'the candidate changes the manifest; a repair may not widen permissions' };
+    if (errors.length > 0)
+      return {
+        ...report,
+        reason: `the candidate does not lint: ${errors[0]!.message} (line ${errors[0]!.line})`,
+      };
 
     const failing = await this.replay(input.candidate, input.manifest, input.run, input.failing);
-    report.failingReplay = { status: failing.status, ...(failing.error && { error: { name: failing.error.name, message: failing.error.message } }) };
+    report.failingReplay = {
+      status: failing.status,
+      ...(failing.error && { error: { name: failing.error.name, message: failing.error.message } }),
+    };
     if (failing.status !== 'succeeded') {
-      return { ...report, reason: `replaying the failing run still fails: ${failing.error?.name}: ${failing.error?.message}` };
+      return {
+        ...report,
+        reason: `replaying the failing run still fails: ${failing.error?.name}: ${failing.error?.message}`,
+      };
     }
     for (const success of input.successes) {
       const replayed = await this.replay(input.candidate, input.manifest, input.run, success);
-      const sameOutput = replayed.status === 'succeeded' && isDeepStrictEqual(replayed.output, success.output);
+      const sameOutput =
+        replayed.status === 'succeeded' && isDeepStrictEqual(replayed.output, success.output);
       report.regressions.push({
         runId: success.runId,
         status: replayed.status,
         sameOutput,
-        ...(!sameOutput && { expected: success.output, actual: replayed.output, error: replayed.error?.message }),
+        ...(!sameOutput && {
+          expected: success.output,
+          actual: replayed.output,
+          error: replayed.error?.message,
+        }),
       });
     }
     const broken = report.regressions.filter((r) => !r.sameOutput);
     if (broken.length > 0) {
-      return { ...report, reason: `the candidate changes the result of ${broken.length} recent successful run(s)` };
+      return {
+        ...report,
+        reason: `the candidate changes the result of ${broken.length} recent successful run(s)`,
+      };
     }
     return { ...report, passed: true };
   }

@@ -1,5 +1,10 @@
 import { buildRepairMessages, parseRepairAnswer } from './repair-prompt';
-import { type RepairProposal, type RepairProvider, RepairProviderError, type RepairRequest } from './repair-provider';
+import {
+  type RepairProposal,
+  type RepairProvider,
+  RepairProviderError,
+  type RepairRequest,
+} from './repair-provider';
 
 interface ChatCompletion {
   model?: string;
@@ -29,7 +34,10 @@ export class OpenAiRepairProvider implements RepairProvider {
       signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]),
     });
     const text = await response.text();
-    if (!response.ok) throw new RepairProviderError(`the completions endpoint answered ${response.status}: ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new RepairProviderError(
+        `the completions endpoint answered ${response.status}: ${text.slice(0, 300)}`,
+      );
     let completion: ChatCompletion;
     try {
       completion = JSON.parse(text) as ChatCompletion;
@@ -37,10 +45,16 @@ export class OpenAiRepairProvider implements RepairProvider {
       throw new RepairProviderError('the completions endpoint did not answer JSON');
     }
     const answer = completion.choices?.[0]?.message?.content ?? '';
-    const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+    const usage = {
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    };
     const parsed = parseRepairAnswer(answer);
     if (!parsed) {
-      throw Object.assign(new RepairProviderError('the model did not answer with a script'), { usage, answer });
+      throw Object.assign(new RepairProviderError('the model did not answer with a script'), {
+        usage,
+        answer,
+      });
     }
     return { ...parsed, model: completion.model ?? this.options.model, prompt: messages, answer, ...usage };
   }

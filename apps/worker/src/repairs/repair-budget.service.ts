@@ -22,20 +22,27 @@ export class RepairBudget {
   }
 
   async check(workspaceId: string, automationId: string, manifest: Manifest): Promise<RepairAllowance> {
-    if (this.config.REPAIR_PROVIDER === 'none') return { allowed: false, reason: 'no repair provider is configured (REPAIR_PROVIDER=none)' };
-    if (manifest.repair.enabled === false) return { allowed: false, reason: 'repair is turned off in the manifest' };
+    if (this.config.REPAIR_PROVIDER === 'none')
+      return { allowed: false, reason: 'no repair provider is configured (REPAIR_PROVIDER=none)' };
+    if (manifest.repair.enabled === false)
+      return { allowed: false, reason: 'repair is turned off in the manifest' };
     const today = await this.repairs.countLastDay(workspaceId, automationId);
     if (today >= manifest.repair.maxPerDay) {
       return { allowed: false, reason: `the repair budget of ${manifest.repair.maxPerDay} per day is spent` };
     }
     const lastFailed = await this.repairs.lastFailedAt(workspaceId, automationId);
     if (lastFailed && Date.now() - lastFailed.getTime() < this.config.REPAIR_COOLDOWN_MS) {
-      const minutes = Math.ceil((this.config.REPAIR_COOLDOWN_MS - (Date.now() - lastFailed.getTime())) / 60_000);
+      const minutes = Math.ceil(
+        (this.config.REPAIR_COOLDOWN_MS - (Date.now() - lastFailed.getTime())) / 60_000,
+      );
       return { allowed: false, reason: `a repair failed recently; the next may start in ${minutes} min` };
     }
     const tokens = await this.repairs.tokensLastDay(workspaceId);
     if (tokens >= this.config.REPAIR_TOKEN_BUDGET_PER_DAY) {
-      return { allowed: false, reason: `the workspace spent its repair token budget (${this.config.REPAIR_TOKEN_BUDGET_PER_DAY} per day)` };
+      return {
+        allowed: false,
+        reason: `the workspace spent its repair token budget (${this.config.REPAIR_TOKEN_BUDGET_PER_DAY} per day)`,
+      };
     }
     return { allowed: true };
   }

@@ -5,11 +5,16 @@ describe('parseRepairAnswer', () => {
   const source = 'export default async function run() { return 1; }';
 
   it('reads a bare JSON answer', () => {
-    expect(parseRepairAnswer(JSON.stringify({ source, explanation: 'fixed' }))).toEqual({ source, explanation: 'fixed' });
+    expect(parseRepairAnswer(JSON.stringify({ source, explanation: 'fixed' }))).toEqual({
+      source,
+      explanation: 'fixed',
+    });
   });
 
   it('reads JSON inside a code fence', () => {
-    expect(parseRepairAnswer('Here you go:\n```json\n' + JSON.stringify({ source, explanation: 'x' }) + '\n```')).toEqual({
+    expect(
+      parseRepairAnswer('Here you go:\n```json\n' + JSON.stringify({ source, explanation: 'x' }) + '\n```'),
+    ).toEqual({
       source,
       explanation: 'x',
     });
@@ -35,7 +40,11 @@ describe('buildRepairMessages', () => {
       version: 1,
       source: 'export default async function run(input) { return input.x.y; }',
       manifest: {},
-      error: { name: 'TypeError', message: "Cannot read properties of undefined (reading 'y')", location: 'script.js:1:60' },
+      error: {
+        name: 'TypeError',
+        message: "Cannot read properties of undefined (reading 'y')",
+        location: 'script.js:1:60',
+      },
       classification: { class: 'logic', reason: 'TypeError' },
       input: { x: null },
       hostCalls: [],

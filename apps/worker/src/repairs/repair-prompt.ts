@@ -30,17 +30,25 @@ export function buildRepairMessages(request: RepairRequest): { role: 'system' | 
  * failing that, the first JavaScript code block as the source.
  */
 export function parseRepairAnswer(answer: string): { source: string; explanation: string } | null {
-  const candidates = [answer, ...[...answer.matchAll(/```(?:json)?\s*([\s\S]*?)```/g)].map((m) => m[1] ?? '')];
+  const candidates = [
+    answer,
+    ...[...answer.matchAll(/```(?:json)?\s*([\s\S]*?)```/g)].map((m) => m[1] ?? ''),
+  ];
   for (const text of candidates) {
     try {
       const parsed = JSON.parse(text.trim()) as { source?: unknown; explanation?: unknown };
       if (typeof parsed.source === 'string' && parsed.source.trim()) {
-        return { source: parsed.source, explanation: typeof parsed.explanation === 'string' ? parsed.explanation : '' };
+        return {
+          source: parsed.source,
+          explanation: typeof parsed.explanation === 'string' ? parsed.explanation : '',
+        };
       }
     } catch {
       /* not JSON; try the next form */
     }
   }
   const code = /```(?:js|javascript|mjs)\s*([\s\S]*?)```/.exec(answer)?.[1];
-  return code?.includes('export default') ? { source: code, explanation: answer.replace(/```[\s\S]*?```/g, '').trim() } : null;
+  return code?.includes('export default')
+    ? { source: code, explanation: answer.replace(/```[\s\S]*?```/g, '').trim() }
+    : null;
 }

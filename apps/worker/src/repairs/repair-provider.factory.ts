@@ -8,9 +8,18 @@ export function createRepairProvider(config: WorkerConfig): RepairProvider {
   const timeoutMs = config.REPAIR_TIMEOUT_MS;
   switch (config.REPAIR_PROVIDER) {
     case 'openai':
-      return new OpenAiRepairProvider({ baseUrl: config.REPAIR_BASE_URL!, model: config.REPAIR_MODEL, apiKey: config.REPAIR_API_KEY, timeoutMs });
+      return new OpenAiRepairProvider({
+        baseUrl: config.REPAIR_BASE_URL!,
+        model: config.REPAIR_MODEL,
+        apiKey: config.REPAIR_API_KEY,
+        timeoutMs,
+      });
     case 'webhook':
-      return new WebhookRepairProvider({ url: config.REPAIR_BASE_URL!, apiKey: config.REPAIR_API_KEY, timeoutMs });
+      return new WebhookRepairProvider({
+        url: config.REPAIR_BASE_URL!,
+        apiKey: config.REPAIR_API_KEY,
+        timeoutMs,
+      });
     default:
       return {
         name: 'none',

@@ -11,7 +11,8 @@ export class RepairProcessor extends WorkerHost {
   }
 
   async process(job: Job): Promise<void> {
-    if (job.name !== REPAIR_JOB_NAME) throw new Error(`no handler for job ${job.name} on queue ${QueueNames.repairs}`);
+    if (job.name !== REPAIR_JOB_NAME)
+      throw new Error(`no handler for job ${job.name} on queue ${QueueNames.repairs}`);
     const { workspaceId, repairId } = repairJobPayload.parse(job.data);
     await this.repairs.process(workspaceId, repairId);
   }

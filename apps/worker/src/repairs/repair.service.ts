@@ -12,12 +12,17 @@ import {
 } from '@mendflow/db';
 import { QueueNames, runJob } from '@mendflow/queue';
 import type { Recording } from '@mendflow/sandbox';
+import { LiveEventsPublisher } from '@mendflow/events';
 import type { Queue } from 'bullmq';
 import { createTwoFilesPatch } from 'diff';
-import { LiveEvents } from '../events/live-events.service';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { CandidateValidator, type ReplayCase, type ValidationReport } from './candidate-validator';
-import { REPAIR_PROVIDER, type RepairProposal, type RepairProvider, type RepairRequest } from './repair-provider';
+import {
+  REPAIR_PROVIDER,
+  type RepairProposal,
+  type RepairProvider,
+  type RepairRequest,
+} from './repair-provider';
 
 const MAX_SUCCESSES = 5;
 const MAX_CALL_BODY = 2000;
@@ -37,7 +42,7 @@ export class RepairService {
     private readonly execution: RunExecutionRepository,
     private readonly audit: AuditRepository,
     private readonly validator: CandidateValidator,
-    private readonly live: LiveEvents,
+    private readonly live: LiveEventsPublisher,
     @InjectQueue(QueueNames.runs) private readonly runQueue: Queue,
     private readonly metrics: WorkerMetrics,
   ) {}
@@ -47,7 +52,10 @@ export class RepairService {
     if (repair.status !== 'requested') return; // a redelivered job: this repair already ran
     const failing = await this.execution.loadAttemptForRepair(workspaceId, repair.runId, repair.attempt);
     if (!failing || failing.run.status !== 'repairing') {
-      await this.repairs.update(workspaceId, repair.id, { status: 'failed', error: 'the run is no longer waiting for this repair' });
+      await this.repairs.update(workspaceId, repair.id, {
+        status: 'failed',
+        error: 'the run is no longer waiting for this repair',
+      });
       return;
     }
     const automation = await this.automations.get(workspaceId, repair.automationId);
@@ -55,10 +63,17 @@ export class RepairService {
     const error = (failing.error ?? { name: 'Error', message: 'unknown' }) as unknown as RunError;
     const recording = (failing.recording ?? { version: 1, calls: [] }) as unknown as Recording;
     const classification = (failing.classification ?? {}) as { class?: string; reason?: string };
-    const successes = (await this.execution.recentSuccesses(workspaceId, repair.automationId, MAX_SUCCESSES + 1))
+    const successes = (
+      await this.execution.recentSuccesses(workspaceId, repair.automationId, MAX_SUCCESSES + 1)
+    )
       .filter((s) => s.runId !== repair.runId)
       .slice(0, MAX_SUCCESSES)
-      .map((s): ReplayCase => ({ runId: s.runId, input: s.run.input, output: s.output, recording: s.recording as unknown as Recording }));
+      .map((s): ReplayCase => ({
+        runId: s.runId,
+        input: s.run.input,
+        output: s.output,
+        recording: s.recording as unknown as Recording,
+      }));
 
     const request: RepairRequest = {
       automation: { id: automation.id, name: automation.name },
@@ -66,7 +81,10 @@ export class RepairService {
       source: failing.version.source,
       manifest,
       error: { ...pick(error), sourceLine: sourceLineOf(failing.version.source, error.location) },
-      classification: { class: classification.class ?? 'logic', reason: classification.reason ?? error.message },
+      classification: {
+        class: classification.class ?? 'logic',
+        reason: classification.reason ?? error.message,
+      },
       input: failing.run.input,
       hostCalls: summarizeCalls(recording),
       recentSuccesses: successes.map((s) => ({ input: s.input, output: s.output })),
@@ -84,7 +102,14 @@ export class RepairService {
       return;
     }
 
-    const diff = createTwoFilesPatch('script.js', 'script.js', failing.version.source, proposal.source, `version ${failing.version.number}`, 'repair candidate');
+    const diff = createTwoFilesPatch(
+      'script.js',
+      'script.js',
+      failing.version.source,
+      proposal.source,
+      `version ${failing.version.number}`,
+      'repair candidate',
+    );
     await this.repairs.update(workspaceId, repair.id, {
       status: 'validating',
       model: proposal.model ?? null,
@@ -115,7 +140,13 @@ export class RepairService {
     const report = await this.validator.validate({
       candidate: proposal.source,
       manifest,
-      run: { id: repair.runId, attempt: repair.attempt, automationId: repair.automationId, version: failing.version.number, trigger: 'repair' },
+      run: {
+        id: repair.runId,
+        attempt: repair.attempt,
+        automationId: repair.automationId,
+        version: failing.version.number,
+        trigger: 'repair',
+      },
       failing: { runId: repair.runId, input: failing.run.input, recording },
       successes,
     });
@@ -123,12 +154,21 @@ export class RepairService {
     await this.appendEvent(workspaceId, repair, 'repair.validated', validationSummary(repair.id, report));
 
     if (!report.passed) {
-      await this.repairs.update(workspaceId, repair.id, { status: 'failed', error: report.reason ?? 'validation failed' });
-      this.metrics.repairs.inc({ result: 'failed' });
-      await this.escalate(workspaceId, repair, 'Repair candidate failed validation', report.reason ?? 'validation failed', {
-        repairId: repair.id,
-        validation: validationSummary(repair.id, report),
+      await this.repairs.update(workspaceId, repair.id, {
+        status: 'failed',
+        error: report.reason ?? 'validation failed',
       });
+      this.metrics.repairs.inc({ result: 'failed' });
+      await this.escalate(
+        workspaceId,
+        repair,
+        'Repair candidate failed validation',
+        report.reason ?? 'validation failed',
+        {
+          repairId: repair.id,
+          validation: validationSummary(repair.id, report),
+        },
+      );
       return;
     }
 
@@ -146,9 +186,12 @@ export class RepairService {
           actions: ['approve', 'reject', 'cancel'],
           repairId: repair.id,
         },
-        event: { type: 'run.action_needed', data: { repairId: repair.id, inboxKind: 'repair_approval', title: 'Approve a repair' } },
+        event: {
+          type: 'run.action_needed',
+          data: { repairId: repair.id, inboxKind: 'repair_approval', title: 'Approve a repair' },
+        },
       });
-      this.live.transition(transition);
+      this.live.publishTransition(transition);
       return;
     }
 
@@ -160,30 +203,57 @@ export class RepairService {
       { from: 'repairing' },
     );
     this.metrics.repairs.inc({ result: 'deployed' });
-    this.logger.log(`repair ${repair.id} deployed version ${version.number} of ${automation.name}; resuming run ${repair.runId}`);
+    this.logger.log(
+      `repair ${repair.id} deployed version ${version.number} of ${automation.name}; resuming run ${repair.runId}`,
+    );
     await this.resume(transition);
   }
 
   private async resume(transition: TransitionResult | null): Promise<void> {
-    this.live.transition(transition);
+    this.live.publishTransition(transition);
     if (!transition) return;
-    const job = runJob({ runId: transition.runId, workspaceId: transition.workspaceId, attempt: transition.attemptCount + 1 });
+    const job = runJob({
+      runId: transition.runId,
+      workspaceId: transition.workspaceId,
+      attempt: transition.attemptCount + 1,
+    });
     await this.runQueue.add(job.name, job.data, job.opts);
   }
 
-  private async escalate(workspaceId: string, repair: RepairRecord, title: string, reason: string, evidence: Record<string, unknown>) {
+  private async escalate(
+    workspaceId: string,
+    repair: RepairRecord,
+    title: string,
+    reason: string,
+    evidence: Record<string, unknown>,
+  ) {
     const transition = await this.execution.transition(workspaceId, repair.runId, {
       from: ['repairing'],
       to: 'action_needed',
-      inbox: { kind: 'repair_failed', title, reason, evidence, actions: ['retry', 'cancel'], repairId: repair.id },
-      event: { type: 'run.action_needed', data: { repairId: repair.id, inboxKind: 'repair_failed', title, reason } },
+      inbox: {
+        kind: 'repair_failed',
+        title,
+        reason,
+        evidence,
+        actions: ['retry', 'cancel'],
+        repairId: repair.id,
+      },
+      event: {
+        type: 'run.action_needed',
+        data: { repairId: repair.id, inboxKind: 'repair_failed', title, reason },
+      },
     });
-    this.live.transition(transition);
+    this.live.publishTransition(transition);
   }
 
-  private async appendEvent(workspaceId: string, repair: RepairRecord, type: string, data: Record<string, unknown>) {
+  private async appendEvent(
+    workspaceId: string,
+    repair: RepairRecord,
+    type: string,
+    data: Record<string, unknown>,
+  ) {
     const event = await this.execution.appendEvent(workspaceId, repair.runId, type, data);
-    if (event) this.live.event({ ...event, automationId: repair.automationId });
+    if (event) this.live.publishRunEvent({ ...event, automationId: repair.automationId });
   }
 }
 

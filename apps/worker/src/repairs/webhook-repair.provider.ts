@@ -1,4 +1,9 @@
-import { type RepairProposal, type RepairProvider, RepairProviderError, type RepairRequest } from './repair-provider';
+import {
+  type RepairProposal,
+  type RepairProvider,
+  RepairProviderError,
+  type RepairRequest,
+} from './repair-provider';
 
 /** POSTs the repair request as JSON and takes `{ source, explanation }` back (a person, a CI job, an agent). */
 export class WebhookRepairProvider implements RepairProvider {
@@ -17,7 +22,8 @@ export class WebhookRepairProvider implements RepairProvider {
       signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]),
     });
     const text = await response.text();
-    if (!response.ok) throw new RepairProviderError(`the repair webhook answered ${response.status}: ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new RepairProviderError(`the repair webhook answered ${response.status}: ${text.slice(0, 300)}`);
     let body: { source?: unknown; explanation?: unknown };
     try {
       body = JSON.parse(text) as typeof body;

@@ -50,7 +50,11 @@ export class AttemptSettler {
       recording: result.recording,
       cost: result.cost,
     };
-    const cost = { wallMs: round(result.cost.wallMs), cpuMs: round(result.cost.cpuMs), fetches: result.cost.fetches };
+    const cost = {
+      wallMs: round(result.cost.wallMs),
+      cpuMs: round(result.cost.cpuMs),
+      fetches: result.cost.fetches,
+    };
 
     if (result.status === 'succeeded') {
       const transition = await this.execution.transition(workspaceId, runId, {
@@ -68,7 +72,10 @@ export class AttemptSettler {
       // Not a failure to classify: the run was cancelled while this attempt ran.
       return this.closeIfMoot(started, outcome, null, 'cancelled');
     }
-    const attemptError: AttemptError = result.error ?? { name: 'Error', message: 'the attempt failed without an error' };
+    const attemptError: AttemptError = result.error ?? {
+      name: 'Error',
+      message: 'the attempt failed without an error',
+    };
     const failure = toRunError(attemptError);
     const classification = classifyFailure({
       error: attemptError,
@@ -82,7 +89,12 @@ export class AttemptSettler {
         : ({ allowed: false, reason: 'not a logic failure' } as const);
     const step = decideNextStep({ classification, attempt, manifest: started.manifest, repair });
     const summary = { class: classification.class, reason: classification.reason };
-    const base = { attempt, error: { name: failure.name, message: failure.message }, classification: summary, ...cost };
+    const base = {
+      attempt,
+      error: { name: failure.name, message: failure.message },
+      classification: summary,
+      ...cost,
+    };
     const closing = { number: attempt, outcome, classification };
 
     if (step.kind === 'retry') {
@@ -93,7 +105,10 @@ export class AttemptSettler {
         attempt: closing,
         error: failure,
         nextAttemptAt,
-        event: { type: 'run.retry_scheduled', data: { ...base, delayMs: Math.round(step.delayMs), nextAttemptAt: nextAttemptAt.toISOString() } },
+        event: {
+          type: 'run.retry_scheduled',
+          data: { ...base, delayMs: Math.round(step.delayMs), nextAttemptAt: nextAttemptAt.toISOString() },
+        },
       });
       if (transition) {
         const job = runJob({ runId, workspaceId, attempt: attempt + 1 }, step.delayMs);
@@ -121,7 +136,10 @@ export class AttemptSettler {
         const job = repairJob({ repairId: record.id, workspaceId });
         await this.repairQueue.add(job.name, job.data, job.opts);
       } else {
-        await this.repairs.update(workspaceId, record.id, { status: 'failed', error: 'the run moved on before the repair started' });
+        await this.repairs.update(workspaceId, record.id, {
+          status: 'failed',
+          error: 'the run moved on before the repair started',
+        });
       }
       return this.closeIfMoot(started, outcome, transition, classification.class);
     }
@@ -132,7 +150,10 @@ export class AttemptSettler {
       attempt: closing,
       error: failure,
       inbox: step.inbox,
-      event: { type: 'run.action_needed', data: { ...base, inboxKind: step.inbox.kind, title: step.inbox.title, reason: step.inbox.reason } },
+      event: {
+        type: 'run.action_needed',
+        data: { ...base, inboxKind: step.inbox.kind, title: step.inbox.title, reason: step.inbox.reason },
+      },
     });
     return this.closeIfMoot(started, outcome, transition, classification.class);
   }
@@ -146,7 +167,9 @@ export class AttemptSettler {
   ): Promise<SettledAttempt> {
     if (!transition) {
       await this.execution.closeAttempt(started.workspaceId, started.runId, started.attempt, outcome);
-      this.logger.debug(`run ${started.runId} moved on during attempt ${started.attempt}; attempt recorded only`);
+      this.logger.debug(
+        `run ${started.runId} moved on during attempt ${started.attempt}; attempt recorded only`,
+      );
     }
     return { transition, outcome: result };
   }

@@ -20,7 +20,9 @@ export class HostServicesFactory {
       secrets: {
         get: async (name) => {
           const ciphertext = await this.secrets.getCiphertext(workspaceId, name);
-          return ciphertext === undefined ? undefined : this.box.open(ciphertext, secretContext(workspaceId, name));
+          return ciphertext === undefined
+            ? undefined
+            : this.box.open(ciphertext, secretContext(workspaceId, name));
         },
       },
       kv: {

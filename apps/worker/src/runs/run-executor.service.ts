@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RunExecutionRepository } from '@mendflow/db';
 import type { RunJobPayload } from '@mendflow/queue';
-import { LiveEvents } from '../events/live-events.service';
+import { LiveEventsPublisher } from '@mendflow/events';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { AttemptSettler } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
@@ -23,7 +23,7 @@ export class RunExecutor {
     private readonly sandboxHost: SandboxHost,
     private readonly settler: AttemptSettler,
     private readonly cancellation: CancellationService,
-    private readonly live: LiveEvents,
+    private readonly live: LiveEventsPublisher,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -34,8 +34,8 @@ export class RunExecutor {
       return;
     }
     const { runId, workspaceId, automationId } = started;
-    for (const event of started.events) this.live.event({ ...event, automationId });
-    this.live.status({ runId, workspaceId, automationId, status: 'running' });
+    for (const event of started.events) this.live.publishRunEvent({ ...event, automationId });
+    this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'running' });
     const tracked = this.cancellation.track(started.runId);
     try {
       const result = await this.sandboxHost.sandbox.runAttempt({
@@ -55,7 +55,7 @@ export class RunExecutor {
       const { transition, outcome } = await this.settler.settle(started, result);
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
-      this.live.transition(transition);
+      this.live.publishTransition(transition);
     } finally {
       tracked.done();
     }

@@ -21,7 +21,8 @@ export class RunProcessor extends WorkerHost implements OnApplicationBootstrap {
   }
 
   async process(job: Job): Promise<void> {
-    if (job.name !== RUN_JOB_NAME) throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
+    if (job.name !== RUN_JOB_NAME)
+      throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
     await this.executor.execute(runJobPayload.parse(job.data));
   }
 }

@@ -1,5 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { RunExecutionRepository } from '@mendflow/db';
 import { QueueNames, runJob } from '@mendflow/queue';
 import type { Queue } from 'bullmq';
@@ -23,7 +29,10 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     const every = Math.max(1000, Math.floor(this.config.STALE_QUEUED_RUN_MS / 2));
-    this.timer = setInterval(() => void this.reconcile().catch((e) => this.logger.warn(`reconcile failed: ${e}`)), every);
+    this.timer = setInterval(
+      () => void this.reconcile().catch((e) => this.logger.warn(`reconcile failed: ${e}`)),
+      every,
+    );
     this.timer.unref();
   }
 

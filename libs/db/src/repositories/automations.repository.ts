@@ -1,9 +1,4 @@
-import {
-  DomainError,
-  ErrorCodes,
-  type Manifest,
-  NotFoundError,
-} from '@mendflow/common';
+import { DomainError, ErrorCodes, type Manifest, NotFoundError } from '@mendflow/common';
 import { type Cursor, decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { isRecordNotFound, isUniqueViolation } from '../errors';
@@ -41,7 +36,8 @@ export interface NewVersion {
   createdBy: string;
 }
 
-const automationNotFound = (id: string) => new NotFoundError(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation', id);
+const automationNotFound = (id: string) =>
+  new NotFoundError(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation', id);
 
 export class AutomationsRepository {
   constructor(private readonly db: Db) {}
@@ -120,13 +116,21 @@ export class AutomationsRepository {
     patch: { name?: string; description?: string | null; status?: 'active' | 'paused' },
   ): Promise<AutomationRecord> {
     try {
-      const { count } = await this.db.automation.updateMany({ where: { id, workspaceId, deletedAt: null }, data: patch });
+      const { count } = await this.db.automation.updateMany({
+        where: { id, workspaceId, deletedAt: null },
+        data: patch,
+      });
       if (count === 0) throw automationNotFound(id);
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new DomainError(ErrorCodes.AUTOMATION_NAME_TAKEN, 'conflict', `an automation named "${patch.name}" already exists`, {
-          field: 'name',
-        });
+        throw new DomainError(
+          ErrorCodes.AUTOMATION_NAME_TAKEN,
+          'conflict',
+          `an automation named "${patch.name}" already exists`,
+          {
+            field: 'name',
+          },
+        );
       }
       throw error;
     }
@@ -138,16 +142,25 @@ export class AutomationsRepository {
     const automation = await this.get(workspaceId, id);
     await this.db.automation.updateMany({
       where: { id, workspaceId },
-      data: { deletedAt: new Date(), status: 'paused', name: `${automation.name} (deleted ${id.slice(0, 8)})` },
+      data: {
+        deletedAt: new Date(),
+        status: 'paused',
+        name: `${automation.name} (deleted ${id.slice(0, 8)})`,
+      },
     });
   }
 
   /** Re-points the deployed version to an existing one (a rollback is a deploy too). */
   async deployVersion(workspaceId: string, automationId: string, number: number): Promise<VersionRecord> {
     await this.get(workspaceId, automationId);
-    const version = await this.db.automationVersion.findFirst({ where: { workspaceId, automationId, number } });
+    const version = await this.db.automationVersion.findFirst({
+      where: { workspaceId, automationId, number },
+    });
     if (!version) throw new NotFoundError('VERSION_NOT_FOUND', 'version', String(number));
-    await this.db.automation.updateMany({ where: { id: automationId, workspaceId }, data: { deployedVersionId: version.id } });
+    await this.db.automation.updateMany({
+      where: { id: automationId, workspaceId },
+      data: { deployedVersionId: version.id },
+    });
     return toVersion(version);
   }
 

@@ -8,13 +8,26 @@ import { asJson } from '../json';
 export class HostStateRepository {
   constructor(private readonly db: Db) {}
 
-  async getStep(workspaceId: string, runId: string, name: string): Promise<{ found: true; value: unknown } | { found: false }> {
-    const row = await this.db.runStep.findFirst({ where: { workspaceId, runId, name }, select: { value: true } });
+  async getStep(
+    workspaceId: string,
+    runId: string,
+    name: string,
+  ): Promise<{ found: true; value: unknown } | { found: false }> {
+    const row = await this.db.runStep.findFirst({
+      where: { workspaceId, runId, name },
+      select: { value: true },
+    });
     return row ? { found: true, value: row.value } : { found: false };
   }
 
   /** First write wins: a step's recorded result never changes once stored. */
-  async putStep(workspaceId: string, runId: string, name: string, attempt: number, value: unknown): Promise<void> {
+  async putStep(
+    workspaceId: string,
+    runId: string,
+    name: string,
+    attempt: number,
+    value: unknown,
+  ): Promise<void> {
     await this.db.runStep.upsert({
       where: { runId_name: { runId, name } },
       create: { workspaceId, runId, name, attempt, value: asJson(value ?? null) },
@@ -23,7 +36,10 @@ export class HostStateRepository {
   }
 
   async getKv(workspaceId: string, automationId: string, key: string): Promise<unknown> {
-    const row = await this.db.kvEntry.findFirst({ where: { workspaceId, automationId, key }, select: { value: true } });
+    const row = await this.db.kvEntry.findFirst({
+      where: { workspaceId, automationId, key },
+      select: { value: true },
+    });
     return row?.value;
   }
 

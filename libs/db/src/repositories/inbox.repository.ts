@@ -23,9 +23,16 @@ export interface InboxItemRecord {
 export class InboxRepository {
   constructor(private readonly db: Db) {}
 
-  async list(workspaceId: string, filter: { status?: 'open' | 'resolved'; runId?: string; limit: number }): Promise<InboxItemRecord[]> {
+  async list(
+    workspaceId: string,
+    filter: { status?: 'open' | 'resolved'; runId?: string; limit: number },
+  ): Promise<InboxItemRecord[]> {
     const rows = await this.db.inboxItem.findMany({
-      where: { workspaceId, ...(filter.status && { status: filter.status }), ...(filter.runId && { runId: filter.runId }) },
+      where: {
+        workspaceId,
+        ...(filter.status && { status: filter.status }),
+        ...(filter.runId && { runId: filter.runId }),
+      },
       orderBy: { createdAt: 'desc' },
       take: filter.limit,
     });
@@ -40,7 +47,11 @@ export class InboxRepository {
   }
 
   /** Marks an open item resolved; false when someone resolved it first. */
-  async resolve(workspaceId: string, id: string, resolution: { action: InboxAction; by: string; comment?: string }): Promise<boolean> {
+  async resolve(
+    workspaceId: string,
+    id: string,
+    resolution: { action: InboxAction; by: string; comment?: string },
+  ): Promise<boolean> {
     const { count } = await this.db.inboxItem.updateMany({
       where: { id, workspaceId, status: 'open' },
       data: {
@@ -55,10 +66,19 @@ export class InboxRepository {
   }
 
   /** Closes the open items of a run that a later decision made moot (e.g. the run was cancelled). */
-  async resolveOpenForRun(workspaceId: string, runId: string, resolution: { action: InboxAction; by: string }): Promise<number> {
+  async resolveOpenForRun(
+    workspaceId: string,
+    runId: string,
+    resolution: { action: InboxAction; by: string },
+  ): Promise<number> {
     const { count } = await this.db.inboxItem.updateMany({
       where: { workspaceId, runId, status: 'open' },
-      data: { status: 'resolved', resolution: resolution.action, resolvedBy: resolution.by, resolvedAt: new Date() },
+      data: {
+        status: 'resolved',
+        resolution: resolution.action,
+        resolvedBy: resolution.by,
+        resolvedAt: new Date(),
+      },
     });
     return count;
   }
@@ -66,7 +86,9 @@ export class InboxRepository {
   countOpenByAutomation(workspaceId: string): Promise<{ automationId: string; _count: { _all: number } }[]> {
     return this.db.inboxItem
       .groupBy({ by: ['automationId'], where: { workspaceId, status: 'open' }, _count: { _all: true } })
-      .then((rows) => rows.map((row) => ({ automationId: row.automationId, _count: { _all: row._count._all } })));
+      .then((rows) =>
+        rows.map((row) => ({ automationId: row.automationId, _count: { _all: row._count._all } })),
+      );
   }
 
   private async withNames(
@@ -74,7 +96,10 @@ export class InboxRepository {
     rows: Awaited<ReturnType<Db['inboxItem']['findMany']>>,
   ): Promise<InboxItemRecord[]> {
     const ids = [...new Set(rows.map((row) => row.automationId))];
-    const automations = await this.db.automation.findMany({ where: { workspaceId, id: { in: ids } }, select: { id: true, name: true } });
+    const automations = await this.db.automation.findMany({
+      where: { workspaceId, id: { in: ids } },
+      select: { id: true, name: true },
+    });
     const names = new Map(automations.map((a) => [a.id, a.name]));
     return rows.map((row) => ({
       id: row.id,

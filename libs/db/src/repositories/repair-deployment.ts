@@ -45,7 +45,12 @@ export async function deployRepairAndResume(
     versionId: version.id,
     event: {
       type: 'repair.deployed',
-      data: { repairId: repair.id, version: version.number, ...(options.approvedBy && { approvedBy: options.approvedBy }), resumes: true },
+      data: {
+        repairId: repair.id,
+        version: version.number,
+        ...(options.approvedBy && { approvedBy: options.approvedBy }),
+        resumes: true,
+      },
     },
   });
   return { version, transition };

@@ -3,7 +3,8 @@ import type { Db } from '../database';
 import type { Prisma } from '../generated/prisma/client';
 import { asJson } from '../json';
 
-export type RepairStatus = 'requested' | 'validating' | 'deployed' | 'awaiting_approval' | 'rejected' | 'failed';
+export type RepairStatus =
+  'requested' | 'validating' | 'deployed' | 'awaiting_approval' | 'rejected' | 'failed';
 
 export interface RepairRecord {
   id: string;
@@ -59,7 +60,8 @@ export class RepairsRepository {
     const data: Prisma.RepairUpdateManyMutationInput = { updatedAt: new Date() };
     for (const [key, value] of Object.entries(update)) {
       if (value === undefined) continue;
-      (data as Record<string, unknown>)[key] = key === 'validation' || key === 'prompt' ? asJson(value) : value;
+      (data as Record<string, unknown>)[key] =
+        key === 'validation' || key === 'prompt' ? asJson(value) : value;
     }
     await this.db.repair.updateMany({ where: { id, workspaceId }, data });
   }
@@ -70,9 +72,16 @@ export class RepairsRepository {
     return toRecord(row);
   }
 
-  async list(workspaceId: string, filter: { automationId?: string; runId?: string; limit: number }): Promise<RepairRecord[]> {
+  async list(
+    workspaceId: string,
+    filter: { automationId?: string; runId?: string; limit: number },
+  ): Promise<RepairRecord[]> {
     const rows = await this.db.repair.findMany({
-      where: { workspaceId, ...(filter.automationId && { automationId: filter.automationId }), ...(filter.runId && { runId: filter.runId }) },
+      where: {
+        workspaceId,
+        ...(filter.automationId && { automationId: filter.automationId }),
+        ...(filter.runId && { runId: filter.runId }),
+      },
       orderBy: { createdAt: 'desc' },
       take: filter.limit,
     });
@@ -81,7 +90,9 @@ export class RepairsRepository {
 
   /** Repairs requested for an automation in the last 24 hours (the maxPerDay budget). */
   countLastDay(workspaceId: string, automationId: string): Promise<number> {
-    return this.db.repair.count({ where: { workspaceId, automationId, createdAt: { gte: new Date(Date.now() - DAY_MS) } } });
+    return this.db.repair.count({
+      where: { workspaceId, automationId, createdAt: { gte: new Date(Date.now() - DAY_MS) } },
+    });
   }
 
   async lastFailedAt(workspaceId: string, automationId: string): Promise<Date | null> {

@@ -1,7 +1,12 @@
 import type { Manifest, RunError } from '@mendflow/common';
 import type { Db } from '../database';
 import { asJson, jsonParam } from '../json';
-import { type AttemptOutcome, applyTransition, type Transition, type TransitionResult } from './run-transitions';
+import {
+  type AttemptOutcome,
+  applyTransition,
+  type Transition,
+  type TransitionResult,
+} from './run-transitions';
 import type { RunEventRecord } from './runs.repository';
 
 /** What a worker needs to run an attempt, loaded in the statement that starts it. */
@@ -82,7 +87,14 @@ export class RunExecutionRepository {
         createdAt: now,
       });
     }
-    events.push({ runId, workspaceId, seq: row.lastSeq, type: 'run.running', data: { attempt: row.attempt }, createdAt: now });
+    events.push({
+      runId,
+      workspaceId,
+      seq: row.lastSeq,
+      type: 'run.running',
+      data: { attempt: row.attempt },
+      createdAt: now,
+    });
     const { lastSeq: _lastSeq, abandoned: _abandoned, ...started } = row;
     return { ...started, events };
   }
@@ -126,7 +138,12 @@ export class RunExecutionRepository {
   }
 
   /** Records a finished attempt whose run already moved on (e.g. cancelled while it ran). */
-  async closeAttempt(workspaceId: string, runId: string, attempt: number, outcome: AttemptOutcome): Promise<void> {
+  async closeAttempt(
+    workspaceId: string,
+    runId: string,
+    attempt: number,
+    outcome: AttemptOutcome,
+  ): Promise<void> {
     await this.db.runAttempt.updateMany({
       where: { workspaceId, runId, number: attempt, status: 'running' },
       data: {
@@ -154,7 +171,10 @@ export class RunExecutionRepository {
    * queued longer than `olderThanMs`, or whose retry is overdue by as much. Not workspace-scoped on
    * purpose: the reconciler serves every workspace and re-enqueues by id with the next attempt number.
    */
-  async findStaleWaiting(olderThanMs: number, limit: number): Promise<{ id: string; workspaceId: string; nextAttempt: number }[]> {
+  async findStaleWaiting(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<{ id: string; workspaceId: string; nextAttempt: number }[]> {
     return this.db.$queryRaw<{ id: string; workspaceId: string; nextAttempt: number }[]>`
       SELECT id, workspace_id AS "workspaceId", attempt_count + 1 AS "nextAttempt" FROM runs
       WHERE (status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000}))

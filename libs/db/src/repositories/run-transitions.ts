@@ -1,4 +1,10 @@
-import { type InboxAction, type InboxKind, isTerminal, type RunError, type RunStatus } from '@mendflow/common';
+import {
+  type InboxAction,
+  type InboxKind,
+  isTerminal,
+  type RunError,
+  type RunStatus,
+} from '@mendflow/common';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
 import { jsonParam } from '../json';
@@ -122,6 +128,13 @@ export async function applyTransition(
     status: t.to,
     attemptCount: row.attemptCount,
     inboxItemId: row.inboxItemId,
-    event: { runId, workspaceId, seq: row.seq, type: t.event.type, data: t.event.data, createdAt: row.createdAt },
+    event: {
+      runId,
+      workspaceId,
+      seq: row.seq,
+      type: t.event.type,
+      data: t.event.data,
+      createdAt: row.createdAt,
+    },
   };
 }

@@ -41,8 +41,16 @@ beforeAll(async () => {
   runs = new RunsRepository(db);
   execution = new RunExecutionRepository(db);
   const workspaces = new WorkspacesRepository(db);
-  const owner = await workspaces.createWorkspaceWithOwner({ workspaceName: 'a', email: 'a@x.test', passwordHash: 'x' });
-  const other = await workspaces.createWorkspaceWithOwner({ workspaceName: 'b', email: 'b@x.test', passwordHash: 'x' });
+  const owner = await workspaces.createWorkspaceWithOwner({
+    workspaceName: 'a',
+    email: 'a@x.test',
+    passwordHash: 'x',
+  });
+  const other = await workspaces.createWorkspaceWithOwner({
+    workspaceName: 'b',
+    email: 'b@x.test',
+    passwordHash: 'x',
+  });
   workspaceId = owner.workspaceId;
   otherWorkspaceId = other.workspaceId;
   const automation = await new AutomationsRepository(db).create(workspaceId, {
@@ -63,8 +71,20 @@ afterAll(async () => {
 
 describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
   it('creates a queued run with seq 1, and the same idempotency key returns the same run', async () => {
-    const first = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: { a: 1 }, idempotencyKey: 'k1' });
-    const again = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: { a: 2 }, idempotencyKey: 'k1' });
+    const first = await runs.createQueued(workspaceId, {
+      automationId,
+      versionId,
+      trigger: 'api',
+      input: { a: 1 },
+      idempotencyKey: 'k1',
+    });
+    const again = await runs.createQueued(workspaceId, {
+      automationId,
+      versionId,
+      trigger: 'api',
+      input: { a: 2 },
+      idempotencyKey: 'k1',
+    });
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.run.id).toBe(first.run.id);
@@ -74,7 +94,12 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
   });
 
   it('moves a run queued -> running -> succeeded with strictly increasing seq, once', async () => {
-    const { run } = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: null });
+    const { run } = await runs.createQueued(workspaceId, {
+      automationId,
+      versionId,
+      trigger: 'api',
+      input: null,
+    });
     const started = await execution.beginAttempt(workspaceId, run.id);
     expect(started).toMatchObject({ attempt: 1, versionNumber: 1, source: 'export default async () => 1' });
     const finished = await finish(run.id, 'succeeded');
@@ -90,7 +115,12 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
   });
 
   it('marks the attempt of a dead worker abandoned and starts a new one when the job comes back', async () => {
-    const { run } = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: null });
+    const { run } = await runs.createQueued(workspaceId, {
+      automationId,
+      versionId,
+      trigger: 'api',
+      input: null,
+    });
     await execution.beginAttempt(workspaceId, run.id);
     const second = await execution.beginAttempt(workspaceId, run.id);
     expect(second?.attempt).toBe(2);
@@ -105,22 +135,43 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
   });
 
   it('opens an inbox item in the same statement that pauses the run', async () => {
-    const { run } = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: null });
+    const { run } = await runs.createQueued(workspaceId, {
+      automationId,
+      versionId,
+      trigger: 'api',
+      input: null,
+    });
     await execution.beginAttempt(workspaceId, run.id);
     const paused = await execution.transition(workspaceId, run.id, {
       from: ['running'],
       to: 'action_needed',
       event: { type: 'run.action_needed', data: { kind: 'auth_required' } },
-      inbox: { kind: 'auth_required', title: 'CRM_TOKEN rejected', reason: 'crm answered 401', evidence: { status: 401 }, actions: ['retry', 'cancel'] },
+      inbox: {
+        kind: 'auth_required',
+        title: 'CRM_TOKEN rejected',
+        reason: 'crm answered 401',
+        evidence: { status: 401 },
+        actions: ['retry', 'cancel'],
+      },
     });
     expect(paused?.inboxItemId).toMatch(/^[0-9a-f-]{36}$/);
     const item = await db.inboxItem.findUniqueOrThrow({ where: { id: paused!.inboxItemId! } });
-    expect(item).toMatchObject({ kind: 'auth_required', actions: ['retry', 'cancel'], status: 'open', runId: run.id });
+    expect(item).toMatchObject({
+      kind: 'auth_required',
+      actions: ['retry', 'cancel'],
+      status: 'open',
+      runId: run.id,
+    });
     expect((await runs.get(workspaceId, run.id)).status).toBe('action_needed');
   });
 
   it('never shows a run to another workspace', async () => {
-    const { run } = await runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input: null });
+    const { run } = await runs.createQueued(workspaceId, {
+      automationId,
+      versionId,
+      trigger: 'api',
+      input: null,
+    });
     await expect(runs.get(otherWorkspaceId, run.id)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
     expect((await runs.list(otherWorkspaceId, {}, { limit: 10 })).items).toHaveLength(0);
     expect(await execution.beginAttempt(otherWorkspaceId, run.id)).toBeNull();

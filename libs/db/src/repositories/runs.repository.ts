@@ -188,7 +188,12 @@ export class RunsRepository {
   }
 
   /** Events after `afterSeq`, in seq order; a client that saw seq N asks for N to catch up without gaps. */
-  async listEvents(workspaceId: string, runId: string, afterSeq = 0, limit = 1000): Promise<RunEventRecord[]> {
+  async listEvents(
+    workspaceId: string,
+    runId: string,
+    afterSeq = 0,
+    limit = 1000,
+  ): Promise<RunEventRecord[]> {
     await this.get(workspaceId, runId);
     const rows = await this.db.runEvent.findMany({
       where: { workspaceId, runId, seq: { gt: afterSeq } },

@@ -19,7 +19,10 @@ export class SecretsRepository {
   }
 
   async put(workspaceId: string, name: string, ciphertext: string): Promise<{ created: boolean }> {
-    const existing = await this.db.secret.findUnique({ where: { workspaceId_name: { workspaceId, name } }, select: { id: true } });
+    const existing = await this.db.secret.findUnique({
+      where: { workspaceId_name: { workspaceId, name } },
+      select: { id: true },
+    });
     await this.db.secret.upsert({
       where: { workspaceId_name: { workspaceId, name } },
       create: { workspaceId, name, ciphertext },

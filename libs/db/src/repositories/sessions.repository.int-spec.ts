@@ -20,8 +20,16 @@ beforeAll(async () => {
   sessions = new SessionsRepository(db);
   users = new UsersRepository(db);
   const workspaces = new WorkspacesRepository(db);
-  owner = await workspaces.createWorkspaceWithOwner({ workspaceName: 'Ops', email: 'ops@example.test', passwordHash: 'x' });
-  other = await workspaces.createWorkspaceWithOwner({ workspaceName: 'Other', email: 'other@example.test', passwordHash: 'y' });
+  owner = await workspaces.createWorkspaceWithOwner({
+    workspaceName: 'Ops',
+    email: 'ops@example.test',
+    passwordHash: 'x',
+  });
+  other = await workspaces.createWorkspaceWithOwner({
+    workspaceName: 'Other',
+    email: 'other@example.test',
+    passwordHash: 'y',
+  });
 });
 
 afterAll(async () => {
@@ -31,7 +39,12 @@ afterAll(async () => {
 
 describe('SessionsRepository', () => {
   it('finds a live session by its token hash, with its user and workspace', async () => {
-    const created = await sessions.create(owner.workspaceId, { userId: owner.userId, tokenHash: 'hash-live', csrfToken: 'csrf', expiresAt: inDays(7) });
+    const created = await sessions.create(owner.workspaceId, {
+      userId: owner.userId,
+      tokenHash: 'hash-live',
+      csrfToken: 'csrf',
+      expiresAt: inDays(7),
+    });
     const found = await sessions.findActiveByTokenHash('hash-live');
     expect(found).toEqual({
       ...created,
@@ -41,15 +54,25 @@ describe('SessionsRepository', () => {
     expect(await sessions.findActiveByTokenHash('unknown')).toBeNull();
   });
 
-  it('ignores an expired session and cleans a user\'s expired ones at sign-in', async () => {
-    await sessions.create(owner.workspaceId, { userId: owner.userId, tokenHash: 'hash-old', csrfToken: 'c', expiresAt: inDays(-1) });
+  it("ignores an expired session and cleans a user's expired ones at sign-in", async () => {
+    await sessions.create(owner.workspaceId, {
+      userId: owner.userId,
+      tokenHash: 'hash-old',
+      csrfToken: 'c',
+      expiresAt: inDays(-1),
+    });
     expect(await sessions.findActiveByTokenHash('hash-old')).toBeNull();
     expect(await sessions.deleteExpiredForUser(owner.workspaceId, owner.userId)).toBe(1);
     expect(await sessions.findActiveByTokenHash('hash-live')).not.toBeNull();
   });
 
   it('deletes a session only within its workspace', async () => {
-    const created = await sessions.create(owner.workspaceId, { userId: owner.userId, tokenHash: 'hash-bye', csrfToken: 'c', expiresAt: inDays(1) });
+    const created = await sessions.create(owner.workspaceId, {
+      userId: owner.userId,
+      tokenHash: 'hash-bye',
+      csrfToken: 'c',
+      expiresAt: inDays(1),
+    });
     expect(await sessions.delete(other.workspaceId, created.id)).toBe(false);
     expect(await sessions.findActiveByTokenHash('hash-bye')).not.toBeNull();
     expect(await sessions.delete(owner.workspaceId, created.id)).toBe(true);
@@ -57,8 +80,17 @@ describe('SessionsRepository', () => {
   });
 
   it('ends the sessions of a user who no longer exists', async () => {
-    const gone = await new WorkspacesRepository(db).createWorkspaceWithOwner({ workspaceName: 'Gone', email: 'gone@example.test', passwordHash: 'z' });
-    await sessions.create(gone.workspaceId, { userId: gone.userId, tokenHash: 'hash-gone', csrfToken: 'c', expiresAt: inDays(1) });
+    const gone = await new WorkspacesRepository(db).createWorkspaceWithOwner({
+      workspaceName: 'Gone',
+      email: 'gone@example.test',
+      passwordHash: 'z',
+    });
+    await sessions.create(gone.workspaceId, {
+      userId: gone.userId,
+      tokenHash: 'hash-gone',
+      csrfToken: 'c',
+      expiresAt: inDays(1),
+    });
     await db.user.delete({ where: { id: gone.userId } });
     expect(await sessions.findActiveByTokenHash('hash-gone')).toBeNull();
   });
@@ -66,7 +98,11 @@ describe('SessionsRepository', () => {
 
 describe('UsersRepository', () => {
   it('finds a sign-in candidate by email and a profile only within its workspace', async () => {
-    expect(await users.findForLogin('ops@example.test')).toMatchObject({ id: owner.userId, workspaceId: owner.workspaceId, passwordHash: 'x' });
+    expect(await users.findForLogin('ops@example.test')).toMatchObject({
+      id: owner.userId,
+      workspaceId: owner.workspaceId,
+      passwordHash: 'x',
+    });
     expect(await users.findForLogin('nobody@example.test')).toBeNull();
     expect(await users.getProfile(owner.workspaceId, owner.userId)).toEqual({
       user: { id: owner.userId, email: 'ops@example.test', role: 'owner' },

@@ -80,7 +80,9 @@ export class SessionsRepository {
 
   /** Housekeeping at sign-in: a user's expired sessions can never be used again. */
   async deleteExpiredForUser(workspaceId: string, userId: string): Promise<number> {
-    const { count } = await this.db.userSession.deleteMany({ where: { workspaceId, userId, expiresAt: { lte: new Date() } } });
+    const { count } = await this.db.userSession.deleteMany({
+      where: { workspaceId, userId, expiresAt: { lte: new Date() } },
+    });
     return count;
   }
 }

@@ -57,7 +57,9 @@ export class StatsRepository {
         row.automationId,
         {
           automationId: row.automationId,
-          lastRun: row.lastRunId ? { id: row.lastRunId, status: row.lastRunStatus!, createdAt: row.lastRunAt! } : null,
+          lastRun: row.lastRunId
+            ? { id: row.lastRunId, status: row.lastRunStatus!, createdAt: row.lastRunAt! }
+            : null,
           successRate: row.finished > 0 ? row.succeeded / row.finished : null,
           runsLast7Days: row.total,
           openInboxItems: row.openInbox,
@@ -81,7 +83,9 @@ export class StatsRepository {
 
   /** Automations with open inbox items or failures in the last 24 hours, worst first. */
   async needingAttention(workspaceId: string, limit: number) {
-    return this.db.$queryRaw<{ automationId: string; name: string; openInboxItems: number; failedLast24h: number }[]>`
+    return this.db.$queryRaw<
+      { automationId: string; name: string; openInboxItems: number; failedLast24h: number }[]
+    >`
       SELECT a.id AS "automationId", a.name,
              (SELECT count(*) FROM inbox_items i WHERE i.automation_id = a.id AND i.status = 'open')::int AS "openInboxItems",
              (SELECT count(*) FROM runs r WHERE r.automation_id = a.id AND r.status IN ('failed', 'action_needed')

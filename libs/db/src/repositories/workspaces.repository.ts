@@ -28,7 +28,12 @@ export class WorkspacesRepository {
       if ((await tx.user.count()) > 0) return null;
       const workspace = await tx.workspace.create({ data: { name: input.workspaceName } });
       const user = await tx.user.create({
-        data: { workspaceId: workspace.id, email: input.email, passwordHash: input.passwordHash, role: 'owner' },
+        data: {
+          workspaceId: workspace.id,
+          email: input.email,
+          passwordHash: input.passwordHash,
+          role: 'owner',
+        },
       });
       return { workspaceId: workspace.id, userId: user.id, email: user.email };
     });
@@ -42,7 +47,12 @@ export class WorkspacesRepository {
     return this.db.$transaction(async (tx) => {
       const workspace = await tx.workspace.create({ data: { name: input.workspaceName } });
       const user = await tx.user.create({
-        data: { workspaceId: workspace.id, email: input.email, passwordHash: input.passwordHash, role: 'owner' },
+        data: {
+          workspaceId: workspace.id,
+          email: input.email,
+          passwordHash: input.passwordHash,
+          role: 'owner',
+        },
       });
       return { workspaceId: workspace.id, userId: user.id, email: user.email };
     });

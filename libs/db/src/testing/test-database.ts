@@ -28,7 +28,9 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    for (const dir of readdirSync(MIGRATIONS_DIR).filter((entry) => /^\d+_/.test(entry)).sort()) {
+    for (const dir of readdirSync(MIGRATIONS_DIR)
+      .filter((entry) => /^\d+_/.test(entry))
+      .sort()) {
       await client.query(readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8'));
     }
   } finally {
