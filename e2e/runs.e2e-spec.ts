@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
 import { type Stack, startStack } from './support/stack';
@@ -198,6 +199,9 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/api/v1/automations', '/api/v1/runs/{id}']),
     );
+    // The committed document (apps/api/openapi.json, for clients and docs) must match what the code serves.
+    const committed = JSON.parse(readFileSync('apps/api/openapi.json', 'utf8'));
+    expect(spec, 'apps/api/openapi.json is stale: run `npm run openapi:write`').toEqual(committed);
     const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(
       /mendflow_http_requests_total\{method="POST",route="\/api\/v1\/automations",status="201"\} \d+/,
