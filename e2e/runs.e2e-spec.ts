@@ -151,6 +151,20 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('INVALID_JSON');
 
+    const typed = await createAutomation(
+      'typed-input',
+      'export default async function run(input) { return input.n * 2; }',
+      {
+        inputSchema: { type: 'object', required: ['n'], properties: { n: { type: 'number' } } },
+      },
+    );
+    const badInput = await api('POST', `/api/v1/automations/${typed.id}/runs`, { input: { n: 'two' } });
+    expect(badInput.status).toBe(400);
+    expect(badInput.body.error).toMatchObject({
+      code: 'RUN_INPUT_INVALID',
+      message: 'input.n: must be number',
+    });
+
     const unknownRun = await api('GET', '/api/v1/runs/00000000-0000-4000-8000-000000000000');
     expect(unknownRun.status).toBe(404);
     expect(unknownRun.body.error.code).toBe('RUN_NOT_FOUND');

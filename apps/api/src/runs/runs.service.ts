@@ -3,6 +3,7 @@ import { DomainError, ErrorCodes, type StartRunBody } from '@mendflow/common';
 import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import type { Principal } from '../auth/principal';
+import { RunInputValidator } from './run-input.validator';
 import { RunQueue } from './run-queue.service';
 
 @Injectable()
@@ -12,6 +13,7 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly queue: RunQueue,
     private readonly live: LiveEventsPublisher,
+    private readonly inputs: RunInputValidator,
   ) {}
 
   /** Records the run, then enqueues it; the same idempotency key returns the same run. */
@@ -31,6 +33,7 @@ export class RunsService {
         'automation has no deployed version',
       );
     }
+    this.inputs.check(automation.deployedVersion.manifest.inputSchema, body.input ?? null);
     const { run, created } = await this.runs.createQueued(principal.workspaceId, {
       automationId,
       versionId: automation.deployedVersion.id,
