@@ -22,13 +22,19 @@ export default defineConfig({
       {
         plugins,
         resolve: { alias },
-        test: { name: 'unit', include: ['{apps,libs}/*/src/**/*.spec.ts', 'apps/web/lib/**/*.spec.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          execArgv: ['--no-node-snapshot'],
+          include: ['{apps,libs}/*/src/**/*.spec.ts', 'apps/web/lib/**/*.spec.ts'],
+          environment: 'node',
+        },
       },
       {
         plugins,
         resolve: { alias },
         test: {
           name: 'integration',
+          execArgv: ['--no-node-snapshot'],
           include: ['{apps,libs}/*/src/**/*.int-spec.ts'],
           environment: 'node',
           testTimeout: 30_000,

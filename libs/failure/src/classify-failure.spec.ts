@@ -530,6 +530,20 @@ const cases: Case[] = [
     evidence: { rule: 'limit.cpu', limit: 'cpu', cpuMs: 5000 },
   },
   {
+    name: 'a promise that can never settle (deadlock proven by the sandbox)',
+    input: {
+      error: err('TimeoutError', 'The script is waiting for a promise that can never settle', {
+        limit: 'timeout',
+        code: 'NEVER_SETTLED',
+      }),
+      recording: rec(),
+      cost: { wallMs: 3, cpuMs: 0.5 },
+    },
+    class: 'logic',
+    reason: 'can never settle',
+    evidence: { rule: 'limit.never_settled', code: 'NEVER_SETTLED' },
+  },
+  {
     name: 'memory limit',
     input: {
       error: err('Error', 'Isolate was disposed during execution due to memory limit', { limit: 'memory' }),

@@ -91,7 +91,7 @@ export class Attempt {
     private readonly services: AttemptServices,
   ) {
     this.isolate = pooled.isolate;
-    this.cpuStart = this.isolate.cpuTime;
+    this.cpuStart = this.readCpuTime() ?? 0n;
     this.heapStart = this.heapInUse();
     this.logs = new LogSink(limits.maxLogBytes, this.startedAt);
     this.replayer = req.replay ? new Replayer(req.replay) : undefined;
@@ -127,7 +127,10 @@ export class Attempt {
       outcome = await this.execute();
     } catch (error) {
       this.recycle = true;
-      outcome = { ok: false, error: internalError(`the sandbox failed: ${error instanceof Error ? error.message : String(error)}`) };
+      outcome = {
+        ok: false,
+        error: internalError(`the sandbox failed: ${error instanceof Error ? error.message : String(error)}`),
+      };
     }
     const memoryBytes = this.measureMemory();
     this.cleanup();
@@ -156,7 +159,14 @@ export class Attempt {
     try {
       inputJson = this.req.input === undefined ? '' : (JSON.stringify(this.req.input) ?? '');
     } catch (error) {
-      return { ok: false, error: { name: 'TypeError', message: `The run's input is not JSON: ${String(error)}`, code: 'INVALID_INPUT' } };
+      return {
+        ok: false,
+        error: {
+          name: 'TypeError',
+          message: `The run's input is not JSON: ${String(error)}`,
+          code: 'INVALID_INPUT',
+        },
+      };
     }
 
     this.armWatchdogs();
@@ -165,7 +175,12 @@ export class Attempt {
       this.setUp(opening);
     } catch (error) {
       this.recycle = true;
-      this.finish({ ok: false, error: internalError(`could not prepare the sandbox: ${error instanceof Error ? error.message : String(error)}`) });
+      this.finish({
+        ok: false,
+        error: internalError(
+          `could not prepare the sandbox: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      });
       return this.ended;
     }
     void this.startScript(inputJson);
@@ -176,7 +191,10 @@ export class Attempt {
   private setUp(opening: { now: number; seed: number }): void {
     const context = this.isolate.createContextSync();
     this.context = context;
-    const send = new ivm.Callback((op: unknown, id: unknown, payload: unknown) => this.onMessage(op, id, payload), { ignored: true });
+    const send = new ivm.Callback(
+      (op: unknown, id: unknown, payload: unknown) => this.onMessage(op, id, payload),
+      { ignored: true },
+    );
     const config = JSON.stringify({
       run: this.req.run,
       now: opening.now,
@@ -189,9 +207,13 @@ export class Attempt {
       maxKvValueChars: this.limits.maxKvValueBytes,
       maxStepNameLength: this.limits.maxStepNameLength,
     });
-    const setup = this.pooled.bootstrap.runSync(context, { reference: true }) as ivm.Reference<(send: unknown, config: string) => Control>;
+    const setup = this.pooled.bootstrap.runSync(context, { reference: true }) as ivm.Reference<
+      (send: unknown, config: string) => Control
+    >;
     try {
-      this.control = setup.applySync(undefined, [send, config], { result: { reference: true } }) as ivm.Reference<Control>;
+      this.control = setup.applySync(undefined, [send, config], {
+        result: { reference: true },
+      }) as ivm.Reference<Control>;
     } finally {
       setup.release();
     }
@@ -238,7 +260,9 @@ export class Attempt {
 
     this.tasks++;
     try {
-      await control.apply(undefined, ['start', inputJson, module.namespace.derefInto({ release: true })], { timeout: this.cpuLeftMs() });
+      await control.apply(undefined, ['start', inputJson, module.namespace.derefInto({ release: true })], {
+        timeout: this.cpuLeftMs(),
+      });
     } catch (error) {
       this.tasks--;
       return this.isolateFailure(error, 'start');
@@ -254,7 +278,8 @@ export class Attempt {
       this.recycle = true;
       return;
     }
-    if (typeof op !== 'string' || typeof id !== 'number' || typeof payload !== 'string') return this.protocolViolation();
+    if (typeof op !== 'string' || typeof id !== 'number' || typeof payload !== 'string')
+      return this.protocolViolation();
     this.messages++;
     switch (op) {
       case 'log':
@@ -265,7 +290,13 @@ export class Attempt {
         return this.logOverflow();
       case 'result':
         if (Buffer.byteLength(payload) > this.limits.maxResultBytes) {
-          return this.scriptEnded({ ok: false, error: limitError('result', `The result is larger than ${this.limits.maxResultBytes} bytes (limits.maxResultBytes)`) });
+          return this.scriptEnded({
+            ok: false,
+            error: limitError(
+              'result',
+              `The result is larger than ${this.limits.maxResultBytes} bytes (limits.maxResultBytes)`,
+            ),
+          });
         }
         return this.scriptEnded({ ok: true, outputJson: payload });
       case 'error':
@@ -274,12 +305,21 @@ export class Attempt {
     if (!HOST_OPS.has(op)) return this.protocolViolation();
     this.hostCalls++;
     if (this.hostCalls > this.limits.maxHostCalls) {
-      return this.breach('host_calls', `The script made more than ${this.limits.maxHostCalls} host calls (ctx.fetch, ctx.kv, ctx.secrets, ctx.step)`);
+      return this.breach(
+        'host_calls',
+        `The script made more than ${this.limits.maxHostCalls} host calls (ctx.fetch, ctx.kv, ctx.secrets, ctx.step)`,
+      );
     }
     this.inflight++;
     this.ops.handle(op, payload).then(
       (outcome) => this.deliver(id, outcome),
-      (error: unknown) => this.deliver(id, { reply: { ok: false, error: { name: 'SandboxError', message: String(error), code: 'SANDBOX_ERROR' } } }),
+      (error: unknown) =>
+        this.deliver(id, {
+          reply: {
+            ok: false,
+            error: { name: 'SandboxError', message: String(error), code: 'SANDBOX_ERROR' },
+          },
+        }),
     );
   }
 
@@ -287,7 +327,8 @@ export class Attempt {
     const error = errorFromDescription(payload);
     try {
       // The one limit the isolate detects itself: the result did not fit while being serialized.
-      if ((JSON.parse(payload) as { limit?: unknown }).limit === 'result') return limitError('result', error.message);
+      if ((JSON.parse(payload) as { limit?: unknown }).limit === 'result')
+        return limitError('result', error.message);
     } catch {
       // errorFromDescription already coped with a malformed description.
     }
@@ -314,28 +355,45 @@ export class Attempt {
       }
     }
     const json = JSON.stringify({ ...outcome.reply, now: this.now });
-    this.tasks++;
-    (this.control as ivm.Reference<Control>).apply(undefined, ['deliver', id, json]).then(
+    this.runTask(
+      (control) => control.apply(undefined, ['deliver', id, json]),
+      'deliver',
       () => this.taskDone(),
-      (error: unknown) => {
-        this.tasks--;
-        this.isolateFailure(error, 'deliver');
-      },
     );
+  }
+
+  /**
+   * Queues a call of `control` in the isolate; `done` runs when the task and its microtasks have
+   * finished. A failure (the isolate was disposed, by us or by its memory limit) ends the attempt.
+   */
+  private runTask(
+    call: (control: ivm.Reference<Control>) => Promise<unknown>,
+    phase: 'deliver' | 'probe',
+    done: () => void,
+  ): void {
+    this.tasks++;
+    let task: Promise<unknown>;
+    try {
+      task = call(this.control as ivm.Reference<Control>);
+    } catch (error) {
+      this.tasks--;
+      return this.isolateFailure(error, phase);
+    }
+    task.then(done, (error: unknown) => {
+      this.tasks--;
+      this.isolateFailure(error, phase);
+    });
   }
 
   // ---- quiescence and never-settling promises ------------------------------------------------------------
   /** Runs `then` once every task queued in the isolate so far (and its microtasks) has finished. */
   private probe(then: () => void): void {
-    this.tasks++;
-    (this.control as ivm.Reference<Control>).apply(undefined, ['noop']).then(
+    this.runTask(
+      (control) => control.apply(undefined, ['noop']),
+      'probe',
       () => {
         this.tasks--;
         if (!this.finished) then();
-      },
-      (error: unknown) => {
-        this.tasks--;
-        this.isolateFailure(error, 'probe');
       },
     );
   }
@@ -387,24 +445,43 @@ export class Attempt {
     // A script that spent the time computing, not waiting, hit a CPU problem (an endless loop), which
     // is a different diagnosis from waiting too long on I/O.
     if (this.inflight === 0 && this.cpuUsedMs() >= elapsed * 0.5) {
-      return this.breach('cpu', `The script kept the CPU busy until the time limit of ${this.limits.timeoutMs} ms (an endless loop?)`);
+      return this.breach(
+        'cpu',
+        `The script kept the CPU busy until the time limit of ${this.limits.timeoutMs} ms (an endless loop?)`,
+      );
     }
     const waiting = this.inflight > 0 ? ' while waiting on a host call' : '';
-    this.breach('timeout', `The attempt did not finish within its time limit of ${this.limits.timeoutMs} ms${waiting} (limits.timeoutMs)`);
+    this.breach(
+      'timeout',
+      `The attempt did not finish within its time limit of ${this.limits.timeoutMs} ms${waiting} (limits.timeoutMs)`,
+    );
   }
 
   private checkCpu(): void {
     if (this.finished) return;
     const used = this.cpuUsedMs();
     if (used >= this.limits.cpuMs) {
-      return this.breach('cpu', `The script used more than ${this.limits.cpuMs} ms of CPU time (an endless loop?)`);
+      return this.breach(
+        'cpu',
+        `The script used more than ${this.limits.cpuMs} ms of CPU time (an endless loop?)`,
+      );
     }
     this.cpuTimer = setTimeout(() => this.checkCpu(), Math.max(5, this.limits.cpuMs - used));
   }
 
   private cpuUsedMs(): number {
-    if (!this.isolate.isDisposed) this.lastCpuMs = Number(this.isolate.cpuTime - this.cpuStart) / 1e6;
+    const now = this.readCpuTime();
+    if (now !== undefined) this.lastCpuMs = Number(now - this.cpuStart) / 1e6;
     return this.lastCpuMs;
+  }
+
+  /** The isolate's CPU counter, or undefined once it is gone (a memory breach disposes it any time). */
+  private readCpuTime(): bigint | undefined {
+    try {
+      return this.isolate.isDisposed ? undefined : this.isolate.cpuTime;
+    } catch {
+      return undefined;
+    }
   }
 
   private cpuLeftMs(): number {
@@ -433,7 +510,11 @@ export class Attempt {
   }
 
   private protocolViolation(): void {
-    this.end({ name: 'SandboxError', message: 'The isolate sent a malformed message to the host', code: 'PROTOCOL_VIOLATION' });
+    this.end({
+      name: 'SandboxError',
+      message: 'The isolate sent a malformed message to the host',
+      code: 'PROTOCOL_VIOLATION',
+    });
   }
 
   private isolateFailure(error: unknown, phase: 'evaluate' | 'start' | 'deliver' | 'probe'): void {
@@ -442,14 +523,22 @@ export class Attempt {
     if (this.isolate.isDisposed) {
       if (/memory limit/i.test(message)) {
         this.memoryBreached = true;
-        return this.breach('memory', `The script used more than ${this.limits.memoryMb} MB of memory (limits.memoryMb)`);
+        return this.breach(
+          'memory',
+          `The script used more than ${this.limits.memoryMb} MB of memory (limits.memoryMb)`,
+        );
       }
       return this.end(internalError(`the isolate was disposed unexpectedly: ${message}`));
     }
     if (/Script execution timed out/i.test(message)) {
-      return this.breach('cpu', `The script used more than ${this.limits.cpuMs} ms of CPU time (an endless loop?)`);
+      return this.breach(
+        'cpu',
+        `The script used more than ${this.limits.cpuMs} ms of CPU time (an endless loop?)`,
+      );
     }
-    if (phase === 'evaluate') return this.finish({ ok: false, error: topLevelError(error) });
+    // Top-level code may have left work running (a promise loop started before the throw): the
+    // attempt only ends once a probe proves the context quiet, as for any reported result.
+    if (phase === 'evaluate') return this.scriptEnded({ ok: false, error: topLevelError(error) });
     this.end(internalError(`the sandbox failed while running the script: ${message}`));
   }
 
@@ -508,7 +597,8 @@ export class Attempt {
     let error: AttemptError | undefined;
     if (outcome.ok) {
       try {
-        output = outcome.outputJson === '' ? undefined : redactor.deep(JSON.parse(outcome.outputJson) as unknown);
+        output =
+          outcome.outputJson === '' ? undefined : redactor.deep(JSON.parse(outcome.outputJson) as unknown);
       } catch {
         status = 'failed';
         error = internalError('the result could not be read back from the isolate');
@@ -542,9 +632,11 @@ export class Attempt {
   private withViolation(outcome: Outcome): Outcome {
     const violation = this.violation;
     if (!violation) return outcome;
-    if (!outcome.ok && (outcome.error.code === violation.code || outcome.error.limit === 'cancelled')) return outcome;
-    const caught = outcome.ok ? ' (the script caught this error, but a refusal by policy always fails the attempt)' : '';
+    if (!outcome.ok && (outcome.error.code === violation.code || outcome.error.limit === 'cancelled'))
+      return outcome;
+    const caught = outcome.ok
+      ? ' (the script caught this error, but a refusal by policy always fails the attempt)'
+      : '';
     return { ok: false, error: { ...violation, message: violation.message + caught } };
   }
 }
-

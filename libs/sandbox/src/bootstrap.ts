@@ -24,7 +24,13 @@ export const BOOTSTRAP_FILENAME = 'mendflow:bootstrap';
 export const SCRIPT_FILENAME = 'script.js';
 
 /** Globals removed from every context (see the comment in the source for why each goes). */
-export const REMOVED_GLOBALS = ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef'] as const;
+export const REMOVED_GLOBALS = [
+  'WebAssembly',
+  'SharedArrayBuffer',
+  'Atomics',
+  'FinalizationRegistry',
+  'WeakRef',
+] as const;
 
 export const BOOTSTRAP_SOURCE = String.raw`(function bootstrap() {
 'use strict';

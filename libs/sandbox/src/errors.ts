@@ -19,7 +19,8 @@ export function scriptStack(stack: string): { stack?: string; location?: string 
   const lines = stack.split('\n');
   const firstFrame = lines.findIndex((line) => FRAME.test(line));
   const header = firstFrame < 0 ? lines : lines.slice(0, firstFrame);
-  const frames = firstFrame < 0 ? [] : lines.slice(firstFrame).filter((line) => FRAME.test(line) && LOCATION.test(line));
+  const frames =
+    firstFrame < 0 ? [] : lines.slice(firstFrame).filter((line) => FRAME.test(line) && LOCATION.test(line));
   const match = frames.length > 0 ? LOCATION.exec(frames[0] as string) : null;
   const text = [...header, ...frames].join('\n').slice(0, MAX_STACK);
   return {
@@ -66,8 +67,15 @@ export function compileError(error: unknown): AttemptError {
  * Error holding copied strings; isolated-vm adds frames of its own and of the host, which are dropped).
  */
 export function topLevelError(error: unknown): AttemptError {
-  if (!(error instanceof Error)) return { name: 'Error', message: `Script threw a non-Error value: ${String(error).slice(0, MAX_MESSAGE)}` };
-  const result: AttemptError = { name: text(error.name, MAX_NAME) || 'Error', message: text(error.message, MAX_MESSAGE) };
+  if (!(error instanceof Error))
+    return {
+      name: 'Error',
+      message: `Script threw a non-Error value: ${String(error).slice(0, MAX_MESSAGE)}`,
+    };
+  const result: AttemptError = {
+    name: text(error.name, MAX_NAME) || 'Error',
+    message: text(error.message, MAX_MESSAGE),
+  };
   if (typeof error.stack === 'string') Object.assign(result, scriptStack(error.stack));
   return result;
 }

@@ -11,7 +11,13 @@ let hosts: string[];
 beforeAll(async () => {
   other = await startServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ server: 'other', authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null }));
+    res.end(
+      JSON.stringify({
+        server: 'other',
+        authorization: req.headers.authorization ?? null,
+        cookie: req.headers.cookie ?? null,
+      }),
+    );
   });
   server = await startServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -24,7 +30,15 @@ beforeAll(async () => {
       case '/echo':
         void readBody(req).then((body) => {
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] ?? null, host: req.headers.host, custom: req.headers['x-custom'] ?? null }));
+          res.end(
+            JSON.stringify({
+              method: req.method,
+              body,
+              type: req.headers['content-type'] ?? null,
+              host: req.headers.host,
+              custom: req.headers['x-custom'] ?? null,
+            }),
+          );
         });
         return;
       case '/missing':
@@ -136,12 +150,23 @@ describe('ctx.fetch', () => {
         { hosts },
       ),
     );
-    expect(result.output).toEqual({ method: 'POST', body: '{"a":1}', type: 'application/json', host: `127.0.0.1:${server.port}`, custom: 'yes' });
+    expect(result.output).toEqual({
+      method: 'POST',
+      body: '{"a":1}',
+      type: 'application/json',
+      host: `127.0.0.1:${server.port}`,
+      custom: 'yes',
+    });
   });
 
   it('returns HTTP errors as responses, not exceptions', async () => {
     const result = await sandbox.runAttempt(
-      request(script(`const res = await ctx.fetch('${server.url}/missing'); return [res.ok, res.status, await res.text()];`), { hosts }),
+      request(
+        script(
+          `const res = await ctx.fetch('${server.url}/missing'); return [res.ok, res.status, await res.text()];`,
+        ),
+        { hosts },
+      ),
     );
     expect(result.output).toEqual([false, 404, 'not here']);
   });
@@ -171,16 +196,26 @@ describe('ctx.fetch', () => {
 
   it('drops credentials when a redirect leaves the origin', async () => {
     const result = await sandbox.runAttempt(
-      request(script(`const res = await ctx.fetch('${server.url}/to-other', { headers: { authorization: 'Bearer t', cookie: 'c=1' } }); return res.json();`), {
-        hosts,
-      }),
+      request(
+        script(
+          `const res = await ctx.fetch('${server.url}/to-other', { headers: { authorization: 'Bearer t', cookie: 'c=1' } }); return res.json();`,
+        ),
+        {
+          hosts,
+        },
+      ),
     );
     expect(result.output).toEqual({ server: 'other', authorization: null, cookie: null });
   });
 
   it('decodes gzip and declared charsets', async () => {
     const result = await sandbox.runAttempt(
-      request(script(`return [await (await ctx.fetch('${server.url}/gzip')).text(), await (await ctx.fetch('${server.url}/latin1')).text()];`), { hosts }),
+      request(
+        script(
+          `return [await (await ctx.fetch('${server.url}/gzip')).text(), await (await ctx.fetch('${server.url}/latin1')).text()];`,
+        ),
+        { hosts },
+      ),
     );
     expect(result.output).toEqual(['compressed text', 'café']);
   });
@@ -188,7 +223,12 @@ describe('ctx.fetch', () => {
   it('refuses hosts the manifest does not list, before any network traffic, and fails the attempt', async () => {
     const before = server.hits.length;
     const result = await sandbox.runAttempt(
-      request(script(`try { await ctx.fetch('http://127.0.0.1:${server.port}/json'); } catch (e) { return e.code; }`), { hosts: ['api.example.com'] }),
+      request(
+        script(
+          `try { await ctx.fetch('http://127.0.0.1:${server.port}/json'); } catch (e) { return e.code; }`,
+        ),
+        { hosts: ['api.example.com'] },
+      ),
     );
     expect(result.error).toMatchObject({ name: 'PolicyError', code: 'HOST_NOT_ALLOWED' });
     expect(result.error?.message).toMatch(/permissions\.hosts/);
@@ -199,10 +239,15 @@ describe('ctx.fetch', () => {
   it('ends the attempt past maxFetches', async () => {
     const before = server.hits.length;
     const result = await sandbox.runAttempt(
-      request(script(`for (let i = 0; i < 10; i++) { try { await ctx.fetch('${server.url}/json'); } catch (e) {} } return 'kept going';`), {
-        hosts,
-        limits: { maxFetches: 2 },
-      }),
+      request(
+        script(
+          `for (let i = 0; i < 10; i++) { try { await ctx.fetch('${server.url}/json'); } catch (e) {} } return 'kept going';`,
+        ),
+        {
+          hosts,
+          limits: { maxFetches: 2 },
+        },
+      ),
     );
     expect(result.error).toMatchObject({ limit: 'fetches', code: 'FETCH_LIMIT' });
     expect(server.hits.length - before).toBe(2);
@@ -224,12 +269,16 @@ describe('ctx.fetch', () => {
         { hosts: [...hosts, `127.0.0.1:${new URL(closedUrl).port}`, 'nowhere.test'] },
       ),
     );
-    expect(result.output).toEqual(['NetworkError ETIMEDOUT', 'NetworkError ECONNREFUSED', 'NetworkError ENOTFOUND']);
-    expect(result.recording.calls.filter((c) => c.kind === 'fetch').map((c) => (c.kind === 'fetch' ? c.error?.code : ''))).toEqual([
-      'ETIMEDOUT',
-      'ECONNREFUSED',
-      'ENOTFOUND',
+    expect(result.output).toEqual([
+      'NetworkError ETIMEDOUT',
+      'NetworkError ECONNREFUSED',
+      'NetworkError ENOTFOUND',
     ]);
+    expect(
+      result.recording.calls
+        .filter((c) => c.kind === 'fetch')
+        .map((c) => (c.kind === 'fetch' ? c.error?.code : '')),
+    ).toEqual(['ETIMEDOUT', 'ECONNREFUSED', 'ENOTFOUND']);
   });
 
   it('bounds the response size, after decompression', async () => {
@@ -264,12 +313,20 @@ describe('ctx.fetch', () => {
         { hosts },
       ),
     );
-    expect(result.output).toEqual(['TypeError', 'TypeError', 'TypeError', 'TypeError INVALID_URL', 'TypeError INVALID_REQUEST']);
+    expect(result.output).toEqual([
+      'TypeError',
+      'TypeError',
+      'TypeError',
+      'TypeError INVALID_URL',
+      'TypeError INVALID_REQUEST',
+    ]);
   });
 
   it('aborts fetches still running when the attempt ends', async () => {
     const started = Date.now();
-    const result = await sandbox.runAttempt(request(script(`ctx.fetch('${server.url}/hang').catch(() => {}); return 'returned';`), { hosts }));
+    const result = await sandbox.runAttempt(
+      request(script(`ctx.fetch('${server.url}/hang').catch(() => {}); return 'returned';`), { hosts }),
+    );
     expect(result).toMatchObject({ status: 'succeeded', output: 'returned' });
     expect(Date.now() - started).toBeLessThan(250);
     const next = await sandbox.runAttempt(request(script('return 1;')));

@@ -55,7 +55,11 @@ class OpError extends Error {
   }
 }
 
-const ERROR_NAMES: Record<FetchFailure['kind'], string> = { policy: 'PolicyError', request: 'TypeError', network: 'NetworkError' };
+const ERROR_NAMES: Record<FetchFailure['kind'], string> = {
+  policy: 'PolicyError',
+  request: 'TypeError',
+  network: 'NetworkError',
+};
 const POLICY_FETCH_CODES = new Set(['HOST_NOT_ALLOWED', 'PRIVATE_ADDRESS', 'UNSUPPORTED_PROTOCOL']);
 
 export class HostOps {
@@ -79,7 +83,9 @@ export class HostOps {
         case 'kv.set':
           return await this.kvSet(payload);
         case 'kv.delete':
-          return await this.kvDelete(this.parseName(payload, 'ctx.kv.delete', this.env.limits.maxKvKeyLength));
+          return await this.kvDelete(
+            this.parseName(payload, 'ctx.kv.delete', this.env.limits.maxKvKeyLength),
+          );
         case 'step.get':
           return await this.stepGet(this.parseName(payload, 'ctx.step', this.env.limits.maxStepNameLength));
         case 'step.put':
@@ -87,7 +93,11 @@ export class HostOps {
         case 'fetch':
           return await this.fetch(payload);
         default:
-          throw new OpError({ name: 'TypeError', message: `unknown host call "${op}"`, code: 'INVALID_REQUEST' });
+          throw new OpError({
+            name: 'TypeError',
+            message: `unknown host call "${op}"`,
+            code: 'INVALID_REQUEST',
+          });
       }
     } catch (error) {
       if (error instanceof OpError) return { reply: { ok: false, error: error.info } };
@@ -100,7 +110,11 @@ export class HostOps {
       return {
         reply: {
           ok: false,
-          error: { name: 'HostServiceError', message: `${label(op)} failed on the host (storage unavailable)`, code: 'HOST_SERVICE_ERROR' },
+          error: {
+            name: 'HostServiceError',
+            message: `${label(op)} failed on the host (storage unavailable)`,
+            code: 'HOST_SERVICE_ERROR',
+          },
         },
       };
     }
@@ -109,7 +123,11 @@ export class HostOps {
   // ---- secrets ------------------------------------------------------------------------------------------
   private async secret(name: string): Promise<OpOutcome> {
     const { log, replay } = this.env;
-    const call: CallKey & { kind: 'secret' } = { kind: 'secret', key: name, description: `ctx.secrets.get("${name}")` };
+    const call: CallKey & { kind: 'secret' } = {
+      kind: 'secret',
+      key: name,
+      description: `ctx.secrets.get("${name}")`,
+    };
     if (!(this.env.manifest.permissions?.secrets ?? []).includes(name)) {
       replay?.skipIf(call);
       const record = log.push({ kind: 'secret', name, present: false, denied: 'SECRET_NOT_DECLARED' });
@@ -126,7 +144,9 @@ export class HostOps {
     if (replay) {
       const recorded = replay.take(call);
       if (recorded.denied) {
-        throw new ReplayMismatch(`Replay mismatch: secret "${name}" was not declared when the attempt was recorded, so its presence is unknown`);
+        throw new ReplayMismatch(
+          `Replay mismatch: secret "${name}" was not declared when the attempt was recorded, so its presence is unknown`,
+        );
       }
       record = log.push(recorded);
       value = recorded.present ? REPLAY_SECRET_PLACEHOLDER : undefined;
@@ -169,12 +189,20 @@ export class HostOps {
   private async kvSet(payload: string): Promise<OpOutcome> {
     const { limits, log, replay } = this.env;
     if (payload.length > limits.maxKvValueBytes + limits.maxKvKeyLength + 64) {
-      throw new OpError({ name: 'RangeError', message: `ctx.kv.set: the value is larger than ${limits.maxKvValueBytes} bytes`, code: 'KV_VALUE_TOO_LARGE' });
+      throw new OpError({
+        name: 'RangeError',
+        message: `ctx.kv.set: the value is larger than ${limits.maxKvValueBytes} bytes`,
+        code: 'KV_VALUE_TOO_LARGE',
+      });
     }
     const body = parseObject(payload, 'ctx.kv.set');
     const key = checkName(body.key, 'ctx.kv.set', limits.maxKvKeyLength);
     if (Buffer.byteLength(JSON.stringify(body.value) ?? '') > limits.maxKvValueBytes) {
-      throw new OpError({ name: 'RangeError', message: `ctx.kv.set: the value is larger than ${limits.maxKvValueBytes} bytes`, code: 'KV_VALUE_TOO_LARGE' });
+      throw new OpError({
+        name: 'RangeError',
+        message: `ctx.kv.set: the value is larger than ${limits.maxKvValueBytes} bytes`,
+        code: 'KV_VALUE_TOO_LARGE',
+      });
     }
     if (replay) {
       const recorded = log.push(replay.take({ kind: 'kv.set', key, description: `ctx.kv.set("${key}")` }));
@@ -188,7 +216,9 @@ export class HostOps {
   private async kvDelete(key: string): Promise<OpOutcome> {
     const { log, replay } = this.env;
     if (replay) {
-      const recorded = log.push(replay.take({ kind: 'kv.delete', key, description: `ctx.kv.delete("${key}")` }));
+      const recorded = log.push(
+        replay.take({ kind: 'kv.delete', key, description: `ctx.kv.delete("${key}")` }),
+      );
       return { reply: { ok: true }, record: recorded };
     }
     const record = log.push({ kind: 'kv.delete', key });
@@ -218,12 +248,21 @@ export class HostOps {
   private async stepPut(payload: string): Promise<OpOutcome> {
     const { limits } = this.env;
     if (payload.length > limits.maxResultBytes + limits.maxStepNameLength + 64) {
-      throw new OpError({ name: 'RangeError', message: `ctx.step: the result is larger than ${limits.maxResultBytes} bytes`, code: 'STEP_RESULT_TOO_LARGE' });
+      throw new OpError({
+        name: 'RangeError',
+        message: `ctx.step: the result is larger than ${limits.maxResultBytes} bytes`,
+        code: 'STEP_RESULT_TOO_LARGE',
+      });
     }
     const body = parseObject(payload, 'ctx.step');
     const name = checkName(body.name, 'ctx.step', limits.maxStepNameLength);
     const record = this.openSteps.get(name);
-    if (!record) throw new OpError({ name: 'TypeError', message: `ctx.step("${name}") stored a result it never started`, code: 'INVALID_REQUEST' });
+    if (!record)
+      throw new OpError({
+        name: 'TypeError',
+        message: `ctx.step("${name}") stored a result it never started`,
+        code: 'INVALID_REQUEST',
+      });
     this.openSteps.delete(name);
     const value = body.value === undefined ? null : body.value;
     if (!this.env.replay) await this.env.host.steps.put(name, value);
@@ -254,17 +293,29 @@ export class HostOps {
     }
     this.fetches++;
     if (this.fetches > limits.maxFetches) {
-      const error = limitError('fetches', `The script made more than ${limits.maxFetches} fetches (limits.maxFetches)`);
+      const error = limitError(
+        'fetches',
+        `The script made more than ${limits.maxFetches} fetches (limits.maxFetches)`,
+      );
       this.env.onLimit('fetches', error);
-      return { reply: { ok: false, error: { name: error.name, message: error.message, code: error.code as string } } };
+      return {
+        reply: { ok: false, error: { name: error.name, message: error.message, code: error.code as string } },
+      };
     }
     if (replay) {
       const recorded = log.push(replay.take(call));
       if (recorded.error) {
-        const failure = new FetchFailure(recorded.error.code, recorded.error.message, kindOfCode(recorded.error.code));
+        const failure = new FetchFailure(
+          recorded.error.code,
+          recorded.error.message,
+          kindOfCode(recorded.error.code),
+        );
         return { reply: { ok: false, error: this.fetchError(failure) }, record: recorded };
       }
-      if (!recorded.response) throw new ReplayMismatch(`Replay mismatch: the recorded ${call.description} has neither a response nor an error`);
+      if (!recorded.response)
+        throw new ReplayMismatch(
+          `Replay mismatch: the recorded ${call.description} has neither a response nor an error`,
+        );
       const response = recorded.response;
       const finalUrl = response.url ?? request.url;
       return {
@@ -272,7 +323,11 @@ export class HostOps {
         record: recorded,
       };
     }
-    const record: RecordOf<'fetch'> = log.push({ kind: 'fetch', request: { method: request.method, url: request.url }, durationMs: 0 });
+    const record: RecordOf<'fetch'> = log.push({
+      kind: 'fetch',
+      request: { method: request.method, url: request.url },
+      durationMs: 0,
+    });
     const started = performance.now();
     try {
       const response = await httpFetch(request, this.env.fetchEnvironment());
@@ -285,7 +340,8 @@ export class HostOps {
       };
       return { reply: { ok: true, value: response }, record };
     } catch (error) {
-      const failure = error instanceof FetchFailure ? error : new FetchFailure('FETCH_FAILED', String(error), 'network');
+      const failure =
+        error instanceof FetchFailure ? error : new FetchFailure('FETCH_FAILED', String(error), 'network');
       record.error = { code: failure.code, message: failure.message };
       return { reply: { ok: false, error: this.fetchError(failure) }, record };
     } finally {
@@ -299,13 +355,25 @@ export class HostOps {
     try {
       url = new URL(text);
     } catch {
-      return new FetchFailure('INVALID_URL', `ctx.fetch: "${text.slice(0, 200)}" is not an absolute URL`, 'request');
+      return new FetchFailure(
+        'INVALID_URL',
+        `ctx.fetch: "${text.slice(0, 200)}" is not an absolute URL`,
+        'request',
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return new FetchFailure('UNSUPPORTED_PROTOCOL', `ctx.fetch only speaks http and https, not ${url.protocol}`, 'policy');
+      return new FetchFailure(
+        'UNSUPPORTED_PROTOCOL',
+        `ctx.fetch only speaks http and https, not ${url.protocol}`,
+        'policy',
+      );
     }
     if (!this.env.hostAllowed(url)) {
-      return new FetchFailure('HOST_NOT_ALLOWED', `ctx.fetch to ${url.host} is not allowed: add it to permissions.hosts in the manifest`, 'policy');
+      return new FetchFailure(
+        'HOST_NOT_ALLOWED',
+        `ctx.fetch to ${url.host} is not allowed: add it to permissions.hosts in the manifest`,
+        'policy',
+      );
     }
     return undefined;
   }
@@ -329,7 +397,8 @@ export class HostOps {
 
 function kindOfCode(code: string): FetchFailure['kind'] {
   if (POLICY_FETCH_CODES.has(code)) return 'policy';
-  if (code === 'INVALID_URL' || code === 'INVALID_REQUEST' || code === 'REDIRECT_NOT_ALLOWED') return 'request';
+  if (code === 'INVALID_URL' || code === 'INVALID_REQUEST' || code === 'REDIRECT_NOT_ALLOWED')
+    return 'request';
   return 'network';
 }
 
@@ -343,7 +412,11 @@ function invalid(fn: string): OpError {
 
 function checkName(value: unknown, fn: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new OpError({ name: 'TypeError', message: `${fn}: expected a non-empty string of at most ${max} characters`, code: 'INVALID_REQUEST' });
+    throw new OpError({
+      name: 'TypeError',
+      message: `${fn}: expected a non-empty string of at most ${max} characters`,
+      code: 'INVALID_REQUEST',
+    });
   }
   return value;
 }
@@ -362,9 +435,19 @@ function parseObject(payload: string, fn: string): Record<string, unknown> {
 /** Request bodies travel in one message; this bounds what a script can make the host buffer. */
 const MAX_FETCH_PAYLOAD_CHARS = 8 * 1024 * 1024;
 
-function parseFetchRequest(payload: string): { url: string; method: string; headers: Record<string, string>; body?: string; redirect: 'follow' | 'manual' | 'error' } {
+function parseFetchRequest(payload: string): {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  redirect: 'follow' | 'manual' | 'error';
+} {
   if (payload.length > MAX_FETCH_PAYLOAD_CHARS) {
-    throw new OpError({ name: 'RangeError', message: `ctx.fetch: the request is larger than ${MAX_FETCH_PAYLOAD_CHARS} bytes`, code: 'REQUEST_TOO_LARGE' });
+    throw new OpError({
+      name: 'RangeError',
+      message: `ctx.fetch: the request is larger than ${MAX_FETCH_PAYLOAD_CHARS} bytes`,
+      code: 'REQUEST_TOO_LARGE',
+    });
   }
   const body = parseObject(payload, 'ctx.fetch');
   const { url, method, headers, redirect } = body;
@@ -375,7 +458,12 @@ function parseFetchRequest(payload: string): { url: string; method: string; head
   if (headers !== null && typeof headers === 'object' && !Array.isArray(headers)) {
     for (const [name, value] of Object.entries(headers)) {
       if (typeof value !== 'string') throw invalid('ctx.fetch');
-      Object.defineProperty(cleanHeaders, name.toLowerCase(), { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(cleanHeaders, name.toLowerCase(), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   } else if (headers !== undefined) {
     throw invalid('ctx.fetch');

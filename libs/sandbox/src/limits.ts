@@ -54,7 +54,10 @@ export interface EffectiveLimits {
   maxStepNameLength: number;
 }
 
-export function resolveLimits(manifest: Manifest | undefined, maxima: Partial<SandboxMaxima> = {}): EffectiveLimits {
+export function resolveLimits(
+  manifest: Manifest | undefined,
+  maxima: Partial<SandboxMaxima> = {},
+): EffectiveLimits {
   const cap = { ...DEFAULT_MAXIMA, ...definedOnly(maxima) };
   const wanted = { ...MANIFEST_DEFAULTS, ...definedOnly(manifest?.limits ?? {}) };
   const timeoutMs = Math.min(wanted.timeoutMs, cap.timeoutMs);
@@ -74,7 +77,9 @@ export function resolveLimits(manifest: Manifest | undefined, maxima: Partial<Sa
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)),
+  ) as Partial<T>;
 }
 
 const LIMIT_CODES: Record<LimitKind, string> = {

@@ -11,7 +11,9 @@ export interface MemoryHost extends HostServices {
   readonly stepStore: Map<string, unknown>;
 }
 
-export function createMemoryHost(seed: { secrets?: Record<string, string>; kv?: Record<string, unknown> } = {}): MemoryHost {
+export function createMemoryHost(
+  seed: { secrets?: Record<string, string>; kv?: Record<string, unknown> } = {},
+): MemoryHost {
   const secretValues = new Map(Object.entries(seed.secrets ?? {}));
   const kvStore = new Map<string, unknown>(Object.entries(seed.kv ?? {}).map(([k, v]) => [k, copy(v)]));
   const stepStore = new Map<string, unknown>();
@@ -30,7 +32,8 @@ export function createMemoryHost(seed: { secrets?: Record<string, string>; kv?: 
       },
     },
     steps: {
-      get: async (name) => (stepStore.has(name) ? { found: true, value: copy(stepStore.get(name)) } : { found: false }),
+      get: async (name) =>
+        stepStore.has(name) ? { found: true, value: copy(stepStore.get(name)) } : { found: false },
       put: async (name, value) => {
         stepStore.set(name, copy(value));
       },

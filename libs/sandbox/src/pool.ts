@@ -43,7 +43,12 @@ export class IsolatePool {
     if (this.closed || signal?.aborted) return Promise.resolve(undefined);
     if (this.busy < this.options.size) {
       this.busy++;
-      return Promise.resolve(this.take(memoryMb));
+      try {
+        return Promise.resolve(this.take(memoryMb));
+      } catch (error) {
+        this.busy--;
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     }
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -67,7 +72,12 @@ export class IsolatePool {
   release(pooled: PooledIsolate, reusable: boolean): void {
     this.busy--;
     pooled.runs++;
-    if (reusable && !this.closed && !pooled.isolate.isDisposed && pooled.runs < this.options.maxRunsPerIsolate) {
+    if (
+      reusable &&
+      !this.closed &&
+      !pooled.isolate.isDisposed &&
+      pooled.runs < this.options.maxRunsPerIsolate
+    ) {
       this.idle.push(pooled);
     } else {
       dispose(pooled);
@@ -75,7 +85,14 @@ export class IsolatePool {
     const next = this.waiters.shift();
     if (next) {
       this.busy++;
-      next.resolve(this.take(next.memoryMb));
+      try {
+        next.resolve(this.take(next.memoryMb));
+      } catch {
+        // No isolate could be created (the process is out of memory): that attempt fails as cancelled
+        // rather than waiting forever.
+        this.busy--;
+        next.resolve(undefined);
+      }
     }
   }
 
@@ -99,12 +116,16 @@ export class IsolatePool {
       }
     }
     // Keep the number of live isolates within size: make room by dropping the least recently used.
-    while (this.idle.length > 0 && this.idle.length + this.busy > this.options.size) dispose(this.idle.shift() as PooledIsolate);
+    while (this.idle.length > 0 && this.idle.length + this.busy > this.options.size)
+      dispose(this.idle.shift() as PooledIsolate);
     return this.create(memoryMb);
   }
 
   private create(memoryMb: number): PooledIsolate {
-    const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: this.options.onCatastrophicError });
+    const isolate = new ivm.Isolate({
+      memoryLimit: memoryMb,
+      onCatastrophicError: this.options.onCatastrophicError,
+    });
     const bootstrap = isolate.compileScriptSync(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
     return { isolate, memoryMb, bootstrap, runs: 0 };
   }

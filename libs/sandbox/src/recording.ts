@@ -84,7 +84,9 @@ export class Replayer {
     const time = this.calls[0];
     const random = this.calls[1];
     if (time?.kind !== 'time' || random?.kind !== 'random') {
-      throw new ReplayMismatch('Replay mismatch: the recording does not start with the clock and the random seed of its attempt');
+      throw new ReplayMismatch(
+        'Replay mismatch: the recording does not start with the clock and the random seed of its attempt',
+      );
     }
     this.cursor = 2;
     return { now: time.value, seed: random.value };

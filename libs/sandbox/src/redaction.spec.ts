@@ -21,9 +21,13 @@ describe('Redactor', () => {
   it('redacts strings in values and keys of plain data, keeping __proto__ as plain data', () => {
     const r = new Redactor();
     r.add('topsecret');
-    const data = JSON.parse('{"a":["topsecret",1,null],"topsecret":{"b":"x topsecret"},"__proto__":{"polluted":"topsecret"}}');
+    const data = JSON.parse(
+      '{"a":["topsecret",1,null],"topsecret":{"b":"x topsecret"},"__proto__":{"polluted":"topsecret"}}',
+    );
     const out = r.deep(data) as Record<string, unknown>;
-    expect(JSON.stringify(out)).toBe('{"a":["***",1,null],"***":{"b":"x ***"},"__proto__":{"polluted":"***"}}');
+    expect(JSON.stringify(out)).toBe(
+      '{"a":["***",1,null],"***":{"b":"x ***"},"__proto__":{"polluted":"***"}}',
+    );
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

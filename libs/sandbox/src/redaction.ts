@@ -58,7 +58,12 @@ export class Redactor {
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
         // defineProperty, not assignment: a key named "__proto__" stays plain data.
-        Object.defineProperty(out, this.text(key), { value: this.walk(item), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, this.text(key), {
+          value: this.walk(item),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

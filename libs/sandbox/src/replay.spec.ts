@@ -45,7 +45,11 @@ beforeAll(async () => {
     }, 5);
   });
   hosts = [`127.0.0.1:${server.port}`];
-  sandbox = new Sandbox({ poolSize: 1, allowPrivateNetwork: true, onHostError: (error) => hostErrors.push(String(error)) });
+  sandbox = new Sandbox({
+    poolSize: 1,
+    allowPrivateNetwork: true,
+    onHostError: (error) => hostErrors.push(String(error)),
+  });
 });
 
 afterAll(async () => {
@@ -55,7 +59,9 @@ afterAll(async () => {
 
 async function recordOriginal(): Promise<AttemptResult> {
   const host = createMemoryHost({ secrets: { API_TOKEN: 'real-token-value' }, kv: { cursor: 10 } });
-  const result = await sandbox.runAttempt(request(SOURCE, { host, hosts, secrets: ['API_TOKEN'], input: { base: server.url } }));
+  const result = await sandbox.runAttempt(
+    request(SOURCE, { host, hosts, secrets: ['API_TOKEN'], input: { base: server.url } }),
+  );
   expect(result.error).toBeUndefined();
   return result;
 }
@@ -67,7 +73,9 @@ describe('recording', () => {
     expect(kinds).toEqual(['time', 'random', 'secret', 'fetch', 'kv.get', 'kv.set', 'step']);
     expect(original.recording.calls.slice(2).every((c) => typeof c.at === 'number')).toBe(true);
     expect(JSON.stringify(original.recording)).not.toContain('real-token-value');
-    expect(original.recording.calls[3]).toMatchObject({ request: { url: `${server.url}/counter?token=***` } });
+    expect(original.recording.calls[3]).toMatchObject({
+      request: { url: `${server.url}/counter?token=***` },
+    });
     expect((original.output as { token: string }).token).toBe('***');
   });
 });
@@ -76,8 +84,24 @@ describe('replay', () => {
   it('replays the same recording to the same output, twice, without touching the world', async () => {
     const original = await recordOriginal();
     const hitsBefore = server.hits.length;
-    const first = await sandbox.runAttempt(request(SOURCE, { host: untouchable, hosts, secrets: ['API_TOKEN'], input: { base: server.url }, replay: original.recording }));
-    const second = await sandbox.runAttempt(request(SOURCE, { host: untouchable, hosts, secrets: ['API_TOKEN'], input: { base: server.url }, replay: original.recording }));
+    const first = await sandbox.runAttempt(
+      request(SOURCE, {
+        host: untouchable,
+        hosts,
+        secrets: ['API_TOKEN'],
+        input: { base: server.url },
+        replay: original.recording,
+      }),
+    );
+    const second = await sandbox.runAttempt(
+      request(SOURCE, {
+        host: untouchable,
+        hosts,
+        secrets: ['API_TOKEN'],
+        input: { base: server.url },
+        replay: original.recording,
+      }),
+    );
     expect(first.status).toBe('succeeded');
     expect(first.output).toEqual(original.output);
     expect(second.output).toEqual(first.output);
@@ -97,7 +121,13 @@ describe('replay', () => {
           await ctx.fetch(input.base + '/counter?token=' + token);
           return { leaked: token.includes('real'), placeholder: token === '${REPLAY_SECRET_PLACEHOLDER}' };
         `),
-        { host: untouchable, hosts, secrets: ['API_TOKEN'], input: { base: server.url }, replay: original.recording },
+        {
+          host: untouchable,
+          hosts,
+          secrets: ['API_TOKEN'],
+          input: { base: server.url },
+          replay: original.recording,
+        },
       ),
     );
     expect(result.output).toEqual({ leaked: false, placeholder: true });
@@ -111,9 +141,15 @@ describe('replay', () => {
       await ctx.kv.get('something-new');
       return token;
     `);
-    const result = await sandbox.runAttempt(request(changed, { host: untouchable, hosts, secrets: ['API_TOKEN'], replay: original.recording }));
+    const result = await sandbox.runAttempt(
+      request(changed, { host: untouchable, hosts, secrets: ['API_TOKEN'], replay: original.recording }),
+    );
     expect(result.status).toBe('failed');
-    expect(result.error).toMatchObject({ name: 'ReplayMismatchError', code: 'REPLAY_MISMATCH', location: 'script.js:4:20' });
+    expect(result.error).toMatchObject({
+      name: 'ReplayMismatchError',
+      code: 'REPLAY_MISMATCH',
+      location: 'script.js:4:20',
+    });
     expect(result.error?.message).toBe(
       `Replay mismatch at call #4: the recording has ctx.fetch GET ${server.url}/counter?token=***, but the script made ctx.kv.get("something-new")`,
     );
@@ -121,43 +157,84 @@ describe('replay', () => {
 
   it('fails clearly when the script goes on past the end of the recording, even if it catches the error', async () => {
     const original = await recordOriginal();
-    const longer = SOURCE.replace('return {', `try { await ctx.kv.delete('extra'); } catch (e) {}\n  return {`);
+    const longer = SOURCE.replace(
+      'return {',
+      `try { await ctx.kv.delete('extra'); } catch (e) {}\n  return {`,
+    );
     const result = await sandbox.runAttempt(
-      request(longer, { host: untouchable, hosts, secrets: ['API_TOKEN'], input: { base: server.url }, replay: original.recording }),
+      request(longer, {
+        host: untouchable,
+        hosts,
+        secrets: ['API_TOKEN'],
+        input: { base: server.url },
+        replay: original.recording,
+      }),
     );
     expect(result.error).toMatchObject({ code: 'REPLAY_MISMATCH' });
-    expect(result.error?.message).toMatch(/the script made ctx\.kv\.delete\("extra"\) as call #8, but the recording ends after 7 calls/);
+    expect(result.error?.message).toMatch(
+      /the script made ctx\.kv\.delete\("extra"\) as call #8, but the recording ends after 7 calls/,
+    );
   });
 
   it('fetches to another URL are mismatches too', async () => {
     const original = await recordOriginal();
     const changed = SOURCE.replace('/counter?token=', '/other?token=');
     const result = await sandbox.runAttempt(
-      request(changed, { host: untouchable, hosts, secrets: ['API_TOKEN'], input: { base: server.url }, replay: original.recording }),
+      request(changed, {
+        host: untouchable,
+        hosts,
+        secrets: ['API_TOKEN'],
+        input: { base: server.url },
+        replay: original.recording,
+      }),
     );
-    expect(result.error?.message).toContain(`the recording has ctx.fetch GET ${server.url}/counter?token=***, but the script made ctx.fetch GET ${server.url}/other?token=`);
+    expect(result.error?.message).toContain(
+      `the recording has ctx.fetch GET ${server.url}/counter?token=***, but the script made ctx.fetch GET ${server.url}/other?token=`,
+    );
   });
 
   it('applies the current manifest: a candidate cannot reach hosts or secrets the recording had', async () => {
     const original = await recordOriginal();
-    const noHosts = await sandbox.runAttempt(request(SOURCE, { host: untouchable, hosts: [], secrets: ['API_TOKEN'], input: { base: server.url }, replay: original.recording }));
+    const noHosts = await sandbox.runAttempt(
+      request(SOURCE, {
+        host: untouchable,
+        hosts: [],
+        secrets: ['API_TOKEN'],
+        input: { base: server.url },
+        replay: original.recording,
+      }),
+    );
     expect(noHosts.error).toMatchObject({ code: 'HOST_NOT_ALLOWED' });
-    const noSecrets = await sandbox.runAttempt(request(SOURCE, { host: untouchable, hosts, secrets: [], input: { base: server.url }, replay: original.recording }));
+    const noSecrets = await sandbox.runAttempt(
+      request(SOURCE, {
+        host: untouchable,
+        hosts,
+        secrets: [],
+        input: { base: server.url },
+        replay: original.recording,
+      }),
+    );
     expect(noSecrets.error).toMatchObject({ code: 'SECRET_NOT_DECLARED' });
   });
 
   it('serves cached steps from the recording without running the body', async () => {
     const host = createMemoryHost();
     host.stepStore.set('save', { savedAt: 1 });
-    const source = script(`let ran = false; const v = await ctx.step('save', async () => { ran = true; return 2; }); return { v, ran };`);
+    const source = script(
+      `let ran = false; const v = await ctx.step('save', async () => { ran = true; return 2; }); return { v, ran };`,
+    );
     const original = await sandbox.runAttempt(request(source, { host }));
     expect(original.output).toEqual({ v: { savedAt: 1 }, ran: false });
-    const replayed = await sandbox.runAttempt(request(source, { host: untouchable, replay: original.recording }));
+    const replayed = await sandbox.runAttempt(
+      request(source, { host: untouchable, replay: original.recording }),
+    );
     expect(replayed.output).toEqual(original.output);
   });
 
   it('refuses a recording that does not start with its clock and seed', async () => {
-    const result = await sandbox.runAttempt(request(script('return 1;'), { host: untouchable, replay: { version: 1, calls: [] } }));
+    const result = await sandbox.runAttempt(
+      request(script('return 1;'), { host: untouchable, replay: { version: 1, calls: [] } }),
+    );
     expect(result.error).toMatchObject({ code: 'REPLAY_MISMATCH' });
     expect(result.error?.message).toMatch(/does not start with the clock and the random seed/);
   });

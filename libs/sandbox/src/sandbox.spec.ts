@@ -37,7 +37,9 @@ describe('running a script', () => {
   });
 
   it('accepts an arrow function or a non-async default export', async () => {
-    const arrow = await sandbox.runAttempt(request('export default (input) => input.x + 1;', { input: { x: 1 } }));
+    const arrow = await sandbox.runAttempt(
+      request('export default (input) => input.x + 1;', { input: { x: 1 } }),
+    );
     expect(arrow).toMatchObject({ status: 'succeeded', output: 2 });
     const sync = await sandbox.runAttempt(request('export default function run() { return "sync"; }'));
     expect(sync).toMatchObject({ status: 'succeeded', output: 'sync' });
@@ -72,7 +74,10 @@ describe('running a script', () => {
 
   it('fails clearly on results JSON cannot hold', async () => {
     const circular = await sandbox.runAttempt(request(script('const a = {}; a.self = a; return a;')));
-    expect(circular.error).toMatchObject({ name: 'TypeError', message: 'The result contains a circular reference' });
+    expect(circular.error).toMatchObject({
+      name: 'TypeError',
+      message: 'The result contains a circular reference',
+    });
     const bigint = await sandbox.runAttempt(request(script('return { n: 10n };')));
     expect(bigint.error?.message).toMatch(/BigInt/);
   });
@@ -92,7 +97,11 @@ describe('logs', () => {
       ),
     );
     expect(result.status).toBe('succeeded');
-    const logs = result.logs.map(({ level, message, data }) => ({ level, message: message.split('\n')[0], data }));
+    const logs = result.logs.map(({ level, message, data }) => ({
+      level,
+      message: message.split('\n')[0],
+      data,
+    }));
     expect(logs).toEqual([
       { level: 'info', message: 'hello 42 {"a":1} [1,"x"] null undefined', data: undefined },
       { level: 'debug', message: 'd', data: undefined },
@@ -144,8 +153,14 @@ describe('errors', () => {
   });
 
   it('keeps the location across awaits', async () => {
-    const result = await sandbox.runAttempt(request(script(`\n  await ctx.kv.get('k');\n  throw new RangeError('after await');`)));
-    expect(result.error).toMatchObject({ name: 'RangeError', message: 'after await', location: 'script.js:4:9' });
+    const result = await sandbox.runAttempt(
+      request(script(`\n  await ctx.kv.get('k');\n  throw new RangeError('after await');`)),
+    );
+    expect(result.error).toMatchObject({
+      name: 'RangeError',
+      message: 'after await',
+      location: 'script.js:4:9',
+    });
   });
 
   it('marks ctx.errors.* with their declared class, and only those', async () => {
@@ -155,14 +170,25 @@ describe('errors', () => {
       ['LogicError', 'logic'],
     ] as const) {
       const result = await sandbox.runAttempt(request(script(`throw new ctx.errors.${cls}('because');`)));
-      expect(result.error).toMatchObject({ name: cls, message: 'because', declaredClass: declared, location: 'script.js:2:7' });
+      expect(result.error).toMatchObject({
+        name: cls,
+        message: 'because',
+        declaredClass: declared,
+        location: 'script.js:2:7',
+      });
     }
     const subclass = await sandbox.runAttempt(
-      request('export default async (i, ctx) => { class Busy extends ctx.errors.TransientError {}; throw new Busy("sub"); }'),
+      request(
+        'export default async (i, ctx) => { class Busy extends ctx.errors.TransientError {}; throw new Busy("sub"); }',
+      ),
     );
     expect(subclass.error).toMatchObject({ declaredClass: 'transient', message: 'sub' });
     const forged = await sandbox.runAttempt(
-      request(script(`const e = new Error('forged'); e.name = 'TransientError'; e.declaredClass = 'transient'; e.code = 'HOST_NOT_ALLOWED'; throw e;`)),
+      request(
+        script(
+          `const e = new Error('forged'); e.name = 'TransientError'; e.declaredClass = 'transient'; e.code = 'HOST_NOT_ALLOWED'; throw e;`,
+        ),
+      ),
     );
     expect(forged.error?.declaredClass).toBeUndefined();
     expect(forged.error?.code).toBeUndefined();
@@ -170,18 +196,25 @@ describe('errors', () => {
 
   it('describes thrown non-errors', async () => {
     const result = await sandbox.runAttempt(request(script(`throw 'just a string';`)));
-    expect(result.error).toMatchObject({ name: 'Error', message: 'Script threw a non-Error value: just a string' });
+    expect(result.error).toMatchObject({
+      name: 'Error',
+      message: 'Script threw a non-Error value: just a string',
+    });
   });
 
   it('reports syntax errors, missing exports, imports and top-level throws', async () => {
-    const syntax = await sandbox.runAttempt(request('export default async function run() {\n  return 1 +;\n}'));
+    const syntax = await sandbox.runAttempt(
+      request('export default async function run() {\n  return 1 +;\n}'),
+    );
     expect(syntax.error).toMatchObject({ name: 'SyntaxError', location: 'script.js:2:13' });
     const noDefault = await sandbox.runAttempt(request('export function run() {}'));
     expect(noDefault.error?.message).toMatch(/must export a default function/);
     const imports = await sandbox.runAttempt(request('import fs from "node:fs";\nexport default () => fs;'));
     expect(imports.error).toMatchObject({ code: 'IMPORT_NOT_ALLOWED' });
     expect(imports.error?.message).toContain('"node:fs"');
-    const topLevel = await sandbox.runAttempt(request('const x = 1;\nthrow new Error("at load");\nexport default () => x;'));
+    const topLevel = await sandbox.runAttempt(
+      request('const x = 1;\nthrow new Error("at load");\nexport default () => x;'),
+    );
     expect(topLevel.error).toMatchObject({ name: 'Error', message: 'at load', location: 'script.js:2:7' });
     expect(topLevel.error?.stack).not.toMatch(/isolated-vm|node_modules|\/work\//);
   });
@@ -242,7 +275,9 @@ describe('limits', () => {
       kv: { get: () => new Promise(() => {}), set: async () => {}, delete: async () => {} },
     };
     const started = Date.now();
-    const result = await sandbox.runAttempt(request(script(`await ctx.kv.get('slow'); return 1;`), { host: slow, limits: { timeoutMs: 300 } }));
+    const result = await sandbox.runAttempt(
+      request(script(`await ctx.kv.get('slow'); return 1;`), { host: slow, limits: { timeoutMs: 300 } }),
+    );
     expect(result.error).toMatchObject({ limit: 'timeout', code: 'TIMEOUT' });
     expect(result.error?.message).toMatch(/300 ms while waiting on a host call/);
     expect(Date.now() - started).toBeLessThan(1500);
@@ -251,7 +286,9 @@ describe('limits', () => {
 
   it('ends a never-settling promise at once, without waiting for the time limit', async () => {
     const started = Date.now();
-    const result = await sandbox.runAttempt(request(script('await new Promise(() => {});'), { limits: { timeoutMs: 20_000 } }));
+    const result = await sandbox.runAttempt(
+      request(script('await new Promise(() => {});'), { limits: { timeoutMs: 20_000 } }),
+    );
     expect(result.error).toMatchObject({ limit: 'timeout', code: 'NEVER_SETTLED' });
     expect(Date.now() - started).toBeLessThan(1000);
     await expectHealthy();
@@ -259,7 +296,9 @@ describe('limits', () => {
 
   it('disposes the isolate on a memory bomb and serves the next attempt', async () => {
     const result = await sandbox.runAttempt(
-      request(script('const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });'), { limits: { memoryMb: 16 } }),
+      request(script('const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });'), {
+        limits: { memoryMb: 16 },
+      }),
     );
     expect(result.error).toMatchObject({ limit: 'memory', code: 'MEMORY_LIMIT' });
     expect(result.error?.message).toMatch(/16 MB/);
@@ -267,21 +306,38 @@ describe('limits', () => {
   });
 
   it('bounds the result size and depth', async () => {
-    const big = await sandbox.runAttempt(request(script(`return 'x'.repeat(5000);`), { limits: { maxResultBytes: 1024 } }));
-    expect(big.error).toMatchObject({ limit: 'result', code: 'RESULT_LIMIT', message: 'The result is larger than 1024 bytes' });
-    const deep = await sandbox.runAttempt(request(script(`let v = {}; for (let i = 0; i < 100; i++) v = { v }; return v;`)));
-    expect(deep.error).toMatchObject({ limit: 'result', message: 'The result is nested deeper than 64 levels' });
-    const wide = await sandbox.runAttempt(request(script(`const a = []; a.length = 1e9; return a;`), { limits: { maxResultBytes: 2048 } }));
+    const big = await sandbox.runAttempt(
+      request(script(`return 'x'.repeat(5000);`), { limits: { maxResultBytes: 1024 } }),
+    );
+    expect(big.error).toMatchObject({
+      limit: 'result',
+      code: 'RESULT_LIMIT',
+      message: 'The result is larger than 1024 bytes',
+    });
+    const deep = await sandbox.runAttempt(
+      request(script(`let v = {}; for (let i = 0; i < 100; i++) v = { v }; return v;`)),
+    );
+    expect(deep.error).toMatchObject({
+      limit: 'result',
+      message: 'The result is nested deeper than 64 levels',
+    });
+    const wide = await sandbox.runAttempt(
+      request(script(`const a = []; a.length = 1e9; return a;`), { limits: { maxResultBytes: 2048 } }),
+    );
     expect(wide.error).toMatchObject({ limit: 'result' });
   });
 
   it('bounds host calls', async () => {
     const limited = new Sandbox({ poolSize: 1, maxima: { maxHostCalls: 50 } });
     try {
-      const result = await limited.runAttempt(request(script(`for (let i = 0; i < 1000; i++) await ctx.kv.get('k' + i);`)));
+      const result = await limited.runAttempt(
+        request(script(`for (let i = 0; i < 1000; i++) await ctx.kv.get('k' + i);`)),
+      );
       expect(result.error).toMatchObject({ limit: 'host_calls', code: 'HOST_CALL_LIMIT' });
       expect(result.cost.hostCalls).toBe(51);
-      const flood = await limited.runAttempt(request(script(`for (let i = 0; i < 1e6; i++) ctx.kv.get('k'); await new Promise(() => {});`)));
+      const flood = await limited.runAttempt(
+        request(script(`for (let i = 0; i < 1e6; i++) ctx.kv.get('k'); await new Promise(() => {});`)),
+      );
       expect(flood.error).toMatchObject({ limit: 'host_calls' });
       const ok = await limited.runAttempt(request(script('return 1;')));
       expect(ok.status).toBe('succeeded');
@@ -295,7 +351,11 @@ describe('limits', () => {
     try {
       const slow: HostServices = { ...createMemoryHost(), secrets: { get: () => new Promise(() => {}) } };
       const result = await capped.runAttempt(
-        request(script(`await ctx.secrets.get('A');`), { host: slow, secrets: ['A'], limits: { timeoutMs: 60_000 } }),
+        request(script(`await ctx.secrets.get('A');`), {
+          host: slow,
+          secrets: ['A'],
+          limits: { timeoutMs: 60_000 },
+        }),
       );
       expect(result.error).toMatchObject({ limit: 'timeout' });
       expect(result.error?.message).toMatch(/200 ms/);
@@ -308,7 +368,9 @@ describe('limits', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
-    const result = await sandbox.runAttempt(request(script('for (;;) {}'), { signal: controller.signal, limits: { timeoutMs: 10_000 } }));
+    const result = await sandbox.runAttempt(
+      request(script('for (;;) {}'), { signal: controller.signal, limits: { timeoutMs: 10_000 } }),
+    );
     expect(result.error).toMatchObject({ limit: 'cancelled', code: 'CANCELLED' });
     expect(Date.now() - started).toBeLessThan(1000);
     const pre = await sandbox.runAttempt(request(script('return 1;'), { signal: AbortSignal.abort() }));
@@ -340,16 +402,23 @@ describe('secrets, kv and steps', () => {
       ['token is ***', undefined],
       ['header', { authorization: 'Bearer ***' }],
     ]);
-    expect(result.recording.calls.find((c) => c.kind === 'secret')).toMatchObject({ name: 'CRM_TOKEN', present: true });
+    expect(result.recording.calls.find((c) => c.kind === 'secret')).toMatchObject({
+      name: 'CRM_TOKEN',
+      present: true,
+    });
     expect(result.recording.calls.find((c) => c.kind === 'kv.get')).toMatchObject({ value: '***' });
-    const ok = await sandbox.runAttempt(request(script(`return { t: await ctx.secrets.get('CRM_TOKEN') };`), { host, secrets: ['CRM_TOKEN'] }));
+    const ok = await sandbox.runAttempt(
+      request(script(`return { t: await ctx.secrets.get('CRM_TOKEN') };`), { host, secrets: ['CRM_TOKEN'] }),
+    );
     expect(ok.output).toEqual({ t: '***' });
   });
 
   it('refuses undeclared secrets and fails the attempt even if the script catches it', async () => {
     const host = createMemoryHost({ secrets: { OTHER: 'other-secret-value' } });
     const result = await sandbox.runAttempt(
-      request(script(`try { await ctx.secrets.get('OTHER'); } catch (e) { return 'swallowed ' + e.code; }`), { host }),
+      request(script(`try { await ctx.secrets.get('OTHER'); } catch (e) { return 'swallowed ' + e.code; }`), {
+        host,
+      }),
     );
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ name: 'PolicyError', code: 'SECRET_NOT_DECLARED' });
@@ -358,8 +427,14 @@ describe('secrets, kv and steps', () => {
   });
 
   it('reports a declared secret without a value as an auth problem', async () => {
-    const result = await sandbox.runAttempt(request(script(`await ctx.secrets.get('MISSING');`), { secrets: ['MISSING'] }));
-    expect(result.error).toMatchObject({ name: 'AuthError', code: 'SECRET_MISSING', location: 'script.js:2:19' });
+    const result = await sandbox.runAttempt(
+      request(script(`await ctx.secrets.get('MISSING');`), { secrets: ['MISSING'] }),
+    );
+    expect(result.error).toMatchObject({
+      name: 'AuthError',
+      code: 'SECRET_MISSING',
+      location: 'script.js:2:19',
+    });
     expect(result.error?.declaredClass).toBeUndefined();
     expect(result.recording.calls[2]).toMatchObject({ kind: 'secret', name: 'MISSING', present: false });
   });
@@ -407,7 +482,9 @@ describe('secrets, kv and steps', () => {
     const second = await sandbox.runAttempt({ ...request(source, { host }), run: { ...RUN, attempt: 2 } });
     expect(second).toMatchObject({ status: 'succeeded', output: { sent: 7 } });
     expect(host.kvStore.get('side-effects')).toBe(1);
-    expect(second.recording.calls.slice(2)).toEqual([{ kind: 'step', name: 'notify', cached: true, value: { sent: 7 }, at: expect.any(Number) }]);
+    expect(second.recording.calls.slice(2)).toEqual([
+      { kind: 'step', name: 'notify', cached: true, value: { sent: 7 }, at: expect.any(Number) },
+    ]);
   });
 
   it('runs a step once when the same step is awaited twice at the same time', async () => {
@@ -456,7 +533,13 @@ describe('isolate reuse', () => {
           });
         `),
       );
-      expect(clean.output).toEqual({ counter: 1, leaked: 'undefined', map: [2], json: '{"a":1}', random: true });
+      expect(clean.output).toEqual({
+        counter: 1,
+        leaked: 'undefined',
+        map: [2],
+        json: '{"a":1}',
+        random: true,
+      });
     } finally {
       await single.close();
     }
@@ -464,7 +547,9 @@ describe('isolate reuse', () => {
 
   it('serves concurrent attempts beyond the pool size by queueing them', async () => {
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => sandbox.runAttempt(request(script(`await ctx.kv.get('k'); return input.i;`), { input: { i } }))),
+      Array.from({ length: 8 }, (_, i) =>
+        sandbox.runAttempt(request(script(`await ctx.kv.get('k'); return input.i;`), { input: { i } })),
+      ),
     );
     expect(results.map((r) => r.output)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
@@ -475,6 +560,8 @@ describe('isolate reuse', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await closing.close();
     expect((await running).error).toMatchObject({ code: 'SANDBOX_CLOSED' });
-    expect((await closing.runAttempt(request(script('return 1;')))).error).toMatchObject({ code: 'SANDBOX_CLOSED' });
+    expect((await closing.runAttempt(request(script('return 1;')))).error).toMatchObject({
+      code: 'SANDBOX_CLOSED',
+    });
   });
 });

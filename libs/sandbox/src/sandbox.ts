@@ -4,12 +4,13 @@
  * script errors, limit breaches, policy refusals and cancellation all come back as a failed result.
  */
 import { availableParallelism } from 'node:os';
+import v8 from 'node:v8';
 import { Attempt, type AttemptServices } from './attempt';
 import { internalError } from './errors';
 import { AddressPolicy } from './fetch/address-policy';
 import { systemLookup, type LookupFn } from './fetch/http-fetch';
 import { resolveLimits, type SandboxMaxima } from './limits';
-import { IsolatePool } from './pool';
+import { IsolatePool, type PooledIsolate } from './pool';
 import type { AttemptError, AttemptRequest, AttemptResult } from './types';
 
 export interface SandboxOptions {
@@ -35,6 +36,23 @@ export interface SandboxOptions {
   onHostError?: (error: unknown, context: { op: string; runId: string }) => void;
   /** isolated-vm lost control of an isolate; the process should be restarted (see isolated-vm docs). */
   onCatastrophicError?: (message: string) => void;
+  /**
+   * Turn off V8's on-stack replacement for the whole process (default true). On Node 24.21 / V8 13.6,
+   * a loop running in OSR-compiled code can ignore TerminateExecution: `for (;;) { new Array(1000) }`
+   * then survives every timeout and isolate.dispose(), burning a core, and with a growing heap it
+   * passes any memory limit by gigabytes. Without OSR such loops stay interruptible; hot functions
+   * are still optimized as usual. Only turn this off if the process sets `--no-use-osr` itself.
+   */
+  hardenV8?: boolean;
+}
+
+let v8Hardened = false;
+
+/** See SandboxOptions.hardenV8. V8 flags are per process, and reading them is not possible, so once. */
+function hardenV8(): void {
+  if (v8Hardened) return;
+  v8.setFlagsFromString('--no-use-osr');
+  v8Hardened = true;
 }
 
 export class Sandbox {
@@ -46,16 +64,21 @@ export class Sandbox {
   private closed = false;
 
   constructor(options: SandboxOptions = {}) {
+    if (options.hardenV8 !== false) hardenV8();
     this.maxima = options.maxima ?? {};
     this.pool = new IsolatePool({
       size: Math.max(1, Math.floor(options.poolSize ?? availableParallelism())),
       maxRunsPerIsolate: Math.max(1, Math.floor(options.maxRunsPerIsolate ?? 500)),
       onCatastrophicError:
         options.onCatastrophicError ??
-        ((message) => process.stderr.write(`[mendflow/sandbox] isolated-vm catastrophic error: ${message}\n`)),
+        ((message) =>
+          process.stderr.write(`[mendflow/sandbox] isolated-vm catastrophic error: ${message}\n`)),
     });
     this.services = {
-      addressPolicy: new AddressPolicy({ allowPrivateNetwork: options.allowPrivateNetwork, trusted: options.trustedAddresses }),
+      addressPolicy: new AddressPolicy({
+        allowPrivateNetwork: options.allowPrivateNetwork,
+        trusted: options.trustedAddresses,
+      }),
       lookup: options.lookup ?? systemLookup,
       fetchTimeoutMs: options.fetchTimeoutMs ?? 30_000,
       maxResponseBytes: options.maxResponseBytes ?? 5 * 1024 * 1024,
@@ -82,25 +105,33 @@ export class Sandbox {
   private async execute(req: AttemptRequest): Promise<AttemptResult> {
     if (this.closed) return earlyFailure(closedError());
     if (req.signal?.aborted) return earlyFailure(cancelledError());
-    const limits = resolveLimits(req.manifest, this.maxima);
-    const pooled = await this.pool.acquire(limits.memoryMb, req.signal);
-    if (!pooled) return earlyFailure(this.closed ? closedError() : cancelledError());
+    let pooled: PooledIsolate | undefined;
     let attempt: Attempt | undefined;
     try {
+      const limits = resolveLimits(req.manifest, this.maxima);
+      pooled = await this.pool.acquire(limits.memoryMb, req.signal);
+      if (!pooled) return earlyFailure(this.closed ? closedError() : cancelledError());
       attempt = new Attempt(pooled, req, limits, this.services);
       this.running.add(attempt);
       return await attempt.run();
     } catch (error) {
-      return earlyFailure(internalError(`the sandbox failed: ${error instanceof Error ? error.message : String(error)}`));
+      return earlyFailure(
+        internalError(`the sandbox failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     } finally {
       if (attempt) this.running.delete(attempt);
-      this.pool.release(pooled, attempt?.reusable === true);
+      if (pooled) this.pool.release(pooled, attempt?.reusable === true);
     }
   }
 }
 
 function closedError(): AttemptError {
-  return { name: 'SandboxError', message: 'The sandbox is shutting down', code: 'SANDBOX_CLOSED', limit: 'cancelled' };
+  return {
+    name: 'SandboxError',
+    message: 'The sandbox is shutting down',
+    code: 'SANDBOX_CLOSED',
+    limit: 'cancelled',
+  };
 }
 
 function cancelledError(): AttemptError {

@@ -24,7 +24,9 @@ export function manifest(overrides: ManifestOverrides = {}): Manifest {
 
 export function request(
   source: string,
-  options: ManifestOverrides & { input?: unknown; host?: HostServices } & Partial<Omit<AttemptRequest, 'manifest' | 'host'>> = {},
+  options: ManifestOverrides & { input?: unknown; host?: HostServices } & Partial<
+      Omit<AttemptRequest, 'manifest' | 'host'>
+    > = {},
 ): AttemptRequest {
   const { hosts, secrets, limits, host, input, ...rest } = options;
   return {
@@ -50,7 +52,9 @@ export interface TestServer {
 }
 
 /** An HTTP server on 127.0.0.1 only, recording the path of every request it gets. */
-export async function startServer(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<TestServer> {
+export async function startServer(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<TestServer> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);

@@ -40,7 +40,8 @@ export interface AttemptRequest {
 }
 
 /** Which limit ended an attempt, when one did. */
-export type LimitKind = 'timeout' | 'cpu' | 'memory' | 'log' | 'result' | 'fetches' | 'host_calls' | 'cancelled';
+export type LimitKind =
+  'timeout' | 'cpu' | 'memory' | 'log' | 'result' | 'fetches' | 'host_calls' | 'cancelled';
 
 export interface AttemptError {
   name: string;
@@ -108,6 +109,7 @@ export interface Recording {
 export interface AttemptCost {
   wallMs: number;
   cpuMs: number;
+  /** How much the isolate's heap grew during the attempt (approximate); the limit after a memory breach. */
   memoryBytes: number;
   fetches: number;
   hostCalls: number;

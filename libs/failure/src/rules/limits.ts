@@ -32,6 +32,16 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
 export const limitsRule: Rule = (context) => {
   switch (limitOf(context.error)) {
     case 'timeout':
+      // The sandbox proves a deadlock (nothing pending can ever settle the awaited promise) at once; no
+      // retry can help, the code must change.
+      if (context.error.code === 'NEVER_SETTLED') {
+        return {
+          class: 'logic',
+          rule: 'limit.never_settled',
+          reason: 'the script awaits a promise that can never settle: nothing it waits for is pending',
+          evidence: { limit: 'timeout', code: 'NEVER_SETTLED', ...costEvidence(context) },
+        };
+      }
       return wallTimeout(context);
     case 'cpu':
       return {

@@ -15,9 +15,12 @@ describe('parseIPv4 (inet_aton forms)', () => {
     expect(parseIPv4(text)).toBe(value);
   });
 
-  it.each(['256.0.0.1', '1.2.3.4.5', '08.0.0.1', 'example.com', '', '1..2', '4294967296'])('rejects %s', (text) => {
-    expect(parseIPv4(text)).toBeUndefined();
-  });
+  it.each(['256.0.0.1', '1.2.3.4.5', '08.0.0.1', 'example.com', '', '1..2', '4294967296'])(
+    'rejects %s',
+    (text) => {
+      expect(parseIPv4(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('parseIPv6', () => {
@@ -29,9 +32,12 @@ describe('parseIPv6', () => {
     expect(parseIPv6('1:2:3:4:5:6:7:8')).toBe(0x00010002000300040005000600070008n);
   });
 
-  it.each([':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '::ffff:300.0.0.1'])('rejects %s', (text) => {
-    expect(parseIPv6(text)).toBeUndefined();
-  });
+  it.each([':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '::ffff:300.0.0.1'])(
+    'rejects %s',
+    (text) => {
+      expect(parseIPv6(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('AddressPolicy', () => {
@@ -72,15 +78,21 @@ describe('AddressPolicy', () => {
     expect(strict.check(address)).toEqual({ allowed: false, address, reason });
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '64:ff9b::808:808', '::ffff:8.8.8.8'])('allows public %s', (address) => {
-    expect(strict.check(address).allowed).toBe(true);
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '64:ff9b::808:808', '::ffff:8.8.8.8'])(
+    'allows public %s',
+    (address) => {
+      expect(strict.check(address).allowed).toBe(true);
+    },
+  );
 
   it('allowPrivateNetwork opens private ranges but never cloud metadata', () => {
     expect(permissive.check('127.0.0.1').allowed).toBe(true);
     expect(permissive.check('10.0.0.1').allowed).toBe(true);
     expect(permissive.check('::ffff:127.0.0.1').allowed).toBe(true);
-    expect(permissive.check('169.254.169.254')).toMatchObject({ allowed: false, reason: 'cloud metadata endpoint' });
+    expect(permissive.check('169.254.169.254')).toMatchObject({
+      allowed: false,
+      reason: 'cloud metadata endpoint',
+    });
     expect(permissive.check('::ffff:169.254.169.254').allowed).toBe(false);
     expect(permissive.check('fd00:ec2::254').allowed).toBe(false);
   });

@@ -9,7 +9,8 @@
  * attacker can use: `2130706433`, `0x7f.1`, `0177.0.0.1`, `::ffff:127.0.0.1`, `::ffff:7f00:1`, `[::1]`.
  */
 
-export type AddressVerdict = { allowed: true; address: string } | { allowed: false; address: string; reason: string };
+export type AddressVerdict =
+  { allowed: true; address: string } | { allowed: false; address: string; reason: string };
 
 interface Range {
   base: bigint;
@@ -226,7 +227,9 @@ export class AddressPolicy {
       const inner = embeddedV4(parsed.value);
       if (inner !== undefined) candidates.push({ family: 4, value: BigInt(inner) });
     }
-    return candidates.some((c) => this.trusted.some((t) => t.family === c.family && inRange(c.value, t.range)));
+    return candidates.some((c) =>
+      this.trusted.some((t) => t.family === c.family && inRange(c.value, t.range)),
+    );
   }
 }
 
@@ -236,6 +239,7 @@ function parseTrusted(cidr: string): TrustedRange {
   if (!parsed) throw new Error(`trusted address "${cidr}" is not an IP address or CIDR`);
   const bits = parsed.family === 4 ? 32 : 128;
   const prefix = bitsText === undefined ? bits : Number(bitsText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) throw new Error(`trusted address "${cidr}" has a bad prefix length`);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits)
+    throw new Error(`trusted address "${cidr}" has a bad prefix length`);
   return { family: parsed.family, range: { base: parsed.value, bits, prefix, label: 'trusted' } };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { compileHostPatterns } from './host-match';
 
 describe('compileHostPatterns', () => {
-  const allowed = compileHostPatterns(['api.example.com', '*.chat.example.com', 'internal.test:8443', '127.0.0.1']);
+  const allowed = compileHostPatterns([
+    'api.example.com',
+    '*.chat.example.com',
+    'internal.test:8443',
+    '127.0.0.1',
+  ]);
   const check = (url: string) => allowed(new URL(url));
 
   it.each([

@@ -91,17 +91,29 @@ export async function httpFetch(request: FetchRequest, env: FetchEnvironment): P
   let url = parseUrl(request.url);
   let method = request.method.toUpperCase();
   if (!METHOD_TOKEN.test(method) || REFUSED_METHODS.has(method)) {
-    throw new FetchFailure('INVALID_REQUEST', `ctx.fetch: method "${request.method}" is not allowed`, 'request');
+    throw new FetchFailure(
+      'INVALID_REQUEST',
+      `ctx.fetch: method "${request.method}" is not allowed`,
+      'request',
+    );
   }
   let headers = prepareHeaders(request.headers);
   let body = request.body;
 
   const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(new FetchFailure('ABORTED', 'the attempt ended before the fetch completed', 'network'));
+  const onOuterAbort = () =>
+    controller.abort(new FetchFailure('ABORTED', 'the attempt ended before the fetch completed', 'network'));
   if (env.signal.aborted) onOuterAbort();
   env.signal.addEventListener('abort', onOuterAbort, { once: true });
   const timer = setTimeout(
-    () => controller.abort(new FetchFailure('ETIMEDOUT', `${method} ${request.url} timed out after ${env.timeoutMs} ms`, 'network')),
+    () =>
+      controller.abort(
+        new FetchFailure(
+          'ETIMEDOUT',
+          `${method} ${request.url} timed out after ${env.timeoutMs} ms`,
+          'network',
+        ),
+      ),
     env.timeoutMs,
   );
   const signal = controller.signal;
@@ -112,13 +124,25 @@ export async function httpFetch(request: FetchRequest, env: FetchEnvironment): P
       const target = await vet(url, env, signal);
       const response = await exchange(url, target, method, headers, body, signal);
       const location = response.headers.location;
-      if (REDIRECT_STATUSES.has(response.statusCode ?? 0) && location !== undefined && request.redirect !== 'manual') {
+      if (
+        REDIRECT_STATUSES.has(response.statusCode ?? 0) &&
+        location !== undefined &&
+        request.redirect !== 'manual'
+      ) {
         response.destroy();
         if (request.redirect === 'error') {
-          throw new FetchFailure('REDIRECT_NOT_ALLOWED', `${request.url} redirected, and redirect: "error" was set`, 'request');
+          throw new FetchFailure(
+            'REDIRECT_NOT_ALLOWED',
+            `${request.url} redirected, and redirect: "error" was set`,
+            'request',
+          );
         }
         if (hop >= env.maxRedirects) {
-          throw new FetchFailure('TOO_MANY_REDIRECTS', `${request.url} redirected more than ${env.maxRedirects} times`, 'network');
+          throw new FetchFailure(
+            'TOO_MANY_REDIRECTS',
+            `${request.url} redirected more than ${env.maxRedirects} times`,
+            'network',
+          );
         }
         let next: URL;
         try {
@@ -133,7 +157,9 @@ export async function httpFetch(request: FetchRequest, env: FetchEnvironment): P
           headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-type'));
         }
         if (next.origin !== url.origin) {
-          headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.includes(name)));
+          headers = Object.fromEntries(
+            Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.includes(name)),
+          );
         }
         url = next;
         continue;
@@ -162,13 +188,21 @@ function parseUrl(text: string): URL {
   try {
     return new URL(text);
   } catch {
-    throw new FetchFailure('INVALID_URL', `ctx.fetch: "${text.slice(0, 200)}" is not an absolute URL`, 'request');
+    throw new FetchFailure(
+      'INVALID_URL',
+      `ctx.fetch: "${text.slice(0, 200)}" is not an absolute URL`,
+      'request',
+    );
   }
 }
 
 function checkUrl(url: URL, env: FetchEnvironment): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FetchFailure('UNSUPPORTED_PROTOCOL', `ctx.fetch only speaks http and https, not ${url.protocol}`, 'policy');
+    throw new FetchFailure(
+      'UNSUPPORTED_PROTOCOL',
+      `ctx.fetch only speaks http and https, not ${url.protocol}`,
+      'policy',
+    );
   }
   if (!env.hostAllowed(url)) {
     throw new FetchFailure(
@@ -191,10 +225,14 @@ async function vet(url: URL, env: FetchEnvironment, signal: AbortSignal): Promis
       candidates = await abortable(env.lookup(hostname), signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'ENOTFOUND';
+      const code =
+        typeof (error as { code?: unknown }).code === 'string'
+          ? (error as { code: string }).code
+          : 'ENOTFOUND';
       throw new FetchFailure(code, `could not resolve ${hostname}: ${code}`, 'network');
     }
-    if (candidates.length === 0) throw new FetchFailure('ENOTFOUND', `could not resolve ${hostname}: no addresses`, 'network');
+    if (candidates.length === 0)
+      throw new FetchFailure('ENOTFOUND', `could not resolve ${hostname}: no addresses`, 'network');
   }
   // Every answer must pass: a name resolving to both a public and a private address is refused, or a
   // client choosing among the answers could still be steered to the private one.
@@ -229,7 +267,9 @@ function exchange(
     // The lookup hook pins the connection to the vetted address; TLS still verifies the real name.
     const pinned: LookupFunction = (_name, options, callback) => {
       if ((options as { all?: boolean }).all) {
-        (callback as (e: null, a: LookupAddress[]) => void)(null, [{ address: target.address, family: target.family }]);
+        (callback as (e: null, a: LookupAddress[]) => void)(null, [
+          { address: target.address, family: target.family },
+        ]);
       } else {
         callback(null, target.address, target.family);
       }
@@ -264,9 +304,18 @@ function exchange(
   });
 }
 
-async function readBody(res: http.IncomingMessage, maxBytes: number, url: URL, signal: AbortSignal): Promise<string> {
+async function readBody(
+  res: http.IncomingMessage,
+  maxBytes: number,
+  url: URL,
+  signal: AbortSignal,
+): Promise<string> {
   const tooLarge = () =>
-    new FetchFailure('RESPONSE_TOO_LARGE', `the response from ${url.host} is larger than ${maxBytes} bytes`, 'network');
+    new FetchFailure(
+      'RESPONSE_TOO_LARGE',
+      `the response from ${url.host} is larger than ${maxBytes} bytes`,
+      'network',
+    );
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     res.destroy();
@@ -346,7 +395,9 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
 
 function networkFailure(error: unknown, method: string, url: URL): FetchFailure {
   const code =
-    typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'FETCH_FAILED';
+    typeof (error as { code?: unknown })?.code === 'string'
+      ? (error as { code: string }).code
+      : 'FETCH_FAILED';
   const detail = error instanceof Error ? error.message : String(error);
   return new FetchFailure(code, `${method} ${url.href} failed: ${detail}`, 'network');
 }
