@@ -5,3 +5,4 @@ export * from './runs';
 export * from './requests';
 export * from './secret-box';
 export * from './env';
+export * from './host-patterns';

@@ -1,3 +1,4 @@
+import { compileHostPatterns } from '@mendflow/common';
 import type { StaticPrefix } from './analysis/static-string';
 
 /** What the visible part of a ctx.fetch URL tells about where the request goes. */
@@ -52,18 +53,9 @@ function wrongScheme(protocol: string): FetchTarget {
  * subdomain at any depth, not the domain itself) and optionally `:port`. Without a port a pattern only
  * allows the scheme's default port, so `api.example.com` does not open `api.example.com:8080`.
  */
+/** The sandbox's own matcher (from @mendflow/common), so lint and runtime can never disagree. */
 export function hostAllowed(url: URL, patterns: readonly string[]): boolean {
-  // `api.example.com.` is the same DNS name as `api.example.com`.
-  const hostname = url.hostname.replace(/\.$/, '');
-  const defaultPort = url.protocol === 'https:' ? '443' : '80';
-  const port = url.port || defaultPort;
-  return patterns.some((pattern) => {
-    const colon = pattern.lastIndexOf(':');
-    const patternHost = colon === -1 ? pattern : pattern.slice(0, colon);
-    const patternPort = colon === -1 ? undefined : pattern.slice(colon + 1);
-    if (patternPort === undefined ? port !== defaultPort : Number(patternPort) !== Number(port)) return false;
-    return patternHost.startsWith('*.') ? hostname.endsWith(patternHost.slice(1)) : hostname === patternHost;
-  });
+  return compileHostPatterns(patterns)(url);
 }
 
 /** How to name the target in a message and in manifest.permissions.hosts: `host` or `host:port`. */

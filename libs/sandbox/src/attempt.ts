@@ -19,7 +19,7 @@ import ivm from 'isolated-vm';
 import { SCRIPT_FILENAME } from './bootstrap';
 import { compileError, errorFromDescription, internalError, topLevelError } from './errors';
 import type { AddressPolicy } from './fetch/address-policy';
-import { compileHostPatterns } from './fetch/host-match';
+import { compileHostPatterns } from '@mendflow/common';
 import type { LookupFn } from './fetch/http-fetch';
 import { HOST_OPS, HostOps, type OpOutcome } from './host-ops';
 import { limitError, type EffectiveLimits } from './limits';

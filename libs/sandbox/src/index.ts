@@ -4,6 +4,6 @@ export { DEFAULT_MAXIMA, resolveLimits, type EffectiveLimits, type SandboxMaxima
 export { REPLAY_SECRET_PLACEHOLDER } from './host-ops';
 export { REDACTED } from './redaction';
 export { AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from './fetch/address-policy';
-export { compileHostPatterns, type HostMatcher } from './fetch/host-match';
+export { compileHostPatterns, type HostMatcher } from '@mendflow/common';
 export type { LookupAddress, LookupFn } from './fetch/http-fetch';
 export { createMemoryHost, type MemoryHost } from './memory-host';

@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { AddressPolicy } from './address-policy';
-import type { HostMatcher } from './host-match';
+import type { HostMatcher } from '@mendflow/common';
 
 export interface LookupAddress {
   address: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileHostPatterns } from './host-match';
+import { compileHostPatterns } from './host-patterns';
 
 describe('compileHostPatterns', () => {
   const allowed = compileHostPatterns([
