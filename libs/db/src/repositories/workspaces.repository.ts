@@ -18,43 +18,32 @@ export class WorkspacesRepository {
    * Creates the first workspace and its owner unless a user exists. A transaction-level advisory lock
    * makes concurrent API replicas starting together create exactly one.
    */
-  async createFirstOwner(input: {
-    workspaceName: string;
-    email: string;
-    passwordHash: string;
-  }): Promise<OwnerRecord | null> {
+  async createFirstOwner(input: NewOwner): Promise<OwnerRecord | null> {
     return this.db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('mendflow.bootstrap'))`;
       if ((await tx.user.count()) > 0) return null;
-      const workspace = await tx.workspace.create({ data: { name: input.workspaceName } });
-      const user = await tx.user.create({
-        data: {
-          workspaceId: workspace.id,
-          email: input.email,
-          passwordHash: input.passwordHash,
-          role: 'owner',
-        },
-      });
-      return { workspaceId: workspace.id, userId: user.id, email: user.email };
+      return insertWorkspaceWithOwner(tx, input);
     });
   }
 
-  async createWorkspaceWithOwner(input: {
-    workspaceName: string;
-    email: string;
-    passwordHash: string;
-  }): Promise<OwnerRecord> {
-    return this.db.$transaction(async (tx) => {
-      const workspace = await tx.workspace.create({ data: { name: input.workspaceName } });
-      const user = await tx.user.create({
-        data: {
-          workspaceId: workspace.id,
-          email: input.email,
-          passwordHash: input.passwordHash,
-          role: 'owner',
-        },
-      });
-      return { workspaceId: workspace.id, userId: user.id, email: user.email };
-    });
+  /** A further workspace with its owner (tests and, later, sign-up). */
+  async createWorkspaceWithOwner(input: NewOwner): Promise<OwnerRecord> {
+    return this.db.$transaction((tx) => insertWorkspaceWithOwner(tx, input));
   }
+}
+
+interface NewOwner {
+  workspaceName: string;
+  email: string;
+  passwordHash: string;
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+async function insertWorkspaceWithOwner(tx: Tx, input: NewOwner): Promise<OwnerRecord> {
+  const workspace = await tx.workspace.create({ data: { name: input.workspaceName } });
+  const user = await tx.user.create({
+    data: { workspaceId: workspace.id, email: input.email, passwordHash: input.passwordHash, role: 'owner' },
+  });
+  return { workspaceId: workspace.id, userId: user.id, email: user.email };
 }
