@@ -90,6 +90,8 @@ beforeAll(async () => {
       REPAIR_PROVIDER: 'openai',
       REPAIR_BASE_URL: `${completions.url}/v1`,
       REPAIR_MODEL: 'stand-in-1',
+      REPAIR_PRICE_INPUT_PER_MTOK: '2.5',
+      REPAIR_PRICE_OUTPUT_PER_MTOK: '10',
     },
   });
   api = apiClient(stack.apiUrl);
@@ -170,6 +172,7 @@ export default async function run(input, ctx) {
       model: 'stand-in-1',
       tokens: { total: 160 },
     });
+    expect(repair.costUsd).toBeCloseTo((120 * 2.5 + 40 * 10) / 1e6, 10);
     expect(repair.diff).toContain(
       "+  return { chargeId, greeting: 'Hello ' + customer.fullName.toUpperCase() };",
     );

@@ -28,6 +28,7 @@ function repairSummaryView(repair: RepairRecord) {
       completion: repair.completionTokens,
       total: repair.promptTokens + repair.completionTokens,
     },
+    costUsd: repair.costUsd,
     error: repair.error,
     createdAt: repair.createdAt.toISOString(),
     updatedAt: repair.updatedAt.toISOString(),

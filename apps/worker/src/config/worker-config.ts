@@ -27,6 +27,9 @@ const envSchema = z
     REPAIR_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
     /** Tokens a workspace's repairs may spend per 24 hours. */
     REPAIR_TOKEN_BUDGET_PER_DAY: z.coerce.number().int().min(0).default(500_000),
+    /** Provider prices in USD per million prompt / completion tokens, to record what each repair cost. */
+    REPAIR_PRICE_INPUT_PER_MTOK: z.coerce.number().min(0).optional(),
+    REPAIR_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).optional(),
     /** After a failed repair, the automation gets no new repair for this long. */
     REPAIR_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
   })

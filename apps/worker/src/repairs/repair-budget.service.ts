@@ -21,6 +21,13 @@ export class RepairBudget {
     return this.config.REPAIR_PROVIDER;
   }
 
+  /** What a provider call cost in USD at the configured prices, or null when none are configured. */
+  costOf(usage: { promptTokens: number; completionTokens: number }): number | null {
+    const { REPAIR_PRICE_INPUT_PER_MTOK: input, REPAIR_PRICE_OUTPUT_PER_MTOK: output } = this.config;
+    if (input === undefined && output === undefined) return null;
+    return ((input ?? 0) * usage.promptTokens + (output ?? 0) * usage.completionTokens) / 1_000_000;
+  }
+
   async check(workspaceId: string, automationId: string, manifest: Manifest): Promise<RepairAllowance> {
     if (this.config.REPAIR_PROVIDER === 'none')
       return { allowed: false, reason: 'no repair provider is configured (REPAIR_PROVIDER=none)' };

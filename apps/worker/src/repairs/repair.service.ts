@@ -16,6 +16,7 @@ import { LiveEventsPublisher } from '@mendflow/events';
 import type { Queue } from 'bullmq';
 import { createTwoFilesPatch } from 'diff';
 import { WorkerMetrics } from '../health/worker-metrics';
+import { RepairBudget } from './repair-budget.service';
 import { CandidateValidator, type ReplayCase, type ValidationReport } from './candidate-validator';
 import {
   REPAIR_PROVIDER,
@@ -45,6 +46,7 @@ export class RepairService {
     private readonly live: LiveEventsPublisher,
     @InjectQueue(QueueNames.runs) private readonly runQueue: Queue,
     private readonly metrics: WorkerMetrics,
+    private readonly budget: RepairBudget,
   ) {}
 
   async process(workspaceId: string, repairId: string): Promise<void> {
@@ -96,7 +98,12 @@ export class RepairService {
     } catch (cause) {
       const usage = (cause as { usage?: { promptTokens: number; completionTokens: number } }).usage;
       const message = `the ${this.provider.name} repair provider failed: ${(cause as Error).message}`;
-      await this.repairs.update(workspaceId, repair.id, { status: 'failed', error: message, ...usage });
+      await this.repairs.update(workspaceId, repair.id, {
+        status: 'failed',
+        error: message,
+        ...usage,
+        ...(usage && { costUsd: this.budget.costOf(usage) }),
+      });
       this.metrics.repairs.inc({ result: 'failed' });
       await this.escalate(workspaceId, repair, 'Repair failed', message, { repairId: repair.id });
       return;
@@ -120,6 +127,7 @@ export class RepairService {
       answer: proposal.answer,
       promptTokens: proposal.promptTokens,
       completionTokens: proposal.completionTokens,
+      costUsd: this.budget.costOf(proposal),
     });
     await this.appendEvent(workspaceId, repair, 'repair.proposed', {
       repairId: repair.id,

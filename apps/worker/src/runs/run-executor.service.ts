@@ -28,16 +28,17 @@ export class RunExecutor {
   ) {}
 
   async execute(job: RunJobPayload): Promise<void> {
-    const started = await this.execution.beginAttempt(job.workspaceId, job.runId);
-    if (!started) {
-      this.logger.debug(`run ${job.runId} is not startable any more; job ignored`);
-      return;
-    }
-    const { runId, workspaceId, automationId } = started;
-    for (const event of started.events) this.live.publishRunEvent({ ...event, automationId });
-    this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'running' });
-    const tracked = this.cancellation.track(started.runId);
+    // Listen for a cancel before the run is marked running, so none can slip in between.
+    const tracked = this.cancellation.track(job.runId);
     try {
+      const started = await this.execution.beginAttempt(job.workspaceId, job.runId);
+      if (!started) {
+        this.logger.debug(`run ${job.runId} is not startable any more; job ignored`);
+        return;
+      }
+      const { runId, workspaceId, automationId } = started;
+      for (const event of started.events) this.live.publishRunEvent({ ...event, automationId });
+      this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'running' });
       const result = await this.sandboxHost.sandbox.runAttempt({
         source: started.source,
         input: started.input,

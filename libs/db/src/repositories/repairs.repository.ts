@@ -24,6 +24,7 @@ export interface RepairRecord {
   answer: string | null;
   promptTokens: number;
   completionTokens: number;
+  costUsd: number | null;
   error: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -41,6 +42,7 @@ export interface RepairUpdate {
   answer?: string;
   promptTokens?: number;
   completionTokens?: number;
+  costUsd?: number | null;
   error?: string | null;
 }
 

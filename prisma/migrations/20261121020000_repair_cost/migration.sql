@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "repairs" ADD COLUMN     "cost_usd" DOUBLE PRECISION;
+
