@@ -23,7 +23,7 @@ export interface Stack {
 export interface ManagedProcess {
   child: ChildProcess;
   output: () => string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -49,23 +49,26 @@ function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProcess {
   return {
     child,
     output: () => output,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
+    /**
+     * Signals the whole process group (npm and the node process it started) and resolves once every
+     * process in it is gone; after `graceMs` the stragglers are killed.
+     */
+    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+      const group = -child.pid!;
+      const alive = () => {
         try {
-          process.kill(-child.pid!, 'SIGKILL');
+          process.kill(group, 0);
+          return true;
         } catch {
-          /* already gone */
+          return false;
         }
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
+      };
+      if (!alive()) return;
+      process.kill(group, signal);
+      const deadline = Date.now() + graceMs;
+      while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (alive()) process.kill(group, 'SIGKILL');
+      while (alive()) await new Promise((resolve) => setTimeout(resolve, 50));
     },
   };
 }

@@ -1,8 +1,13 @@
-import type { Metadata, Viewport } from 'next';
-import Link from 'next/link';
-import type { ReactNode } from 'react';
-import styles from './layout.module.css';
+import '@mantine/core/styles.css';
+import '@mantine/notifications/styles.css';
+import '@mantine/charts/styles.css';
+import '@mantine/code-highlight/styles.css';
 import './globals.css';
+
+import { ColorSchemeScript, mantineHtmlProps } from '@mantine/core';
+import type { Metadata, Viewport } from 'next';
+import type { ReactNode } from 'react';
+import { Providers } from '@/components/providers';
 
 export const metadata: Metadata = {
   title: { default: 'Mendflow', template: '%s · Mendflow' },
@@ -16,30 +21,12 @@ export const viewport: Viewport = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" {...mantineHtmlProps}>
+      <head>
+        <ColorSchemeScript defaultColorScheme="auto" />
+      </head>
       <body>
-        <a href="#main" className="skip-link">
-          Skip to content
-        </a>
-        <header className={styles.header}>
-          <div className={styles.inner}>
-            <Link href="/" className={styles.brand}>
-              Mendflow
-            </Link>
-            <nav aria-label="Main">
-              <ul className={styles.nav}>
-                <li>
-                  <Link href="/" aria-current="page">
-                    Runs
-                  </Link>
-                </li>
-              </ul>
-            </nav>
-          </div>
-        </header>
-        <main id="main" className={styles.main}>
-          {children}
-        </main>
+        <Providers>{children}</Providers>
       </body>
     </html>
   );

@@ -1,8 +1,10 @@
 /**
- * A small client for the Mendflow HTTP API (v1), used from the browser.
+ * The browser's client for the Mendflow HTTP API (v1).
  *
- * Requests go to the web app's own origin (`/api/v1/...`); the web server forwards them to the API
- * (see proxy.ts), so there is no CORS and no API address in the browser bundle.
+ * Requests go to the web app's own origin (`/api/v1/...`); the web server forwards them to the API (see
+ * proxy.ts), so there is no CORS and no API address in the bundle. The dashboard authenticates with the
+ * httpOnly session cookie set by `POST /auth/login`; every write carries the session's CSRF token in
+ * `x-csrf-token`. API keys remain for scripts and agents.
  */
 
 export const RUN_STATUSES = [
@@ -18,37 +20,211 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export type RunTrigger = 'manual' | 'api' | 'cron' | 'webhook' | 'retry' | 'repair' | (string & {});
+export const FAILURE_CLASSES = ['transient', 'logic', 'auth', 'policy', 'unknown'] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
-export interface RunError {
-  name: string;
-  message: string;
-}
+export type InboxAction = 'retry' | 'approve' | 'reject' | 'cancel';
+export type InboxKind =
+  | 'auth_required'
+  | 'policy_violation'
+  | 'retries_exhausted'
+  | 'repair_failed'
+  | 'repair_approval'
+  | 'unknown_failure'
+  | 'approval'
+  | (string & {});
 
-export interface RunSummary {
+export interface User {
   id: string;
-  automationId: string;
-  automationName: string;
-  status: RunStatus;
-  trigger: RunTrigger;
-  versionNumber: number;
-  createdAt: string;
-  finishedAt: string | null;
-  error: RunError | null;
+  email: string;
+  role: string;
+}
+export interface Workspace {
+  id: string;
+  name: string;
+}
+export interface SessionInfo {
+  user: User;
+  workspace: Workspace;
+  csrfToken: string;
 }
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
-
-/** The API's error envelope: `{ error: { code, message, details } }`. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
+export interface Items<T> {
+  items: T[];
 }
 
-/** Codes the client produces itself when no envelope came back. */
-export type ClientErrorCode = 'NETWORK_ERROR' | 'BAD_RESPONSE' | 'API_UNAVAILABLE';
+export interface VersionAuthor {
+  kind: 'user' | 'repair' | (string & {});
+  id: string | null;
+}
+export interface VersionSummary {
+  id: string;
+  number: number;
+  createdBy: VersionAuthor;
+  createdAt: string;
+}
+export interface Version extends VersionSummary {
+  source: string;
+  manifest: Record<string, unknown> | null;
+}
+
+export interface AutomationStats {
+  lastRun: { id: string; status: RunStatus; createdAt: string } | null;
+  successRate: number | null;
+  runsLast7Days: number;
+  openInboxItems: number;
+}
+export interface Automation {
+  id: string;
+  name: string;
+  description: string | null;
+  status: 'active' | 'paused';
+  latestVersion: number;
+  deployedVersion: VersionSummary | null;
+  createdAt: string;
+  updatedAt: string;
+  stats?: AutomationStats;
+}
+export interface AutomationDetail extends Omit<Automation, 'deployedVersion'> {
+  deployedVersion: Version | null;
+}
+
+export interface RunError {
+  name: string;
+  message: string;
+  code?: string;
+  location?: string;
+  stack?: string;
+  limit?: string;
+}
+export interface RunSummary {
+  id: string;
+  automationId: string;
+  automationName: string;
+  versionId: string;
+  versionNumber: number;
+  status: RunStatus;
+  trigger: string;
+  attemptCount: number;
+  error: RunError | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+export interface Classification {
+  class: FailureClass | (string & {});
+  reason: string;
+  evidence?: unknown;
+  action?: unknown;
+  rule?: string;
+}
+export interface Attempt {
+  number: number;
+  versionNumber: number;
+  status: string;
+  output: unknown;
+  error: RunError | null;
+  classification: Classification | null;
+  cost: { cpuMs: number | null; wallMs: number | null; memoryBytes: number | null; fetches: number | null };
+  startedAt: string;
+  finishedAt: string | null;
+}
+export interface RunDetail extends RunSummary {
+  input: unknown;
+  output: unknown;
+  idempotencyKey: string | null;
+  attempts?: Attempt[];
+}
+export interface RunEvent {
+  seq: number;
+  type: string;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+export interface LogLine {
+  level: string;
+  message: string;
+  data?: unknown;
+  t: number | string;
+}
+export interface AttemptLogs {
+  attempt: number;
+  logs: LogLine[];
+}
+
+export interface InboxItem {
+  id: string;
+  kind: InboxKind;
+  status: 'open' | 'resolved';
+  title: string;
+  reason: string;
+  evidence: Record<string, unknown> | null;
+  actions: InboxAction[];
+  run: { id: string };
+  automation: { id: string; name: string };
+  repairId: string | null;
+  resolution: { action: string; by: string | null; comment: string | null; at: string | null } | null;
+  createdAt: string;
+}
+
+export interface Secret {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
+export interface Repair {
+  id: string;
+  automationId: string;
+  runId: string;
+  attempt: number;
+  status: string;
+  provider: string;
+  model: string | null;
+  explanation: string | null;
+  deployedVersionId: string | null;
+  tokens: { prompt: number; completion: number; total: number };
+  error: string | null;
+  createdAt: string;
+}
+export interface RepairDetail extends Repair {
+  candidateSource: string | null;
+  diff: string | null;
+  validation: unknown;
+}
+
+export interface Overview {
+  runsPerHour: { hour: string; succeeded: number; failed: number; actionNeeded: number; other: number }[];
+  needingAttention: { automationId: string; name: string; openInboxItems: number; failedLast24h: number }[];
+}
+
+export interface Diagnostic {
+  line: number;
+  column: number;
+  severity: string;
+  message: string;
+  ruleId: string | null;
+}
+
+/** The API's error envelope: `{ error: { code, message, details } }`. */
+interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -63,9 +239,8 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** The API refused the credentials (missing, unknown or revoked key). */
   get isUnauthenticated(): boolean {
-    return this.status === 401 || this.code === 'UNAUTHENTICATED';
+    return this.status === 401;
   }
 }
 
@@ -80,40 +255,76 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
   );
 }
 
-export interface RequestOptions {
-  apiKey: string;
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  query?: Record<string, string | number | undefined>;
-  body?: unknown;
-  signal?: AbortSignal;
+// Session state the client needs for every request, set by the session provider.
+let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
 }
 
-/** Calls `/api/v1${path}` and returns the parsed JSON body, or throws an {@link ApiError}. */
-export async function apiRequest<T>(path: string, options: RequestOptions): Promise<T> {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(options.query ?? {})) {
-    if (value !== undefined) params.set(key, String(value));
-  }
-  const queryString = params.toString();
-  const search = queryString ? `?${queryString}` : '';
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    authorization: `Bearer ${options.apiKey}`,
-  };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+/** Called when a request (other than sign-in) answers 401: the session ended. */
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
 
-  let response: Response;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestOptions {
+  method?: Method;
+  query?: Record<string, string | number | boolean | null | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Do not treat a 401 as "the session ended" (sign-in itself answers 401 for a wrong password). */
+  quietUnauthenticated?: boolean;
+}
+
+export function buildPath(path: string, query?: RequestOptions['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return `/api/v1${path}${search ? `?${search}` : ''}`;
+}
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
+  const method = options.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   try {
-    response = await fetch(`/api/v1${path}${search}`, {
-      method: options.method ?? 'GET',
+    return await fetch(buildPath(path, options.query), {
+      method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       cache: 'no-store',
+      credentials: 'same-origin',
       signal: options.signal,
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the Mendflow web server.');
+    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the Mendflow server. Check your connection.');
+  }
+}
+
+/** Calls `/api/v1${path}` and returns the parsed JSON body (undefined for 204), or throws an {@link ApiError}. */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  let response = await send(path, options);
+  if (response.status === 403 && options.method && options.method !== 'GET') {
+    // The CSRF token may be stale (another tab signed in again): refresh it once from /me and retry.
+    const peek = await response
+      .clone()
+      .json()
+      .catch(() => null);
+    if (isErrorBody(peek) && peek.error.code === 'CSRF_TOKEN_INVALID') {
+      const me = await send('/me', {});
+      if (me.ok) {
+        const session = (await me.json()) as SessionInfo;
+        setCsrfToken(session.csrfToken);
+        response = await send(path, options);
+      }
+    }
   }
 
   const text = await response.text();
@@ -127,32 +338,114 @@ export async function apiRequest<T>(path: string, options: RequestOptions): Prom
   }
 
   if (!response.ok) {
+    if (response.status === 401 && !options.quietUnauthenticated) onUnauthenticated?.();
     if (isErrorBody(body)) {
       throw new ApiError(response.status, body.error.code, body.error.message, body.error.details);
     }
     if (response.status >= 500) {
-      // The proxy answers without an envelope when the API itself does not answer.
-      throw new ApiError(response.status, 'API_UNAVAILABLE', `The API did not answer (HTTP ${response.status}).`);
+      throw new ApiError(
+        response.status,
+        'API_UNAVAILABLE',
+        `The API did not answer (HTTP ${response.status}).`,
+      );
     }
-    throw new ApiError(response.status, 'BAD_RESPONSE', `Unexpected answer from the API (HTTP ${response.status}).`);
+    throw new ApiError(
+      response.status,
+      'BAD_RESPONSE',
+      `Unexpected answer from the API (HTTP ${response.status}).`,
+    );
   }
+  if (response.status === 204) return undefined as T;
   if (body === undefined) {
     throw new ApiError(response.status, 'BAD_RESPONSE', 'The API answered with something other than JSON.');
   }
   return body as T;
 }
 
-export interface ListRunsParams {
-  limit?: number;
-  cursor?: string;
-  status?: RunStatus;
-  automationId?: string;
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(0, 'UNEXPECTED', err instanceof Error ? err.message : String(err));
 }
 
-export function listRuns(apiKey: string, params: ListRunsParams = {}, signal?: AbortSignal): Promise<Page<RunSummary>> {
-  return apiRequest<Page<RunSummary>>('/runs', {
-    apiKey,
-    query: { limit: params.limit ?? 50, cursor: params.cursor, status: params.status, automationId: params.automationId },
-    signal,
-  });
-}
+// ---- endpoints -------------------------------------------------------------------------------------
+
+export const api = {
+  login: (email: string, password: string) =>
+    apiRequest<SessionInfo>('/auth/login', {
+      method: 'POST',
+      body: { email, password },
+      quietUnauthenticated: true,
+    }),
+  logout: () => apiRequest<void>('/auth/logout', { method: 'POST', quietUnauthenticated: true }),
+  me: (signal?: AbortSignal) => apiRequest<SessionInfo>('/me', { signal, quietUnauthenticated: true }),
+
+  overview: (hours = 24, signal?: AbortSignal) =>
+    apiRequest<Overview>('/stats/overview', { query: { hours }, signal }),
+
+  automations: (query: { limit?: number; cursor?: string } = {}, signal?: AbortSignal) =>
+    apiRequest<Page<Automation>>('/automations', {
+      query: { limit: query.limit ?? 100, cursor: query.cursor },
+      signal,
+    }),
+  automation: (id: string, signal?: AbortSignal) =>
+    apiRequest<AutomationDetail>(`/automations/${id}`, { signal }),
+  createAutomation: (body: { name: string; source: string; manifest?: unknown }) =>
+    apiRequest<AutomationDetail>('/automations', { method: 'POST', body }),
+  updateAutomation: (
+    id: string,
+    body: { status?: 'active' | 'paused'; name?: string; description?: string },
+  ) => apiRequest<AutomationDetail>(`/automations/${id}`, { method: 'PATCH', body }),
+  versions: (id: string, signal?: AbortSignal) =>
+    apiRequest<Items<Version>>(`/automations/${id}/versions`, { signal }),
+  rollback: (id: string, version: number) =>
+    apiRequest<AutomationDetail>(`/automations/${id}/rollback`, { method: 'POST', body: { version } }),
+  startRun: (automationId: string, input: unknown) =>
+    apiRequest<RunDetail>(`/automations/${automationId}/runs`, { method: 'POST', body: { input } }),
+
+  runs: (
+    query: {
+      status?: string;
+      automationId?: string;
+      failureClass?: string;
+      createdFrom?: string;
+      createdTo?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
+    signal?: AbortSignal,
+  ) => apiRequest<Page<RunSummary>>('/runs', { query: { limit: 50, ...query }, signal }),
+  run: (id: string, signal?: AbortSignal) => apiRequest<RunDetail>(`/runs/${id}`, { signal }),
+  runEvents: (id: string, after = 0, signal?: AbortSignal) =>
+    apiRequest<Items<RunEvent>>(`/runs/${id}/events`, { query: { after }, signal }),
+  runLogs: (id: string, signal?: AbortSignal) =>
+    apiRequest<Items<AttemptLogs>>(`/runs/${id}/logs`, { signal }),
+  cancelRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/cancel`, { method: 'POST' }),
+  retryRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/retry`, { method: 'POST' }),
+
+  inbox: (
+    query: { status?: 'open' | 'resolved'; runId?: string; limit?: number } = {},
+    signal?: AbortSignal,
+  ) => apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
+  resolveInbox: (id: string, action: InboxAction, comment?: string) =>
+    apiRequest<InboxItem>(`/inbox/${id}/resolve`, {
+      method: 'POST',
+      body: comment ? { action, comment } : { action },
+    }),
+
+  secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
+  putSecret: (name: string, value: string) =>
+    apiRequest<{ name: string; created: boolean }>(`/secrets/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      body: { value },
+    }),
+  deleteSecret: (name: string) =>
+    apiRequest<void>(`/secrets/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+
+  apiKeys: (signal?: AbortSignal) => apiRequest<Items<ApiKey>>('/api-keys', { signal }),
+  createApiKey: (name: string) => apiRequest<CreatedApiKey>('/api-keys', { method: 'POST', body: { name } }),
+  revokeApiKey: (id: string) => apiRequest<void>(`/api-keys/${id}`, { method: 'DELETE' }),
+
+  repairs: (query: { automationId?: string; runId?: string }, signal?: AbortSignal) =>
+    apiRequest<Items<Repair>>('/repairs', { query, signal }),
+  repair: (id: string, signal?: AbortSignal) => apiRequest<RepairDetail>(`/repairs/${id}`, { signal }),
+};

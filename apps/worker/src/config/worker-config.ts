@@ -16,6 +16,11 @@ const envSchema = z
     /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
     WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /**
+     * How long a worker's claim on a job lasts without renewal; a worker that dies loses its jobs to
+     * another worker after about this long (BullMQ's stalled-job check runs at the same interval).
+     */
+    WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     /** A run queued longer than this without a job is re-enqueued from PostgreSQL. */
     STALE_QUEUED_RUN_MS: z.coerce.number().int().min(1000).default(60_000),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),

@@ -68,6 +68,23 @@ export class AttemptSettler {
       return this.closeIfMoot(started, outcome, transition, 'succeeded');
     }
 
+    if (result.error?.code === 'SANDBOX_CLOSED') {
+      // This worker is shutting down mid-attempt: hand the run back to the queue, to start over elsewhere.
+      const transition = await this.execution.transition(workspaceId, runId, {
+        from: ['running'],
+        to: 'queued',
+        attempt: { number: attempt, outcome },
+        event: {
+          type: 'attempt.abandoned',
+          data: { attempt, reason: 'the worker shut down during the attempt; queued again' },
+        },
+      });
+      if (transition) {
+        const job = runJob({ runId, workspaceId, attempt: attempt + 1 });
+        await this.runQueue.add(job.name, job.data, job.opts);
+      }
+      return { transition, outcome: 'abandoned' };
+    }
     if (result.error?.limit === 'cancelled') {
       // Not a failure to classify: the run was cancelled while this attempt ran.
       return this.closeIfMoot(started, outcome, null, 'cancelled');

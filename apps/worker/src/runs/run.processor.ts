@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { QueueNames, RUN_JOB_NAME, runJobPayload } from '@mendflow/queue';
 import type { Job } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
@@ -7,7 +7,7 @@ import { RunExecutor } from './run-executor.service';
 
 /** Thin: validate the job, hand it to the executor. */
 @Processor(QueueNames.runs, { autorun: false, maxStalledCount: 5 })
-export class RunProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class RunProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly executor: RunExecutor,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -17,7 +17,18 @@ export class RunProcessor extends WorkerHost implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    this.worker.opts.lockDuration = this.config.WORKER_LOCK_DURATION_MS;
+    this.worker.opts.stalledInterval = this.config.WORKER_LOCK_DURATION_MS;
     void this.worker.run();
+  }
+
+  /**
+   * On SIGTERM, stop taking jobs and let the attempts under way finish before the sandbox closes (its
+   * shutdown hook runs after this one). An orchestrator's grace period bounds the wait; a worker
+   * killed anyway leaves jobs that BullMQ redelivers and attempts marked abandoned.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
   }
 
   async process(job: Job): Promise<void> {
