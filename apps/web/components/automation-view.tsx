@@ -60,10 +60,6 @@ export function AutomationView({ id }: { id: string }) {
     (signal) => api.runs({ automationId: id, limit: 10 }, signal),
     ['runs'],
   );
-  // GET /automations/:id carries no stats; the list does.
-  const listed = useApi('automations:names', (signal) => api.automations({ limit: 200 }, signal), [
-    'automations',
-  ]);
   const repairs = useApi(`automation-repairs:${id}`, (signal) => api.repairs({ automationId: id }, signal), [
     'repairs',
   ]);
@@ -88,7 +84,7 @@ export function AutomationView({ id }: { id: string }) {
 
   const a = automation.data;
   const deployed = a.deployedVersion;
-  const stats = a.stats ?? listed.data?.items.find((item) => item.id === a.id)?.stats;
+  const stats = a.stats;
   return (
     <>
       <PageHeader

@@ -58,7 +58,9 @@ export class AutomationsController {
   @Get(':id')
   @ApiOperation({ summary: 'One automation with its deployed version (source and manifest)' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
-    return automationDetailView(await this.automations.get(principal, id));
+    const automation = await this.automations.get(principal, id);
+    const stats = await this.automations.stats(principal, [id]);
+    return { ...automationDetailView(automation), stats: automationStatsView(stats.get(id)) };
   }
 
   @Get(':id/versions')

@@ -44,7 +44,7 @@ export class RunExecutionRepository {
    */
   async beginAttempt(workspaceId: string, runId: string): Promise<StartedAttempt | null> {
     const rows = await this.db.$queryRaw<
-      (Omit<StartedAttempt, 'events'> & { lastSeq: number; abandoned: number | null })[]
+      (Omit<StartedAttempt, 'events'> & { lastSeq: number; abandoned: number | null; eventsAt: Date })[]
     >`
       WITH prev AS (
         UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
@@ -68,14 +68,17 @@ export class RunExecutionRepository {
       ), e AS (
         INSERT INTO run_events (workspace_id, run_id, seq, type, data)
         SELECT workspace_id, id, last_seq, 'run.running', jsonb_build_object('attempt', attempt_count) FROM r
+        RETURNING created_at
       )
       SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
-             v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned
+             v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
+             (SELECT created_at FROM e) AS "eventsAt"
       FROM r JOIN automation_versions v ON v.id = r.version_id`;
     const row = rows[0];
     if (!row) return null;
-    const now = new Date();
+    // Both events were inserted by this statement, so they carry its timestamp (as stored, to the ms).
+    const now = row.eventsAt;
     const events: RunEventRecord[] = [];
     if (row.abandoned !== null) {
       events.push({
@@ -95,7 +98,7 @@ export class RunExecutionRepository {
       data: { attempt: row.attempt },
       createdAt: now,
     });
-    const { lastSeq: _lastSeq, abandoned: _abandoned, ...started } = row;
+    const { lastSeq: _lastSeq, abandoned: _abandoned, eventsAt: _eventsAt, ...started } = row;
     return { ...started, events };
   }
 
