@@ -18,4 +18,7 @@ npx --no-install eslint --max-warnings 0 .
 step "migrations match the schema"
 DATABASE_URL="${TEST_DATABASE_URL}" bash scripts/check-migrations.sh
 step "unit, integration and e2e tests"
-npx --no-install vitest run
+mkdir -p artifacts
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json
+# One plain closing line for tools that read it.
+node -e 'const r = require("./artifacts/vitest.json"); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)'
