@@ -26,7 +26,7 @@ export interface ManagedProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -36,7 +36,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts a root npm script (`start:api`, `start:worker`) as its own process group, capturing output. */
-function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProcess {
+export function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProcess {
   const child = spawn('npm', ['run', '--silent', script], {
     cwd: ROOT,
     env,
@@ -73,7 +73,7 @@ function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProcess {
   };
 }
 
-async function waitFor(url: string, what: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(url: string, what: ManagedProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (what.child.exitCode !== null) throw new Error(`process exited early:\n${what.output()}`);

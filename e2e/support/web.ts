@@ -1,9 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { freePort, startScript, waitFor } from './stack.ts';
 
 const ROOT = process.env.MENDFLOW_ROOT ?? process.cwd();
 
@@ -11,15 +10,6 @@ export interface WebServer {
   url: string;
   output: () => string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 /** Builds the web app when no production build exists (CI builds it first, in scripts/build.sh). */
@@ -36,49 +26,15 @@ export function ensureWebBuild(): void {
 export async function startWeb(apiUrl: string, timeoutMs = 60_000): Promise<WebServer> {
   ensureWebBuild();
   const port = await freePort();
-  const child: ChildProcess = spawn('npm', ['run', '--silent', 'start:web'], {
-    cwd: ROOT,
-    env: { ...process.env, WEB_PORT: String(port), API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const web = startScript('start:web', {
+    ...process.env,
+    WEB_PORT: String(port),
+    API_URL: apiUrl,
+    NEXT_TELEMETRY_DISABLED: '1',
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the web server exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`the web server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  await waitFor(`${url}/healthz`, web, timeoutMs);
+  return { url, output: web.output, stop: () => web.stop() };
 }
 
 /** Debian's Chromium, headless, with nothing that reaches the network on its own. */
