@@ -185,6 +185,67 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(wrongKey.body.error.code).toBe('UNAUTHENTICATED');
   });
 
+  it('lints a script over HTTP with line, column and rule id for each problem, and refuses to deploy it', async () => {
+    const source = [
+      "import fs from 'node:fs';",
+      'export default async function run(input, ctx) {',
+      "  const token = await ctx.secrets.get('STRIPE_KEY');",
+      "  await ctx.fetch('https://evil.example.com/x');",
+      '  return process.env.HOME;',
+      '}',
+    ].join('\n');
+    const linted = await api('POST', '/api/v1/lint', {
+      source,
+      manifest: { permissions: { hosts: ['api.example.com'] } },
+    });
+    expect(linted.status).toBe(200);
+    expect(linted.body.ok).toBe(false);
+    const byRule = Object.fromEntries(linted.body.diagnostics.map((d: any) => [d.ruleId, d]));
+    expect(byRule['mendflow/no-import']).toMatchObject({ line: 1, column: 1, severity: 'error' });
+    expect(byRule['mendflow/undeclared-secret']).toMatchObject({ line: 3, severity: 'error' });
+    expect(byRule['mendflow/undeclared-host']).toMatchObject({ line: 4, severity: 'error' });
+    expect(byRule['mendflow/undeclared-host'].message).toContain('evil.example.com');
+    expect(byRule['mendflow/forbidden-global']).toMatchObject({ line: 5, column: 10 });
+    const missingExport = await api('POST', '/api/v1/lint', { source: 'const x = 1;' });
+    expect(missingExport.body.diagnostics[0]).toMatchObject({
+      ruleId: 'mendflow/default-export',
+      line: 1,
+      column: 1,
+    });
+    const syntax = await api('POST', '/api/v1/lint', { source: 'export default async function run( {' });
+    expect(syntax.body.diagnostics[0]).toMatchObject({ ruleId: 'syntax', line: 1 });
+
+    const refused = await api('POST', '/api/v1/automations', { name: 'linted', source });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('AUTOMATION_INVALID_SOURCE');
+    expect(refused.body.error.details.diagnostics.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('keeps secret values out of the API, logs and output', async () => {
+    expect((await api('PUT', '/api/v1/secrets/SHOP_TOKEN', { value: 's3cr3t-value-123' })).status).toBe(200);
+    const listed = await api('GET', '/api/v1/secrets');
+    expect(listed.body.items.map((s: { name: string }) => s.name)).toContain('SHOP_TOKEN');
+    expect(JSON.stringify(listed.body)).not.toContain('s3cr3t');
+    const automation = await createAutomation(
+      'leaky',
+      `export default async function run(input, ctx) {
+         const token = await ctx.secrets.get('SHOP_TOKEN');
+         ctx.log.info('token is ' + token);
+         return { echoed: token, length: token.length };
+       }`,
+      { permissions: { secrets: ['SHOP_TOKEN'] } },
+    );
+    const run = await runOnce(automation.id);
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ echoed: '***', length: 16 });
+    const logs = await api('GET', `/api/v1/runs/${run.id}/logs`);
+    expect(JSON.stringify(logs.body)).not.toContain('s3cr3t');
+    expect(JSON.stringify(logs.body)).toContain('token is ***');
+    const badName = await api('PUT', '/api/v1/secrets/not-valid', { value: 'x' });
+    expect(badName.status).toBe(400);
+    expect(badName.body.error.code).toBe('SECRET_INVALID_NAME');
+  });
+
   it('returns the same run for the same idempotency key', async () => {
     const automation = await createAutomation(
       'idem',
