@@ -90,20 +90,22 @@ export class RunsRepository {
       idempotencyKey?: string;
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
-    const inserted = await this.db.$queryRaw<{ id: string }[]>`
+    // One round trip: insert the run and its first event, and read it back as users see it.
+    const inserted = await this.db.$queryRaw<RunRecord[]>`
       WITH r AS (
         INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq)
         VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
                 ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1)
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
-        RETURNING id, workspace_id
+        RETURNING *
       ), e AS (
         INSERT INTO run_events (workspace_id, run_id, seq, type, data)
         SELECT workspace_id, id, 1, 'run.queued', ${JSON.stringify({ trigger: input.trigger })}::jsonb FROM r
       )
-      SELECT id FROM r`;
-    const id = inserted[0]?.id;
-    if (id) return { run: await this.get(workspaceId, id), created: true };
+      SELECT ${RUN_COLUMNS}
+      FROM r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id`;
+    const created = inserted[0];
+    if (created) return { run: created, created: true };
     const existing = await this.db.run.findFirst({
       where: { workspaceId, automationId: input.automationId, idempotencyKey: input.idempotencyKey ?? null },
       select: { id: true },
