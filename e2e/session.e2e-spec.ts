@@ -176,6 +176,24 @@ describe('dashboard sign-in', () => {
     });
   });
 
+  it('slows password guessing: the 11th attempt in a minute for one email gets 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const answer = await http('POST', '/api/v1/auth/login', {
+        body: { email: 'target@e2e.test', password: `guess-${i}` },
+      });
+      statuses.push(answer.status);
+      if (answer.status === 429) expect(answer.body.error.code).toBe('RATE_LIMITED');
+    }
+    expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    // Other accounts are not locked out by it.
+    expect(
+      (await http('POST', '/api/v1/auth/login', { body: { email: 'someone@e2e.test', password: 'x' } }))
+        .status,
+    ).toBe(401);
+  });
+
   it('signs in the owner of another workspace into that workspace only', async () => {
     const { cookie, body } = await login(other.email, other.password);
     expect(body.workspace.id).toBe(other.workspaceId);

@@ -6,6 +6,7 @@ import { clearedSessionCookieOptions, SESSION_COOKIE, sessionCookieOptions } fro
 import { openApiSchema } from '../common/openapi';
 import { loginBody } from './login-body';
 import { LoginGuard } from './login.guard';
+import { LoginThrottlerGuard } from './login-throttler.guard';
 import { type SignedInUser, SessionService } from './session.service';
 
 @ApiTags('session')
@@ -17,7 +18,7 @@ export class SessionController {
 
   @Post('auth/login')
   @Public()
-  @UseGuards(LoginGuard)
+  @UseGuards(LoginThrottlerGuard, LoginGuard)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in: sets the httpOnly mf_session cookie and returns the CSRF token for x-csrf-token',

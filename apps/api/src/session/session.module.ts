@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { LoginThrottlerGuard } from './login-throttler.guard';
 import { LocalStrategy } from './local.strategy';
 import { LoginGuard } from './login.guard';
 import { SessionController } from './session.controller';
@@ -7,8 +9,9 @@ import { SessionService } from './session.service';
 
 /** Dashboard sign-in (passport-local), sign-out and `GET /api/v1/me`. */
 @Module({
-  imports: [PassportModule],
+  // 10 sign-in attempts a minute per client address and email.
+  imports: [PassportModule, ThrottlerModule.forRoot([{ name: 'login', ttl: 60_000, limit: 10 }])],
   controllers: [SessionController],
-  providers: [SessionService, LocalStrategy, LoginGuard],
+  providers: [SessionService, LocalStrategy, LoginGuard, LoginThrottlerGuard],
 })
 export class SessionModule {}
