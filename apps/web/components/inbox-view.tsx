@@ -25,7 +25,7 @@ import { humanize, shortId } from '@/lib/format';
 import { INBOX_ACTION_META, inboxKindMeta } from '@/lib/status';
 import { invalidate, useApi } from '@/lib/use-api';
 import { DiffView } from './diff-view';
-import { EmptyState, ErrorState, JsonBlock, LoadingState, PageHeader, TimeAgo } from './ui';
+import { EmptyState, JsonBlock, LoadingState, PageHeader, QueryView, TimeAgo } from './ui';
 
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 
@@ -68,26 +68,29 @@ export function InboxView() {
           />
         }
       />
-      {list.error ? (
-        <ErrorState error={list.error} title="Could not load the inbox" onRetry={list.reload} />
-      ) : list.loading || !list.data ? (
-        <LoadingState label="Loading the inbox…" rows={4} />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState
-          icon={status === 'open' ? <IconCheck size={22} /> : <IconInbox size={22} />}
-          title={status === 'open' ? 'Nothing needs you right now' : 'No resolved items yet'}
-        >
-          {status === 'open'
-            ? 'When a run needs a person — a missing secret, a repair to approve, a failure Mendflow cannot place — it shows up here.'
-            : 'Items you resolve are kept here with who resolved them and how.'}
-        </EmptyState>
-      ) : (
-        <Stack gap="md" data-testid="inbox-list" data-status={status}>
-          {list.data.items.map((item) => (
-            <InboxCard key={item.id} item={item} onResolved={() => resolved(item)} />
-          ))}
-        </Stack>
-      )}
+      <QueryView
+        query={list}
+        errorTitle="Could not load the inbox"
+        loading={<LoadingState label="Loading the inbox…" rows={4} />}
+        empty={
+          <EmptyState
+            icon={status === 'open' ? <IconCheck size={22} /> : <IconInbox size={22} />}
+            title={status === 'open' ? 'Nothing needs you right now' : 'No resolved items yet'}
+          >
+            {status === 'open'
+              ? 'When a run needs a person — a missing secret, a repair to approve, a failure Mendflow cannot place — it shows up here.'
+              : 'Items you resolve are kept here with who resolved them and how.'}
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <Stack gap="md" data-testid="inbox-list" data-status={status}>
+            {data.items.map((item) => (
+              <InboxCard key={item.id} item={item} onResolved={() => resolved(item)} />
+            ))}
+          </Stack>
+        )}
+      </QueryView>
     </>
   );
 }

@@ -24,7 +24,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type ApiKey, type CreatedApiKey, type Secret, toApiError } from '@/lib/api';
 import { useSession, useSignedIn } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
-import { EmptyState, ErrorState, Facts, LoadingState, PageHeader, SectionTitle, TimeAgo } from './ui';
+import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
 
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 
@@ -148,62 +148,63 @@ function ApiKeys() {
           {error}
         </Alert>
       ) : null}
-      {keys.error ? (
-        <ErrorState error={keys.error} title="Could not load API keys" onRetry={keys.reload} />
-      ) : keys.loading || !keys.data ? (
-        <LoadingState rows={3} />
-      ) : keys.data.items.length === 0 ? (
-        <EmptyState title="No API keys">Create one for a script or an agent.</EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={520}>
-          <Table aria-label="API keys" data-testid="api-keys">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Key</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>
-                  <span className="visually-hidden">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.data.items.map((key) => (
-                <Table.Tr key={key.id}>
-                  <Table.Td fw={500}>{key.name}</Table.Td>
-                  <Table.Td>
-                    <Code>{key.prefix}…</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <TimeAgo iso={key.createdAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    {key.lastUsedAt ? (
-                      <TimeAgo iso={key.lastUsedAt} />
-                    ) : (
-                      <Text size="sm" c="dimmed">
-                        Never
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td ta="right">
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => setRevoke(key)}
-                      aria-label={`Revoke ${key.name}`}
-                    >
-                      Revoke
-                    </Button>
-                  </Table.Td>
+      <QueryView
+        query={keys}
+        errorTitle="Could not load API keys"
+        loading={<LoadingState rows={3} />}
+        empty={<EmptyState title="No API keys">Create one for a script or an agent.</EmptyState>}
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={520}>
+            <Table aria-label="API keys" data-testid="api-keys">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Key</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>
+                    <span className="visually-hidden">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((key) => (
+                  <Table.Tr key={key.id}>
+                    <Table.Td fw={500}>{key.name}</Table.Td>
+                    <Table.Td>
+                      <Code>{key.prefix}…</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <TimeAgo iso={key.createdAt} />
+                    </Table.Td>
+                    <Table.Td>
+                      {key.lastUsedAt ? (
+                        <TimeAgo iso={key.lastUsedAt} />
+                      ) : (
+                        <Text size="sm" c="dimmed">
+                          Never
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => setRevoke(key)}
+                        aria-label={`Revoke ${key.name}`}
+                      >
+                        Revoke
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryView>
 
       <Modal opened={created !== null} onClose={() => setCreated(null)} title="Your new API key" size="lg">
         {created ? (
@@ -364,61 +365,62 @@ function Secrets() {
           {error}
         </Alert>
       ) : null}
-      {secrets.error ? (
-        <ErrorState error={secrets.error} title="Could not load secrets" onRetry={secrets.reload} />
-      ) : secrets.loading || !secrets.data ? (
-        <LoadingState rows={3} />
-      ) : secrets.data.items.length === 0 ? (
-        <EmptyState title="No secrets">Add the credentials your scripts need.</EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={420}>
-          <Table aria-label="Secrets" data-testid="secrets">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Updated</Table.Th>
-                <Table.Th>
-                  <span className="visually-hidden">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {secrets.data.items.map((secret) => (
-                <Table.Tr key={secret.name}>
-                  <Table.Td>
-                    <Code>{secret.name}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <TimeAgo iso={secret.updatedAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        onClick={() => setReplace(secret)}
-                        aria-label={`Replace ${secret.name}`}
-                      >
-                        Replace
-                      </Button>
-                      <Tooltip label={`Delete ${secret.name}`}>
-                        <ActionIcon
-                          variant="subtle"
-                          color="red"
-                          onClick={() => setRemove(secret)}
-                          aria-label={`Delete ${secret.name}`}
-                        >
-                          <IconTrash size={16} />
-                        </ActionIcon>
-                      </Tooltip>
-                    </Group>
-                  </Table.Td>
+      <QueryView
+        query={secrets}
+        errorTitle="Could not load secrets"
+        loading={<LoadingState rows={3} />}
+        empty={<EmptyState title="No secrets">Add the credentials your scripts need.</EmptyState>}
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={420}>
+            <Table aria-label="Secrets" data-testid="secrets">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Updated</Table.Th>
+                  <Table.Th>
+                    <span className="visually-hidden">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((secret) => (
+                  <Table.Tr key={secret.name}>
+                    <Table.Td>
+                      <Code>{secret.name}</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <TimeAgo iso={secret.updatedAt} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          onClick={() => setReplace(secret)}
+                          aria-label={`Replace ${secret.name}`}
+                        >
+                          Replace
+                        </Button>
+                        <Tooltip label={`Delete ${secret.name}`}>
+                          <ActionIcon
+                            variant="subtle"
+                            color="red"
+                            onClick={() => setRemove(secret)}
+                            aria-label={`Delete ${secret.name}`}
+                          >
+                            <IconTrash size={16} />
+                          </ActionIcon>
+                        </Tooltip>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryView>
 
       <Modal
         opened={replace !== null}

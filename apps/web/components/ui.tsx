@@ -21,6 +21,7 @@ import type { ReactNode } from 'react';
 import type { ApiError, VersionAuthor } from '@/lib/api';
 import { formatAbsolute, formatRelative, prettyJson, shortId } from '@/lib/format';
 import { failureClassMeta, runStatusMeta } from '@/lib/status';
+import type { Query } from '@/lib/use-api';
 import { useNow } from '@/lib/use-now';
 
 export function PageHeader({
@@ -341,4 +342,27 @@ export function Facts({ items }: { items: { label: string; value: ReactNode }[] 
       ))}
     </Box>
   );
+}
+
+/**
+ * The states every loaded list goes through, in one place: an error with a retry, a skeleton while
+ * loading, an empty state when there is nothing, and otherwise the content built from the data.
+ */
+export function QueryView<T extends { items: readonly unknown[] }>({
+  query,
+  errorTitle,
+  loading = <LoadingState rows={3} />,
+  empty,
+  children,
+}: {
+  query: Pick<Query<T>, 'data' | 'error' | 'loading' | 'reload'>;
+  errorTitle: string;
+  loading?: ReactNode;
+  empty: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.error) return <ErrorState error={query.error} title={errorTitle} onRetry={query.reload} />;
+  if (query.loading || !query.data) return <>{loading}</>;
+  if (query.data.items.length === 0) return <>{empty}</>;
+  return <>{children(query.data)}</>;
 }
