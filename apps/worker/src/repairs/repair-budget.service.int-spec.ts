@@ -1,13 +1,11 @@
 import { defaultManifest } from '@mendflow/common';
-import {
-  AutomationsRepository,
-  createDb,
-  type Db,
-  RepairsRepository,
-  WorkspacesRepository,
-} from '@mendflow/db';
+import { createDb, type Db, RepairsRepository } from '@mendflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../../libs/db/src/testing/test-database';
+import {
+  createTestDatabase,
+  seedAutomation,
+  type TestDatabase,
+} from '../../../../libs/db/src/testing/test-database';
 import type { WorkerConfig } from '../config/worker-config';
 import { RepairBudget } from './repair-budget.service';
 
@@ -49,21 +47,7 @@ beforeAll(async () => {
   database = await createTestDatabase('repair_budget');
   db = createDb(database.url, { poolSize: 2 });
   repairs = new RepairsRepository(db);
-  const owner = await new WorkspacesRepository(db).createWorkspaceWithOwner({
-    workspaceName: 'w',
-    email: 'o@x.test',
-    passwordHash: 'x',
-  });
-  workspaceId = owner.workspaceId;
-  const automation = await new AutomationsRepository(db).create(workspaceId, {
-    name: 'a',
-    source: 'export default async () => 1',
-    manifest: defaultManifest(),
-    createdByKind: 'user',
-    createdBy: owner.userId,
-  });
-  automationId = automation.id;
-  versionId = automation.deployedVersion!.id;
+  ({ workspaceId, automationId, versionId } = await seedAutomation(db, 'budget'));
 });
 
 afterAll(async () => {

@@ -1,11 +1,8 @@
-import { defaultManifest } from '@mendflow/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../database';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database';
-import { AutomationsRepository } from './automations.repository';
+import { createTestDatabase, seedAutomation, type TestDatabase } from '../testing/test-database';
 import { RunExecutionRepository } from './run-execution.repository';
 import { RunsRepository } from './runs.repository';
-import { WorkspacesRepository } from './workspaces.repository';
 
 let database: TestDatabase;
 let db: Db;
@@ -40,28 +37,8 @@ beforeAll(async () => {
   db = createDb(database.url, { poolSize: 4 });
   runs = new RunsRepository(db);
   execution = new RunExecutionRepository(db);
-  const workspaces = new WorkspacesRepository(db);
-  const owner = await workspaces.createWorkspaceWithOwner({
-    workspaceName: 'a',
-    email: 'a@x.test',
-    passwordHash: 'x',
-  });
-  const other = await workspaces.createWorkspaceWithOwner({
-    workspaceName: 'b',
-    email: 'b@x.test',
-    passwordHash: 'x',
-  });
-  workspaceId = owner.workspaceId;
-  otherWorkspaceId = other.workspaceId;
-  const automation = await new AutomationsRepository(db).create(workspaceId, {
-    name: 'sum',
-    source: 'export default async () => 1',
-    manifest: defaultManifest(),
-    createdByKind: 'user',
-    createdBy: owner.userId,
-  });
-  automationId = automation.id;
-  versionId = automation.deployedVersion!.id;
+  ({ workspaceId, automationId, versionId } = await seedAutomation(db, 'runs'));
+  otherWorkspaceId = (await seedAutomation(db, 'other')).workspaceId;
 });
 
 afterAll(async () => {

@@ -1,6 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { defaultManifest } from '@mendflow/common';
 import pg from 'pg';
+import type { Db } from '../database';
+import { AutomationsRepository } from '../repositories/automations.repository';
+import { WorkspacesRepository } from '../repositories/workspaces.repository';
 
 const MIGRATIONS_DIR = path.resolve(__dirname, '../../../../prisma/migrations');
 
@@ -47,5 +51,34 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
         await dropper.end();
       }
     },
+  };
+}
+
+export interface SeededAutomation {
+  workspaceId: string;
+  userId: string;
+  automationId: string;
+  versionId: string;
+}
+
+/** A workspace with its owner and one automation (version 1 deployed): the usual starting point of a test. */
+export async function seedAutomation(db: Db, label: string): Promise<SeededAutomation> {
+  const owner = await new WorkspacesRepository(db).createWorkspaceWithOwner({
+    workspaceName: label,
+    email: `${label}@owner.test`,
+    passwordHash: 'not-a-real-hash',
+  });
+  const automation = await new AutomationsRepository(db).create(owner.workspaceId, {
+    name: label,
+    source: 'export default async () => 1',
+    manifest: defaultManifest(),
+    createdByKind: 'user',
+    createdBy: owner.userId,
+  });
+  return {
+    workspaceId: owner.workspaceId,
+    userId: owner.userId,
+    automationId: automation.id,
+    versionId: automation.deployedVersion!.id,
   };
 }
