@@ -4,7 +4,7 @@
  * coordinates (the module is compiled as-is, with no wrapper, so V8's numbers are the user's).
  */
 import { SCRIPT_FILENAME } from './bootstrap';
-import type { AttemptError } from './types';
+import type { AttemptError, AttemptResult } from './types';
 
 const MAX_NAME = 200;
 const MAX_MESSAGE = 4000;
@@ -86,4 +86,29 @@ export function internalError(message: string): AttemptError {
 
 function text(value: unknown, max: number): string {
   return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+export function closedError(): AttemptError {
+  return {
+    name: 'SandboxError',
+    message: 'The sandbox is shutting down',
+    code: 'SANDBOX_CLOSED',
+    limit: 'cancelled',
+  };
+}
+
+export function cancelledError(): AttemptError {
+  return { name: 'LimitError', message: 'The run was cancelled', code: 'CANCELLED', limit: 'cancelled' };
+}
+
+/** An attempt that ended before (or without) running any script code: the error, nothing else. */
+export function earlyFailure(error: AttemptError, wallMs = 0): AttemptResult {
+  return {
+    status: 'failed',
+    error,
+    logs: [],
+    logsTruncated: false,
+    recording: { version: 1, calls: [] },
+    cost: { wallMs: Math.round(wallMs * 1000) / 1000, cpuMs: 0, memoryBytes: 0, fetches: 0, hostCalls: 0 },
+  };
 }

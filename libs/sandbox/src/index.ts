@@ -7,3 +7,5 @@ export { AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from '.
 export { compileHostPatterns, type HostMatcher } from '@mendflow/common';
 export type { LookupAddress, LookupFn } from './fetch/http-fetch';
 export { createMemoryHost, type MemoryHost } from './memory-host';
+export { ProcessSandbox, type ProcessSandboxOptions, type SandboxHealth } from './process/process-sandbox';
+export type { Death as SandboxProcessDeath } from './process/sandbox-process';

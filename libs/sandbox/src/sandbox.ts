@@ -6,12 +6,12 @@
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { Attempt, type AttemptServices } from './attempt';
-import { internalError } from './errors';
+import { cancelledError, closedError, earlyFailure, internalError } from './errors';
 import { AddressPolicy } from './fetch/address-policy';
 import { systemLookup, type LookupFn } from './fetch/http-fetch';
 import { resolveLimits, type SandboxMaxima } from './limits';
 import { IsolatePool, type PooledIsolate } from './pool';
-import type { AttemptError, AttemptRequest, AttemptResult } from './types';
+import type { AttemptRequest, AttemptResult } from './types';
 
 export interface SandboxOptions {
   /** Attempts running at once, and warm isolates kept (default: the machine's parallelism). */
@@ -123,28 +123,4 @@ export class Sandbox {
       if (pooled) this.pool.release(pooled, attempt?.reusable === true);
     }
   }
-}
-
-function closedError(): AttemptError {
-  return {
-    name: 'SandboxError',
-    message: 'The sandbox is shutting down',
-    code: 'SANDBOX_CLOSED',
-    limit: 'cancelled',
-  };
-}
-
-function cancelledError(): AttemptError {
-  return { name: 'LimitError', message: 'The run was cancelled', code: 'CANCELLED', limit: 'cancelled' };
-}
-
-function earlyFailure(error: AttemptError): AttemptResult {
-  return {
-    status: 'failed',
-    error,
-    logs: [],
-    logsTruncated: false,
-    recording: { version: 1, calls: [] },
-    cost: { wallMs: 0, cpuMs: 0, memoryBytes: 0, fetches: 0, hostCalls: 0 },
-  };
 }
