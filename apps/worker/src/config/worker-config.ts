@@ -13,6 +13,12 @@ const envSchema = z
     MENDFLOW_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     ALLOW_PRIVATE_NETWORK: booleanFlag,
+    /** Host heap (MB) of each sandbox process; each isolate also has its manifest's limits.memoryMb. */
+    SANDBOX_PROCESS_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(256),
+    /** Attempts a sandbox process serves before a fresh one replaces it (bounds any slow leak). */
+    SANDBOX_ATTEMPTS_PER_PROCESS: z.coerce.number().int().min(1).default(5000),
+    /** Past an attempt's time limit, how long its sandbox process gets to stop it before being killed. */
+    SANDBOX_KILL_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
     WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

@@ -1,0 +1,231 @@
+/**
+ * The sandbox process pool: attempts run in child processes, a child that dies or wedges ends only
+ * the attempts inside it, and the pool replaces it and keeps serving.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryHost } from '../memory-host';
+import { request } from '../spec-helpers';
+import type { AttemptResult, HostServices } from '../types';
+import { ProcessSandbox, type ProcessSandboxOptions } from './process-sandbox';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const MISBEHAVING = path.join(__dirname, 'fixtures/misbehaving-child.cjs');
+
+beforeAll(() => {
+  // A child process runs the built entry point (plain Node cannot run these TypeScript sources).
+  execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'libs/sandbox'], { cwd: ROOT });
+}, 120_000);
+
+const pools: ProcessSandbox[] = [];
+async function pool(options: ProcessSandboxOptions = {}): Promise<ProcessSandbox> {
+  const sandbox = new ProcessSandbox({ processes: 1, ...options });
+  pools.push(sandbox);
+  await sandbox.warm();
+  return sandbox;
+}
+afterEach(async () => {
+  delete process.env.MISBEHAVE;
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+const TRIVIAL = 'export default async function run(input) { return { n: input.n + 1 }; }';
+
+async function expectServing(sandbox: ProcessSandbox): Promise<void> {
+  const result = await sandbox.runAttempt(request(TRIVIAL, { input: { n: 41 } }));
+  expect(result.error).toBeUndefined();
+  expect(result.output).toEqual({ n: 42 });
+}
+
+function slowHost(): HostServices & { release: () => void } {
+  const host = createMemoryHost();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return {
+    ...host,
+    kv: { ...host.kv, get: async (key) => (await gate, host.kv.get(key)) },
+    release,
+  };
+}
+
+describe('ProcessSandbox: attempts in sandbox processes', () => {
+  it('runs an attempt in a child process and serves its host calls from the parent', async () => {
+    const sandbox = await pool();
+    const host = createMemoryHost();
+    await host.kv.set('cursor', 7);
+    const result = await sandbox.runAttempt(
+      request(
+        `export default async function run(input, ctx) {
+          const cursor = await ctx.kv.get('cursor');
+          await ctx.kv.set('cursor', cursor + 1);
+          const total = await ctx.step('sum', async () => input.items.reduce((a, b) => a + b, 0));
+          const token = await ctx.secrets.get('TOKEN');
+          ctx.log.info('token is ' + token);
+          return { cursor, total, token };
+        }`,
+        { host, input: { items: [1, 2, 3] }, secrets: ['TOKEN'] },
+      ),
+    );
+    // createMemoryHost has no secrets: the declared one is missing, which the script sees as an error.
+    expect(result.status).toBe('failed');
+    expect(result.error?.code).toBe('SECRET_MISSING');
+    expect(await host.kv.get('cursor')).toBe(8);
+    expect(await host.steps.get('sum')).toEqual({ found: true, value: 6 });
+    expect(result.recording.calls.map((c) => c.kind)).toEqual([
+      'time',
+      'random',
+      'kv.get',
+      'kv.set',
+      'step',
+      'secret',
+    ]);
+    await expectServing(sandbox);
+  });
+
+  it("a host service that throws reaches the parent's onHostError, and the script sees HOST_SERVICE_ERROR", async () => {
+    const failures: string[] = [];
+    const sandbox = await pool({
+      onHostError: (error, { op }) => failures.push(`${op}: ${(error as Error).message}`),
+    });
+    const host = createMemoryHost();
+    host.kv.get = () => Promise.reject(new Error('database down'));
+    const result = await sandbox.runAttempt(
+      request(
+        'export default async function run(input, ctx) { try { await ctx.kv.get("k"); } catch (e) { return e.code; } }',
+        { host },
+      ),
+    );
+    expect(result.output).toBe('HOST_SERVICE_ERROR');
+    expect(failures).toEqual(['kv.get: database down']);
+  });
+
+  it('a cancel reaches the attempt in its child', async () => {
+    const sandbox = await pool();
+    const host = slowHost();
+    const controller = new AbortController();
+    const running = sandbox.runAttempt(
+      request('export default async function run(input, ctx) { return ctx.kv.get("k"); }', {
+        host,
+        signal: controller.signal,
+      }),
+    );
+    setTimeout(() => controller.abort(), 50);
+    const result = await running;
+    expect(result.error).toMatchObject({ code: 'CANCELLED', limit: 'cancelled' });
+    host.release();
+    await expectServing(sandbox);
+  });
+
+  it('a child killed from outside ends its attempt with an error saying so, and is replaced', async () => {
+    const sandbox = await pool();
+    const host = slowHost();
+    const running = sandbox.runAttempt(
+      request('export default async function run(input, ctx) { return ctx.kv.get("k"); }', { host }),
+    );
+    await expect.poll(() => sandbox.health().busy).toBe(1);
+    const [victim] = sandbox.pids;
+    process.kill(victim as number, 'SIGKILL');
+    const result: AttemptResult = await running;
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'SANDBOX_PROCESS_LOST', limit: 'memory' });
+    expect(result.error?.message).toMatch(/killed from outside \(SIGKILL/);
+    host.release();
+    await expect.poll(() => sandbox.pids.length).toBe(1);
+    expect(sandbox.pids).not.toContain(victim);
+    await expectServing(sandbox);
+  });
+
+  it('one attempt crashing its process leaves the attempts in the other processes untouched', async () => {
+    const sandbox = await pool({ processes: 4 });
+    const host = slowHost();
+    const calm = Array.from({ length: 3 }, (_, i) =>
+      sandbox.runAttempt(
+        request(`export default async function run(input, ctx) { await ctx.kv.get("k"); return ${i}; }`, {
+          host,
+        }),
+      ),
+    );
+    const bomb = sandbox.runAttempt(
+      request(
+        'export default async function run() { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i }); }',
+        {
+          limits: { memoryMb: 64 },
+        },
+      ),
+    );
+    const bombed = await bomb;
+    expect(bombed.status).toBe('failed');
+    expect(bombed.error?.limit).toBe('memory');
+    host.release();
+    const results = await Promise.all(calm);
+    expect(results.map((r) => r.output)).toEqual([0, 1, 2]);
+    await expectServing(sandbox);
+  });
+
+  it('serves attempts beyond its size in turn, and retires a process after maxAttemptsPerProcess', async () => {
+    const sandbox = await pool({ processes: 2, maxAttemptsPerProcess: 3 });
+    const first = sandbox.pids;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => sandbox.runAttempt(request(TRIVIAL, { input: { n } }))),
+    );
+    expect(results.map((r) => r.output)).toEqual(Array.from({ length: 10 }, (_, n) => ({ n: n + 1 })));
+    await expect.poll(() => sandbox.pids.length).toBe(2);
+    expect(sandbox.pids.some((pid) => first.includes(pid))).toBe(false);
+  });
+
+  it('close() ends running attempts as SANDBOX_CLOSED and refuses new ones', async () => {
+    const sandbox = new ProcessSandbox({ processes: 1 });
+    await sandbox.warm();
+    const host = slowHost();
+    const running = sandbox.runAttempt(
+      request('export default async function run(input, ctx) { return ctx.kv.get("k"); }', { host }),
+    );
+    await expect.poll(() => sandbox.health().busy).toBe(1);
+    await sandbox.close();
+    expect((await running).error).toMatchObject({ code: 'SANDBOX_CLOSED', limit: 'cancelled' });
+    expect((await sandbox.runAttempt(request(TRIVIAL))).error?.code).toBe('SANDBOX_CLOSED');
+    expect(sandbox.health().ok).toBe(false);
+  });
+});
+
+describe('ProcessSandbox: watchdogs no script can defeat', () => {
+  it('kills a child that does not end an attempt by its time limit plus the grace', async () => {
+    process.env.MISBEHAVE = 'ignore';
+    const sandbox = await pool({ childScript: MISBEHAVING, killGraceMs: 200 });
+    const started = Date.now();
+    const result = await sandbox.runAttempt(request(TRIVIAL, { limits: { timeoutMs: 300 } }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(result.error).toMatchObject({ code: 'SANDBOX_PROCESS_LOST', limit: 'cpu' });
+    expect(result.error?.message).toMatch(/did not stop at its time limit of 300 ms/);
+    await expect.poll(() => sandbox.pids.length).toBe(1);
+  });
+
+  it('kills a child whose event loop stops answering the heartbeat', async () => {
+    process.env.MISBEHAVE = 'block';
+    const sandbox = await pool({ childScript: MISBEHAVING, heartbeatMs: 50, stallMs: 300 });
+    const result = await sandbox.runAttempt(request(TRIVIAL, { limits: { timeoutMs: 60_000 } }));
+    expect(result.error).toMatchObject({ code: 'SANDBOX_PROCESS_LOST', limit: 'cpu' });
+    expect(result.error?.message).toMatch(/stopped responding/);
+  });
+
+  it('a child reporting a catastrophic isolated-vm error is killed, its attempt ends as a memory failure', async () => {
+    process.env.MISBEHAVE = 'fatal';
+    const sandbox = await pool({ childScript: MISBEHAVING });
+    const result = await sandbox.runAttempt(request(TRIVIAL));
+    expect(result.error).toMatchObject({ code: 'SANDBOX_PROCESS_LOST', limit: 'memory' });
+    expect(result.error?.message).toMatch(/Catastrophic out-of-memory error/);
+  });
+
+  it('reports itself unable to serve when its processes keep failing to start', async () => {
+    process.env.MISBEHAVE = 'exit-at-start';
+    const sandbox = new ProcessSandbox({ processes: 1, childScript: MISBEHAVING });
+    pools.push(sandbox);
+    await expect.poll(() => sandbox.health().ok, { timeout: 5000 }).toBe(false);
+    expect(sandbox.health().reason).toMatch(/keep failing to start.*cannot load the sandbox/);
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
