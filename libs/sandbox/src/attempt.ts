@@ -24,7 +24,7 @@ import type { LookupFn } from './fetch/http-fetch';
 import { HOST_OPS, HostOps, type OpOutcome } from './host-ops';
 import { limitError, type EffectiveLimits } from './limits';
 import { LogSink } from './logs';
-import type { PooledIsolate } from './pool';
+import { type PooledIsolate, type PreparedContext, takeContext } from './pool';
 import { CallLog, ReplayMismatch, Replayer } from './recording';
 import { Redactor } from './redaction';
 import type { AttemptError, AttemptRequest, AttemptResult, LimitKind } from './types';
@@ -172,7 +172,8 @@ export class Attempt {
     this.armWatchdogs();
     if (this.finished) return this.ended;
     try {
-      this.setUp(opening);
+      this.setUp(opening, await takeContext(this.pooled));
+      if (this.finished) return this.ended;
     } catch (error) {
       this.recycle = true;
       this.finish({
@@ -188,8 +189,8 @@ export class Attempt {
   }
 
   /** A fresh context with the bootstrap installed; `control` is the bootstrap's entry point. */
-  private setUp(opening: { now: number; seed: number }): void {
-    const context = this.isolate.createContextSync();
+  private setUp(opening: { now: number; seed: number }, prepared: PreparedContext): void {
+    const { context, setup } = prepared;
     this.context = context;
     const send = new ivm.Callback(
       (op: unknown, id: unknown, payload: unknown) => this.onMessage(op, id, payload),
@@ -207,9 +208,6 @@ export class Attempt {
       maxKvValueChars: this.limits.maxKvValueBytes,
       maxStepNameLength: this.limits.maxStepNameLength,
     });
-    const setup = this.pooled.bootstrap.runSync(context, { reference: true }) as ivm.Reference<
-      (send: unknown, config: string) => Control
-    >;
     try {
       this.control = setup.applySync(undefined, [send, config], {
         result: { reference: true },
