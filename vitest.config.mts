@@ -5,15 +5,22 @@ import { defineConfig } from 'vitest/config';
 // Tests import the libs' TypeScript sources directly, so unit and integration tests need no build;
 // SWC compiles them because NestJS needs decorator metadata, which esbuild does not emit.
 const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
-const alias = {
-  '@mendflow/common': lib('common'),
-  '@mendflow/db': lib('db'),
-  '@mendflow/queue': lib('queue'),
-  '@mendflow/sandbox': lib('sandbox'),
-  '@mendflow/lint': lib('lint'),
-  '@mendflow/failure': lib('failure'),
-  '@mendflow/events': lib('events'),
-};
+// Most specific first: a bare '@mendflow/common' entry would also catch its subpaths.
+const alias = [
+  {
+    find: '@mendflow/common/host-patterns',
+    replacement: fileURLToPath(new URL('./libs/common/src/host-patterns.ts', import.meta.url)),
+  },
+  ...Object.entries({
+    '@mendflow/common': lib('common'),
+    '@mendflow/db': lib('db'),
+    '@mendflow/queue': lib('queue'),
+    '@mendflow/sandbox': lib('sandbox'),
+    '@mendflow/lint': lib('lint'),
+    '@mendflow/failure': lib('failure'),
+    '@mendflow/events': lib('events'),
+  }).map(([find, replacement]) => ({ find, replacement })),
+];
 const plugins = [swc.vite({ module: { type: 'es6' } })];
 
 export default defineConfig({

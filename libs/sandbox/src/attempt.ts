@@ -19,7 +19,8 @@ import ivm from 'isolated-vm';
 import { SCRIPT_FILENAME } from './bootstrap';
 import { compileError, errorFromDescription, internalError, topLevelError } from './errors';
 import type { AddressPolicy } from './fetch/address-policy';
-import { compileHostPatterns } from '@mendflow/common';
+// The subpath keeps the rest of common (zod and its schemas, ~16 MB) out of every sandbox process.
+import { compileHostPatterns } from '@mendflow/common/host-patterns';
 import type { LookupFn } from './fetch/http-fetch';
 import { HOST_OPS, HostOps, type OpOutcome } from './host-ops';
 import { limitError, type EffectiveLimits } from './limits';

@@ -6,7 +6,7 @@
  */
 import type { Manifest } from '@mendflow/common';
 import { FetchFailure, httpFetch, type FetchEnvironment } from './fetch/http-fetch';
-import type { HostMatcher } from '@mendflow/common';
+import type { HostMatcher } from '@mendflow/common/host-patterns';
 import type { EffectiveLimits } from './limits';
 import { limitError } from './limits';
 import { CallLog, ReplayMismatch, type CallKey, type RecordOf, type Replayer } from './recording';

@@ -4,7 +4,7 @@ export { DEFAULT_MAXIMA, resolveLimits, type EffectiveLimits, type SandboxMaxima
 export { REPLAY_SECRET_PLACEHOLDER } from './host-ops';
 export { REDACTED } from './redaction';
 export { AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from './fetch/address-policy';
-export { compileHostPatterns, type HostMatcher } from '@mendflow/common';
+export { compileHostPatterns, type HostMatcher } from '@mendflow/common/host-patterns';
 export type { LookupAddress, LookupFn } from './fetch/http-fetch';
 export { createMemoryHost, type MemoryHost } from './memory-host';
 export { ProcessSandbox, type ProcessSandboxOptions, type SandboxHealth } from './process/process-sandbox';

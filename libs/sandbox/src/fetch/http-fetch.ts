@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { AddressPolicy } from './address-policy';
-import type { HostMatcher } from '@mendflow/common';
+import type { HostMatcher } from '@mendflow/common/host-patterns';
 
 export interface LookupAddress {
   address: string;

@@ -7,7 +7,7 @@
  * cannot even do that (its event loop is stuck), the parent's heartbeat or deadline kills it. It also
  * ends when the parent goes away (the IPC channel closes), so no sandbox process outlives its worker.
  */
-import { defaultManifest } from '@mendflow/common';
+import type { Manifest } from '@mendflow/common';
 import { createMemoryHost } from '../memory-host';
 import { Sandbox } from '../sandbox';
 import type { HostServices } from '../types';
@@ -122,13 +122,16 @@ process.on('message', (message: ParentMessage) => {
 
 process.on('disconnect', () => process.exit(0));
 
+/** No permissions and the default limits (limits.ts), so the warm isolate has the usual memory limit. */
+const WARM_UP_MANIFEST = { permissions: { hosts: [], secrets: [] } } as unknown as Manifest;
+
 /** One throwaway attempt, so the first real one finds a warm isolate and compiled code paths. */
 async function warmUp(): Promise<void> {
   await sandbox.runAttempt({
     source: 'export default async function run(input, ctx) { ctx.log.info("warm"); return input; }',
     input: { warm: true },
     run: { id: 'warm-up', attempt: 1, automationId: 'warm-up', version: 1, trigger: 'manual' },
-    manifest: defaultManifest(),
+    manifest: WARM_UP_MANIFEST,
     host: createMemoryHost(),
   });
 }
