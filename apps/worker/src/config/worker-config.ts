@@ -12,6 +12,11 @@ const envSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
     MENDFLOW_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /**
+     * The fraction of WORKER_CONCURRENCY one automation's runs may hold on a worker (6 of 8 slots by
+     * default); see automationSlots() for the rounding and bounds.
+     */
+    WORKER_AUTOMATION_SHARE: z.coerce.number().gt(0).max(1).default(0.75),
     ALLOW_PRIVATE_NETWORK: booleanFlag,
     /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
     WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
