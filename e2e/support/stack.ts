@@ -16,7 +16,7 @@ export interface Stack {
   redisUrl: string;
   env: NodeJS.ProcessEnv;
   logs: () => string;
-  startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<ManagedProcess>;
+  startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +24,11 @@ export interface ManagedProcess {
   child: ChildProcess;
   output: () => string;
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+export interface WorkerProcess extends ManagedProcess {
+  /** Base URL of the worker's health server (/healthz, /readyz, /metrics). */
+  healthUrl: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -143,8 +148,9 @@ export async function startStack(
       WORKER_HEALTH_PORT: String(workerPort),
     });
     workers.push(worker);
-    await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker);
-    return worker;
+    const healthUrl = `http://127.0.0.1:${workerPort}`;
+    await waitFor(`${healthUrl}/healthz`, worker);
+    return { ...worker, healthUrl };
   };
   if (options.worker !== false) await startWorker();
 

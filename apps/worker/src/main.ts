@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker-config';
+import { ProcessLifecycle } from './lifecycle/process-lifecycle';
 import { WorkerModule } from './worker.module';
 
 const LOG_LEVELS: Record<WorkerConfig['LOG_LEVEL'], LogLevel[]> = {
@@ -14,10 +15,16 @@ const LOG_LEVELS: Record<WorkerConfig['LOG_LEVEL'], LogLevel[]> = {
 /** A Nest application context with no HTTP server: BullMQ processors, the sandbox and a health probe. */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+  // Installed before the boot, so a signal or a crash during it is bounded too.
+  const lifecycle = new ProcessLifecycle({
+    drainGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    fatalGraceMs: config.WORKER_FATAL_GRACE_MS,
+  });
+  lifecycle.install();
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, lifecycle), {
     logger: LOG_LEVELS[config.LOG_LEVEL],
   });
-  app.enableShutdownHooks();
+  lifecycle.attach(() => app.close());
   new Logger('Worker').log(`Mendflow worker started (concurrency ${config.WORKER_CONCURRENCY})`);
 }
 

@@ -6,7 +6,9 @@ import { LiveEventsPublisher } from '@mendflow/events';
 import { QueueNames, redisConnection } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
 import { WorkerHealthServer } from './health/health-server';
+import { SANDBOX_HEALTH } from './health/sandbox-health';
 import { WorkerMetrics } from './health/worker-metrics';
+import { ProcessLifecycle } from './lifecycle/process-lifecycle';
 import { CandidateValidator } from './repairs/candidate-validator';
 import { RepairBudget } from './repairs/repair-budget.service';
 import { REPAIR_PROVIDER } from './repairs/repair-provider';
@@ -23,7 +25,8 @@ import { StaleRunReconciler } from './runs/stale-run-reconciler.service';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: WorkerConfig): DynamicModule {
+  /** `lifecycle` is the process's (see main.ts): components report fatal errors to it, probes read its state. */
+  static forRoot(config: WorkerConfig, lifecycle: ProcessLifecycle): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -33,8 +36,10 @@ export class WorkerModule {
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
+        { provide: ProcessLifecycle, useValue: lifecycle },
         { provide: SECRET_BOX, useValue: new SecretBox(config.MENDFLOW_SECRET_KEY) },
         { provide: SandboxHost, useValue: new SandboxHost(config) },
+        { provide: SANDBOX_HEALTH, useExisting: SandboxHost },
         { provide: REPAIR_PROVIDER, useValue: createRepairProvider(config) },
         { provide: WorkerMetrics, useValue: new WorkerMetrics() },
         // Dashboards get the worker's events through Redis; a lost publish is caught up from PostgreSQL.

@@ -16,8 +16,15 @@ export const runJobPayload = z.strictObject({
   workspaceId: z.uuid(),
   /** The attempt this job starts; part of the job id, so one job per attempt. */
   attempt: z.int().min(1),
+  /**
+   * Lets a worker share its slots between automations without reading PostgreSQL first. Optional only
+   * so that jobs queued by an older API still parse; every producer passes it (see `NewRunJob`).
+   */
+  automationId: z.uuid().optional(),
 });
 export type RunJobPayload = z.output<typeof runJobPayload>;
+/** What producers enqueue: the automation is required of them, only old jobs in Redis lack it. */
+export type NewRunJob = RunJobPayload & { automationId: string };
 
 export const RUN_JOB_NAME = 'run.attempt';
 
@@ -34,7 +41,7 @@ export const runJobOptions = {
 } as const;
 
 /** Validates a payload and returns the arguments for `queue.add()`. */
-export function runJob(payload: RunJobPayload, delayMs = 0) {
+export function runJob(payload: NewRunJob, delayMs = 0) {
   const data = runJobPayload.parse(payload);
   return {
     name: RUN_JOB_NAME,

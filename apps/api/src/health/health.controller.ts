@@ -1,5 +1,6 @@
 import { Controller, Get, HttpException, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { probe } from '@mendflow/common';
 import { DB, type Db } from '@mendflow/db';
 import type { Redis } from 'ioredis';
 import { Public } from '../auth/principal';
@@ -26,8 +27,8 @@ export class HealthController {
   @Get('readyz')
   async readyz() {
     const [postgres, redis] = await Promise.all([
-      check(() => this.db.$queryRaw`SELECT 1`),
-      check(() => this.redis.ping()),
+      probe(() => this.db.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS),
+      probe(() => this.redis.ping(), CHECK_TIMEOUT_MS),
     ]);
     const body = { status: postgres && redis ? 'ok' : 'unavailable', checks: { postgres, redis } };
     if (!postgres || !redis) {
@@ -37,19 +38,5 @@ export class HealthController {
       );
     }
     return body;
-  }
-}
-
-async function check(probe: () => Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([probe().then(() => true), timeout]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -111,6 +111,7 @@ export class InboxService {
       await this.queue.enqueue({
         runId: repair.runId,
         workspaceId: principal.workspaceId,
+        automationId: transition.automationId,
         attempt: transition.attemptCount + 1,
       });
   }

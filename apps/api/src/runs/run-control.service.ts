@@ -109,7 +109,12 @@ export class RunControlService {
       targetKind: 'run',
       targetId: runId,
     });
-    await this.queue.enqueue({ runId, workspaceId, attempt: transition.attemptCount + 1 });
+    await this.queue.enqueue({
+      runId,
+      workspaceId,
+      automationId: transition.automationId,
+      attempt: transition.attemptCount + 1,
+    });
     return transition;
   }
 }

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { QueueNames, runJob, type RunJobPayload } from '@mendflow/queue';
+import { type NewRunJob, QueueNames, runJob } from '@mendflow/queue';
 import type { Queue } from 'bullmq';
 
 /** Hands runs to the workers. PostgreSQL already holds the run, so a failed enqueue loses nothing. */
@@ -11,7 +11,7 @@ export class RunQueue {
   constructor(@InjectQueue(QueueNames.runs) private readonly queue: Queue) {}
 
   /** Returns false (and logs) when Redis refused; the worker's reconciler re-enqueues stale queued runs. */
-  async enqueue(payload: RunJobPayload): Promise<boolean> {
+  async enqueue(payload: NewRunJob): Promise<boolean> {
     const job = runJob(payload);
     try {
       await this.queue.add(job.name, job.data, job.opts);

@@ -55,7 +55,7 @@ export class RunsService {
         createdAt: run.createdAt,
       });
       this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'queued' });
-      await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, attempt: 1 });
+      await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, automationId, attempt: 1 });
     }
     return run;
   }

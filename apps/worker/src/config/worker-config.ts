@@ -12,6 +12,11 @@ const envSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
     MENDFLOW_SECRET_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /**
+     * The fraction of WORKER_CONCURRENCY one automation's runs may hold on a worker (6 of 8 slots by
+     * default); see automationSlots() for the rounding and bounds.
+     */
+    WORKER_AUTOMATION_SHARE: z.coerce.number().gt(0).max(1).default(0.75),
     ALLOW_PRIVATE_NETWORK: booleanFlag,
     /** Host heap (MB) of each sandbox process; each isolate also has its manifest's limits.memoryMb. */
     SANDBOX_PROCESS_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(256),
@@ -21,6 +26,18 @@ const envSchema = z
     SANDBOX_KILL_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     /** Port of the worker's health endpoint; 0 turns it off (e.g. several workers on one host). */
     WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    /**
+     * A longest event-loop delay at or above this (over the last 10–20 s) makes /healthz report the
+     * worker stalled. A loop blocked outright cannot answer at all; the probe's timeout covers that.
+     */
+    WORKER_EVENT_LOOP_STALL_MS: z.coerce.number().int().min(50).default(5000),
+    /**
+     * On SIGTERM/SIGINT the attempts under way may finish for this long; then the process exits anyway.
+     * Keep it below the orchestrator's own grace (compose stop_grace_period, k8s terminationGracePeriodSeconds).
+     */
+    WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+    /** After a fatal error (uncaught exception, unhandled rejection, a component's report), the same, shorter. */
+    WORKER_FATAL_GRACE_MS: z.coerce.number().int().min(0).default(5000),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     /**
      * How long a worker's claim on a job lasts without renewal; a worker that dies loses its jobs to

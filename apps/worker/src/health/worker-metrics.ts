@@ -18,6 +18,12 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly deferredJobs = new Counter({
+    name: 'mendflow_run_jobs_deferred_total',
+    help: "Run jobs put back in the queue for a moment because their automation held its share of the worker's slots",
+    registers: [this.registry],
+  });
+
   readonly repairs = new Counter({
     name: 'mendflow_repairs_total',
     help: 'Repairs finished, by result (deployed, awaiting_approval, failed)',

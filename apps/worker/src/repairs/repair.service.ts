@@ -223,6 +223,7 @@ export class RepairService {
     const job = runJob({
       runId: transition.runId,
       workspaceId: transition.workspaceId,
+      automationId: transition.automationId,
       attempt: transition.attemptCount + 1,
     });
     await this.runQueue.add(job.name, job.data, job.opts);

@@ -80,7 +80,7 @@ export class AttemptSettler {
         },
       });
       if (transition) {
-        const job = runJob({ runId, workspaceId, attempt: attempt + 1 });
+        const job = runJob({ runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 });
         await this.runQueue.add(job.name, job.data, job.opts);
       }
       return { transition, outcome: 'abandoned' };
@@ -128,7 +128,10 @@ export class AttemptSettler {
         },
       });
       if (transition) {
-        const job = runJob({ runId, workspaceId, attempt: attempt + 1 }, step.delayMs);
+        const job = runJob(
+          { runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 },
+          step.delayMs,
+        );
         await this.runQueue.add(job.name, job.data, job.opts);
       }
       return this.closeIfMoot(started, outcome, transition, classification.class);

@@ -1,18 +1,27 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { QueueNames, RUN_JOB_NAME, runJobPayload } from '@mendflow/queue';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+import { WorkerMetrics } from '../health/worker-metrics';
+import { automationSlots, deferralDelayMs, FairShare, fairShareKey } from './fair-share';
 import { RunExecutor } from './run-executor.service';
 
-/** Thin: validate the job, hand it to the executor. */
+/** Thin: validate the job, keep one automation from taking every slot, hand the job to the executor. */
 @Processor(QueueNames.runs, { autorun: false, maxStalledCount: 5 })
 export class RunProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('RunProcessor');
+  private readonly fairShare: FairShare;
+
   constructor(
     private readonly executor: RunExecutor,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly metrics: WorkerMetrics,
   ) {
     super();
+    this.fairShare = new FairShare(
+      automationSlots(config.WORKER_CONCURRENCY, config.WORKER_AUTOMATION_SHARE),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -31,9 +40,40 @@ export class RunProcessor extends WorkerHost implements OnApplicationBootstrap, 
     await this.worker.close();
   }
 
-  async process(job: Job): Promise<void> {
+  async process(job: Job, token?: string): Promise<void> {
     if (job.name !== RUN_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
-    await this.executor.execute(runJobPayload.parse(job.data));
+    const payload = runJobPayload.parse(job.data);
+    const key = fairShareKey(payload);
+    let release = this.fairShare.tryAcquire(key);
+    if (!release) {
+      // BullMQ's way to end a job without completing or failing it: moved to delayed, then DelayedError.
+      if (await this.putBack(job, token)) throw new DelayedError();
+      release = this.fairShare.acquire(key);
+    }
+    try {
+      await this.executor.execute(payload);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The job's automation holds its share of this worker's slots: the job goes back to the queue for a
+   * moment (no failure, no attempt counted, same job id) and the free slot goes to the next job, likely
+   * another automation's. Nothing has started yet, so this is safe. False when the job could not be put
+   * back: it then runs past the share, which is better than risking the run.
+   */
+  private async putBack(job: Job, token: string | undefined): Promise<boolean> {
+    if (!token) return false;
+    try {
+      // attemptsStarted counts every time a worker took the job, this time included.
+      await job.moveToDelayed(Date.now() + deferralDelayMs(job.attemptsStarted - 1), token);
+    } catch (error) {
+      this.logger.warn(`job ${job.id} could not be put back (${(error as Error).message}); running it now`);
+      return false;
+    }
+    this.metrics.deferredJobs.inc();
+    return true;
   }
 }

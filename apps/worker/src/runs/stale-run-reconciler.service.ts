@@ -43,7 +43,12 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
   async reconcile(): Promise<number> {
     const stale = await this.execution.findStaleWaiting(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of stale) {
-      const job = runJob({ runId: run.id, workspaceId: run.workspaceId, attempt: run.nextAttempt });
+      const job = runJob({
+        runId: run.id,
+        workspaceId: run.workspaceId,
+        automationId: run.automationId,
+        attempt: run.nextAttempt,
+      });
       await this.queue.add(job.name, job.data, job.opts);
     }
     if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);

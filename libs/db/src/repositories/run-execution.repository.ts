@@ -177,9 +177,11 @@ export class RunExecutionRepository {
   async findStaleWaiting(
     olderThanMs: number,
     limit: number,
-  ): Promise<{ id: string; workspaceId: string; nextAttempt: number }[]> {
-    return this.db.$queryRaw<{ id: string; workspaceId: string; nextAttempt: number }[]>`
-      SELECT id, workspace_id AS "workspaceId", attempt_count + 1 AS "nextAttempt" FROM runs
+  ): Promise<{ id: string; workspaceId: string; automationId: string; nextAttempt: number }[]> {
+    return this.db.$queryRaw<
+      { id: string; workspaceId: string; automationId: string; nextAttempt: number }[]
+    >`
+      SELECT id, workspace_id AS "workspaceId", automation_id AS "automationId", attempt_count + 1 AS "nextAttempt" FROM runs
       WHERE (status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000}))
          OR (status = 'retry_scheduled' AND next_attempt_at < now() - make_interval(secs => ${olderThanMs / 1000}))
       ORDER BY updated_at LIMIT ${limit}`;
