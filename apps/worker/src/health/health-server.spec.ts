@@ -39,7 +39,7 @@ async function serve(
     config,
     options.db ?? upDb,
     new WorkerMetrics(),
-    options.sandbox ?? {},
+    options.sandbox ?? serving,
     options.lifecycle ?? runningLifecycle(),
   );
   servers.push(server);
@@ -54,12 +54,15 @@ async function serve(
   };
 }
 
+const serving: SandboxHealthSource = {
+  health: () => ({ ok: true, processes: 8, busy: 0, waiting: 0 }),
+};
 const wedged: SandboxHealthSource = {
-  health: () => ({ ok: false, reason: 'no sandbox process answers', processes: 8, busy: 8 }),
+  health: () => ({ ok: false, reason: 'no sandbox process answers', processes: 8, busy: 8, waiting: 3 }),
 };
 
 describe('WorkerHealthServer', () => {
-  it('is alive and ready when the loop runs, PostgreSQL answers and the sandbox has no health report', async () => {
+  it('is alive and ready when the loop runs, PostgreSQL answers and the sandbox pool serves', async () => {
     const get = await serve();
     expect(await get('/healthz')).toEqual({
       status: 200,
@@ -67,7 +70,7 @@ describe('WorkerHealthServer', () => {
         status: 'ok',
         checks: {
           eventLoop: { ok: true, maxDelayMs: expect.any(Number), thresholdMs: 2000 },
-          sandbox: { ok: true },
+          sandbox: { ok: true, processes: 8, busy: 0, waiting: 0 },
         },
       },
     });
@@ -76,7 +79,7 @@ describe('WorkerHealthServer', () => {
     expect(ready.body.checks).toEqual({
       lifecycle: { ok: true, state: 'running' },
       postgres: { ok: true },
-      sandbox: { ok: true },
+      sandbox: { ok: true, processes: 8, busy: 0, waiting: 0 },
     });
   });
 
@@ -130,10 +133,10 @@ describe('WorkerHealthServer', () => {
   });
 
   it('passes a serving pool report through', async () => {
-    const get = await serve({ sandbox: { health: () => ({ ok: true, processes: 8, busy: 3 }) } });
+    const get = await serve({ sandbox: { health: () => ({ ok: true, processes: 8, busy: 3, waiting: 0 }) } });
     const { status, body } = await get('/readyz');
     expect(status).toBe(200);
-    expect(body.checks.sandbox).toEqual({ ok: true, processes: 8, busy: 3 });
+    expect(body.checks.sandbox).toEqual({ ok: true, processes: 8, busy: 3, waiting: 0 });
   });
 
   it('is not ready while starting or draining, though alive', async () => {

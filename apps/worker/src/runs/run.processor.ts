@@ -1,34 +1,49 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { QueueNames, RUN_JOB_NAME, runJobPayload } from '@mendflow/queue';
-import { DelayedError, type Job } from 'bullmq';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload } from '@mendflow/queue';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { automationSlots, deferralDelayMs, FairShare, fairShareKey } from './fair-share';
 import { RunExecutor } from './run-executor.service';
 
 /** Thin: validate the job, keep one automation from taking every slot, hand the job to the executor. */
-@Processor(QueueNames.runs, { autorun: false, maxStalledCount: 5 })
-export class RunProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+@Injectable()
+export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('RunProcessor');
   private readonly fairShare: FairShare;
+  private worker: Worker | undefined;
 
   constructor(
     private readonly executor: RunExecutor,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly metrics: WorkerMetrics,
   ) {
-    super();
     this.fairShare = new FairShare(
       automationSlots(config.WORKER_CONCURRENCY, config.WORKER_AUTOMATION_SHARE),
     );
   }
 
+  /**
+   * The BullMQ worker is built here, not by @Processor: its lock settings come from the environment,
+   * and BullMQ fixes the lock renewal schedule when the worker is constructed (setting lockDuration
+   * afterwards left locks renewed every 15 s that expired after 2, so short locks redelivered jobs).
+   */
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
-    this.worker.opts.lockDuration = this.config.WORKER_LOCK_DURATION_MS;
-    this.worker.opts.stalledInterval = this.config.WORKER_LOCK_DURATION_MS;
-    void this.worker.run();
+    const lockDuration = this.config.WORKER_LOCK_DURATION_MS;
+    this.worker = new Worker(QueueNames.runs, (job, token) => this.process(job, token), {
+      connection: redisConnection(this.config.REDIS_URL),
+      concurrency: this.config.WORKER_CONCURRENCY,
+      lockDuration,
+      stalledInterval: lockDuration,
+      maxStalledCount: 5,
+    });
+    this.worker.on('error', (error) => this.logger.warn(`runs queue: ${error.message}`));
   }
 
   /**
@@ -37,7 +52,7 @@ export class RunProcessor extends WorkerHost implements OnApplicationBootstrap, 
    * killed anyway leaves jobs that BullMQ redelivers and attempts marked abandoned.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    await this.worker?.close();
   }
 
   async process(job: Job, token?: string): Promise<void> {

@@ -121,6 +121,11 @@ process.on('message', (message: ParentMessage) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+// A terminal's Ctrl-C, or a signal sent to the worker's whole process group, reaches this process
+// too: the worker decides when its sandbox processes stop (after draining its attempts), so they wait
+// for it; when it is gone the channel closes and they exit.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 
 /** No permissions and the default limits (limits.ts), so the warm isolate has the usual memory limit. */
 const WARM_UP_MANIFEST = { permissions: { hosts: [], secrets: [] } } as unknown as Manifest;
