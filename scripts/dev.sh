@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Local development without Docker: builds, migrates, then runs api, worker and web together
-# (Ctrl-C stops all three). Reads .env if present.
+# (Ctrl-C stops all three). Reads .env if present (the real environment wins).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f .env ]; then set -a; . ./.env; set +a; fi
+. scripts/load-env.sh
 bash scripts/build.sh
-npx --no-install prisma migrate deploy
+bash scripts/db-migrate.sh
 trap 'kill 0' EXIT INT TERM
 node --enable-source-maps apps/api/dist/main.js &
 node --no-node-snapshot --enable-source-maps apps/worker/dist/main.js &

@@ -57,13 +57,18 @@ if [ "$OFFLINE" = 1 ]; then FILES+=(-f infra/compose.offline.yml); fi
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 export PORT=${API_HOST_PORT:-$(free_port)}
 export WEB_PORT=${WEB_HOST_PORT:-$(free_port)}
-# The stack is configured by .env.example exactly as shipped (only the published ports may differ).
-env_value() { sed -n "s/^$1=//p" .env.example | tail -1; }
+# The stack is configured as the README says: .env.example with generated secrets (scripts/init-env.sh),
+# only the published ports may differ.
+mkdir -p artifacts
+ENV_FILE=artifacts/compose.env
+rm -f "$ENV_FILE"
+bash scripts/init-env.sh "$ENV_FILE" >/dev/null
+env_value() { sed -n "s/^$1=//p" "$ENV_FILE" | tail -1; }
 API_KEY=${MENDFLOW_BOOTSTRAP_API_KEY:-$(env_value MENDFLOW_BOOTSTRAP_API_KEY)}
 export MENDFLOW_BOOTSTRAP_API_KEY=$API_KEY
 [ ${#API_KEY} -ge 24 ] || die "MENDFLOW_BOOTSTRAP_API_KEY in .env.example must have at least 24 characters"
 
-compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file .env.example "${FILES[@]}" "$@"; }
+compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$ENV_FILE" "${FILES[@]}" "$@"; }
 log "using: ${COMPOSE[*]} ($("${COMPOSE[@]}" version --short 2>/dev/null || echo '?')), files: ${FILES[*]}, API on 127.0.0.1:$PORT, web on 127.0.0.1:$WEB_PORT"
 
 dump_logs() {

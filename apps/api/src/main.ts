@@ -1,9 +1,15 @@
 import 'reflect-metadata';
+import { checkExampleSecrets } from '@mendflow/common';
 import { loadApiConfig } from './config/api-config';
 import { apiLogger, createApp } from './create-app';
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
+  checkExampleSecrets(
+    process.env,
+    ['MENDFLOW_SECRET_KEY', 'MENDFLOW_ADMIN_PASSWORD', 'MENDFLOW_BOOTSTRAP_API_KEY'],
+    (message) => apiLogger.warn(message),
+  );
   const app = await createApp(config);
   await app.listen(config.PORT);
   apiLogger.log(`Mendflow API listening on :${config.PORT}`);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { checkExampleSecrets } from '@mendflow/common';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker-config';
 import { ProcessLifecycle } from './lifecycle/process-lifecycle';
 import { WorkerModule } from './worker.module';
@@ -15,6 +16,7 @@ const LOG_LEVELS: Record<WorkerConfig['LOG_LEVEL'], LogLevel[]> = {
 /** A Nest application context with no HTTP server: BullMQ processors, the sandbox and a health probe. */
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  checkExampleSecrets(process.env, ['MENDFLOW_SECRET_KEY'], (message) => new Logger('Worker').warn(message));
   // Installed before the boot, so a signal or a crash during it is bounded too.
   const lifecycle = new ProcessLifecycle({
     drainGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
