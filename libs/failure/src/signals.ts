@@ -1,15 +1,15 @@
 /**
  * What HTTP statuses and network error codes mean for a failure. Kept as data so the rules read as
- * decisions, and so a person can check the lists against ARCHITECTURE.md in one place.
+ * decisions, and so a person can check the lists against docs/lifecycle.md in one place.
  */
 
 /** The service rejected the credentials (401) or their rights (403): a person must fix the secret. */
 export const AUTH_STATUSES: ReadonlySet<number> = new Set([401, 403]);
 
 /**
- * Statuses that say "try again later". ARCHITECTURE counts 5xx as transient; 501, 505 and 511 are left
- * out because they describe a permanent mismatch (not implemented, protocol, captive portal), which a
- * retry cannot change.
+ * Statuses that say "try again later": 408, 425, 429 and the 5xx. 501, 505 and 511 are left out because
+ * they describe a permanent mismatch (not implemented, protocol, captive portal), which a retry cannot
+ * change.
  */
 export function isTransientStatus(status: number): boolean {
   if (status === 408 || status === 425 || status === 429) return true;

@@ -9,7 +9,7 @@ const manifest = {
   },
 };
 
-/** The example of ARCHITECTURE.md ("The script contract"), hosts adjusted to the manifest above. */
+/** The example script of docs/scripts.md; the permissions of docs/manifest.md plus a host with a port. */
 const contractExample = `
 export default async function run(input, ctx) {
   const token = await ctx.secrets.get('CRM_TOKEN');

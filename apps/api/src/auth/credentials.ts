@@ -48,7 +48,7 @@ function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-// scrypt with N=2^15, r=8 (32 MiB, ~100 ms): Node's built-in, no native build (see TOOLCHAIN.md).
+// scrypt with N=2^15, r=8 (32 MiB, ~100 ms): Node's built-in, so no native module to build.
 const SCRYPT = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LENGTH = 64;
 

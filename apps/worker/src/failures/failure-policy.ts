@@ -18,7 +18,7 @@ export interface PolicyInput {
 const RESUMABLE: InboxAction[] = ['retry', 'cancel'];
 
 /**
- * What Mendflow does after a failed attempt, from its classification (ARCHITECTURE.md, failure
+ * What Mendflow does after a failed attempt, from its classification (docs/lifecycle.md, failure
  * classes): transient → retry with backoff until the policy runs out, then escalate; logic → repair
  * when allowed, else escalate; auth, policy and unknown → escalate at once. Escalating never fails
  * the run silently: it pauses it as action_needed with an inbox item a person resolves.

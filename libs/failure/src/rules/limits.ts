@@ -3,7 +3,7 @@
  * and memory.
  *
  * CPU and memory are logic: a script that burns its CPU budget or its heap is looping or accumulating
- * without end, which is code a repair can fix. Wall time includes awaited I/O (ARCHITECTURE), so a wall
+ * without end, which is code a repair can fix. Wall time includes awaited I/O (docs/scripts.md), so a wall
  * timeout is transient when the time went to waiting on services and logic when it went to computing.
  */
 import { seconds } from '../describe';

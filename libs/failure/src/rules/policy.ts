@@ -3,10 +3,10 @@
  * a repair may never widen permissions or budgets, so only a person can decide.
  *
  * Which limits are policy: fetches, host calls, log bytes and result bytes are budgets on what a script
- * does to the outside world and to stored data (ARCHITECTURE: "an invariant or budget exceeded"), so
- * going over them is policy even when a runaway loop is the cause. CPU time and memory are logic
- * (ARCHITECTURE says so: they are the script's own computation, which a repair can fix without touching
- * a limit), and wall time depends on where the time went (limits.ts).
+ * does to the outside world and to stored data, so going over them is policy even when a runaway loop
+ * is the cause. CPU time and memory are logic (they are the script's own computation, which a repair can
+ * fix without touching a limit), and wall time depends on where the time went (limits.ts). The classes
+ * are documented in docs/lifecycle.md.
  */
 import type { LimitKind } from '@mendflow/sandbox';
 import { describeScriptError } from '../describe';
