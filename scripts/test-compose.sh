@@ -4,19 +4,20 @@
 # API port, check that it succeeded with the right output, check the web UI and its API proxy, then
 # `down -v`, whatever happened.
 #
-# Uses `docker compose` (v2) when present, else `docker-compose` (1.29). When no Docker engine answers,
-# ../shared/tools/docker-standins.sh starts one (and builds local stand-ins for the base images); it is
+# Uses `docker compose` (v2) when present, else `docker-compose` (1.29). When no Docker engine answers
+# and DOCKER_STANDINS names a stand-ins script (one that starts an engine and builds local stand-ins for
+# the base images on an offline machine, with `up` and `down`), it is run; the engine it started is
 # stopped again at the end unless KEEP_ENGINE=1. When the base images are those stand-ins (an offline
 # machine), infra/compose.offline.yml is added for the builds; OFFLINE=1/0 forces it on/off.
 #
 # Env: API_HOST_PORT / WEB_HOST_PORT (default: free ports), READY_TIMEOUT (s, default 240),
-#      RUN_TIMEOUT (s, default 60), KEEP_ENGINE=1, SHARED_DIR (default ../shared), NO_BUILD=1.
+#      RUN_TIMEOUT (s, default 60), KEEP_ENGINE=1, DOCKER_STANDINS (a script path), NO_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 . scripts/ensure-node.sh
 
-SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
+STANDINS=${DOCKER_STANDINS:-}
 PROJECT=mendflow-compose-test
 READY_TIMEOUT=${READY_TIMEOUT:-240}
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
@@ -28,8 +29,8 @@ die() { log "FAIL: $*"; exit 1; }
 # ---- engine ----
 STARTED_ENGINE=0
 if ! docker info >/dev/null 2>&1; then
-  STANDINS=$SHARED_DIR/tools/docker-standins.sh
-  [ -x "$STANDINS" ] || [ -f "$STANDINS" ] || die "no Docker engine answers and $STANDINS does not exist"
+  [ -n "$STANDINS" ] || die "no Docker engine answers: start one (or set DOCKER_STANDINS to a script that does)"
+  [ -f "$STANDINS" ] || die "no Docker engine answers and DOCKER_STANDINS=$STANDINS does not exist"
   log "no Docker engine answers; starting one with $STANDINS up"
   bash "$STANDINS" up >&2
   STARTED_ENGINE=1
@@ -82,7 +83,7 @@ cleanup() {
   log "down -v"
   compose down -v --remove-orphans >/dev/null 2>&1 || compose down -v >&2 || true
   if [ $STARTED_ENGINE = 1 ] && [ "${KEEP_ENGINE:-0}" != 1 ]; then
-    log "stopping the engine this script started"; bash "$SHARED_DIR/tools/docker-standins.sh" down >&2 || true
+    log "stopping the engine this script started"; bash "$STANDINS" down >&2 || true
   fi
   if [ $status -eq 0 ]; then log "PASS in $((SECONDS - T0)) s"; else log "FAILED (exit $status) after $((SECONDS - T0)) s"; fi
   exit $status
