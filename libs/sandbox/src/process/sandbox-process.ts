@@ -132,6 +132,10 @@ export class SandboxProcess {
   }
 
   run(request: AttemptRequest, timeoutMs: number): Promise<AttemptResult> {
+    // It may have died between being handed out and now: its exit handler has already run.
+    if (this.death && this.state === 'dead') {
+      return Promise.resolve(earlyFailure(deathError(this.death, timeoutMs)));
+    }
     return new Promise((resolve) => {
       const id = this.nextId++;
       const onAbort = () => this.post({ t: 'cancel', id });
@@ -149,13 +153,8 @@ export class SandboxProcess {
       this.running.set(id, running);
       request.signal?.addEventListener('abort', onAbort, { once: true });
       const { host: _host, signal: _signal, ...childRequest } = request;
-      if (!this.post({ t: 'run', id, request: childRequest }))
-        this.kill({
-          kind: 'exited',
-          code: null,
-          signal: null,
-          stderr: 'the IPC channel to the sandbox process is closed',
-        });
+      // A closed channel means the child is on its way out; its exit handler ends this attempt.
+      if (!this.post({ t: 'run', id, request: childRequest })) void this.kill(closedChannel());
       if (request.signal?.aborted) onAbort();
     });
   }
@@ -248,6 +247,15 @@ export class SandboxProcess {
     }
     this.onDeath?.(this, death);
   }
+}
+
+function closedChannel(): Death {
+  return {
+    kind: 'exited',
+    code: null,
+    signal: null,
+    stderr: 'the IPC channel to the sandbox process closed',
+  };
 }
 
 function callHost(host: HostServices, call: HostCall): Promise<unknown> {
