@@ -6,3 +6,4 @@ export * from './requests';
 export * from './secret-box';
 export * from './env';
 export * from './host-patterns';
+export * from './storable';
