@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   findUnstorable,
+  nestedDeeperThan,
   storableDeep,
   storableText,
   TOO_DEEP_MARKER,
@@ -38,6 +39,10 @@ describe('storable JSON', () => {
   it('stops at the depth bound instead of overflowing the stack', () => {
     const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)) as unknown;
     expect(findUnstorable(deep, 64)).toEqual({ problem: 'depth', path: '$' + '[0]'.repeat(64) });
+    expect(nestedDeeperThan(deep, 64)).toBe(true);
+    expect(nestedDeeperThan([[1], { a: [] }], 3)).toBe(false);
+    expect(nestedDeeperThan([[1], { a: [] }], 2)).toBe(true);
+    expect(nestedDeeperThan('flat', 0)).toBe(false);
     const cleaned = storableDeep(deep, 8);
     expect(JSON.stringify(cleaned)).toBe('['.repeat(8) + JSON.stringify(TOO_DEEP_MARKER) + ']'.repeat(8));
   });

@@ -80,6 +80,14 @@ function find(value: unknown, path: string, depth: number, maxDepth: number): Un
   return undefined;
 }
 
+/** Whether plain JSON data nests deeper than `maxDepth` containers (`[]` and `{}` are one level each). */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (maxDepth <= 0) return true;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  return items.some((item) => nestedDeeperThan(item, maxDepth - 1));
+}
+
 /**
  * A storable copy of plain JSON display data (log data, a recording): NUL and lone surrogates in
  * strings and keys become U+FFFD, and a subtree deeper than `maxDepth` becomes TOO_DEEP_MARKER, so
