@@ -7,10 +7,10 @@ import { defineConfig } from 'vitest/config';
 const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
 // Most specific first: a bare '@mendflow/common' entry would also catch its subpaths.
 const alias = [
-  {
-    find: '@mendflow/common/host-patterns',
-    replacement: fileURLToPath(new URL('./libs/common/src/host-patterns.ts', import.meta.url)),
-  },
+  ...['host-patterns', 'storable'].map((module) => ({
+    find: `@mendflow/common/${module}`,
+    replacement: fileURLToPath(new URL(`./libs/common/src/${module}.ts`, import.meta.url)),
+  })),
   ...Object.entries({
     '@mendflow/common': lib('common'),
     '@mendflow/db': lib('db'),

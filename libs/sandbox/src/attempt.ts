@@ -15,6 +15,7 @@
  * so the isolate can serve the next attempt without inheriting work.
  */
 import { randomInt } from 'node:crypto';
+import { describeCharacter, findUnstorable, nestedDeeperThan, storableText } from '@mendflow/common/storable';
 import ivm from 'isolated-vm';
 import { SCRIPT_FILENAME } from './bootstrap';
 import { compileError, errorFromDescription, internalError, topLevelError } from './errors';
@@ -23,7 +24,7 @@ import type { AddressPolicy } from './fetch/address-policy';
 import { compileHostPatterns } from '@mendflow/common/host-patterns';
 import type { LookupFn } from './fetch/http-fetch';
 import { HOST_OPS, HostOps, type OpOutcome } from './host-ops';
-import { limitError, type EffectiveLimits } from './limits';
+import { HOST_CALL_BOUNDS, limitError, type EffectiveLimits } from './limits';
 import { LogSink } from './logs';
 import { type PooledIsolate, type PreparedContext, takeContext } from './pool';
 import { CallLog, ReplayMismatch, Replayer } from './recording';
@@ -76,6 +77,8 @@ export class Attempt {
   private recycle = false;
   /** Host calls being served; isolate tasks (evaluate, start, deliver, probes) in flight; messages seen. */
   private inflight = 0;
+  /** Payload characters of the host calls being served (see HOST_CALL_BOUNDS.maxInFlightChars). */
+  private inflightChars = 0;
   private tasks = 0;
   private messages = 0;
   private hostCalls = 0;
@@ -208,6 +211,7 @@ export class Attempt {
       maxKvKeyLength: this.limits.maxKvKeyLength,
       maxKvValueChars: this.limits.maxKvValueBytes,
       maxStepNameLength: this.limits.maxStepNameLength,
+      ...HOST_CALL_BOUNDS,
     });
     try {
       this.control = setup.applySync(undefined, [send, config], {
@@ -309,11 +313,18 @@ export class Attempt {
         `The script made more than ${this.limits.maxHostCalls} host calls (ctx.fetch, ctx.kv, ctx.secrets, ctx.step)`,
       );
     }
+    const size = payload.length;
+    // The isolate refuses a call that would pass this bound before sending it, and the host's count
+    // can only be lower than the isolate's (it adds later and subtracts earlier): more means the
+    // bootstrap was subverted, and the attempt ends before more is copied.
+    if (this.inflight > 0 && this.inflightChars + size > HOST_CALL_BOUNDS.maxInFlightChars)
+      return this.protocolViolation();
     this.inflight++;
+    this.inflightChars += size;
     this.ops.handle(op, payload).then(
-      (outcome) => this.deliver(id, outcome),
+      (outcome) => this.deliver(id, size, outcome),
       (error: unknown) =>
-        this.deliver(id, {
+        this.deliver(id, size, {
           reply: {
             ok: false,
             error: { name: 'SandboxError', message: String(error), code: 'SANDBOX_ERROR' },
@@ -340,8 +351,9 @@ export class Attempt {
     this.probe(() => this.finish(outcome));
   }
 
-  private deliver(id: number, outcome: OpOutcome): void {
+  private deliver(id: number, size: number, outcome: OpOutcome): void {
     this.inflight--;
+    this.inflightChars -= size;
     if (this.finished) return;
     const record = outcome.record;
     if (record) {
@@ -595,19 +607,22 @@ export class Attempt {
     let output: unknown;
     let error: AttemptError | undefined;
     if (outcome.ok) {
-      try {
-        output =
-          outcome.outputJson === '' ? undefined : redactor.deep(JSON.parse(outcome.outputJson) as unknown);
-      } catch {
+      const read = this.readOutput(outcome.outputJson);
+      if (read.ok) {
+        output = read.output;
+      } else {
         status = 'failed';
-        error = internalError('the result could not be read back from the isolate');
+        error = read.error;
       }
     } else {
       error = outcome.error;
     }
     if (error) {
-      error = { ...error, name: redactor.text(error.name), message: redactor.text(error.message) };
-      if (error.stack !== undefined) error.stack = redactor.text(error.stack);
+      // An error's text is display text: redacted, then made storable (U+FFFD for NUL and lone
+      // surrogates, which also mends a surrogate pair cut in half where a long message was truncated).
+      const display = (text: string) => storableText(redactor.text(text));
+      error = { ...error, name: display(error.name), message: display(error.message) };
+      if (error.stack !== undefined) error.stack = display(error.stack);
     }
     return {
       status,
@@ -625,6 +640,41 @@ export class Attempt {
       },
       ...(this.replayer ? { replay: this.replayer.progress } : {}),
     };
+  }
+
+  /**
+   * The script's result, redacted, as it will be stored. Its exact value matters (an API client or a
+   * later automation reads it), so a character PostgreSQL cannot store fails the attempt with a clear
+   * error instead of being replaced. The isolate's walk bounds the depth; it is checked again before
+   * anything recursive touches the value, and so is everything stored from it.
+   */
+  private readOutput(json: string): { ok: true; output: unknown } | { ok: false; error: AttemptError } {
+    if (json === '') return { ok: true, output: undefined };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return { ok: false, error: internalError('the result could not be read back from the isolate') };
+    }
+    const { maxDepth } = this.limits;
+    if (nestedDeeperThan(parsed, maxDepth))
+      return {
+        ok: false,
+        error: limitError('result', `The result is nested deeper than ${maxDepth} levels`),
+      };
+    const output = this.redactor.deep(parsed);
+    const found = findUnstorable(output, maxDepth);
+    if (found && found.problem !== 'depth') {
+      return {
+        ok: false,
+        error: {
+          name: 'TypeError',
+          code: 'INVALID_CHARACTERS',
+          message: `The result contains ${describeCharacter(found.problem)} at ${found.path}, which cannot be stored`,
+        },
+      };
+    }
+    return { ok: true, output };
   }
 
   /** A policy refusal or replay mismatch fails the attempt even if the script caught it. */

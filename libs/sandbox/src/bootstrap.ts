@@ -13,6 +13,13 @@
  * are objects of this context's own realm. Everything that leaves is a string built here by a bounded
  * walk, so the host never touches a script object, getter, proxy or thenable.
  *
+ * Sizes are checked here, before `send`: sending copies the payload into the host's memory, and a
+ * script can build a 64 MiB string in a few milliseconds and pass it to ctx again and again. Every
+ * argument of every host call is held to its bound (limits.ts HOST_CALL_BOUNDS and the attempt's
+ * limits), the payloads of calls awaiting an answer are bounded together, and logs are cut to what
+ * the log limit can still take. A refusal is an error with a stable `code` the script can catch. The
+ * host checks everything again (it never trusts this code), and also checks the characters.
+ *
  * The script runs after this code in the same realm and may rewrite any global or prototype. The
  * intrinsics used below are therefore captured first and called through Reflect.apply, and internal
  * state lives in null-prototype objects. That protects the script's own run from itself; the host's
@@ -117,13 +124,35 @@ return function setup(send, configJson) {
   const declared = new WeakMapCtor();
   const hostCoded = new WeakMapCtor();
 
+  // ---- errors with a code the script (and the attempt's error) can rely on ------------------------
+  function setCode(e, code) {
+    const d = ObjectCreate(null);
+    d.value = code; d.writable = true; d.configurable = true; d.enumerable = true;
+    ObjectDefineProperty(e, 'code', d);
+    weakSet(hostCoded, e, code);
+  }
+  function coded(Ctor, message, code) {
+    const e = new Ctor(message);
+    setCode(e, code);
+    return e;
+  }
+  function invalidRequest(message) { return coded(TypeErrorCtor, message, 'INVALID_REQUEST'); }
+  /** For toJson: what a value that does not fit becomes, for a call whose size error has sizeCode. */
+  function valueErrors(sizeCode) {
+    return function (kind, message) {
+      if (kind === 'shape') return coded(TypeErrorCtor, message, 'INVALID_VALUE');
+      return coded(RangeErrorCtor, message, kind === 'depth' ? 'VALUE_TOO_DEEP' : sizeCode);
+    };
+  }
+
   // ---- JSON out: a bounded walk that only ever produces a string --------------------------------
-  function toJson(root, maxChars, maxDepth, what, limitError) {
+  // fail(kind, message) makes the error: kind is 'size', 'depth' or 'shape' (BigInt, circular).
+  function toJson(root, maxChars, maxDepth, what, fail) {
     let out = '';
     const stack = ObjectCreate(null);
     function emit(s) {
       out += s;
-      if (out.length > maxChars) throw limitError(what + ' is larger than ' + maxChars + ' bytes');
+      if (out.length > maxChars) throw fail('size', what + ' is larger than ' + maxChars + ' bytes');
     }
     function walk(value, depth, key) {
       let v = value;
@@ -133,20 +162,20 @@ return function setup(send, configJson) {
       }
       switch (typeof v) {
         case 'string':
-          if (v.length > maxChars) throw limitError(what + ' is larger than ' + maxChars + ' bytes');
+          if (v.length > maxChars) throw fail('size', what + ' is larger than ' + maxChars + ' bytes');
           emit(JSONStringify(v));
           return true;
         case 'number': emit(NumberIsFinite(v) ? JSONStringify(v) : 'null'); return true;
         case 'boolean': emit(v ? 'true' : 'false'); return true;
-        case 'bigint': throw new TypeErrorCtor(what + ' contains a BigInt, which JSON cannot represent');
+        case 'bigint': throw fail('shape', what + ' contains a BigInt, which JSON cannot represent');
         case 'object':
           if (v === null) { emit('null'); return true; }
           break;
         default: return false;
       }
-      if (depth >= maxDepth) throw limitError(what + ' is nested deeper than ' + maxDepth + ' levels');
+      if (depth >= maxDepth) throw fail('depth', what + ' is nested deeper than ' + maxDepth + ' levels');
       for (let i = 0; i < depth; i++) {
-        if (stack[i] === v) throw new TypeErrorCtor(what + ' contains a circular reference');
+        if (stack[i] === v) throw fail('shape', what + ' contains a circular reference');
       }
       stack[depth] = v;
       if (ArrayIsArray(v)) {
@@ -163,7 +192,7 @@ return function setup(send, configJson) {
         let first = true;
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i];
-          if (k.length > maxChars) throw limitError(what + ' is larger than ' + maxChars + ' bytes');
+          if (k.length > maxChars) throw fail('size', what + ' is larger than ' + maxChars + ' bytes');
           const saved = out;
           emit((first ? '' : ',') + JSONStringify(k) + ':');
           if (walk(v[k], depth + 1, k)) first = false; else out = saved;
@@ -175,7 +204,9 @@ return function setup(send, configJson) {
     }
     return walk(root, 0, '') ? out : undefined;
   }
-  function rangeError(message) { return new RangeErrorCtor(message); }
+  function plainErrors(kind, message) {
+    return kind === 'shape' ? new TypeErrorCtor(message) : new RangeErrorCtor(message);
+  }
 
   // ---- describing a thrown value, as a string -----------------------------------------------------
   function describe(e) {
@@ -252,7 +283,7 @@ return function setup(send, configJson) {
         try { stack = v.stack; } catch (e) { stack = undefined; }
         if (typeof stack === 'string') return truncate(stack);
         try {
-          const json = toJson(v, MAX_TEXT, 8, 'The logged value', rangeError);
+          const json = toJson(v, MAX_TEXT, 8, 'The logged value', plainErrors);
           return json === undefined ? safeString(v) : json;
         } catch (e) {
           return '[unserializable object: ' + safeGet(e, 'message') + ']';
@@ -267,7 +298,7 @@ return function setup(send, configJson) {
     let payload = '{"level":"' + level + '","message":' + JSONStringify(message);
     if (hasData) {
       let json;
-      try { json = toJson(data, config.maxLogChars, 32, 'The log data', rangeError); }
+      try { json = toJson(data, config.maxLogChars, 32, 'The log data', plainErrors); }
       catch (e) { json = JSONStringify('[unserializable data: ' + safeGet(e, 'message') + ']'); }
       if (json !== undefined) payload += ',"data":' + json;
     }
@@ -281,11 +312,18 @@ return function setup(send, configJson) {
     }
     send('log', 0, payload);
   }
+  // Arguments past the log bound could never be sent: they are not even formatted (and a message of
+  // many huge strings never exceeds the isolate's maximum string length).
+  function joinValues(args, from, first, between) {
+    let message = '';
+    for (let i = from; i < args.length && message.length <= config.maxLogChars; i++) {
+      message += (i > from ? between : first) + formatValue(args[i]);
+    }
+    return message;
+  }
   function consoleMethod(level) {
     return function () {
-      let message = '';
-      for (let i = 0; i < arguments.length; i++) message += (i > 0 ? ' ' : '') + formatValue(arguments[i]);
-      emitLog(level, message, false, undefined);
+      emitLog(level, joinValues(arguments, 0, '', ' '), false, undefined);
     };
   }
   function ctxLogMethod(level) {
@@ -303,15 +341,29 @@ return function setup(send, configJson) {
     error: consoleMethod('error'),
     assert: function (condition) {
       if (condition) return;
-      let message = 'Assertion failed';
-      for (let i = 1; i < arguments.length; i++) message += (i > 1 ? ' ' : ': ') + formatValue(arguments[i]);
-      emitLog('error', message, false, undefined);
+      emitLog('error', 'Assertion failed' + joinValues(arguments, 1, ': ', ' '), false, undefined);
     },
   };
   defineHidden(G, 'console', consoleObject);
 
   // ---- host calls -------------------------------------------------------------------------------------
+  const OP_LABELS = ObjectCreate(null);
+  OP_LABELS.secret = 'ctx.secrets.get';
+  OP_LABELS['kv.get'] = 'ctx.kv.get';
+  OP_LABELS['kv.set'] = 'ctx.kv.set';
+  OP_LABELS['kv.delete'] = 'ctx.kv.delete';
+  OP_LABELS['step.get'] = 'ctx.step';
+  OP_LABELS['step.put'] = 'ctx.step';
+  OP_LABELS.fetch = 'ctx.fetch';
+  // Characters of the payloads sent and not yet answered (see HOST_CALL_BOUNDS.maxInFlightChars).
+  let inFlightChars = 0;
   function hostCall(op, payload, transform) {
+    const size = payload.length;
+    if (inFlightChars > 0 && inFlightChars + size > config.maxInFlightChars) {
+      return rejected(coded(RangeErrorCtor, OP_LABELS[op] + ': the host calls still waiting for an answer carry ' +
+        inFlightChars + ' characters, and with this one (' + size + ') they would carry more than ' +
+        config.maxInFlightChars + '; await some of them before starting more', 'IN_FLIGHT_LIMIT'));
+    }
     hostCalls++;
     // Past the bound the host ends the attempt; sending more would only queue work it will drop.
     if (hostCalls > config.maxHostCalls + 1) return new PromiseCtor(function () {});
@@ -324,7 +376,9 @@ return function setup(send, configJson) {
       entry.reject = reject;
       entry.site = site;
       entry.transform = transform;
+      entry.size = size;
       pending[id] = entry;
+      inFlightChars += size;
       send(op, id, payload);
     });
   }
@@ -334,12 +388,7 @@ return function setup(send, configJson) {
     const message = typeof info.message === 'string' ? info.message : '';
     defineHidden(e, 'message', message);
     defineHidden(e, 'name', name);
-    if (typeof info.code === 'string') {
-      const d = ObjectCreate(null);
-      d.value = info.code; d.writable = true; d.configurable = true; d.enumerable = true;
-      ObjectDefineProperty(e, 'code', d);
-      weakSet(hostCoded, e, info.code);
-    }
+    if (typeof info.code === 'string') setCode(e, info.code);
     let stack;
     try { stack = e.stack; } catch (err) { stack = undefined; }
     if (typeof stack === 'string') {
@@ -352,6 +401,7 @@ return function setup(send, configJson) {
     const entry = pending[id];
     if (entry === undefined) return;
     delete pending[id];
+    inFlightChars -= entry.size;
     const msg = JSONParse(json);
     if (typeof msg.now === 'number') now = msg.now;
     if (msg.ok !== true) { entry.reject(hostError(entry.site, msg.error)); return; }
@@ -363,23 +413,35 @@ return function setup(send, configJson) {
   }
 
   // ---- ctx.fetch --------------------------------------------------------------------------------------
+  function headersTooLarge(message) { return coded(RangeErrorCtor, 'ctx.fetch: ' + message, 'HEADERS_TOO_LARGE'); }
   function copyHeaders(source, target) {
+    const budget = ObjectCreate(null);
+    budget.count = 0;
+    budget.chars = 0;
     if (ArrayIsArray(source)) {
+      if (source.length > config.maxHeaders) throw headersTooLarge('more than ' + config.maxHeaders + ' headers');
       for (let i = 0; i < source.length; i++) {
         const pair = source[i];
-        addHeader(target, StringCtor(pair[0]), StringCtor(pair[1]));
+        if (!ArrayIsArray(pair)) throw invalidRequest('ctx.fetch: init.headers must be an object or an array of [name, value] pairs');
+        addHeader(target, StringCtor(pair[0]), StringCtor(pair[1]), budget);
       }
       return;
     }
-    if (typeof source !== 'object') throw new TypeErrorCtor('ctx.fetch: init.headers must be an object or an array of [name, value] pairs');
+    if (typeof source !== 'object') throw invalidRequest('ctx.fetch: init.headers must be an object or an array of [name, value] pairs');
     const keys = ObjectKeys(source);
+    if (keys.length > config.maxHeaders) throw headersTooLarge('more than ' + config.maxHeaders + ' headers');
     for (let i = 0; i < keys.length; i++) {
       const value = source[keys[i]];
       if (typeof value === 'function' || value === undefined) continue;
-      addHeader(target, keys[i], StringCtor(value));
+      addHeader(target, keys[i], StringCtor(value), budget);
     }
   }
-  function addHeader(target, name, value) {
+  function addHeader(target, name, value, budget) {
+    if (++budget.count > config.maxHeaders) throw headersTooLarge('more than ' + config.maxHeaders + ' headers');
+    if (name.length > config.maxHeaderNameChars) throw headersTooLarge('a header name is longer than ' + config.maxHeaderNameChars + ' characters');
+    if (value.length > config.maxHeaderValueChars) throw headersTooLarge('the value of header "' + name + '" is longer than ' + config.maxHeaderValueChars + ' characters');
+    budget.chars += name.length + value.length;
+    if (budget.chars > config.maxHeadersChars) throw headersTooLarge('the headers are longer than ' + config.maxHeadersChars + ' characters together');
     const key = lower(name);
     target[key] = target[key] === undefined ? value : target[key] + ', ' + value;
   }
@@ -415,34 +477,40 @@ return function setup(send, configJson) {
     if (typeof input === 'string') url = input;
     else if (input !== null && typeof input === 'object' && typeof input.url === 'string') url = input.url;
     else if (input !== null && typeof input === 'object' && typeof input.href === 'string') url = input.href;
-    else throw new TypeErrorCtor('ctx.fetch(url, init): url must be a string');
+    else throw invalidRequest('ctx.fetch(url, init): url must be a string');
+    if (url.length > config.maxUrlChars) throw coded(RangeErrorCtor, 'ctx.fetch: the URL is longer than ' + config.maxUrlChars + ' characters', 'URL_TOO_LONG');
     const req = ObjectCreate(null);
     req.url = url;
     req.method = 'GET';
     req.headers = ObjectCreate(null);
     req.redirect = 'follow';
     if (init !== undefined && init !== null) {
-      if (typeof init !== 'object') throw new TypeErrorCtor('ctx.fetch(url, init): init must be an object');
+      if (typeof init !== 'object') throw invalidRequest('ctx.fetch(url, init): init must be an object');
       const method = init.method;
       if (method !== undefined) {
-        if (typeof method !== 'string') throw new TypeErrorCtor('ctx.fetch: init.method must be a string');
+        if (typeof method !== 'string') throw invalidRequest('ctx.fetch: init.method must be a string');
+        if (method.length > config.maxMethodChars) throw invalidRequest('ctx.fetch: init.method is longer than ' + config.maxMethodChars + ' characters');
         req.method = upper(method);
       }
       const headers = init.headers;
       if (headers !== undefined && headers !== null) copyHeaders(headers, req.headers);
       const body = init.body;
       if (body !== undefined && body !== null) {
-        if (typeof body !== 'string') throw new TypeErrorCtor('ctx.fetch: init.body must be a string; use JSON.stringify(data) to send JSON');
+        if (typeof body !== 'string') throw invalidRequest('ctx.fetch: init.body must be a string; use JSON.stringify(data) to send JSON');
+        if (body.length > config.maxFetchBodyChars) throw requestTooLarge('the request body is longer than ' + config.maxFetchBodyChars + ' characters');
         req.body = body;
       }
       const redirect = init.redirect;
       if (redirect !== undefined) {
-        if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') throw new TypeErrorCtor('ctx.fetch: init.redirect must be "follow", "manual" or "error"');
+        if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') throw invalidRequest('ctx.fetch: init.redirect must be "follow", "manual" or "error"');
         req.redirect = redirect;
       }
     }
-    return JSONStringify(req);
+    const json = JSONStringify(req);
+    if (json.length > config.maxFetchRequestChars) throw requestTooLarge('the request is longer than ' + config.maxFetchRequestChars + ' characters as JSON');
+    return json;
   }
+  function requestTooLarge(message) { return coded(RangeErrorCtor, 'ctx.fetch: ' + message, 'REQUEST_TOO_LARGE'); }
   function fetch(input, init) {
     let payload;
     try { payload = fetchPayload(input, init); } catch (e) { return rejected(e); }
@@ -450,15 +518,16 @@ return function setup(send, configJson) {
   }
 
   // ---- ctx.secrets, ctx.kv, ctx.step --------------------------------------------------------------
+  /** A name or key: a non-empty string (INVALID_REQUEST) of at most max characters (NAME_TOO_LONG). */
+  function checkName(value, max, fn, what) {
+    if (typeof value !== 'string' || value.length === 0) throw invalidRequest(fn + ': ' + what + ' must be a non-empty string of at most ' + max + ' characters');
+    if (value.length > max) throw coded(RangeErrorCtor, fn + ': ' + what + ' is longer than ' + max + ' characters', 'NAME_TOO_LONG');
+  }
   function secretsGet(name) {
-    if (typeof name !== 'string') return rejected(new TypeErrorCtor('ctx.secrets.get(name): name must be a string'));
+    try { checkName(name, config.maxSecretNameLength, 'ctx.secrets.get(name)', 'name'); } catch (e) { return rejected(e); }
     return hostCall('secret', JSONStringify(name), undefined);
   }
-  function checkKey(key, fn) {
-    if (typeof key !== 'string' || key.length === 0 || key.length > config.maxKvKeyLength) {
-      throw new TypeErrorCtor(fn + ': key must be a non-empty string of at most ' + config.maxKvKeyLength + ' characters');
-    }
-  }
+  function checkKey(key, fn) { checkName(key, config.maxKvKeyLength, fn, 'key'); }
   function kvGet(key) {
     try { checkKey(key, 'ctx.kv.get'); } catch (e) { return rejected(e); }
     return hostCall('kv.get', JSONStringify(key), undefined);
@@ -467,8 +536,8 @@ return function setup(send, configJson) {
     let json;
     try {
       checkKey(key, 'ctx.kv.set');
-      json = toJson(value, config.maxKvValueChars, config.maxDepth, 'The value for ctx.kv.set', rangeError);
-      if (json === undefined) throw new TypeErrorCtor('ctx.kv.set: the value must be JSON-serializable, not ' + typeof value);
+      json = toJson(value, config.maxKvValueChars, config.maxDepth, 'The value for ctx.kv.set', valueErrors('KV_VALUE_TOO_LARGE'));
+      if (json === undefined) throw coded(TypeErrorCtor, 'ctx.kv.set: the value must be JSON-serializable, not ' + typeof value, 'INVALID_VALUE');
     } catch (e) { return rejected(e); }
     return hostCall('kv.set', '{"key":' + JSONStringify(key) + ',"value":' + json + '}', function () { return undefined; });
   }
@@ -481,17 +550,15 @@ return function setup(send, configJson) {
     const cached = await hostCall('step.get', JSONStringify(name), undefined);
     if (cached.found === true) return cached.value;
     const value = await fn();
-    const json = toJson(value === undefined ? null : value, config.maxResultChars, config.maxDepth, 'The result of ctx.step("' + name + '")', rangeError);
+    const json = toJson(value === undefined ? null : value, config.maxResultChars, config.maxDepth, 'The result of ctx.step("' + name + '")', valueErrors('STEP_RESULT_TOO_LARGE'));
     const stored = json === undefined ? 'null' : json;
     await hostCall('step.put', '{"name":' + JSONStringify(name) + ',"value":' + stored + '}', undefined);
     // The stored JSON copy, so the first run and every later cached run see the very same value.
     return JSONParse(stored);
   }
   function step(name, fn) {
-    if (typeof name !== 'string' || name.length === 0 || name.length > config.maxStepNameLength) {
-      return rejected(new TypeErrorCtor('ctx.step(name, fn): name must be a non-empty string of at most ' + config.maxStepNameLength + ' characters'));
-    }
-    if (typeof fn !== 'function') return rejected(new TypeErrorCtor('ctx.step(name, fn): fn must be a function'));
+    try { checkName(name, config.maxStepNameLength, 'ctx.step(name, fn)', 'name'); } catch (e) { return rejected(e); }
+    if (typeof fn !== 'function') return rejected(invalidRequest('ctx.step(name, fn): fn must be a function'));
     // Two concurrent calls of one step share one execution instead of both running the body.
     const running = stepsRunning[name];
     if (running !== undefined) return running;
@@ -537,11 +604,15 @@ return function setup(send, configJson) {
 
   // ---- the entry point --------------------------------------------------------------------------------
   let resultLimit;
-  function resultLimitError(message) { resultLimit = message; return new RangeErrorCtor(message); }
+  function resultErrors(kind, message) {
+    if (kind === 'shape') return new TypeErrorCtor(message);
+    resultLimit = message;
+    return new RangeErrorCtor(message);
+  }
   function succeed(value) {
     let json;
     try {
-      json = toJson(value, config.maxResultChars, config.maxDepth, 'The result', resultLimitError);
+      json = toJson(value, config.maxResultChars, config.maxDepth, 'The result', resultErrors);
     } catch (e) {
       if (resultLimit !== undefined) {
         const d = ObjectCreate(null);

@@ -3,12 +3,26 @@
  * isolate and is validated here as untrusted input; every answer goes back as plain data. In record
  * mode the calls reach the world (HostServices, the network) and are recorded; in replay mode they are
  * served from the recording, and nothing is written anywhere.
+ *
+ * Validation comes before anything is stored, recorded or sent: type and shape (INVALID_REQUEST),
+ * size (NAME_TOO_LONG, KV_VALUE_TOO_LARGE, URL_TOO_LONG …, the bounds of limits.ts, which the
+ * isolate applies first) and characters PostgreSQL cannot store (INVALID_CHARACTERS: a NUL or a lone
+ * surrogate in a name, key, URL, method or header, or in any string or key of a kv value or step
+ * result). A refused call is an error inside the script, never a failed query on the host. A fetch
+ * body is sent, never stored, so it may hold any character (a lone surrogate is sent as U+FFFD, as
+ * UTF-8 encoding and browsers' fetch do).
  */
 import type { Manifest } from '@mendflow/common';
+import {
+  describeCharacter,
+  findUnstorable,
+  nestedDeeperThan,
+  unstorableCharacter,
+} from '@mendflow/common/storable';
 import { FetchFailure, httpFetch, type FetchEnvironment } from './fetch/http-fetch';
 import type { HostMatcher } from '@mendflow/common/host-patterns';
 import type { EffectiveLimits } from './limits';
-import { limitError } from './limits';
+import { HOST_CALL_BOUNDS, limitError } from './limits';
 import { CallLog, ReplayMismatch, type CallKey, type RecordOf, type Replayer } from './recording';
 import type { Redactor } from './redaction';
 import type { AttemptError, HostCallRecord, HostServices, LimitKind } from './types';
@@ -77,17 +91,23 @@ export class HostOps {
     try {
       switch (op) {
         case 'secret':
-          return await this.secret(this.parseName(payload, 'ctx.secrets.get', 64));
+          return await this.secret(
+            this.parseName(payload, 'ctx.secrets.get', 'name', HOST_CALL_BOUNDS.maxSecretNameLength),
+          );
         case 'kv.get':
-          return await this.kvGet(this.parseName(payload, 'ctx.kv.get', this.env.limits.maxKvKeyLength));
+          return await this.kvGet(
+            this.parseName(payload, 'ctx.kv.get', 'key', this.env.limits.maxKvKeyLength),
+          );
         case 'kv.set':
           return await this.kvSet(payload);
         case 'kv.delete':
           return await this.kvDelete(
-            this.parseName(payload, 'ctx.kv.delete', this.env.limits.maxKvKeyLength),
+            this.parseName(payload, 'ctx.kv.delete', 'key', this.env.limits.maxKvKeyLength),
           );
         case 'step.get':
-          return await this.stepGet(this.parseName(payload, 'ctx.step', this.env.limits.maxStepNameLength));
+          return await this.stepGet(
+            this.parseName(payload, 'ctx.step', 'name', this.env.limits.maxStepNameLength),
+          );
         case 'step.put':
           return await this.stepPut(payload);
         case 'fetch':
@@ -181,7 +201,7 @@ export class HostOps {
       return { reply: { ok: true, value: recorded.value }, record: recorded };
     }
     const record = log.push({ kind: 'kv.get', key, value: undefined as unknown });
-    const value = plainCopy(await this.env.host.kv.get(key));
+    const value = this.hostData(await this.env.host.kv.get(key));
     record.value = value;
     return { reply: { ok: true, value }, record };
   }
@@ -196,7 +216,8 @@ export class HostOps {
       });
     }
     const body = parseObject(payload, 'ctx.kv.set');
-    const key = checkName(body.key, 'ctx.kv.set', limits.maxKvKeyLength);
+    const key = checkName(body.key, 'ctx.kv.set', 'key', limits.maxKvKeyLength);
+    checkStorableValue(body.value, 'ctx.kv.set', 'the value', limits.maxDepth);
     if (Buffer.byteLength(JSON.stringify(body.value) ?? '') > limits.maxKvValueBytes) {
       throw new OpError({
         name: 'RangeError',
@@ -237,7 +258,7 @@ export class HostOps {
       const stored = await this.env.host.steps.get(name);
       if (stored.found) {
         record.cached = true;
-        record.value = plainCopy(stored.value);
+        record.value = this.hostData(stored.value);
       }
     }
     if (record.cached) return { reply: { ok: true, value: { found: true, value: record.value } }, record };
@@ -255,7 +276,8 @@ export class HostOps {
       });
     }
     const body = parseObject(payload, 'ctx.step');
-    const name = checkName(body.name, 'ctx.step', limits.maxStepNameLength);
+    const name = checkName(body.name, 'ctx.step', 'name', limits.maxStepNameLength);
+    checkStorableValue(body.value, `ctx.step("${name}")`, 'the result', limits.maxDepth);
     const record = this.openSteps.get(name);
     if (!record)
       throw new OpError({
@@ -384,14 +406,27 @@ export class HostOps {
     return info;
   }
 
-  private parseName(payload: string, fn: string, max: number): string {
+  private parseName(payload: string, fn: string, what: string, max: number): string {
+    // A name of `max` characters is at most 6 * max + 2 as JSON ("\u0000" per character, quotes).
+    if (payload.length > 6 * max + 2) throw nameTooLong(fn, what, max);
     let value: unknown;
     try {
       value = JSON.parse(payload);
     } catch {
       throw invalid(fn);
     }
-    return checkName(value, fn, max);
+    return checkName(value, fn, what, max);
+  }
+
+  /**
+   * A plain copy of what a host service returned, so the isolate and the recording see the same value.
+   * Anything a script stored is at most maxDepth deep; deeper data never enters the recording.
+   */
+  private hostData(value: unknown): unknown {
+    const copy = plainCopy(value);
+    if (nestedDeeperThan(copy, this.env.limits.maxDepth))
+      throw new Error(`a stored value is nested deeper than ${this.env.limits.maxDepth} levels`);
+    return copy;
   }
 }
 
@@ -410,15 +445,53 @@ function invalid(fn: string): OpError {
   return new OpError({ name: 'TypeError', message: `${fn}: malformed request`, code: 'INVALID_REQUEST' });
 }
 
-function checkName(value: unknown, fn: string, max: number): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+function checkName(value: unknown, fn: string, what: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0) {
     throw new OpError({
       name: 'TypeError',
-      message: `${fn}: expected a non-empty string of at most ${max} characters`,
+      message: `${fn}: the ${what} must be a non-empty string of at most ${max} characters`,
       code: 'INVALID_REQUEST',
     });
   }
+  if (value.length > max) throw nameTooLong(fn, what, max);
+  checkCharacters(value, fn, `the ${what}`);
   return value;
+}
+
+function nameTooLong(fn: string, what: string, max: number): OpError {
+  return new OpError({
+    name: 'RangeError',
+    message: `${fn}: the ${what} is longer than ${max} characters`,
+    code: 'NAME_TOO_LONG',
+  });
+}
+
+/** Refuses a string holding a character PostgreSQL cannot store; the message never quotes the string. */
+function checkCharacters(text: string, fn: string, what: string): void {
+  const problem = unstorableCharacter(text);
+  if (problem) throw invalidCharacters(`${fn}: ${what} contains ${describeCharacter(problem)}`);
+}
+
+function invalidCharacters(message: string): OpError {
+  return new OpError({
+    name: 'TypeError',
+    message: `${message}, which cannot be stored`,
+    code: 'INVALID_CHARACTERS',
+  });
+}
+
+/** A kv value or step result: stored as jsonb and read back exactly, so nothing in it may be replaced. */
+function checkStorableValue(value: unknown, fn: string, what: string, maxDepth: number): void {
+  const found = findUnstorable(value, maxDepth);
+  if (!found) return;
+  if (found.problem === 'depth') {
+    throw new OpError({
+      name: 'RangeError',
+      message: `${fn}: ${what} is nested deeper than ${maxDepth} levels`,
+      code: 'VALUE_TOO_DEEP',
+    });
+  }
+  throw invalidCharacters(`${fn}: ${what} contains ${describeCharacter(found.problem)} at ${found.path}`);
 }
 
 function parseObject(payload: string, fn: string): Record<string, unknown> {
@@ -432,8 +505,9 @@ function parseObject(payload: string, fn: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Request bodies travel in one message; this bounds what a script can make the host buffer. */
-const MAX_FETCH_PAYLOAD_CHARS = 8 * 1024 * 1024;
+function fetchTooLarge(code: 'URL_TOO_LONG' | 'HEADERS_TOO_LARGE' | 'REQUEST_TOO_LARGE', message: string) {
+  return new OpError({ name: 'RangeError', message: `ctx.fetch: ${message}`, code });
+}
 
 function parseFetchRequest(payload: string): {
   url: string;
@@ -442,22 +516,64 @@ function parseFetchRequest(payload: string): {
   body?: string;
   redirect: 'follow' | 'manual' | 'error';
 } {
-  if (payload.length > MAX_FETCH_PAYLOAD_CHARS) {
-    throw new OpError({
-      name: 'RangeError',
-      message: `ctx.fetch: the request is larger than ${MAX_FETCH_PAYLOAD_CHARS} bytes`,
-      code: 'REQUEST_TOO_LARGE',
-    });
+  const bounds = HOST_CALL_BOUNDS;
+  if (payload.length > bounds.maxFetchRequestChars) {
+    throw fetchTooLarge(
+      'REQUEST_TOO_LARGE',
+      `the request is longer than ${bounds.maxFetchRequestChars} characters as JSON`,
+    );
   }
   const body = parseObject(payload, 'ctx.fetch');
   const { url, method, headers, redirect } = body;
   if (typeof url !== 'string' || typeof method !== 'string') throw invalid('ctx.fetch');
   if (redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') throw invalid('ctx.fetch');
   if (body.body !== undefined && typeof body.body !== 'string') throw invalid('ctx.fetch');
+  if (url.length > bounds.maxUrlChars)
+    throw fetchTooLarge('URL_TOO_LONG', `the URL is longer than ${bounds.maxUrlChars} characters`);
+  checkCharacters(url, 'ctx.fetch', 'the URL');
+  if (method.length > bounds.maxMethodChars) {
+    throw new OpError({
+      name: 'TypeError',
+      message: `ctx.fetch: init.method is longer than ${bounds.maxMethodChars} characters`,
+      code: 'INVALID_REQUEST',
+    });
+  }
+  checkCharacters(method, 'ctx.fetch', 'init.method');
+  if (typeof body.body === 'string' && body.body.length > bounds.maxFetchBodyChars) {
+    throw fetchTooLarge(
+      'REQUEST_TOO_LARGE',
+      `the request body is longer than ${bounds.maxFetchBodyChars} characters`,
+    );
+  }
   const cleanHeaders: Record<string, string> = {};
   if (headers !== null && typeof headers === 'object' && !Array.isArray(headers)) {
-    for (const [name, value] of Object.entries(headers)) {
+    const entries = Object.entries(headers);
+    if (entries.length > bounds.maxHeaders)
+      throw fetchTooLarge('HEADERS_TOO_LARGE', `more than ${bounds.maxHeaders} headers`);
+    let chars = 0;
+    for (const [name, value] of entries) {
       if (typeof value !== 'string') throw invalid('ctx.fetch');
+      if (name.length > bounds.maxHeaderNameChars) {
+        throw fetchTooLarge(
+          'HEADERS_TOO_LARGE',
+          `a header name is longer than ${bounds.maxHeaderNameChars} characters`,
+        );
+      }
+      if (value.length > bounds.maxHeaderValueChars) {
+        throw fetchTooLarge(
+          'HEADERS_TOO_LARGE',
+          `a header value is longer than ${bounds.maxHeaderValueChars} characters`,
+        );
+      }
+      chars += name.length + value.length;
+      if (chars > bounds.maxHeadersChars) {
+        throw fetchTooLarge(
+          'HEADERS_TOO_LARGE',
+          `the headers are longer than ${bounds.maxHeadersChars} characters together`,
+        );
+      }
+      checkCharacters(name, 'ctx.fetch', 'a header name');
+      checkCharacters(value, 'ctx.fetch', 'a header value');
       Object.defineProperty(cleanHeaders, name.toLowerCase(), {
         value,
         enumerable: true,

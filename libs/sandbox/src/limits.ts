@@ -35,6 +35,37 @@ const MANIFEST_DEFAULTS = {
   maxResultBytes: 1_048_576,
 };
 
+/**
+ * What one host call may carry, checked in the isolate before anything is copied to the host
+ * (bootstrap.ts: a string the script built cheaply, say 'x'.repeat(2 ** 26), must never be copied
+ * into the host's heap) and checked again on the host (host-ops.ts, attempt.ts), which never trusts
+ * the isolate. Sizes count UTF-16 code units, which the isolate can count without encoding anything.
+ */
+export const HOST_CALL_BOUNDS = {
+  /** The manifest's secret names are at most 64 characters (libs/common manifest.ts). */
+  maxSecretNameLength: 64,
+  /** Most servers and proxies refuse longer request lines anyway (8 KiB is the common default). */
+  maxUrlChars: 8192,
+  /** Methods are short tokens (GET, PATCH, PROPFIND). */
+  maxMethodChars: 32,
+  maxHeaders: 100,
+  maxHeaderNameChars: 256,
+  maxHeaderValueChars: 8192,
+  /** Names and values together; servers commonly accept 8 to 32 KiB of request head. */
+  maxHeadersChars: 32_768,
+  /** A request body travels in one message; 4 MiB is plenty for an API call. */
+  maxFetchBodyChars: 4 * 1024 * 1024,
+  /** The whole request as JSON, after escaping (a body of control characters grows up to sixfold). */
+  maxFetchRequestChars: 8 * 1024 * 1024,
+  /**
+   * The payloads of host calls still waiting for their answer, together: a script starting many
+   * calls at once (Promise.all over fetches with big bodies) cannot make the host hold more. A call
+   * started when nothing else is in flight is only held to its own bound (a step result may be as
+   * large as limits.maxResultBytes).
+   */
+  maxInFlightChars: 8 * 1024 * 1024,
+} as const;
+
 /** isolated-vm refuses isolates below 8 MB. */
 const MIN_MEMORY_MB = 8;
 

@@ -2,11 +2,18 @@
  * The attempt's log as the host keeps it: entries arrive one message at a time from ctx.log and
  * console, are counted against maxLogBytes here (the isolate counts too, but the host does not rely
  * on it), and are redacted when the attempt's result is built, once every secret it used is known.
+ *
+ * Logs are display text: a NUL or a lone surrogate (which PostgreSQL cannot store) becomes U+FFFD in
+ * messages and in the strings and keys of data, and data nested deeper than the isolate ever sends
+ * is cut, so whatever is stored can be serialized again without overflowing the stack.
  */
+import { storableDeep, storableText } from '@mendflow/common/storable';
 import type { Redactor } from './redaction';
 import type { LogEntry } from './types';
 
 const LEVELS = new Set<LogEntry['level']>(['debug', 'info', 'warn', 'error']);
+/** The isolate serializes log data at most 32 levels deep (bootstrap.ts emitLog). */
+const MAX_DATA_DEPTH = 32;
 
 export class LogSink {
   private readonly entries: LogEntry[] = [];
@@ -35,10 +42,10 @@ export class LogSink {
     const level = LEVELS.has(raw.level as LogEntry['level']) ? (raw.level as LogEntry['level']) : 'info';
     const entry: LogEntry = {
       level,
-      message: typeof raw.message === 'string' ? raw.message : '',
+      message: typeof raw.message === 'string' ? storableText(raw.message) : '',
       t: Math.round(performance.now() - this.startedAt),
     };
-    if (Object.hasOwn(raw, 'data')) entry.data = raw.data;
+    if (Object.hasOwn(raw, 'data')) entry.data = storableDeep(raw.data, MAX_DATA_DEPTH);
     this.entries.push(entry);
     return true;
   }

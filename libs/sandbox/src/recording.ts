@@ -3,8 +3,12 @@
  * completed when the answer arrives, so the order is the script's order even when calls overlap
  * (Promise.all over two fetches), and a replay can match calls in the order the script makes them.
  */
+import { storableDeep } from '@mendflow/common/storable';
 import type { Redactor } from './redaction';
 import type { HostCallRecord, Recording } from './types';
+
+/** A record's values are host data bounded at 64 levels (kv values, step results) plus its own few. */
+const MAX_RECORDING_DEPTH = 80;
 
 type Kind = HostCallRecord['kind'];
 export type RecordOf<K extends Kind> = Extract<HostCallRecord, { kind: K }>;
@@ -18,9 +22,16 @@ export class CallLog {
     return record;
   }
 
-  /** The recording as it leaves the sandbox: a plain copy with every served secret value redacted. */
+  /**
+   * The recording as it leaves the sandbox: a plain copy with every served secret value redacted, made
+   * storable. Names, keys and URLs were refused at the call if PostgreSQL could not store them; what
+   * remote servers sent (bodies, headers, status texts) and error messages are display text, where a
+   * NUL or a lone surrogate becomes U+FFFD. A replay therefore serves U+FFFD where the original
+   * response had such a character.
+   */
   snapshot(redactor: Redactor): Recording {
-    return { version: 1, calls: redactor.deep(structuredClone(this.calls)) };
+    const calls = redactor.deep(structuredClone(this.calls));
+    return { version: 1, calls: storableDeep(calls, MAX_RECORDING_DEPTH) };
   }
 }
 

@@ -4,6 +4,8 @@
  * message, a header dumped to the log); a script that deliberately transforms a secret can still
  * reveal it, which is why secrets are declared per automation.
  */
+import { storableText } from '@mendflow/common/storable';
+
 export const REDACTED = '***';
 
 /** Forms shorter than this are too likely to occur by chance to redact as derived encodings. */
@@ -18,6 +20,9 @@ export class Redactor {
     if (value.length === 0) return;
     const before = this.forms.size;
     this.forms.add(value);
+    // Stored text has U+FFFD in place of NUL and lone surrogates, and may be made storable before it
+    // is redacted (logs are, as they arrive).
+    this.forms.add(storableText(value));
     if (value.length >= MIN_DERIVED_LENGTH) {
       // Inside JSON text (a recorded body, a serialized log payload) quotes and backslashes are escaped.
       this.forms.add(JSON.stringify(value).slice(1, -1));

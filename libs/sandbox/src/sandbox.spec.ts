@@ -256,10 +256,10 @@ describe('the clock and randomness', () => {
 
 describe('limits', () => {
   it('stops an infinite loop at the CPU limit', async () => {
-    const started = Date.now();
     const result = await sandbox.runAttempt(request(script('for (;;) {}')));
     expect(result.error).toMatchObject({ name: 'LimitError', limit: 'cpu', code: 'CPU_LIMIT' });
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The CPU watchdog, not the 30 s wall-clock limit (which words a busy loop differently).
+    expect(result.error?.message).toMatch(/more than 400 ms of CPU time/);
     await expectHealthy();
   });
 
@@ -274,13 +274,11 @@ describe('limits', () => {
       ...createMemoryHost(),
       kv: { get: () => new Promise(() => {}), set: async () => {}, delete: async () => {} },
     };
-    const started = Date.now();
     const result = await sandbox.runAttempt(
       request(script(`await ctx.kv.get('slow'); return 1;`), { host: slow, limits: { timeoutMs: 300 } }),
     );
     expect(result.error).toMatchObject({ limit: 'timeout', code: 'TIMEOUT' });
     expect(result.error?.message).toMatch(/300 ms while waiting on a host call/);
-    expect(Date.now() - started).toBeLessThan(1500);
     await expectHealthy();
   });
 
@@ -289,20 +287,29 @@ describe('limits', () => {
     const result = await sandbox.runAttempt(
       request(script('await new Promise(() => {});'), { limits: { timeoutMs: 20_000 } }),
     );
+    // NEVER_SETTLED, not TIMEOUT: found out, not waited out; well before the limit on any machine.
     expect(result.error).toMatchObject({ limit: 'timeout', code: 'NEVER_SETTLED' });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await expectHealthy();
   });
 
   it('disposes the isolate on a memory bomb and serves the next attempt', async () => {
-    const result = await sandbox.runAttempt(
-      request(script('const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });'), {
-        limits: { memoryMb: 16 },
-      }),
-    );
-    expect(result.error).toMatchObject({ limit: 'memory', code: 'MEMORY_LIMIT' });
-    expect(result.error?.message).toMatch(/16 MB/);
-    await expectHealthy();
+    // CPU time far away: a garbage collector under pressure burns CPU time too, and on a loaded
+    // machine this suite's 400 ms could otherwise end the bomb before the memory limit does.
+    const roomy = new Sandbox({ poolSize: 1, maxima: { cpuMs: 20_000 } });
+    try {
+      const result = await roomy.runAttempt(
+        request(script('const keep = []; for (;;) keep.push({ a: Math.random(), b: [1, 2, 3] });'), {
+          limits: { memoryMb: 16 },
+        }),
+      );
+      expect(result.error).toMatchObject({ limit: 'memory', code: 'MEMORY_LIMIT' });
+      expect(result.error?.message).toMatch(/16 MB/);
+      const next = await roomy.runAttempt(request(script('return input.n * 2;'), { input: { n: 21 } }));
+      expect(next).toMatchObject({ status: 'succeeded', output: 42 });
+    } finally {
+      await roomy.close();
+    }
   });
 
   it('bounds the result size and depth', async () => {
@@ -367,12 +374,11 @@ describe('limits', () => {
   it('ends an attempt promptly when its signal aborts', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const started = Date.now();
     const result = await sandbox.runAttempt(
       request(script('for (;;) {}'), { signal: controller.signal, limits: { timeoutMs: 10_000 } }),
     );
+    // Cancelled, not stopped by the CPU limit (400 ms) or the time limit: the abort ended it.
     expect(result.error).toMatchObject({ limit: 'cancelled', code: 'CANCELLED' });
-    expect(Date.now() - started).toBeLessThan(1000);
     const pre = await sandbox.runAttempt(request(script('return 1;'), { signal: AbortSignal.abort() }));
     expect(pre.error).toMatchObject({ limit: 'cancelled' });
     await expectHealthy();

@@ -132,6 +132,8 @@ const EXPECTED_GLOBALS = [
 ].sort();
 
 let sandbox: Sandbox;
+/** For `roomy` attacks: the same sandbox, with CPU and time limits far away. */
+let roomy: Sandbox;
 let server: TestServer;
 const lookups: string[] = [];
 
@@ -155,7 +157,13 @@ beforeAll(async () => {
   // No private network, short limits: the configuration an operator should run untrusted code with.
   sandbox = new Sandbox({
     poolSize: 1,
-    maxima: { cpuMs: 300, timeoutMs: 3000 },
+    maxima: { cpuMs: 300, timeoutMs: WALL_LIMIT_MS },
+    lookup,
+    fetchTimeoutMs: 1000,
+  });
+  roomy = new Sandbox({
+    poolSize: 1,
+    maxima: { cpuMs: ROOMY_LIMIT_MS, timeoutMs: ROOMY_LIMIT_MS },
     lookup,
     fetchTimeoutMs: 1000,
   });
@@ -163,6 +171,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox.close();
+  await roomy.close();
   await server.close();
   expect(existsSync(PWNED)).toBe(false);
 });
@@ -201,9 +210,22 @@ interface Attack {
   source: string;
   options?: ManifestOverrides & { input?: unknown };
   check: (result: AttemptResult) => void;
-  /** Upper bound on how long the attack may take to be stopped. */
-  withinMs?: number;
+  /**
+   * An attack another limit must end (memory, result size) that burns real CPU time getting there
+   * (allocating, collecting garbage, serializing): it runs where the CPU and time limits are far
+   * away, so the intended limit ends it however loaded the machine is.
+   */
+  roomy?: true;
 }
+
+/**
+ * No attack may outlive the attempt's wall-clock limit by more than a grace that holds on a loaded
+ * machine. Which limit stopped an attack, and how, is what each check asserts: that is deterministic,
+ * where "stopped within N ms" only measures how busy the machine is.
+ */
+const WALL_LIMIT_MS = 3000;
+const ROOMY_LIMIT_MS = 20_000;
+const GRACE_MS = 10_000;
 
 const contained = (result: AttemptResult) => {
   expect(result.status).toBe('succeeded');
@@ -214,6 +236,16 @@ const endedBy = (limit: string, code?: string) => (result: AttemptResult) => {
   expect(result.status).toBe('failed');
   expect(result.error).toMatchObject({ limit, ...(code ? { code } : {}) });
 };
+/** Ended by one of several limits, whichever the machine's speed made come first; each is correct. */
+const endedByOneOf =
+  (...limits: string[]) =>
+  (result: AttemptResult) => {
+    expect(result.status).toBe('failed');
+    expect(limits, `ended by ${result.error?.limit}: ${result.error?.message}`).toContain(
+      result.error?.limit,
+    );
+    expect(result.error?.message).toMatch(/more than \d+ (host calls|ms of CPU time)|kept the CPU busy/);
+  };
 const failsWith = (name: string | RegExp, message?: RegExp) => (result: AttemptResult) => {
   expect(result.status).toBe('failed');
   expect(result.error?.name).toMatch(name);
@@ -503,13 +535,12 @@ const ATTACKS: Attack[] = [
     check: failsWith('PolicyError', /only speaks http and https/),
   },
   // ---- exhaustion ---------------------------------------------------------------------------------
-  { name: 'an infinite loop', source: attack('for (;;) {}'), check: endedBy('cpu'), withinMs: 2000 },
+  { name: 'an infinite loop', source: attack('for (;;) {}'), check: endedBy('cpu') },
   // V8 13.6 loses TerminateExecution in loops running in OSR-compiled code (see SandboxOptions.hardenV8).
   {
     name: 'a hot loop V8 compiles on the stack (OSR)',
     source: attack('for (;;) { const a = new Array(1000); a.length; }'),
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
   {
     name: 'a loop inside an optimized function',
@@ -517,45 +548,39 @@ const ATTACKS: Attack[] = [
       'function g(n) { for (let i = 0; i < n; i++) new Array(1000).fill(1).indexOf(3); } for (let k = 0; k < 5000; k++) g(3); g(1e12);',
     ),
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
   {
     name: 'a loop that catches the timeout',
     source: attack('for (;;) { try { for (;;) {} } catch (e) {} finally { continue; } }'),
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
   {
     name: 'a microtask flood',
     source: attack('function f() { Promise.resolve().then(f); } f(); await new Promise(() => {});'),
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
-  { name: 'an await loop', source: attack('for (;;) await null;'), check: endedBy('cpu'), withinMs: 2000 },
+  { name: 'an await loop', source: attack('for (;;) await null;'), check: endedBy('cpu') },
   {
     name: 'a microtask flood left running after returning',
     source: attack('(async () => { for (;;) await null; })(); return "done";'),
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
   {
     name: 'a microtask flood started by top-level code that then throws',
     source: `(async () => { for (;;) await null; })();\nthrow new Error('loaded');\nexport default () => 1;`,
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
   {
     name: 'a never-settling promise',
     source: attack('await new Promise(() => {});'),
     check: endedBy('timeout', 'NEVER_SETTLED'),
-    withinMs: 1000,
   },
   {
     name: 'memory growth',
     source: attack('const keep = []; for (;;) keep.push(new Array(1000).fill(Math.random()));'),
     options: { limits: { memoryMb: 16 } },
     check: endedBy('memory', 'MEMORY_LIMIT'),
-    withinMs: 3000,
+    roomy: true,
   },
   {
     name: 'string doubling',
@@ -565,7 +590,7 @@ const ATTACKS: Attack[] = [
       expect(r.status).toBe('failed');
       expect(r.error?.limit === 'memory' || r.error?.name === 'RangeError').toBe(true);
     },
-    withinMs: 3000,
+    roomy: true,
   },
   {
     name: 'a huge ArrayBuffer',
@@ -599,7 +624,6 @@ const ATTACKS: Attack[] = [
     name: 'catastrophic regex backtracking (ReDoS)',
     source: attack('return /^(a+)+$/.test("a".repeat(40) + "b");'),
     check: endedBy('cpu'),
-    withinMs: 2000,
   },
   {
     name: 'deep recursion',
@@ -611,25 +635,26 @@ const ATTACKS: Attack[] = [
     source: attack('return { rows: Array.from({ length: 1e5 }, (_, i) => ({ i, pad: "x".repeat(20) })) };'),
     options: { limits: { maxResultBytes: 65536, memoryMb: 128 } },
     check: endedBy('result', 'RESULT_LIMIT'),
+    roomy: true,
   },
   {
     name: 'a console flood',
     source: attack('for (;;) console.log("flood", Math.random());'),
     options: { limits: { maxLogBytes: 8192 } },
     check: endedBy('log', 'LOG_LIMIT'),
-    withinMs: 2000,
   },
   {
     name: 'a flood of host calls',
     source: attack('for (;;) { ctx.kv.get("k"); ctx.log.debug(""); if (Math.random() < 0) break; } '),
     check: (r) => expect(r.status).toBe('failed'),
-    withinMs: 2000,
   },
   {
+    // Every awaited call costs the isolate some CPU time, so whether the host-call limit or the CPU
+    // limit comes first depends on the machine's load (sandbox.spec "bounds host calls" tests the
+    // host-call limit alone, deterministically).
     name: 'a flood of awaited host calls',
     source: attack('for (;;) await ctx.kv.get("k");'),
-    check: endedBy('host_calls', 'HOST_CALL_LIMIT'),
-    withinMs: 3000,
+    check: endedByOneOf('host_calls', 'cpu'),
   },
 ];
 
@@ -639,14 +664,16 @@ describe('security: escapes, tricks and exhaustion', () => {
     expect(ATTACKS.length).toBeGreaterThanOrEqual(40);
   });
 
-  for (const { name, source, options, check, withinMs } of ATTACKS) {
-    it(name, async () => {
+  for (const { name, source, options, check, roomy: far } of ATTACKS) {
+    const target = () => (far ? roomy : sandbox);
+    const stoppedWithinMs = (far ? ROOMY_LIMIT_MS : WALL_LIMIT_MS) + GRACE_MS;
+    it(name, { timeout: stoppedWithinMs + 15_000 }, async () => {
       const started = Date.now();
-      const result = await sandbox.runAttempt(request(source, { host: hostWithData(), ...options }));
+      const result = await target().runAttempt(request(source, { host: hostWithData(), ...options }));
       check(result);
       assertSafe(result);
-      expect(Date.now() - started).toBeLessThan(withinMs ?? 1500);
-      await assertStillServing();
+      expect(Date.now() - started).toBeLessThan(stoppedWithinMs);
+      await assertStillServing(target());
     });
   }
 });

@@ -145,13 +145,25 @@ export class AttemptSettler {
         baseVersionId: started.versionId,
         provider: this.budget.providerName,
       });
-      const transition = await this.execution.transition(workspaceId, runId, {
-        from: ['running'],
-        to: 'repairing',
-        attempt: closing,
-        error: failure,
-        event: { type: 'run.repairing', data: { ...base, repairId: record.id, provider: record.provider } },
-      });
+      const transition = await this.execution
+        .transition(workspaceId, runId, {
+          from: ['running'],
+          to: 'repairing',
+          attempt: closing,
+          error: failure,
+          event: { type: 'run.repairing', data: { ...base, repairId: record.id, provider: record.provider } },
+        })
+        .catch(async (error: unknown) => {
+          // The run never reached repairing (the executor settles it again without what was refused):
+          // a repair left pending would count against the budget and never run.
+          await this.repairs
+            .update(workspaceId, record.id, {
+              status: 'failed',
+              error: 'the run could not be moved to repairing',
+            })
+            .catch(() => undefined);
+          throw error;
+        });
       if (transition) {
         const job = repairJob({ repairId: record.id, workspaceId });
         await this.repairQueue.add(job.name, job.data, job.opts);

@@ -1,10 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RunExecutionRepository } from '@mendflow/db';
+import { storableText } from '@mendflow/common';
+import {
+  describeDatabaseError,
+  isDatabaseUnavailable,
+  RunExecutionRepository,
+  type StartedAttempt,
+} from '@mendflow/db';
 import type { RunJobPayload } from '@mendflow/queue';
 import { LiveEventsPublisher } from '@mendflow/events';
+import type { AttemptResult } from '@mendflow/sandbox';
 import { WorkerMetrics } from '../health/worker-metrics';
-import { AttemptSettler } from './attempt-settler.service';
+import { AttemptSettler, type SettledAttempt } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
+import { sandboxFailure, storageRejected } from './fallback-outcomes';
 import { HostServicesFactory } from './host-services.factory';
 import { SandboxHost } from './sandbox.provider';
 
@@ -12,6 +20,11 @@ import { SandboxHost } from './sandbox.provider';
  * One attempt of one run: start it in PostgreSQL (which also tells us whether it should run at all),
  * run it in the sandbox, settle the outcome. Safe to call twice for the same job: the conditional
  * updates make the second call a no-op.
+ *
+ * Once an attempt has started, it is settled whatever happens: a sandbox that throws is a failed
+ * attempt (SANDBOX_ERROR), and an outcome the database refuses is settled again without the parts
+ * it refused (STORAGE_REJECTED). Only an unreachable database escapes to BullMQ; the job is then
+ * redelivered or fails, and the next start or the stale-run reconciler ends the open attempt.
  */
 @Injectable()
 export class RunExecutor {
@@ -39,7 +52,19 @@ export class RunExecutor {
       const { runId, workspaceId, automationId } = started;
       for (const event of started.events) this.live.publishRunEvent({ ...event, automationId });
       this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'running' });
-      const result = await this.sandboxHost.sandbox.runAttempt({
+      const result = await this.runAttempt(started, tracked.signal);
+      const { transition, outcome } = await this.settle(started, result);
+      this.metrics.attempts.inc({ outcome });
+      this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
+      this.live.publishTransition(transition);
+    } finally {
+      tracked.done();
+    }
+  }
+
+  private async runAttempt(started: StartedAttempt, signal: AbortSignal): Promise<AttemptResult> {
+    try {
+      return await this.sandboxHost.sandbox.runAttempt({
         source: started.source,
         input: started.input,
         manifest: started.manifest,
@@ -51,14 +76,33 @@ export class RunExecutor {
           trigger: started.trigger,
         },
         host: this.hostServices.forAttempt(started),
-        signal: tracked.signal,
+        signal,
       });
-      const { transition, outcome } = await this.settler.settle(started, result);
-      this.metrics.attempts.inc({ outcome });
-      this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
-      this.live.publishTransition(transition);
-    } finally {
-      tracked.done();
+    } catch (error) {
+      this.logger.error(
+        `run ${started.runId}: the sandbox threw during attempt ${started.attempt}: ${String(error)}`,
+      );
+      return sandboxFailure(error);
+    }
+  }
+
+  private async settle(started: StartedAttempt, result: AttemptResult): Promise<SettledAttempt> {
+    try {
+      return await this.settler.settle(started, result);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      // Not the database being away: the statement failed on what it was given (a value PostgreSQL
+      // refuses to hold), so the same outcome would fail again on every redelivery.
+      const reason =
+        describeDatabaseError(error) ??
+        storableText(error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(
+          0,
+          500,
+        );
+      this.logger.error(
+        `run ${started.runId}: the outcome of attempt ${started.attempt} could not be stored (${reason}); settling it without its result, logs and recording`,
+      );
+      return this.settler.settle(started, storageRejected(result, reason));
     }
   }
 }

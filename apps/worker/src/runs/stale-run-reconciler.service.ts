@@ -6,15 +6,50 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository } from '@mendflow/db';
-import { QueueNames, runJob } from '@mendflow/queue';
-import type { Queue } from 'bullmq';
+import { LiveEventsPublisher } from '@mendflow/events';
+import { QueueNames, runJob, runJobId } from '@mendflow/queue';
+import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
+/** A job in one of these states still has (or will get) a worker; any other state, or none, has not. */
+const LIVE_JOB_STATES = new Set<JobState | 'unknown'>([
+  'active',
+  'waiting',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
+
 /**
- * PostgreSQL is the source of truth: a run still `queued` long after it was created lost its job
- * (Redis flushed, or the API could not enqueue). Re-adding the job with the same id is a no-op when
- * the job still exists, and the conditional start makes a duplicate harmless.
+ * After this many attempts of one run ended without any worker finishing them (this one included),
+ * the run is paused for a person instead of queued again: something about it keeps taking its worker
+ * down or away, and running it again and again would only repeat that.
+ */
+export const MAX_LOST_ATTEMPTS = 3;
+
+export const LOST_ATTEMPT_REASON = "no worker held this attempt's job (lost lease); queued again";
+
+const LOST_ATTEMPT_ERROR: RunError = {
+  name: 'WorkerLost',
+  code: 'LEASE_LOST',
+  message:
+    "no worker held this attempt's job any more (its job failed, vanished or ended without settling it)",
+};
+
+/**
+ * PostgreSQL is the source of truth, and this reconciler makes sure every run it holds has an owner.
+ *
+ * A run still `queued` long after it was created, or whose retry is long overdue, lost its job (Redis
+ * flushed, or the API could not enqueue). Re-adding the job with the same id is a no-op when the job
+ * still exists, and the conditional start makes a duplicate harmless.
+ *
+ * A run `running` whose attempt has no live job behind it lost its worker for good: the processor
+ * failed past settling, BullMQ gave up on a job that kept stalling, or Redis lost it. Nothing else
+ * would ever move it. Its attempt is marked abandoned and the run queued again, in one statement
+ * conditional on the run still being on that attempt, so a worker that does hold it, or another
+ * reconciler, is never overtaken and the run is recovered exactly once.
  */
 @Injectable()
 export class StaleRunReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,6 +59,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly execution: RunExecutionRepository,
     @InjectQueue(QueueNames.runs) private readonly queue: Queue,
+    private readonly live: LiveEventsPublisher,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -40,7 +76,12 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
     clearInterval(this.timer);
   }
 
+  /** One pass; returns how many runs it re-enqueued or recovered. */
   async reconcile(): Promise<number> {
+    return (await this.requeueWaiting()) + (await this.recoverLostAttempts());
+  }
+
+  private async requeueWaiting(): Promise<number> {
     const stale = await this.execution.findStaleWaiting(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of stale) {
       const job = runJob({
@@ -53,5 +94,72 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
     }
     if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);
     return stale.length;
+  }
+
+  /**
+   * The same threshold as for queued runs: an attempt's job is active for as long as a worker runs
+   * it, whatever the attempt's time limit, so the age only spares the checks for runs just started.
+   */
+  private async recoverLostAttempts(): Promise<number> {
+    const candidates = await this.execution.findStaleRunning(this.config.STALE_QUEUED_RUN_MS, 500);
+    let recovered = 0;
+    for (const run of candidates) {
+      if (await this.hasLiveJob(run.id, run.attempt)) continue;
+      if (await this.recover(run)) recovered++;
+    }
+    if (recovered > 0) this.logger.warn(`recovered ${recovered} running run(s) whose attempt no worker held`);
+    return recovered;
+  }
+
+  private async hasLiveJob(runId: string, attempt: number): Promise<boolean> {
+    const job = await this.queue.getJob(runJobId({ runId, attempt }));
+    return job !== undefined && LIVE_JOB_STATES.has(await job.getState());
+  }
+
+  private async recover(run: {
+    id: string;
+    workspaceId: string;
+    automationId: string;
+    attempt: number;
+    abandonedAttempts: number;
+  }): Promise<boolean> {
+    const { id: runId, workspaceId, automationId, attempt } = run;
+    const lost = run.abandonedAttempts + 1;
+    if (lost >= MAX_LOST_ATTEMPTS) {
+      const title = 'Attempts keep losing their worker';
+      const reason = `${lost} attempts of this run ended without a worker finishing them (the worker stopped, or lost the job); it was not queued again`;
+      const transition = await this.execution.transition(workspaceId, runId, {
+        from: ['running'],
+        to: 'action_needed',
+        attempt: { number: attempt, abandoned: LOST_ATTEMPT_ERROR },
+        error: { name: 'WorkerLost', code: 'ATTEMPTS_LOST', message: reason },
+        inbox: {
+          kind: 'unknown_failure',
+          title,
+          reason,
+          evidence: { attempt, lostAttempts: lost },
+          actions: ['retry', 'cancel'],
+        },
+        event: {
+          type: 'run.action_needed',
+          data: { attempt, reason, inboxKind: 'unknown_failure', title, lostAttempts: lost },
+        },
+      });
+      if (transition) this.live.publishTransition(transition);
+      return transition !== null;
+    }
+    const transition = await this.execution.transition(workspaceId, runId, {
+      from: ['running'],
+      to: 'queued',
+      attempt: { number: attempt, abandoned: LOST_ATTEMPT_ERROR },
+      event: { type: 'attempt.abandoned', data: { attempt, reason: LOST_ATTEMPT_REASON } },
+    });
+    if (!transition) return false;
+    // After the state is stored: if this add fails, the run is queued without a job, which the next
+    // pass re-enqueues like any other.
+    const job = runJob({ runId, workspaceId, automationId, attempt: attempt + 1 });
+    await this.queue.add(job.name, job.data, job.opts);
+    this.live.publishTransition(transition);
+    return true;
   }
 }

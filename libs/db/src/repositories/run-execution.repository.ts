@@ -186,4 +186,27 @@ export class RunExecutionRepository {
          OR (status = 'retry_scheduled' AND next_attempt_at < now() - make_interval(secs => ${olderThanMs / 1000}))
       ORDER BY updated_at LIMIT ${limit}`;
   }
+
+  /**
+   * Runs `running` for longer than `olderThanMs` since they started their attempt: candidates for an
+   * attempt no worker holds any more (its job failed, vanished with Redis, or completed without
+   * settling). The caller checks each one's job before it acts, and acts with a transition
+   * conditional on the attempt, so a worker still on it always wins. `abandonedAttempts` counts the
+   * run's earlier attempts that no worker finished.
+   */
+  async findStaleRunning(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<
+    { id: string; workspaceId: string; automationId: string; attempt: number; abandonedAttempts: number }[]
+  > {
+    return this.db.$queryRaw<
+      { id: string; workspaceId: string; automationId: string; attempt: number; abandonedAttempts: number }[]
+    >`
+      SELECT r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", r.attempt_count AS attempt,
+             (SELECT count(*)::int FROM run_attempts a WHERE a.run_id = r.id AND a.status = 'abandoned') AS "abandonedAttempts"
+      FROM runs r
+      WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
+      ORDER BY r.updated_at LIMIT ${limit}`;
+  }
 }

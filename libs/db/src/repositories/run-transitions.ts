@@ -35,8 +35,13 @@ export interface Transition {
   from: readonly RunStatus[];
   to: RunStatus;
   event: { type: string; data: Record<string, unknown> };
-  /** Closes this attempt (the run must still be on it). */
-  attempt?: { number: number; outcome: AttemptOutcome; classification?: unknown };
+  /**
+   * Closes this attempt (the run must still be on it): with what it left behind, or as abandoned (no
+   * worker finished it) with the error saying why.
+   */
+  attempt?:
+    | { number: number; outcome: AttemptOutcome; classification?: unknown }
+    | { number: number; abandoned: RunError };
   versionId?: string;
   nextAttemptAt?: Date | null;
   output?: unknown;
@@ -83,8 +88,14 @@ export async function applyTransition(
   ];
   if (t.attempt) conditions.push(Prisma.sql`attempt_count = ${t.attempt.number}`);
 
-  const attemptUpdate = t.attempt
-    ? Prisma.sql`, a AS (
+  const attemptUpdate = !t.attempt
+    ? Prisma.empty
+    : 'abandoned' in t.attempt
+      ? Prisma.sql`, a AS (
+        UPDATE run_attempts SET status = 'abandoned', error = ${jsonParam(t.attempt.abandoned)}::jsonb, finished_at = now()
+        WHERE run_id = ${runId}::uuid AND number = ${t.attempt.number} AND status = 'running' AND EXISTS (SELECT 1 FROM r)
+      )`
+      : Prisma.sql`, a AS (
         UPDATE run_attempts SET status = ${t.attempt.outcome.status},
           output = ${jsonParam(t.attempt.outcome.output)}::jsonb, error = ${jsonParam(t.attempt.outcome.error)}::jsonb,
           classification = ${jsonParam(t.attempt.classification)}::jsonb, logs = ${jsonParam(t.attempt.outcome.logs)}::jsonb,
@@ -92,8 +103,7 @@ export async function applyTransition(
           wall_ms = ${t.attempt.outcome.cost.wallMs}, memory_bytes = ${Math.round(t.attempt.outcome.cost.memoryBytes)},
           fetches = ${t.attempt.outcome.cost.fetches}, finished_at = now()
         WHERE run_id = ${runId}::uuid AND number = ${t.attempt.number} AND status = 'running' AND EXISTS (SELECT 1 FROM r)
-      )`
-    : Prisma.empty;
+      )`;
 
   const inboxInsert = t.inbox
     ? Prisma.sql`, i AS (

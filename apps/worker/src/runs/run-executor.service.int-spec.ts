@@ -1,0 +1,267 @@
+/**
+ * No run without an owner, at the worker level: attempts whose result, logs, errors or host calls
+ * hold characters PostgreSQL cannot store are settled (never left `running`), through the real
+ * executor, settler, sandbox, PostgreSQL and Redis. So are attempts whose sandbox throws, or whose
+ * outcome the database refuses; only an unreachable database is left to BullMQ.
+ */
+import { defaultManifest, SecretBox } from '@mendflow/common';
+import {
+  AutomationsRepository,
+  createDb,
+  type Db,
+  HostStateRepository,
+  RepairsRepository,
+  RunExecutionRepository,
+  RunsRepository,
+  SecretsRepository,
+} from '@mendflow/db';
+import { LiveEventsPublisher } from '@mendflow/events';
+import { QueueNames, redisConnection } from '@mendflow/queue';
+import { type AttemptResult, Sandbox } from '@mendflow/sandbox';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  seedAutomation,
+  type TestDatabase,
+} from '../../../../libs/db/src/testing/test-database';
+import type { WorkerConfig } from '../config/worker-config';
+import { WorkerMetrics } from '../health/worker-metrics';
+import { RepairBudget } from '../repairs/repair-budget.service';
+import { AttemptSettler } from './attempt-settler.service';
+import { CancellationService } from './cancellation.service';
+import { HostServicesFactory } from './host-services.factory';
+import { RunExecutor } from './run-executor.service';
+import type { SandboxHost } from './sandbox.provider';
+
+/** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
+const redisUrl = (() => {
+  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  url.pathname = '/14';
+  return url.toString();
+})();
+const prefix = `mendflow-test-executor-${process.pid}-${Date.now().toString(36)}`;
+const SECRET_KEY = 'a'.repeat(64);
+
+let database: TestDatabase;
+let db: Db;
+let sandbox: Sandbox;
+let runQueue: Queue;
+let repairQueue: Queue;
+let live: LiveEventsPublisher;
+let seeded: Awaited<ReturnType<typeof seedAutomation>>;
+
+const config = {
+  REDIS_URL: redisUrl,
+  REPAIR_PROVIDER: 'none',
+  REPAIR_COOLDOWN_MS: 0,
+  REPAIR_TOKEN_BUDGET_PER_DAY: 0,
+} as WorkerConfig;
+
+/** The worker's executor with real parts; `sandbox` and `execution` can be swapped to break them. */
+function executor(options: { sandbox?: Pick<Sandbox, 'runAttempt'>; settleDb?: Db } = {}): RunExecutor {
+  const execution = new RunExecutionRepository(db);
+  const repairs = new RepairsRepository(db);
+  const settler = new AttemptSettler(
+    options.settleDb ? new RunExecutionRepository(options.settleDb) : execution,
+    repairs,
+    new RepairBudget(repairs, config),
+    runQueue,
+    repairQueue,
+  );
+  const hostServices = new HostServicesFactory(
+    new SecretsRepository(db),
+    new HostStateRepository(db),
+    new SecretBox(SECRET_KEY),
+  );
+  const sandboxHost = { sandbox: options.sandbox ?? sandbox } as unknown as SandboxHost;
+  return new RunExecutor(
+    execution,
+    hostServices,
+    sandboxHost,
+    settler,
+    new CancellationService(config),
+    live,
+    new WorkerMetrics(),
+  );
+}
+
+/** Queues a run of `source` (its own version) and executes its first attempt as the worker would. */
+async function runScript(source: string, options: Parameters<typeof executor>[0] = {}) {
+  const manifest = defaultManifest();
+  manifest.permissions.secrets = ['API_KEY'];
+  const version = await new AutomationsRepository(db).addVersion(seeded.workspaceId, seeded.automationId, {
+    source,
+    manifest,
+    createdByKind: 'user',
+    createdBy: seeded.userId,
+  });
+  const runs = new RunsRepository(db);
+  const { run } = await runs.createQueued(seeded.workspaceId, {
+    automationId: seeded.automationId,
+    versionId: version.id,
+    trigger: 'api',
+    input: {},
+  });
+  await executor(options).execute({ runId: run.id, workspaceId: seeded.workspaceId, attempt: 1 });
+  return read(run.id);
+}
+
+async function read(runId: string) {
+  const runs = new RunsRepository(db);
+  const { workspaceId } = seeded;
+  const [attempt] = await runs.listAttempts(workspaceId, runId);
+  const [logs] = await runs.listLogs(workspaceId, runId);
+  return {
+    run: await runs.get(workspaceId, runId),
+    attempt: attempt!,
+    logs: logs?.logs as { level: string; message: string; data?: unknown }[],
+    events: (await runs.listEvents(workspaceId, runId)).map((e) => e.type),
+    inbox: await db.inboxItem.findMany({ where: { runId }, select: { kind: true } }),
+    recording: (await db.runAttempt.findFirst({ where: { runId }, select: { recording: true } }))?.recording,
+  };
+}
+
+const script = (body: string) => `export default async function run(input, ctx) {\n${body}\n}\n`;
+
+beforeAll(async () => {
+  database = await createTestDatabase('run_executor');
+  db = createDb(database.url, { poolSize: 4 });
+  seeded = await seedAutomation(db, 'executor');
+  sandbox = new Sandbox({ poolSize: 1 });
+  const connection = redisConnection(redisUrl);
+  runQueue = new Queue(QueueNames.runs, { connection, prefix });
+  repairQueue = new Queue(QueueNames.repairs, { connection, prefix });
+  live = new LiveEventsPublisher(redisUrl);
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  for (const queue of [runQueue, repairQueue]) {
+    await queue?.obliterate({ force: true });
+    await queue?.close();
+  }
+  await live?.close();
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+describe('RunExecutor settles every attempt it starts (PostgreSQL, Redis)', () => {
+  it('settles a run whose result holds a NUL: failed clearly, classified, not running', async () => {
+    const { run, attempt, events, inbox } = await runScript(
+      script(`return { rows: [{ name: 'x\\u0000' }] };`),
+    );
+    expect(run.status).toBe('action_needed');
+    expect(attempt).toMatchObject({
+      status: 'failed',
+      output: null,
+      error: {
+        name: 'TypeError',
+        code: 'INVALID_CHARACTERS',
+        message: 'The result contains a NUL character (U+0000) at $.rows[0].name, which cannot be stored',
+      },
+      classification: { class: 'logic' },
+    });
+    expect(events).toEqual(['run.queued', 'run.running', 'run.action_needed']);
+    expect(inbox).toEqual([{ kind: 'repair_failed' }]);
+  });
+
+  it('stores logs, the error and recorded responses with U+FFFD in place of NUL and lone surrogates', async () => {
+    const { run, attempt, logs } = await runScript(
+      script(`
+        console.log('a\\u0000b', '\\ud800');
+        ctx.log.warn('data', { ['k\\u0000']: ['\\udfff'] });
+        throw new Error('bad \\u0000 \\ud800');
+      `),
+    );
+    expect(run.status).toBe('action_needed');
+    expect(attempt.error).toMatchObject({ name: 'Error', message: 'bad \ufffd \ufffd' });
+    expect(logs).toMatchObject([
+      { level: 'info', message: 'a\ufffdb \ufffd' },
+      { level: 'warn', message: 'data', data: { 'k\ufffd': ['\ufffd'] } },
+    ]);
+  });
+
+  it.each([
+    ['ctx.kv.get', `await ctx.kv.get('a\\u0000b');`],
+    ['ctx.secrets.get', `await ctx.secrets.get('API\\u0000KEY');`],
+    ['ctx.step', `await ctx.step('s\\ud800', () => 1);`],
+  ])(
+    'settles a run whose %s call holds a NUL or a lone surrogate (INVALID_CHARACTERS)',
+    async (_op, body) => {
+      const { run, attempt, recording } = await runScript(script(body));
+      expect(run.status).toBe('action_needed');
+      expect(attempt.error).toMatchObject({ name: 'TypeError', code: 'INVALID_CHARACTERS' });
+      expect((recording as { calls: unknown[] }).calls).toHaveLength(2); // the clock and the seed only
+    },
+  );
+
+  it('lets the script catch the refusal and succeed, storing nothing it refused', async () => {
+    const { run, attempt } = await runScript(
+      script(`
+        const codes = [];
+        for (const call of [() => ctx.kv.set('k', { v: 'x\\u0000' }), () => ctx.kv.set('k\\u0000', 1), () => ctx.step('s', () => 'x\\ud800')]) {
+          try { await call(); } catch (e) { codes.push(e.code); }
+        }
+        return codes;
+      `),
+    );
+    expect(run.status).toBe('succeeded');
+    expect(attempt.output).toEqual(['INVALID_CHARACTERS', 'INVALID_CHARACTERS', 'INVALID_CHARACTERS']);
+    expect(await db.kvEntry.count({ where: { automationId: seeded.automationId } })).toBe(0);
+    expect(await db.runStep.count({ where: { runId: run.id } })).toBe(0);
+  });
+
+  it('settles the attempt without what the database refused (STORAGE_REJECTED)', async () => {
+    // An engine that hands back what PostgreSQL cannot store (the sandbox never does; the worker must
+    // not rely on that): the first settle fails on the value, the second stores a minimal outcome.
+    const unstorable: Pick<Sandbox, 'runAttempt'> = {
+      runAttempt: async (): Promise<AttemptResult> => ({
+        status: 'succeeded',
+        output: { text: 'a\u0000' },
+        logs: [{ level: 'info', message: 'b\u0000', t: 0 }],
+        logsTruncated: false,
+        recording: { version: 1, calls: [] },
+        cost: { wallMs: 1, cpuMs: 1, memoryBytes: 0, fetches: 0, hostCalls: 0 },
+      }),
+    };
+    const { run, attempt, logs, events } = await runScript(script('return 1;'), { sandbox: unstorable });
+    expect(run.status).toBe('action_needed');
+    expect(attempt).toMatchObject({
+      status: 'failed',
+      output: null,
+      error: { name: 'StorageError', code: 'STORAGE_REJECTED' },
+    });
+    expect(attempt.error?.message).toMatch(
+      /^The attempt's outcome could not be stored \(PostgreSQL refused the statement \(SQLSTATE 22P05: unsupported Unicode escape sequence\)\), so its result, logs and recording were dropped; the attempt had succeeded$/,
+    );
+    expect(logs).toEqual([]);
+    expect(events).toEqual(['run.queued', 'run.running', 'run.action_needed']);
+  });
+
+  it('settles the attempt when the sandbox throws (SANDBOX_ERROR)', async () => {
+    const broken: Pick<Sandbox, 'runAttempt'> = {
+      runAttempt: () => Promise.reject(new Error('the sandbox process went away')),
+    };
+    const { run, attempt } = await runScript(script('return 1;'), { sandbox: broken });
+    expect(run.status).toBe('action_needed');
+    expect(attempt.error).toEqual({
+      name: 'SandboxError',
+      code: 'SANDBOX_ERROR',
+      message: 'The sandbox failed while running the attempt: Error: the sandbox process went away',
+    });
+  });
+
+  it('leaves the run to BullMQ and the reconciler when the database cannot be reached', async () => {
+    const unreachable = createDb('postgresql://postgres@127.0.0.1:1/nowhere', { poolSize: 1 });
+    try {
+      await expect(runScript(script('return 1;'), { settleDb: unreachable })).rejects.toThrow(
+        /Can't reach database server/,
+      );
+      const running = await db.run.findMany({ where: { status: 'running' }, select: { id: true } });
+      expect(running).toHaveLength(1);
+    } finally {
+      await unreachable.$disconnect();
+    }
+  });
+});

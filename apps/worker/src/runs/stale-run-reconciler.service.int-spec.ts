@@ -1,0 +1,209 @@
+/**
+ * The stale-run reconciler against real PostgreSQL and Redis: a `running` run whose attempt has no
+ * live job is recovered exactly once (attempt abandoned, run queued again with the next attempt's
+ * job, one event saying why), a run whose job is alive or that just started is left alone, and a run
+ * that keeps losing its worker is paused for a person instead of looping.
+ */
+import { createDb, type Db, RunExecutionRepository, RunsRepository } from '@mendflow/db';
+import { LiveEventsPublisher } from '@mendflow/events';
+import { QueueNames, redisConnection, runJob, runJobId } from '@mendflow/queue';
+import { Queue, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestDatabase,
+  seedAutomation,
+  type TestDatabase,
+} from '../../../../libs/db/src/testing/test-database';
+import type { WorkerConfig } from '../config/worker-config';
+import { LOST_ATTEMPT_REASON, MAX_LOST_ATTEMPTS, StaleRunReconciler } from './stale-run-reconciler.service';
+
+/** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
+const redisUrl = (() => {
+  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  url.pathname = '/14';
+  return url.toString();
+})();
+const prefix = `mendflow-test-reconciler-${process.pid}-${Date.now().toString(36)}`;
+const connection = redisConnection(redisUrl);
+
+let database: TestDatabase;
+let db: Db;
+let queue: Queue;
+let live: LiveEventsPublisher;
+let execution: RunExecutionRepository;
+let runs: RunsRepository;
+let seeded: Awaited<ReturnType<typeof seedAutomation>>;
+
+const config = { STALE_QUEUED_RUN_MS: 60_000 } as WorkerConfig;
+const reconciler = () => new StaleRunReconciler(execution, queue, live, config);
+
+/** A run started `times` times (each start after the first abandons the attempt before it). */
+async function runningRun(options: { times?: number; startedAgoMs?: number } = {}): Promise<string> {
+  const { run } = await runs.createQueued(seeded.workspaceId, {
+    automationId: seeded.automationId,
+    versionId: seeded.versionId,
+    trigger: 'api',
+    input: {},
+  });
+  for (let i = 0; i < (options.times ?? 1); i++) await execution.beginAttempt(seeded.workspaceId, run.id);
+  const ago = options.startedAgoMs ?? 5 * 60_000;
+  await db.$executeRaw`UPDATE runs SET updated_at = now() - make_interval(secs => ${ago / 1000}) WHERE id = ${run.id}::uuid`;
+  return run.id;
+}
+
+async function state(runId: string) {
+  const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
+  const attempts = await db.runAttempt.findMany({
+    where: { runId },
+    orderBy: { number: 'asc' },
+    select: { number: true, status: true, error: true },
+  });
+  const events = await db.runEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } });
+  const inbox = await db.inboxItem.findMany({ where: { runId }, select: { kind: true, title: true } });
+  return { status: run.status, attemptCount: run.attemptCount, attempts, events, inbox };
+}
+
+async function jobState(runId: string, attempt: number): Promise<string | undefined> {
+  const job = await queue.getJob(runJobId({ runId, attempt }));
+  return job ? job.getState() : undefined;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('stale_runs');
+  db = createDb(database.url, { poolSize: 4 });
+  execution = new RunExecutionRepository(db);
+  runs = new RunsRepository(db);
+  seeded = await seedAutomation(db, 'reconciler');
+  queue = new Queue(QueueNames.runs, { connection, prefix });
+  live = new LiveEventsPublisher(redisUrl);
+});
+
+afterAll(async () => {
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  await live?.close();
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis)', () => {
+  it('recovers each lost run once, leaves live and recent ones alone, and a second pass does nothing', async () => {
+    // No job at all (Redis lost it, or it was never there).
+    const vanished = await runningRun();
+    // A job that failed: the exception escaped the processor and left the run running.
+    const failed = await runningRun();
+    const failing = runJob({
+      runId: failed,
+      workspaceId: seeded.workspaceId,
+      automationId: seeded.automationId,
+      attempt: 1,
+    });
+    const worker = new Worker(
+      QueueNames.runs,
+      async () => {
+        throw new Error('escaped the processor');
+      },
+      { connection, prefix },
+    );
+    const failedOnce = new Promise((resolve) => worker.once('failed', resolve));
+    await queue.add(failing.name, failing.data, failing.opts);
+    await failedOnce;
+    await worker.close();
+    expect(await jobState(failed, 1)).toBe('failed');
+    // A job still waiting for a worker: BullMQ will deliver it, nothing to recover.
+    const waiting = await runningRun();
+    const pending = runJob({
+      runId: waiting,
+      workspaceId: seeded.workspaceId,
+      automationId: seeded.automationId,
+      attempt: 1,
+    });
+    await queue.add(pending.name, pending.data, pending.opts);
+    // Started a moment ago: not looked at yet.
+    const recent = await runningRun({ startedAgoMs: 0 });
+    const before = { waiting: await state(waiting), recent: await state(recent) };
+
+    expect(await reconciler().reconcile()).toBe(2);
+
+    for (const runId of [vanished, failed]) {
+      const after = await state(runId);
+      expect(after.status).toBe('queued');
+      expect(after.attempts).toEqual([
+        {
+          number: 1,
+          status: 'abandoned',
+          error: expect.objectContaining({ name: 'WorkerLost', code: 'LEASE_LOST' }),
+        },
+      ]);
+      expect(after.events.map((e) => [e.type, e.data])).toEqual([
+        ['run.queued', { trigger: 'api' }],
+        ['run.running', { attempt: 1 }],
+        ['attempt.abandoned', { attempt: 1, reason: LOST_ATTEMPT_REASON }],
+      ]);
+      expect(await jobState(runId, 2)).toBe('waiting');
+    }
+    expect(await state(waiting)).toEqual(before.waiting);
+    expect(await state(recent)).toEqual(before.recent);
+
+    expect(await reconciler().reconcile()).toBe(0);
+    for (const runId of [vanished, failed]) {
+      expect((await state(runId)).events.filter((e) => e.type === 'attempt.abandoned')).toHaveLength(1);
+    }
+  });
+
+  it('recovers a run exactly once when two reconcilers race for it', async () => {
+    const runId = await runningRun();
+    const [a, b] = await Promise.all([reconciler().reconcile(), reconciler().reconcile()]);
+    expect(a + b).toBe(1);
+    const after = await state(runId);
+    expect(after.status).toBe('queued');
+    expect(after.events.filter((e) => e.type === 'attempt.abandoned')).toHaveLength(1);
+    expect(await jobState(runId, 2)).toBe('waiting');
+  });
+
+  it('never overtakes a worker that settled the attempt in the meantime', async () => {
+    const runId = await runningRun();
+    // The attempt's worker settles it between the reconciler's look and its move.
+    await execution.transition(seeded.workspaceId, runId, {
+      from: ['running'],
+      to: 'succeeded',
+      attempt: {
+        number: 1,
+        outcome: {
+          status: 'succeeded',
+          output: 1,
+          logs: [],
+          recording: { version: 1, calls: [] },
+          cost: { cpuMs: 1, wallMs: 1, memoryBytes: 0, fetches: 0 },
+        },
+      },
+      event: { type: 'run.succeeded', data: { attempt: 1 } },
+    });
+    const lost = await execution.transition(seeded.workspaceId, runId, {
+      from: ['running'],
+      to: 'queued',
+      attempt: { number: 1, abandoned: { name: 'WorkerLost', message: 'lost' } },
+      event: { type: 'attempt.abandoned', data: { attempt: 1 } },
+    });
+    expect(lost).toBeNull();
+    expect((await state(runId)).attempts).toEqual([{ number: 1, status: 'succeeded', error: null }]);
+  });
+
+  it(`pauses a run for a person after ${MAX_LOST_ATTEMPTS} attempts that no worker finished`, async () => {
+    const runId = await runningRun({ times: MAX_LOST_ATTEMPTS });
+    expect((await state(runId)).attempts.map((a) => a.status)).toEqual(['abandoned', 'abandoned', 'running']);
+
+    expect(await reconciler().reconcile()).toBe(1);
+
+    const after = await state(runId);
+    expect(after.status).toBe('action_needed');
+    expect(after.attempts.map((a) => a.status)).toEqual(['abandoned', 'abandoned', 'abandoned']);
+    expect(after.inbox).toEqual([{ kind: 'unknown_failure', title: 'Attempts keep losing their worker' }]);
+    expect(after.events.at(-1)).toMatchObject({
+      type: 'run.action_needed',
+      data: { attempt: 3, lostAttempts: 3, inboxKind: 'unknown_failure' },
+    });
+    expect(await jobState(runId, 4)).toBeUndefined();
+    expect(await reconciler().reconcile()).toBe(0);
+  });
+});
