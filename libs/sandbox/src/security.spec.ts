@@ -244,7 +244,9 @@ const endedByOneOf =
     expect(limits, `ended by ${result.error?.limit}: ${result.error?.message}`).toContain(
       result.error?.limit,
     );
-    expect(result.error?.message).toMatch(/more than \d+ (host calls|ms of CPU time)|kept the CPU busy/);
+    expect(result.error?.message).toMatch(
+      /more than \d+ (host calls|ms of CPU time)|still running \(not waiting on a host call\)/,
+    );
   };
 const failsWith = (name: string | RegExp, message?: RegExp) => (result: AttemptResult) => {
   expect(result.status).toBe('failed');
