@@ -42,7 +42,8 @@ async function login(email = ADMIN.email, password = ADMIN.password, headers: Re
 }
 
 beforeAll(async () => {
-  stack = await startStack('session', { redisDb: 12, worker: false });
+  // The tests stand in for a proxy on loopback (X-Forwarded-Proto, X-Forwarded-For), so the API trusts it.
+  stack = await startStack('session', { redisDb: 12, worker: false, apiEnv: { TRUST_PROXY: 'loopback' } });
   api = apiClient(stack.apiUrl);
   other = await createWorkspace(stack.databaseUrl, 'Session other');
 });
