@@ -14,6 +14,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   // Which peers' X-Forwarded-* headers are believed (see trust-proxy.ts); default false: none.
   TRUST_PROXY: trustProxySetting,
+  // Bearer token for GET /metrics; unset, /metrics answers 404 (see metrics-token.guard.ts).
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 });
 
 export type ApiConfig = z.output<typeof envSchema>;
