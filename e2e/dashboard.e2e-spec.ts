@@ -23,6 +23,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+// Anything the dashboard's Content-Security-Policy refused (console reports and violation events).
+const cspViolations: string[] = [];
 const websockets: string[] = [];
 
 let slowAutomationId: string;
@@ -69,7 +71,14 @@ beforeAll(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text()))
+      cspViolations.push(`${page.url()}: ${message.text()}`);
+  });
   page.on('websocket', (socket) => websockets.push(socket.url()));
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    (window.__cspViolations ??= []).push(e.violatedDirective + ' ' + e.blockedURI);
+  });`);
   // Records every text the run status badge shows, from the moment it appears, without polling gaps.
   // (A string, since the tests are type-checked without the DOM library.)
   await page.addInitScript(`(() => {
@@ -277,5 +286,8 @@ describe('dashboard in a browser', () => {
     await page.setViewportSize(LAPTOP);
 
     expect(pageErrors).toEqual([]);
+    // Every page above ran under the CSP (nonce'd scripts and style tags) without anything refused.
+    expect(await page.evaluate('window.__cspViolations ?? []')).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { type Stack, startStack } from './support/stack';
 
 let stack: Stack;
 let api: Api;
+const METRICS_TOKEN = 'e2e-runs-metrics-token-0123456789';
 
 async function createAutomation(name: string, source: string, manifest?: unknown) {
   const { status, body } = await api('POST', '/api/v1/automations', {
@@ -28,7 +29,7 @@ async function runOnce(automationId: string, input?: unknown) {
 }
 
 beforeAll(async () => {
-  stack = await startStack('runs', { redisDb: 11 });
+  stack = await startStack('runs', { redisDb: 11, apiEnv: { METRICS_TOKEN } });
   api = apiClient(stack.apiUrl);
 });
 
@@ -277,7 +278,9 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     // The committed document (apps/api/openapi.json, for clients and docs) must match what the code serves.
     const committed = JSON.parse(readFileSync('apps/api/openapi.json', 'utf8'));
     expect(spec, 'apps/api/openapi.json is stale: run `npm run openapi:write`').toEqual(committed);
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${stack.apiUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     expect(metrics).toMatch(
       /mendflow_http_requests_total\{method="POST",route="\/api\/v1\/automations",status="201"\} \d+/,
     );

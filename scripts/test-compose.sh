@@ -170,15 +170,17 @@ if (run.status !== 'succeeded') fail(`run ended ${run.status}: ${JSON.stringify(
 if (run.output?.sum !== 5) fail(`run output is ${JSON.stringify(run.output)}, expected { sum: 5 }`);
 console.error(`  run ${run.id} succeeded with output ${JSON.stringify(run.output)}`);
 
-// The web UI answers, and its same-origin proxy (API_URL=http://api:4000, read at run time) reaches the API.
+// The web UI answers, and its same-origin proxy (API_URL=http://api-frontdoor:4000, read at run time) reaches the API.
 const page = await fetch(`${WEB}/`);
 const html = await page.text();
 if (page.status !== 200 || !html.includes('Mendflow')) fail(`web / answered ${page.status}`);
-console.error('  GET web / -> 200');
+if (!/'nonce-/.test(page.headers.get('content-security-policy') ?? '')) fail('web / has no nonce CSP');
+console.error('  GET web / -> 200, with a nonce CSP');
 const viaWeb = await call('GET', `${WEB}/api/v1/runs?limit=50`, undefined, 200);
 if (!viaWeb.items?.some((item) => item.id === run.id)) fail('the run is missing from /api/v1/runs through the web proxy');
 const noKey = await fetch(`${WEB}/api/v1/runs?limit=1`);
 if (noKey.status !== 401) fail(`web proxy without a key answered ${noKey.status}, expected 401`);
+if (noKey.headers.has('x-middleware-rewrite')) fail('the web proxy told the client the API address');
 console.error('  GET web /api/v1/runs without a key -> 401');
 EOF
 log "smoke test passed"

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { NextConfig } from 'next';
+import { STATIC_SECURITY_HEADERS } from './lib/security-headers';
 
 // npm workspaces: dependencies are hoisted to the repository root.
 const repoRoot = path.join(__dirname, '..', '..');
@@ -17,6 +18,11 @@ const nextConfig: NextConfig = {
   output: process.env.MENDFLOW_WEB_STANDALONE === '1' ? 'standalone' : undefined,
   outputFileTracingRoot: repoRoot,
   turbopack: { root: repoRoot },
+  // nosniff, Referrer-Policy, no framing… on the web server's own answers (pages also get their CSP in
+  // proxy.ts); the API's answers, proxied under /api and /socket.io, keep the API's own headers.
+  async headers() {
+    return [{ source: '/((?!api(?:/|$)|socket\\.io(?:/|$)).*)', headers: STATIC_SECURITY_HEADERS }];
+  },
 };
 
 export default nextConfig;

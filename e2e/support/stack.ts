@@ -96,10 +96,11 @@ export async function waitFor(url: string, what: ManagedProcess, timeoutMs = 60_
  * The whole back end as users run it: a fresh database migrated with the real `prisma migrate deploy`,
  * a Redis database of its own, and `npm run start:api` / `start:worker` as separate processes.
  * `worker: false` starts the API alone, for tests that drive run state themselves (startWorker still works).
+ * `apiEnv` is added to the API's environment only (e.g. TRUST_PROXY, METRICS_TOKEN).
  */
 export async function startStack(
   label: string,
-  options: { redisDb: number; workerEnv?: NodeJS.ProcessEnv; worker?: boolean },
+  options: { redisDb: number; workerEnv?: NodeJS.ProcessEnv; apiEnv?: NodeJS.ProcessEnv; worker?: boolean },
 ): Promise<Stack> {
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const dbName = `mendflow_e2e_${label}_${Date.now().toString(36)}`;
@@ -136,7 +137,7 @@ export async function startStack(
     LOG_LEVEL: 'warn',
   };
   const apiUrl = `http://127.0.0.1:${port}`;
-  const api = startScript('start:api', env);
+  const api = startScript('start:api', { ...env, ...options.apiEnv });
   await waitFor(`${apiUrl}/readyz`, api);
   const workers: ManagedProcess[] = [];
   const startWorker = async (extraEnv: NodeJS.ProcessEnv = {}) => {

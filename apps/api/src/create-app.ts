@@ -2,6 +2,7 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { securityHeaders } from './common/security-headers';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
 import { mountOpenApi } from './openapi';
@@ -18,9 +19,10 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
     logger: LOG_LEVELS[config.LOG_LEVEL],
     bodyParser: false,
   });
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: '1mb' });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.TRUST_PROXY);
   app.enableShutdownHooks();
   const io = new RedisIoAdapter(app, config.REDIS_URL);
   await io.connect();

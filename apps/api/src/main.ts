@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.PORT);
   apiLogger.log(`Mendflow API listening on :${config.PORT}`);
+  if (!config.METRICS_TOKEN) apiLogger.log('/metrics is off: set METRICS_TOKEN to let Prometheus scrape it');
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@
 import { CodeHighlightAdapterProvider, createHighlightJsAdapter } from '@mantine/code-highlight';
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
+import { setNonce } from 'get-nonce';
 import hljs from 'highlight.js/lib/core';
 import diff from 'highlight.js/lib/languages/diff';
 import javascript from 'highlight.js/lib/languages/javascript';
@@ -18,9 +19,15 @@ hljs.registerLanguage('diff', diff);
 hljs.registerLanguage('plaintext', plaintext);
 const highlightAdapter = createHighlightJsAdapter(hljs);
 
-export function Providers({ children }: { children: ReactNode }) {
+/**
+ * `nonce` is the page's CSP nonce (see proxy.ts and the root layout): Mantine puts it on the style tags
+ * it renders, and react-remove-scroll (Mantine's modals, drawers and dropdowns) on the one it adds at
+ * run time, which it takes from get-nonce.
+ */
+export function Providers({ children, nonce }: { children: ReactNode; nonce?: string }) {
+  if (nonce) setNonce(nonce);
   return (
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={nonce ? () => nonce : undefined}>
       <CodeHighlightAdapterProvider adapter={highlightAdapter}>
         <Notifications position="top-right" limit={4} />
         <SessionProvider>{children}</SessionProvider>

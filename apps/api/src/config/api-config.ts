@@ -1,5 +1,6 @@
 import { parseEnv } from '@mendflow/common';
 import { z } from 'zod';
+import { trustProxySetting } from './trust-proxy';
 
 const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }),
@@ -11,6 +12,10 @@ const envSchema = z.object({
   MENDFLOW_BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  // Which peers' X-Forwarded-* headers are believed (see trust-proxy.ts); default false: none.
+  TRUST_PROXY: trustProxySetting,
+  // Bearer token for GET /metrics; unset, /metrics answers 404 (see metrics-token.guard.ts).
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 });
 
 export type ApiConfig = z.output<typeof envSchema>;

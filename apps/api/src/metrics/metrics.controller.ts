@@ -1,15 +1,18 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { DB, type Db } from '@mendflow/db';
 import { Public } from '../auth/principal';
 import { ApiMetrics } from './metrics';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
 /**
- * Prometheus scrape endpoint. Public like /healthz (scrapers carry no API key); it exposes counts
+ * Prometheus scrape endpoint. Scrapers carry no API key, so it needs none (`@Public`), but its counts
+ * span every workspace: it answers only with the METRICS_TOKEN (MetricsTokenGuard). It exposes counts
  * only, never names, ids or anything from a script.
  */
 @ApiExcludeController()
 @Public()
+@UseGuards(MetricsTokenGuard)
 @Controller()
 export class MetricsController {
   constructor(

@@ -2,11 +2,12 @@ import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestj
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { ApiMetrics } from './metrics';
 import { MetricsController } from './metrics.controller';
+import { MetricsTokenGuard } from './metrics-token.guard';
 
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [{ provide: ApiMetrics, useValue: new ApiMetrics() }, HttpMetricsMiddleware],
+  providers: [{ provide: ApiMetrics, useValue: new ApiMetrics() }, HttpMetricsMiddleware, MetricsTokenGuard],
   exports: [ApiMetrics],
 })
 export class MetricsModule implements NestModule {

@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { LoginThrottle } from './login-throttle';
 import { LoginThrottlerGuard } from './login-throttler.guard';
 import { LocalStrategy } from './local.strategy';
 import { LoginGuard } from './login.guard';
 import { SessionController } from './session.controller';
 import { SessionService } from './session.service';
 
-/** Dashboard sign-in (passport-local), sign-out and `GET /api/v1/me`. */
+/** Dashboard sign-in (passport-local), sign-out and `GET /api/v1/me`; sign-in is rate-limited in Redis. */
 @Module({
-  // 10 sign-in attempts a minute per client address and email.
-  imports: [PassportModule, ThrottlerModule.forRoot([{ name: 'login', ttl: 60_000, limit: 10 }])],
+  imports: [PassportModule],
   controllers: [SessionController],
-  providers: [SessionService, LocalStrategy, LoginGuard, LoginThrottlerGuard],
+  providers: [SessionService, LocalStrategy, LoginGuard, LoginThrottle, LoginThrottlerGuard],
 })
 export class SessionModule {}
