@@ -7,3 +7,4 @@ export * from './secret-box';
 export * from './env';
 export * from './host-patterns';
 export * from './probe';
+export * from './roles';
