@@ -44,7 +44,7 @@ async function login(email = ADMIN.email, password = ADMIN.password, headers: Re
 beforeAll(async () => {
   stack = await startStack('session', { redisDb: 12, worker: false });
   api = apiClient(stack.apiUrl);
-  other = await createWorkspace(stack.databaseUrl, 'Session other');
+  other = await createWorkspace(stack.apiUrl, 'Session other');
 });
 
 afterAll(async () => {
@@ -82,6 +82,7 @@ describe('dashboard sign-in', () => {
     expect(session.body).toEqual({
       user: { id: expect.any(String), email: ADMIN.email, role: 'owner' },
       workspace: { id: expect.any(String), name: 'Default workspace' },
+      permissions: expect.arrayContaining(['workspace:read', 'members:manage', 'workspace:manage']),
       csrfToken: expect.stringMatching(/^[\w-]{43}$/),
     });
     expect(session.setCookie).toMatch(/; HttpOnly/);
@@ -96,7 +97,11 @@ describe('dashboard sign-in', () => {
 
     const withKey = await api('GET', '/api/v1/me');
     expect(withKey.status).toBe(200);
-    expect(withKey.body).toEqual({ user: session.body.user, workspace: session.body.workspace });
+    expect(withKey.body).toEqual({
+      user: session.body.user,
+      workspace: session.body.workspace,
+      permissions: session.body.permissions,
+    });
   });
 
   it('marks the cookie Secure when the request came over https (through a trusted proxy)', async () => {
@@ -210,8 +215,11 @@ describe('API keys', () => {
       id: expect.any(String),
       name: 'deploy bot',
       prefix: created.body.key.slice(0, 10),
+      role: 'owner',
+      createdBy: { id: expect.any(String), email: ADMIN.email },
       createdAt: expect.any(String),
       lastUsedAt: null,
+      expiresAt: null,
       key: expect.stringMatching(/^mf_[\w-]{43}$/),
     });
     const list = await api('GET', '/api/v1/api-keys');
@@ -220,8 +228,11 @@ describe('API keys', () => {
       id: created.body.id,
       name: 'deploy bot',
       prefix: created.body.prefix,
+      role: 'owner',
+      createdBy: created.body.createdBy,
       createdAt: created.body.createdAt,
       lastUsedAt: null,
+      expiresAt: null,
     });
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
 

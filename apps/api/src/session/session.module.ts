@@ -13,5 +13,6 @@ import { SessionService } from './session.service';
   imports: [PassportModule, ThrottlerModule.forRoot([{ name: 'login', ttl: 60_000, limit: 10 }])],
   controllers: [SessionController],
   providers: [SessionService, LocalStrategy, LoginGuard, LoginThrottlerGuard],
+  exports: [SessionService],
 })
 export class SessionModule {}
