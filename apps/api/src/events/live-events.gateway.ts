@@ -226,7 +226,8 @@ export class LiveEventsGateway
       principal = await this.authenticator.session(credentials.token);
     }
     if (!principal) throw connectError(ErrorCodes.UNAUTHENTICATED, 'a valid API key or session is required');
-    socket.data.principal = principal;
+    // A copy: the connection's role is refreshed on each subscription, and API key principals are shared from a cache.
+    socket.data.principal = { ...principal };
   }
 
   /**
