@@ -190,6 +190,20 @@ export default async function run(input, ctx) {
       'run.running',
       'run.succeeded',
     ]);
+    // The audit log names the repair as the one who proposed and deployed the fix.
+    const audit = (await api('GET', `/api/v1/audit?targetKind=automation&targetId=${automation.id}`)).body
+      .items;
+    expect(audit.find((e: { action: string }) => e.action === 'repair.deployed')).toMatchObject({
+      actor: { kind: 'repair', id: repairs[0].id },
+      data: { repairId: repairs[0].id, runId, version: 2, fromVersion: 1 },
+    });
+    const proposed = (await api('GET', `/api/v1/audit?action=repair.proposed&targetId=${runId}`)).body.items;
+    expect(proposed).toEqual([
+      expect.objectContaining({
+        actor: expect.objectContaining({ kind: 'repair' }),
+        target: { kind: 'run', id: runId },
+      }),
+    ]);
   });
 
   it('requireApproval: a validated repair waits in the inbox with its diff, and approving deploys it and resumes', async () => {
@@ -234,6 +248,21 @@ export default async function run(input, ctx) {
       'repair.deployed',
       'run.running',
       'run.succeeded',
+    ]);
+    // Who approved it, and that the deploy was theirs, are in the audit log.
+    const me = (await api('GET', '/api/v1/me')).body.user;
+    const resolution = (await api('GET', `/api/v1/audit?action=inbox.approve&targetId=${item.id}`)).body
+      .items;
+    expect(resolution).toEqual([
+      expect.objectContaining({
+        actor: { kind: 'user', id: me.id, email: me.email },
+        data: expect.objectContaining({ runId: run.id, comment: 'looks right' }),
+      }),
+    ]);
+    const deployed = (await api('GET', `/api/v1/audit?action=repair.deployed&targetId=${automation.id}`)).body
+      .items;
+    expect(deployed).toEqual([
+      expect.objectContaining({ actor: expect.objectContaining({ kind: 'user', id: me.id }) }),
     ]);
   });
 

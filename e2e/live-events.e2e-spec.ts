@@ -99,7 +99,7 @@ beforeAll(async () => {
   db = createDb(stack.databaseUrl, { poolSize: 2 });
   execution = new RunExecutionRepository(db);
   publisher = new LiveEventsPublisher(stack.redisUrl);
-  other = await createWorkspace(stack.databaseUrl, 'Other team');
+  other = await createWorkspace(stack.apiUrl, 'Other team');
   apiA = apiClient(stack.apiUrl);
   apiB = apiClient(stack.apiUrl, other.apiKey);
 });

@@ -45,7 +45,7 @@ beforeAll(async () => {
   // The tests stand in for a proxy on loopback (X-Forwarded-Proto, X-Forwarded-For), so the API trusts it.
   stack = await startStack('session', { redisDb: 12, worker: false, apiEnv: { TRUST_PROXY: 'loopback' } });
   api = apiClient(stack.apiUrl);
-  other = await createWorkspace(stack.databaseUrl, 'Session other');
+  other = await createWorkspace(stack.apiUrl, 'Session other');
 });
 
 afterAll(async () => {
@@ -83,6 +83,7 @@ describe('dashboard sign-in', () => {
     expect(session.body).toEqual({
       user: { id: expect.any(String), email: ADMIN.email, role: 'owner' },
       workspace: { id: expect.any(String), name: 'Default workspace' },
+      permissions: expect.arrayContaining(['workspace:read', 'members:manage', 'workspace:manage']),
       csrfToken: expect.stringMatching(/^[\w-]{43}$/),
     });
     expect(session.setCookie).toMatch(/; HttpOnly/);
@@ -97,7 +98,11 @@ describe('dashboard sign-in', () => {
 
     const withKey = await api('GET', '/api/v1/me');
     expect(withKey.status).toBe(200);
-    expect(withKey.body).toEqual({ user: session.body.user, workspace: session.body.workspace });
+    expect(withKey.body).toEqual({
+      user: session.body.user,
+      workspace: session.body.workspace,
+      permissions: session.body.permissions,
+    });
   });
 
   it('marks the cookie Secure when the request came over https (through a trusted proxy)', async () => {
@@ -221,8 +226,11 @@ describe('API keys', () => {
       id: expect.any(String),
       name: 'deploy bot',
       prefix: created.body.key.slice(0, 10),
+      role: 'owner',
+      createdBy: { id: expect.any(String), email: ADMIN.email },
       createdAt: expect.any(String),
       lastUsedAt: null,
+      expiresAt: null,
       key: expect.stringMatching(/^mf_[\w-]{43}$/),
     });
     const list = await api('GET', '/api/v1/api-keys');
@@ -231,8 +239,11 @@ describe('API keys', () => {
       id: created.body.id,
       name: 'deploy bot',
       prefix: created.body.prefix,
+      role: 'owner',
+      createdBy: created.body.createdBy,
       createdAt: created.body.createdAt,
       lastUsedAt: null,
+      expiresAt: null,
     });
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
 

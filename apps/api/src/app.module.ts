@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { DatabaseModule } from '@mendflow/db';
 import { redisConnection } from '@mendflow/queue';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AutomationsModule } from './automations/automations.module';
 import { HttpErrorFilter } from './common/http-error.filter';
@@ -19,6 +20,7 @@ import { RunsModule } from './runs/runs.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { StatsModule } from './stats/stats.module';
 import { SessionModule } from './session/session.module';
+import { TeamsModule } from './teams/teams.module';
 
 @Global()
 @Module({})
@@ -55,6 +57,8 @@ export class AppModule {
         EventsModule,
         SessionModule,
         ApiKeysModule,
+        AuditModule,
+        TeamsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

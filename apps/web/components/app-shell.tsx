@@ -24,6 +24,7 @@ import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
   IconBolt,
+  IconHistory,
   IconInbox,
   IconKey,
   IconLayoutDashboard,
@@ -36,20 +37,22 @@ import {
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useRef, type ReactNode } from 'react';
-import { api } from '@/lib/api';
+import { api, type Permission } from '@/lib/api';
 import { type LiveMessage, useLiveConnection, useLiveSubscription } from '@/lib/live';
 import { useSession } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
 import { ErrorState } from './ui';
 import { Logo } from './logo';
+import { WorkspaceSwitcher } from './workspace-switcher';
 
-const NAV = [
+const NAV: { href: string; label: string; icon: typeof IconBolt; permission?: Permission }[] = [
   { href: '/', label: 'Overview', icon: IconLayoutDashboard },
   { href: '/automations', label: 'Automations', icon: IconBolt },
   { href: '/runs', label: 'Runs', icon: IconListDetails },
   { href: '/inbox', label: 'Inbox', icon: IconInbox },
+  { href: '/audit', label: 'Audit log', icon: IconHistory, permission: 'audit:read' },
   { href: '/settings', label: 'Settings', icon: IconSettings },
-] as const;
+];
 
 function isActive(pathname: string, href: string): boolean {
   return href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href}/`);
@@ -163,8 +166,15 @@ function SignedInShell({ children }: { children: ReactNode }) {
               aria-label="Toggle navigation"
             />
             <UnstyledButton component={Link} href="/" aria-label="Mendflow overview">
-              <Logo />
+              {/* On phones the mark alone, so the workspace menu fits beside it. */}
+              <Box visibleFrom="sm">
+                <Logo />
+              </Box>
+              <Box hiddenFrom="sm">
+                <Logo withText={false} />
+              </Box>
             </UnstyledButton>
+            <WorkspaceSwitcher />
           </Group>
           <Group gap="xs" wrap="nowrap">
             <LiveIndicator />
@@ -188,7 +198,7 @@ function SignedInShell({ children }: { children: ReactNode }) {
                 </Menu.Label>
                 <Menu.Divider />
                 <Menu.Item component={Link} href="/settings" leftSection={<IconKey size={16} />}>
-                  API keys and secrets
+                  Members, API keys and secrets
                 </Menu.Item>
                 <Menu.Item
                   color="red"
@@ -208,35 +218,37 @@ function SignedInShell({ children }: { children: ReactNode }) {
       <AppShell.Navbar p="sm" aria-label="Main navigation" inert={mobile && !opened}>
         <AppShell.Section grow component={ScrollArea}>
           <Stack gap={4} component="nav" aria-label="Main">
-            {NAV.map((item) => {
-              const active = isActive(pathname, item.href);
-              return (
-                <NavLink
-                  key={item.href}
-                  component={Link}
-                  href={item.href}
-                  label={item.label}
-                  active={active}
-                  aria-current={active ? 'page' : undefined}
-                  leftSection={<item.icon size={18} stroke={1.7} />}
-                  rightSection={
-                    item.href === '/inbox' && openCount > 0 ? (
-                      <Badge
-                        size="sm"
-                        color="orange"
-                        variant="filled"
-                        circle={openCount < 10}
-                        data-testid="inbox-count"
-                        aria-label={`${openCount} open`}
-                      >
-                        {openCount > 99 ? '99+' : openCount}
-                      </Badge>
-                    ) : null
-                  }
-                  style={{ borderRadius: 'var(--mantine-radius-md)' }}
-                />
-              );
-            })}
+            {NAV.filter((item) => !item.permission || session?.permissions.includes(item.permission)).map(
+              (item) => {
+                const active = isActive(pathname, item.href);
+                return (
+                  <NavLink
+                    key={item.href}
+                    component={Link}
+                    href={item.href}
+                    label={item.label}
+                    active={active}
+                    aria-current={active ? 'page' : undefined}
+                    leftSection={<item.icon size={18} stroke={1.7} />}
+                    rightSection={
+                      item.href === '/inbox' && openCount > 0 ? (
+                        <Badge
+                          size="sm"
+                          color="orange"
+                          variant="filled"
+                          circle={openCount < 10}
+                          data-testid="inbox-count"
+                          aria-label={`${openCount} open`}
+                        >
+                          {openCount > 99 ? '99+' : openCount}
+                        </Badge>
+                      ) : null
+                    }
+                    style={{ borderRadius: 'var(--mantine-radius-md)' }}
+                  />
+                );
+              },
+            )}
           </Stack>
         </AppShell.Section>
         <AppShell.Section>

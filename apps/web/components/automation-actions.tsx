@@ -19,6 +19,7 @@ import { IconPlayerPause, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { api, type ApiError, type Automation, type Diagnostic, toApiError } from '@/lib/api';
+import { useCan } from '@/lib/session';
 import { invalidate } from '@/lib/use-api';
 
 type Size = 'xs' | 'sm' | 'md';
@@ -32,8 +33,15 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
   }
 }
 
+type RunNowProps = Parameters<typeof RunNow>[0];
+
+/** "Run now", for roles that may start runs (editors and above); nothing otherwise. */
+export function RunNowButton(props: RunNowProps) {
+  return useCan('runs:write') ? <RunNow {...props} /> : null;
+}
+
 /** "Run now": asks for the run's input as JSON (validated), starts the run and opens its page. */
-export function RunNowButton({
+function RunNow({
   automation,
   size = 'sm',
   variant = 'filled',
@@ -152,8 +160,15 @@ export function RunNowButton({
   );
 }
 
+type PauseResumeProps = Parameters<typeof PauseResume>[0];
+
+/** Pause or resume, for roles that may change automations; nothing otherwise. */
+export function PauseResumeButton(props: PauseResumeProps) {
+  return useCan('automations:write') ? <PauseResume {...props} /> : null;
+}
+
 /** Pause or resume an automation (paused automations refuse new runs). */
-export function PauseResumeButton({
+function PauseResume({
   automation,
   size = 'sm',
   onChanged,
@@ -208,8 +223,13 @@ const TEMPLATE = `export default async function run(input, ctx) {
 }
 `;
 
+/** "New automation", for roles that may write automations; nothing otherwise. */
+export function NewAutomationButton(props: { size?: Size }) {
+  return useCan('automations:write') ? <NewAutomation {...props} /> : null;
+}
+
 /** Creates an automation (version 1 is linted and deployed); shows lint diagnostics and manifest issues. */
-export function NewAutomationButton({ size = 'sm' }: { size?: Size }) {
+function NewAutomation({ size = 'sm' }: { size?: Size }) {
   const router = useRouter();
   const [opened, setOpened] = useState(false);
   const [name, setName] = useState('');

@@ -24,7 +24,7 @@ import { useMemo, useState } from 'react';
 import { api, type Repair, type Version } from '@/lib/api';
 import { canonicalJson, unifiedDiff } from '@/lib/diff';
 import { formatAbsolute, formatPercent, shortId } from '@/lib/format';
-import { useSignedIn } from '@/lib/session';
+import { useCan, useSignedIn } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
 import { PauseResumeButton, RunNowButton } from './automation-actions';
 import { DiffView } from './diff-view';
@@ -281,6 +281,7 @@ function VersionList({
   deployedNumber: number | null;
   userId: string;
 }) {
+  const canDeploy = useCan('automations:write');
   // Newest first; each version is compared with the one before it.
   const diffs = useMemo(() => {
     const byNumber = new Map(versions.map((v) => [v.number, v]));
@@ -397,7 +398,7 @@ function VersionList({
                   ) : (
                     <CodeBlock code={v.source} language="javascript" maxHeight={240} />
                   )}
-                  {v.number !== deployedNumber ? (
+                  {v.number !== deployedNumber && canDeploy ? (
                     <Group>
                       <Button
                         size="xs"

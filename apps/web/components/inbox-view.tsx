@@ -23,6 +23,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type InboxAction, type InboxItem, toApiError } from '@/lib/api';
 import { humanize, shortId } from '@/lib/format';
 import { INBOX_ACTION_META, inboxKindMeta } from '@/lib/status';
+import { useCan } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
 import { DiffView } from './diff-view';
 import { EmptyState, JsonBlock, LoadingState, PageHeader, QueryView, TimeAgo } from './ui';
@@ -97,6 +98,8 @@ export function InboxView() {
 
 function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => void }) {
   const kind = inboxKindMeta(item.kind);
+  const canResolve = useCan('inbox:resolve');
+  const canSetSecrets = useCan('secrets:write');
   const [busy, setBusy] = useState<InboxAction | null>(null);
   const [confirm, setConfirm] = useState<InboxAction | null>(null);
   const [comment, setComment] = useState('');
@@ -171,11 +174,11 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
           </Accordion>
         ) : null}
 
-        {item.status === 'open' && item.kind === 'auth_required' ? (
+        {item.status === 'open' && item.kind === 'auth_required' && canSetSecrets ? (
           <SetSecretInPlace
             item={item}
             onRetry={() => resolve('retry')}
-            canRetry={item.actions.includes('retry')}
+            canRetry={canResolve && item.actions.includes('retry')}
           />
         ) : null}
 
@@ -185,7 +188,11 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
           </Alert>
         ) : null}
 
-        {item.status === 'open' ? (
+        {item.status === 'open' && !canResolve ? (
+          <Text size="sm" c="dimmed">
+            Waiting for an editor, admin or owner to answer.
+          </Text>
+        ) : item.status === 'open' ? (
           <Group gap="xs">
             {item.actions.map((action) => {
               const meta = INBOX_ACTION_META[action] ?? {

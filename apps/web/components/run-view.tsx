@@ -35,6 +35,7 @@ import {
 } from '@/lib/api';
 import { formatBytes, formatDuration, formatMs, humanize, prettyJson, shortId } from '@/lib/format';
 import { useLiveConnection } from '@/lib/live';
+import { useCan } from '@/lib/session';
 import { ACTIVE_STATUSES, STATUS_OF_EVENT, TERMINAL_STATUSES } from '@/lib/status';
 import { invalidate, useApi } from '@/lib/use-api';
 import { useRunTimeline } from '@/lib/use-run-timeline';
@@ -326,6 +327,8 @@ function WhyItStopped({
 
 function RunControls({ run, status, onChanged }: { run: RunDetail; status: string; onChanged: () => void }) {
   const router = useRouter();
+  // Viewers see the run; starting, cancelling and retrying take an editor.
+  const canControl = useCan('runs:write');
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState<'cancel' | 'retry' | null>(null);
@@ -381,7 +384,7 @@ function RunControls({ run, status, onChanged }: { run: RunDetail; status: strin
 
   return (
     <>
-      {retryable ? (
+      {retryable && canControl ? (
         <Button
           leftSection={<IconRefresh size={16} />}
           onClick={() => void retry()}
@@ -391,7 +394,7 @@ function RunControls({ run, status, onChanged }: { run: RunDetail; status: strin
           Retry
         </Button>
       ) : null}
-      {cancellable ? (
+      {cancellable && canControl ? (
         <Button
           variant="default"
           color="red"

@@ -11,6 +11,7 @@ import {
   Group,
   Modal,
   PasswordInput,
+  Select,
   Stack,
   Table,
   Text,
@@ -18,32 +19,54 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCheck, IconCopy, IconKey, IconLock, IconLogout, IconTrash } from '@tabler/icons-react';
+import {
+  IconCheck,
+  IconCopy,
+  IconDoorExit,
+  IconKey,
+  IconLock,
+  IconLogout,
+  IconTrash,
+} from '@tabler/icons-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { api, type ApiKey, type CreatedApiKey, type Secret, toApiError } from '@/lib/api';
-import { useSession, useSignedIn } from '@/lib/session';
+import { api, type ApiKey, type CreatedApiKey, type Role, ROLES, type Secret, toApiError } from '@/lib/api';
+import { useCan, useSession, useSignedIn } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
+import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';
 import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
 
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 
+const KEY_EXPIRY = [
+  { value: 'never', label: 'Never expires' },
+  { value: '7', label: '7 days' },
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '365', label: '1 year' },
+];
+
 export function SettingsView() {
+  const canManageKeys = useCan('api_keys:manage');
   return (
     <>
       <PageHeader
         title="Settings"
-        description="Your account, API keys for scripts and agents, and the workspace's secrets."
+        description="Your account, the workspace's members, API keys for scripts and agents, and secrets."
       />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack gap="lg">
-            <ApiKeys />
+            <MembersSection />
+            {canManageKeys ? <ApiKeys /> : null}
             <Secrets />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>
-          <Account />
+          <Stack gap="lg">
+            <Account />
+            <WorkspaceSettings />
+          </Stack>
         </Grid.Col>
       </Grid>
     </>
@@ -60,7 +83,7 @@ function Account() {
       <Facts
         items={[
           { label: 'Email', value: user.email },
-          { label: 'Role', value: user.role },
+          { label: 'Role', value: <RoleBadge role={user.role} /> },
           { label: 'Workspace', value: workspace.name },
         ]}
       />
@@ -78,9 +101,14 @@ function Account() {
 
 function ApiKeys() {
   const keys = useApi('api-keys', (signal) => api.apiKeys(signal), ['api-keys']);
+  const { user } = useSignedIn();
   const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>(user.role);
+  const [expiry, setExpiry] = useState('never');
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  // A key never has more rights than its creator.
+  const roles = ROLES.slice(ROLES.indexOf(user.role));
   const [revoke, setRevoke] = useState<ApiKey | null>(null);
   const [revoking, setRevoking] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -91,10 +119,12 @@ function ApiKeys() {
     setCreating(true);
     setError(null);
     try {
-      const key = await api.createApiKey(name.trim());
+      const expiresAt =
+        expiry === 'never' ? null : new Date(Date.now() + Number(expiry) * 86_400_000).toISOString();
+      const key = await api.createApiKey({ name: name.trim(), role, expiresAt });
       setCreated(key);
       setName('');
-      invalidate('api-keys');
+      invalidate('api-keys', 'audit');
     } catch (err) {
       setError(toApiError(err).message);
     } finally {
@@ -109,6 +139,7 @@ function ApiKeys() {
       keys.setData((page) => page && { items: page.items.filter((k) => k.id !== key.id) });
       notifications.show({ color: 'gray', title: 'Key revoked', message: `${key.name} stops working now.` });
       setRevoke(null);
+      invalidate('audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not revoke', message: toApiError(err).message });
     } finally {
@@ -120,8 +151,8 @@ function ApiKeys() {
     <Card>
       <SectionTitle>API keys</SectionTitle>
       <Text size="sm" c="dimmed" mb="md">
-        For scripts, CI and agents: send <Code>Authorization: Bearer &lt;key&gt;</Code>. A key acts as you,
-        and is shown only once.
+        For scripts, CI and agents: send <Code>Authorization: Bearer &lt;key&gt;</Code>. A key acts as you
+        with the role you give it (never more than yours), and is shown only once.
       </Text>
       <form onSubmit={create} aria-label="Create an API key">
         <Group align="flex-end" gap="xs" mb="md" wrap="wrap">
@@ -132,6 +163,22 @@ function ApiKeys() {
             onChange={(e) => setName(e.currentTarget.value)}
             style={{ flex: '1 1 14rem' }}
             maxLength={100}
+          />
+          <Select
+            label="Role"
+            value={role}
+            allowDeselect={false}
+            onChange={(value) => value && setRole(value as Role)}
+            data={roles.map((r) => ({ value: r, label: ROLE_LABEL[r] }))}
+            w={120}
+          />
+          <Select
+            label="Expiry"
+            value={expiry}
+            allowDeselect={false}
+            onChange={(value) => value && setExpiry(value)}
+            data={KEY_EXPIRY}
+            w={150}
           />
           <Button
             type="submit"
@@ -155,14 +202,16 @@ function ApiKeys() {
         empty={<EmptyState title="No API keys">Create one for a script or an agent.</EmptyState>}
       >
         {(data) => (
-          <Table.ScrollContainer minWidth={520}>
+          <Table.ScrollContainer minWidth={760}>
             <Table aria-label="API keys" data-testid="api-keys">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
                   <Table.Th>Key</Table.Th>
+                  <Table.Th>Role</Table.Th>
                   <Table.Th>Created</Table.Th>
                   <Table.Th>Last used</Table.Th>
+                  <Table.Th>Expires</Table.Th>
                   <Table.Th>
                     <span className="visually-hidden">Actions</span>
                   </Table.Th>
@@ -171,9 +220,19 @@ function ApiKeys() {
               <Table.Tbody>
                 {data.items.map((key) => (
                   <Table.Tr key={key.id}>
-                    <Table.Td fw={500}>{key.name}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm" fw={500}>
+                        {key.name}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {key.createdBy.email}
+                      </Text>
+                    </Table.Td>
                     <Table.Td>
                       <Code>{key.prefix}…</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <RoleBadge role={key.role} />
                     </Table.Td>
                     <Table.Td>
                       <TimeAgo iso={key.createdAt} />
@@ -187,16 +246,27 @@ function ApiKeys() {
                         </Text>
                       )}
                     </Table.Td>
+                    <Table.Td>
+                      {key.expiresAt ? (
+                        <TimeAgo iso={key.expiresAt} future />
+                      ) : (
+                        <Text size="sm" c="dimmed">
+                          Never
+                        </Text>
+                      )}
+                    </Table.Td>
                     <Table.Td ta="right">
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        onClick={() => setRevoke(key)}
-                        aria-label={`Revoke ${key.name}`}
-                      >
-                        Revoke
-                      </Button>
+                      {key.role === 'owner' && user.role !== 'owner' ? null : (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          onClick={() => setRevoke(key)}
+                          aria-label={`Revoke ${key.name}`}
+                        >
+                          Revoke
+                        </Button>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 ))}
@@ -263,6 +333,7 @@ function ApiKeys() {
 }
 
 function Secrets() {
+  const canWrite = useCan('secrets:write');
   const secrets = useApi('secrets', (signal) => api.secrets(signal), ['secrets']);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
@@ -288,7 +359,7 @@ function Secrets() {
       });
       setName('');
       setValue('');
-      invalidate('secrets');
+      invalidate('secrets', 'audit');
     } catch (err) {
       setError(toApiError(err).message);
     } finally {
@@ -307,7 +378,7 @@ function Secrets() {
       });
       setReplace(null);
       setReplacement('');
-      invalidate('secrets');
+      invalidate('secrets', 'audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not save', message: toApiError(err).message });
     } finally {
@@ -322,6 +393,7 @@ function Secrets() {
       secrets.setData((page) => page && { items: page.items.filter((s) => s.name !== secret.name) });
       notifications.show({ color: 'gray', title: 'Secret deleted', message: `${secret.name} is gone.` });
       setRemove(null);
+      invalidate('audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not delete', message: toApiError(err).message });
     } finally {
@@ -336,7 +408,12 @@ function Secrets() {
         Scripts read them with <Code>ctx.secrets.get(name)</Code> when their manifest declares the name.
         Values are encrypted and never shown again — only names.
       </Text>
-      <form onSubmit={save} aria-label="Set a secret">
+      {canWrite ? null : (
+        <Text size="sm" c="dimmed" mb="md">
+          Setting and deleting secrets takes an admin.
+        </Text>
+      )}
+      <form onSubmit={save} aria-label="Set a secret" hidden={!canWrite}>
         <Group align="flex-start" gap="xs" mb="md" wrap="wrap">
           <TextInput
             label="Name"
@@ -393,26 +470,28 @@ function Secrets() {
                       <TimeAgo iso={secret.updatedAt} />
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={4} justify="flex-end" wrap="nowrap">
-                        <Button
-                          size="xs"
-                          variant="subtle"
-                          onClick={() => setReplace(secret)}
-                          aria-label={`Replace ${secret.name}`}
-                        >
-                          Replace
-                        </Button>
-                        <Tooltip label={`Delete ${secret.name}`}>
-                          <ActionIcon
+                      {canWrite ? (
+                        <Group gap={4} justify="flex-end" wrap="nowrap">
+                          <Button
+                            size="xs"
                             variant="subtle"
-                            color="red"
-                            onClick={() => setRemove(secret)}
-                            aria-label={`Delete ${secret.name}`}
+                            onClick={() => setReplace(secret)}
+                            aria-label={`Replace ${secret.name}`}
                           >
-                            <IconTrash size={16} />
-                          </ActionIcon>
-                        </Tooltip>
-                      </Group>
+                            Replace
+                          </Button>
+                          <Tooltip label={`Delete ${secret.name}`}>
+                            <ActionIcon
+                              variant="subtle"
+                              color="red"
+                              onClick={() => setRemove(secret)}
+                              aria-label={`Delete ${secret.name}`}
+                            >
+                              <IconTrash size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </Group>
+                      ) : null}
                     </Table.Td>
                   </Table.Tr>
                 ))}
@@ -455,6 +534,110 @@ function Secrets() {
             </Button>
             <Button color="red" loading={busy} onClick={() => remove && void doRemove(remove)}>
               Delete
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Card>
+  );
+}
+
+/** The current workspace: its name (owners rename it) and leaving it. */
+function WorkspaceSettings() {
+  const { workspace, user } = useSignedIn();
+  const canRename = useCan('workspace:manage');
+  const { signOut } = useSession();
+  const router = useRouter();
+  const [name, setName] = useState(workspace.name);
+  const [saving, setSaving] = useState(false);
+  const [confirmLeave, setConfirmLeave] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+
+  async function rename(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!name.trim() || name.trim() === workspace.name) return;
+    setSaving(true);
+    try {
+      await api.renameWorkspace(name.trim());
+      // The name shows in the header and the switcher: reload the page's session and lists.
+      window.location.reload();
+    } catch (err) {
+      notifications.show({ color: 'red', title: 'Could not rename', message: toApiError(err).message });
+      setSaving(false);
+    }
+  }
+
+  async function leave() {
+    setLeaving(true);
+    try {
+      const { signedOut } = await api.leaveWorkspace(workspace.id);
+      if (signedOut) {
+        await signOut().catch(() => undefined);
+        router.replace('/login');
+      } else {
+        window.location.assign('/');
+      }
+    } catch (err) {
+      notifications.show({ color: 'red', title: 'Could not leave', message: toApiError(err).message });
+      setLeaving(false);
+      setConfirmLeave(false);
+    }
+  }
+
+  return (
+    <Card>
+      <SectionTitle>Workspace</SectionTitle>
+      {canRename ? (
+        <form onSubmit={rename} aria-label="Rename the workspace">
+          <Group align="flex-end" gap="xs" mb="md" wrap="wrap">
+            <TextInput
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              maxLength={100}
+              style={{ flex: '1 1 12rem' }}
+            />
+            <Button
+              type="submit"
+              variant="default"
+              loading={saving}
+              disabled={!name.trim() || name.trim() === workspace.name}
+            >
+              Rename
+            </Button>
+          </Group>
+        </form>
+      ) : (
+        <Text size="sm" mb="md">
+          {workspace.name}
+        </Text>
+      )}
+      <Text size="sm" c="dimmed" mb="sm">
+        Switch between your workspaces, or create one, from the workspace menu in the header.
+      </Text>
+      <Button
+        variant="subtle"
+        color="red"
+        leftSection={<IconDoorExit size={16} />}
+        onClick={() => setConfirmLeave(true)}
+      >
+        Leave this workspace
+      </Button>
+      <Modal opened={confirmLeave} onClose={() => setConfirmLeave(false)} title={`Leave ${workspace.name}?`}>
+        <Stack>
+          <Text size="sm">
+            You lose access at once; your API keys for it are revoked. Someone with the admin role can invite
+            you again.
+            {user.role === 'owner'
+              ? ' A workspace keeps at least one owner: make someone else owner first.'
+              : ''}
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirmLeave(false)}>
+              Stay
+            </Button>
+            <Button color="red" loading={leaving} onClick={() => void leave()}>
+              Leave
             </Button>
           </Group>
         </Stack>

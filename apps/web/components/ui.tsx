@@ -243,10 +243,13 @@ export function TimeAgo({
   iso,
   size = 'sm',
   c,
+  future = false,
 }: {
   iso: string | null | undefined;
   size?: string;
   c?: string;
+  /** A time that may lie ahead (an expiry): "in 7 days" rather than clamped to "just now". */
+  future?: boolean;
 }) {
   const now = useNow(15_000);
   if (!iso)
@@ -258,7 +261,7 @@ export function TimeAgo({
   return (
     <Tooltip label={formatAbsolute(iso)}>
       <Text span size={size} c={c} component="time" dateTime={iso} style={{ whiteSpace: 'nowrap' }}>
-        {formatRelative(iso, Math.max(now, Date.parse(iso)))}
+        {formatRelative(iso, future ? now : Math.max(now, Date.parse(iso)))}
       </Text>
     </Tooltip>
   );

@@ -34,10 +34,28 @@ export type InboxKind =
   | 'approval'
   | (string & {});
 
+/** Roles in a workspace, highest first (see the API's libs/common/src/roles.ts). */
+export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a role may do; `GET /me` lists the caller's. */
+export type Permission =
+  | 'account'
+  | 'workspace:read'
+  | 'automations:write'
+  | 'runs:write'
+  | 'inbox:resolve'
+  | 'secrets:write'
+  | 'api_keys:manage'
+  | 'members:manage'
+  | 'audit:read'
+  | 'workspace:manage';
+
 export interface User {
   id: string;
   email: string;
-  role: string;
+  /** The role in the current workspace. */
+  role: Role;
 }
 export interface Workspace {
   id: string;
@@ -46,7 +64,62 @@ export interface Workspace {
 export interface SessionInfo {
   user: User;
   workspace: Workspace;
+  permissions: Permission[];
   csrfToken: string;
+}
+
+export interface WorkspaceSummary extends Workspace {
+  role: Role;
+  current: boolean;
+  createdAt: string;
+}
+export interface Member {
+  userId: string;
+  email: string;
+  role: Role;
+  joinedAt: string;
+  you: boolean;
+}
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  state: 'pending' | 'expired' | 'accepted' | 'revoked';
+  invitedBy: { id: string; email: string } | null;
+  createdAt: string;
+  expiresAt: string;
+}
+export interface CreatedInvitation extends Invitation {
+  token: string;
+  /** The dashboard page that accepts it, with the token in the fragment. */
+  acceptPath: string;
+}
+export interface InvitationPreview {
+  workspace: { name: string };
+  email: string;
+  role: Role;
+  invitedBy: string | null;
+  expiresAt: string;
+  state: Invitation['state'];
+  accountExists: boolean;
+}
+export interface AuditEntry {
+  id: string;
+  actor: { kind: 'user' | 'repair' | 'system' | (string & {}); id: string | null; email: string | null };
+  action: string;
+  target: { kind: string; id: string };
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+export interface AuditQuery {
+  actorId?: string;
+  action?: string;
+  targetKind?: string;
+  targetId?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface Page<T> {
@@ -181,8 +254,11 @@ export interface ApiKey {
   id: string;
   name: string;
   prefix: string;
+  role: Role;
+  createdBy: { id: string; email: string };
   createdAt: string;
   lastUsedAt: string | null;
+  expiresAt: string | null;
 }
 export interface CreatedApiKey extends ApiKey {
   key: string;
@@ -442,8 +518,45 @@ export const api = {
     apiRequest<void>(`/secrets/${encodeURIComponent(name)}`, { method: 'DELETE' }),
 
   apiKeys: (signal?: AbortSignal) => apiRequest<Items<ApiKey>>('/api-keys', { signal }),
-  createApiKey: (name: string) => apiRequest<CreatedApiKey>('/api-keys', { method: 'POST', body: { name } }),
+  createApiKey: (body: { name: string; role?: Role; expiresAt?: string | null }) =>
+    apiRequest<CreatedApiKey>('/api-keys', { method: 'POST', body }),
   revokeApiKey: (id: string) => apiRequest<void>(`/api-keys/${id}`, { method: 'DELETE' }),
+
+  workspaces: (signal?: AbortSignal) => apiRequest<Items<WorkspaceSummary>>('/workspaces', { signal }),
+  createWorkspace: (name: string) =>
+    apiRequest<WorkspaceSummary>('/workspaces', { method: 'POST', body: { name } }),
+  switchWorkspace: (id: string) => apiRequest<SessionInfo>(`/workspaces/${id}/switch`, { method: 'POST' }),
+  leaveWorkspace: (id: string) =>
+    apiRequest<{ signedOut: boolean }>(`/workspaces/${id}/leave`, { method: 'POST' }),
+  renameWorkspace: (name: string) =>
+    apiRequest<WorkspaceSummary>('/workspaces/current', { method: 'PATCH', body: { name } }),
+
+  members: (signal?: AbortSignal) => apiRequest<Items<Member>>('/members', { signal }),
+  changeMemberRole: (userId: string, role: Role) =>
+    apiRequest<Member>(`/members/${userId}`, { method: 'PATCH', body: { role } }),
+  removeMember: (userId: string) => apiRequest<void>(`/members/${userId}`, { method: 'DELETE' }),
+  invitations: (signal?: AbortSignal) => apiRequest<Items<Invitation>>('/invitations', { signal }),
+  invite: (body: { email: string; role: Role; expiresInHours?: number }) =>
+    apiRequest<CreatedInvitation>('/invitations', { method: 'POST', body }),
+  revokeInvitation: (id: string) => apiRequest<void>(`/invitations/${id}`, { method: 'DELETE' }),
+  previewInvitation: (token: string, signal?: AbortSignal) =>
+    apiRequest<InvitationPreview>('/invitations/preview', {
+      method: 'POST',
+      body: { token },
+      signal,
+      quietUnauthenticated: true,
+    }),
+  acceptInvitation: (token: string, password: string) =>
+    apiRequest<SessionInfo>('/invitations/accept', {
+      method: 'POST',
+      body: { token, password },
+      quietUnauthenticated: true,
+    }),
+  joinInvitation: (token: string) =>
+    apiRequest<SessionInfo>('/invitations/join', { method: 'POST', body: { token } }),
+
+  audit: (query: AuditQuery = {}, signal?: AbortSignal) =>
+    apiRequest<Page<AuditEntry>>('/audit', { query: { limit: 50, ...query }, signal }),
 
   repairs: (query: { automationId?: string; runId?: string }, signal?: AbortSignal) =>
     apiRequest<Items<Repair>>('/repairs', { query, signal }),

@@ -4,6 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import {
   api,
   type ApiError,
+  type Permission,
   type SessionInfo,
   setCsrfToken,
   setUnauthenticatedHandler,
@@ -91,4 +92,10 @@ export function useSignedIn(): SessionInfo {
   const { state } = useSession();
   if (state.status !== 'signed-in') throw new Error('useSignedIn used outside a signed-in page');
   return state.session;
+}
+
+/** Whether the signed-in user's role here holds `permission` (the dashboard hides what it would refuse). */
+export function useCan(permission: Permission): boolean {
+  const { state } = useSession();
+  return state.status === 'signed-in' && state.session.permissions.includes(permission);
 }

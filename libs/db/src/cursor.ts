@@ -10,10 +10,13 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
-export function decodeCursor(value: string): Cursor {
+const UUID_ID = /^[0-9a-f-]{36}$/;
+
+/** Decodes a cursor this API returned; `idPattern` is the shape of the id column (UUIDs by default). */
+export function decodeCursor(value: string, idPattern: RegExp = UUID_ID): Cursor {
   const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
+  if (!id || !idPattern.test(id) || Number.isNaN(createdAt.getTime())) {
     throw new DomainError(ErrorCodes.INVALID_CURSOR, 'invalid', 'cursor is not one this API returned', {
       field: 'cursor',
     });

@@ -5,6 +5,8 @@ import { AuditRepository } from './repositories/audit.repository';
 import { AutomationsRepository } from './repositories/automations.repository';
 import { HostStateRepository } from './repositories/host-state.repository';
 import { InboxRepository } from './repositories/inbox.repository';
+import { InvitationsRepository } from './repositories/invitations.repository';
+import { MembershipsRepository } from './repositories/memberships.repository';
 import { RepairsRepository } from './repositories/repairs.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
 import { RunsRepository } from './repositories/runs.repository';
@@ -30,6 +32,8 @@ const REPOSITORIES = [
   StatsRepository,
   UsersRepository,
   SessionsRepository,
+  MembershipsRepository,
+  InvitationsRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

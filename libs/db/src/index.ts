@@ -6,6 +6,8 @@ export * from './cursor';
 export * from './repositories/workspaces.repository';
 export * from './repositories/api-keys.repository';
 export * from './repositories/users.repository';
+export * from './repositories/memberships.repository';
+export * from './repositories/invitations.repository';
 export * from './repositories/sessions.repository';
 export * from './repositories/automations.repository';
 export * from './repositories/runs.repository';

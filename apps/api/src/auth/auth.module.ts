@@ -5,6 +5,7 @@ import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiAuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator.service';
 import { BootstrapService } from './bootstrap.service';
+import { PermissionGuard } from './permission.guard';
 import { SessionStrategy } from './session.strategy';
 
 @Module({
@@ -14,7 +15,9 @@ import { SessionStrategy } from './session.strategy';
     ApiKeyStrategy,
     SessionStrategy,
     BootstrapService,
+    // In this order: authenticate, then check the route's permission against the caller's role.
     { provide: APP_GUARD, useClass: ApiAuthGuard },
+    { provide: APP_GUARD, useClass: PermissionGuard },
   ],
   exports: [Authenticator],
 })

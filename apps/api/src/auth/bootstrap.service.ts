@@ -5,7 +5,8 @@ import { apiKeyPrefix, hashApiKey, hashPassword } from './credentials';
 
 /**
  * First start: with no user yet, MENDFLOW_ADMIN_EMAIL / MENDFLOW_ADMIN_PASSWORD create the first
- * workspace and its owner, and MENDFLOW_BOOTSTRAP_API_KEY (if set) becomes the owner's first key.
+ * workspace and its owner, and MENDFLOW_BOOTSTRAP_API_KEY (if set) becomes the owner's first key, with
+ * the owner role and no expiry.
  */
 @Injectable()
 export class BootstrapService implements OnApplicationBootstrap {
@@ -42,6 +43,7 @@ export class BootstrapService implements OnApplicationBootstrap {
         name: 'bootstrap',
         prefix: apiKeyPrefix(key),
         keyHash: hashApiKey(key),
+        role: 'owner',
       });
       this.logger.log("registered MENDFLOW_BOOTSTRAP_API_KEY as the owner's first API key");
     }

@@ -32,6 +32,16 @@ export function hashSessionToken(token: string): string {
   return sha256Hex(token);
 }
 
+/** An invitation link's secret: 256 random bits, shown once to whoever invites. */
+export function generateInvitationToken(): string {
+  return `mfi_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Stored instead of the invitation token, for the same reason as API keys. */
+export function hashInvitationToken(token: string): string {
+  return sha256Hex(token);
+}
+
 /** The per-session secret a dashboard echoes in `x-csrf-token`; a cross-site page cannot read it. */
 export function generateCsrfToken(): string {
   return randomBytes(32).toString('base64url');

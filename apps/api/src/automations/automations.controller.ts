@@ -12,7 +12,7 @@ import {
   updateAutomationBody,
 } from '@mendflow/common';
 import type { z } from 'zod';
-import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
@@ -28,6 +28,7 @@ export class AutomationsController {
   constructor(private readonly automations: AutomationsService) {}
 
   @Post()
+  @Requires('automations:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an automation: lints the script and deploys it as version 1' })
   @ApiBody({ schema: openApiSchema(createAutomationBody) })
@@ -39,6 +40,7 @@ export class AutomationsController {
   }
 
   @Get()
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'List automations, newest first, with cursor pagination' })
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -56,6 +58,7 @@ export class AutomationsController {
   }
 
   @Get(':id')
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'One automation with its deployed version (source and manifest)' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
     const automation = await this.automations.get(principal, id);
@@ -64,6 +67,7 @@ export class AutomationsController {
   }
 
   @Get(':id/versions')
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'Every version of an automation, newest first' })
   async listVersions(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
     const versions = await this.automations.listVersions(principal, id);
@@ -71,6 +75,7 @@ export class AutomationsController {
   }
 
   @Post(':id/versions')
+  @Requires('automations:write')
   @HttpCode(201)
   @ApiOperation({ summary: 'Deploy a new version (lints it first)' })
   @ApiBody({ schema: openApiSchema(createVersionBody) })
@@ -83,6 +88,7 @@ export class AutomationsController {
   }
 
   @Patch(':id')
+  @Requires('automations:write')
   @ApiOperation({ summary: 'Rename, describe, pause or resume an automation' })
   @ApiBody({ schema: openApiSchema(updateAutomationBody) })
   async update(
@@ -94,6 +100,7 @@ export class AutomationsController {
   }
 
   @Delete(':id')
+  @Requires('automations:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an automation (its runs stay readable)' })
   async remove(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
@@ -101,6 +108,7 @@ export class AutomationsController {
   }
 
   @Post(':id/rollback')
+  @Requires('automations:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Re-deploy an earlier version' })
   @ApiBody({ schema: openApiSchema(rollbackBody) })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CreateAutomationBody, CreateVersionBody, UpdateAutomationBody } from '@mendflow/common';
-import { AuditRepository, AutomationsRepository, StatsRepository } from '@mendflow/db';
+import { AutomationsRepository, StatsRepository } from '@mendflow/db';
+import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
 import { ScriptChecker } from '../lint/script-checker.service';
 
@@ -9,7 +10,7 @@ export class AutomationsService {
   constructor(
     private readonly automations: AutomationsRepository,
     private readonly checker: ScriptChecker,
-    private readonly audit: AuditRepository,
+    private readonly audit: AuditTrail,
     private readonly statsRepository: StatsRepository,
   ) {}
 
@@ -52,12 +53,31 @@ export class AutomationsService {
     return version;
   }
 
-  update(principal: Principal, id: string, patch: UpdateAutomationBody) {
-    return this.automations.update(principal.workspaceId, id, patch);
+  async update(principal: Principal, id: string, patch: UpdateAutomationBody) {
+    const updated = await this.automations.update(principal.workspaceId, id, patch);
+    await this.audit.record(principal, {
+      action: 'automation.updated',
+      targetKind: 'automation',
+      targetId: id,
+      // What changed, not a copy of the description.
+      data: {
+        fields: Object.keys(patch),
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.status !== undefined && { status: patch.status }),
+      },
+    });
+    return updated;
   }
 
-  remove(principal: Principal, id: string) {
-    return this.automations.remove(principal.workspaceId, id);
+  async remove(principal: Principal, id: string) {
+    const automation = await this.automations.get(principal.workspaceId, id);
+    await this.automations.remove(principal.workspaceId, id);
+    await this.audit.record(principal, {
+      action: 'automation.deleted',
+      targetKind: 'automation',
+      targetId: id,
+      data: { name: automation.name },
+    });
   }
 
   async rollback(principal: Principal, id: string, version: number) {
@@ -72,9 +92,7 @@ export class AutomationsService {
     version: number,
     action = 'automation.deployed',
   ) {
-    return this.audit.record(principal.workspaceId, {
-      actorKind: 'user',
-      actorId: principal.userId,
+    return this.audit.record(principal, {
       action,
       targetKind: 'automation',
       targetId: automationId,

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, UseFilters } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -19,9 +19,10 @@ import {
 } from '@mendflow/events';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { Authenticator } from '../auth/authenticator.service';
-import type { Principal } from '../auth/principal';
+import { type Principal, Requires } from '../auth/principal';
 import { RunStream } from './run-stream';
 import { handshakeCredentials, sameOrigin } from './socket-auth';
+import { SubscriptionAckFilter } from './subscription-ack.filter';
 import {
   SUBSCRIPTION_SHAPES,
   type Subscription,
@@ -53,6 +54,7 @@ const MAX_SUBSCRIPTIONS = 100;
 // Rooms a socket is put in by the server, for disconnecting it when its credential ends (never subscribable).
 const sessionRoom = (id: string) => `session:${id}`;
 const apiKeyRoom = (id: string) => `api-key:${id}`;
+const memberRoom = (workspaceId: string, userId: string) => `member:${workspaceId}:${userId}`;
 
 /**
  * Live run events for dashboards and API clients: Socket.IO namespace `/events`.
@@ -61,7 +63,9 @@ const apiKeyRoom = (id: string) => `api-key:${id}`;
  *   else is refused with a connect_error whose `data.code` is UNAUTHENTICATED (or FORBIDDEN_ORIGIN).
  * - `subscribe` / `unsubscribe` with `{ runId, afterSeq? }`, `{ automationId }` or `{ workspace: true }`,
  *   acknowledged with `{ ok: true }` or `{ ok: false, error: { code, message } }`. A run or automation of
- *   another workspace answers exactly like one that does not exist.
+ *   another workspace answers exactly like one that does not exist. Subscribing needs `workspace:read`
+ *   (every role), checked against the connection's membership as it is at that moment (PermissionGuard):
+ *   a member removed since the handshake is refused, and their connections are closed at removal.
  * - Server → client: `run.event`, `run.status`, `inbox.item` (shapes in @mendflow/events).
  *
  * Publishers (worker, API) send envelopes through Redis to every replica; each replica delivers them to
@@ -69,6 +73,7 @@ const apiKeyRoom = (id: string) => `api-key:${id}`;
  */
 // The browser bundle of socket.io-client comes from the web app's build, not from the API.
 @WebSocketGateway({ namespace: EVENTS_NAMESPACE, serveClient: false })
+@UseFilters(SubscriptionAckFilter)
 export class LiveEventsGateway
   implements OnGatewayInit<LiveNamespace>, OnGatewayConnection<LiveSocket>, OnGatewayDisconnect<LiveSocket>
 {
@@ -116,6 +121,14 @@ export class LiveEventsGateway
       connection.expiry.unref();
     }
     if (principal.keyId) void socket.join(apiKeyRoom(principal.keyId));
+    void socket.join(memberRoom(principal.workspaceId, principal.userId));
+    // Nor does one outlive its API key's expiry.
+    const keyExpiry = principal.key?.expiresAt;
+    if (keyExpiry) {
+      const remaining = Math.min(keyExpiry.getTime() - Date.now(), 2 ** 31 - 1);
+      connection.expiry = setTimeout(() => socket.disconnect(true), Math.max(remaining, 0));
+      connection.expiry.unref();
+    }
   }
 
   handleDisconnect(socket: LiveSocket): void {
@@ -127,6 +140,7 @@ export class LiveEventsGateway
   }
 
   @SubscribeMessage('subscribe')
+  @Requires('workspace:read')
   async subscribe(
     @ConnectedSocket() socket: LiveSocket,
     @MessageBody() body: unknown,
@@ -164,6 +178,7 @@ export class LiveEventsGateway
   }
 
   @SubscribeMessage('unsubscribe')
+  @Requires('account')
   async unsubscribe(
     @ConnectedSocket() socket: LiveSocket,
     @MessageBody() body: unknown,
@@ -194,6 +209,11 @@ export class LiveEventsGateway
     this.namespace?.in(apiKeyRoom(keyId)).disconnectSockets(true);
   }
 
+  /** Ends every live connection a user opened in a workspace (removed from it), on every replica. */
+  disconnectMember(workspaceId: string, userId: string): void {
+    this.namespace?.in(memberRoom(workspaceId, userId)).disconnectSockets(true);
+  }
+
   private async authenticate(socket: LiveSocket): Promise<void> {
     const credentials = handshakeCredentials(socket.handshake);
     let principal: Principal | null = null;
@@ -206,7 +226,8 @@ export class LiveEventsGateway
       principal = await this.authenticator.session(credentials.token);
     }
     if (!principal) throw connectError(ErrorCodes.UNAUTHENTICATED, 'a valid API key or session is required');
-    socket.data.principal = principal;
+    // A copy: the connection's role is refreshed on each subscription, and API key principals are shared from a cache.
+    socket.data.principal = { ...principal };
   }
 
   /**

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { INBOX_ACTIONS } from '@mendflow/common';
 import { z } from 'zod';
-import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
@@ -26,6 +26,7 @@ export class InboxController {
   constructor(private readonly inbox: InboxService) {}
 
   @Get()
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'Action-needed items (open by default), newest first' })
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -35,6 +36,7 @@ export class InboxController {
   }
 
   @Post(':id/resolve')
+  @Requires('inbox:resolve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resolve an item: retry, approve, reject or cancel (resumes or ends its run)' })
   @ApiBody({ schema: openApiSchema(resolveBody) })

@@ -9,6 +9,7 @@ import {
   RepairsRepository,
   RunExecutionRepository,
 } from '@mendflow/db';
+import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
 import { RunControlService } from '../runs/run-control.service';
 import { RunQueue } from '../runs/run-queue.service';
@@ -22,6 +23,7 @@ export class InboxService {
     private readonly automations: AutomationsRepository,
     private readonly execution: RunExecutionRepository,
     private readonly audit: AuditRepository,
+    private readonly trail: AuditTrail,
     private readonly control: RunControlService,
     private readonly queue: RunQueue,
     private readonly live: LiveEventsPublisher,
@@ -60,9 +62,7 @@ export class InboxService {
         'this item was resolved by someone else just now',
       );
     }
-    await this.audit.record(workspaceId, {
-      actorKind: 'user',
-      actorId: principal.userId,
+    await this.trail.record(principal, {
       action: `inbox.${action}`,
       targetKind: 'inbox_item',
       targetId: id,

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { scriptSource } from '@mendflow/common';
 import { z } from 'zod';
+import { Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
 import { ZodPipe } from '../common/zod.pipe';
 import { ScriptChecker } from './script-checker.service';
@@ -15,6 +16,7 @@ export class LintController {
   constructor(private readonly checker: ScriptChecker) {}
 
   @Post()
+  @Requires('automations:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Lint a script (and optionally its manifest) without saving it' })
   @ApiBody({ schema: openApiSchema(lintBody) })

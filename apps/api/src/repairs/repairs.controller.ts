@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type RepairRecord, RepairsRepository } from '@mendflow/db';
 import { z } from 'zod';
-import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 
@@ -42,6 +42,7 @@ export class RepairsController {
   constructor(private readonly repairs: RepairsRepository) {}
 
   @Get()
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'Proposed and deployed repairs, newest first' })
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -51,6 +52,7 @@ export class RepairsController {
   }
 
   @Get(':id')
+  @Requires('workspace:read')
   @ApiOperation({
     summary: 'One repair with its diff, explanation, validation, prompt, answer and token use',
   })

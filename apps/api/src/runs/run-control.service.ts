@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, type RunStatus } from '@mendflow/common';
 import {
-  AuditRepository,
   AutomationsRepository,
   InboxRepository,
   RunExecutionRepository,
@@ -11,6 +10,7 @@ import {
 import { CANCEL_CHANNEL } from '@mendflow/queue';
 import { LiveEventsPublisher } from '@mendflow/events';
 import type { Redis } from 'ioredis';
+import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
 import { REDIS } from '../redis/redis.module';
 import { RunQueue } from './run-queue.service';
@@ -33,7 +33,7 @@ export class RunControlService {
     private readonly execution: RunExecutionRepository,
     private readonly automations: AutomationsRepository,
     private readonly inbox: InboxRepository,
-    private readonly audit: AuditRepository,
+    private readonly audit: AuditTrail,
     private readonly queue: RunQueue,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly live: LiveEventsPublisher,
@@ -63,9 +63,7 @@ export class RunControlService {
     // The worker running it (if any) aborts the attempt at once; queued jobs find it cancelled and skip.
     await this.redis.publish(CANCEL_CHANNEL, runId);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'cancel', by: principal.userId });
-    await this.audit.record(workspaceId, {
-      actorKind: 'user',
-      actorId: principal.userId,
+    await this.audit.record(principal, {
       action: 'run.cancelled',
       targetKind: 'run',
       targetId: runId,
@@ -102,9 +100,7 @@ export class RunControlService {
     }
     this.live.publishTransition(transition);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'retry', by: principal.userId });
-    await this.audit.record(workspaceId, {
-      actorKind: 'user',
-      actorId: principal.userId,
+    await this.audit.record(principal, {
       action: 'run.retried',
       targetKind: 'run',
       targetId: runId,

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorCodes, listQuery, RUN_STATUSES, type StartRunBody, startRunBody } from '@mendflow/common';
 import { z } from 'zod';
-import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
@@ -32,6 +32,7 @@ export class RunsController {
   ) {}
 
   @Post('automations/:id/runs')
+  @Requires('runs:write')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Start a run of the deployed version; the same idempotencyKey returns the same run',
@@ -46,6 +47,7 @@ export class RunsController {
   }
 
   @Get('runs')
+  @Requires('workspace:read')
   @ApiOperation({
     summary:
       'Run history, newest first; filter by status, automation, failure class and time; cursor pagination',
@@ -60,6 +62,7 @@ export class RunsController {
   }
 
   @Get('runs/:id')
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'One run with its output or error and every attempt' })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
     const { run, attempts } = await this.runs.get(principal, id);
@@ -67,6 +70,7 @@ export class RunsController {
   }
 
   @Get('runs/:id/events')
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'The run timeline: events in seq order, after a given seq' })
   async events(
     @CurrentPrincipal() principal: Principal,
@@ -78,12 +82,14 @@ export class RunsController {
   }
 
   @Get('runs/:id/logs')
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'Log lines of every attempt' })
   async logs(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
     return { items: await this.runs.logs(principal, id) };
   }
 
   @Post('runs/:id/cancel')
+  @Requires('runs:write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a run; a running attempt is stopped promptly' })
   async cancel(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
@@ -93,6 +99,7 @@ export class RunsController {
   }
 
   @Post('runs/:id/retry')
+  @Requires('runs:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run a failed, cancelled or action-needed run again on the deployed version' })
   async retry(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {

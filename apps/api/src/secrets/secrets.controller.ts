@@ -10,14 +10,15 @@ import {
 } from '@mendflow/common';
 import { SecretsRepository } from '@mendflow/db';
 import { z } from 'zod';
-import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { AuditTrail } from '../audit/audit-trail.service';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
 import { ZodPipe } from '../common/zod.pipe';
 import { SECRET_BOX } from './secret-box.provider';
 
 const putSecretBody = z.strictObject({ value: z.string().min(1, 'must not be empty').max(65_536) });
 
-/** Secret values go in and never come out: every answer carries names only. */
+/** Secret values go in and never come out: every answer (and audit entry) carries names only. */
 @ApiTags('secrets')
 @ApiBearerAuth()
 @Controller('api/v1/secrets')
@@ -25,9 +26,11 @@ export class SecretsController {
   constructor(
     private readonly secrets: SecretsRepository,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
+    private readonly audit: AuditTrail,
   ) {}
 
   @Get()
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'Secret names (never values)' })
   async list(@CurrentPrincipal() principal: Principal) {
     const items = await this.secrets.list(principal.workspaceId);
@@ -41,6 +44,7 @@ export class SecretsController {
   }
 
   @Put(':name')
+  @Requires('secrets:write')
   @ApiOperation({ summary: 'Create or replace a secret value' })
   @ApiBody({ schema: openApiSchema(putSecretBody) })
   async put(
@@ -51,10 +55,17 @@ export class SecretsController {
     const name = parseSecretName(rawName);
     const ciphertext = this.box.seal(body.value, secretContext(principal.workspaceId, name));
     const { created } = await this.secrets.put(principal.workspaceId, name, ciphertext);
+    await this.audit.record(principal, {
+      action: 'secret.set',
+      targetKind: 'secret',
+      targetId: name,
+      data: { name, created },
+    });
     return { name, created };
   }
 
   @Delete(':name')
+  @Requires('secrets:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a secret' })
   async remove(@CurrentPrincipal() principal: Principal, @Param('name') rawName: string) {
@@ -62,6 +73,12 @@ export class SecretsController {
     if (!(await this.secrets.delete(principal.workspaceId, name))) {
       throw new NotFoundError('SECRET_NOT_FOUND', 'secret', name);
     }
+    await this.audit.record(principal, {
+      action: 'secret.deleted',
+      targetKind: 'secret',
+      targetId: name,
+      data: { name },
+    });
   }
 }
 

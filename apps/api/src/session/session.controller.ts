@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, type Principal, Public } from '../auth/principal';
+import { CurrentPrincipal, type Principal, Public, Requires } from '../auth/principal';
 import { clearedSessionCookieOptions, SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { openApiSchema } from '../common/openapi';
 import { loginBody } from './login-body';
 import { LoginGuard } from './login.guard';
 import { LoginThrottlerGuard } from './login-throttler.guard';
-import { type SignedInUser, SessionService } from './session.service';
+import { profileView, type SignedInUser, SessionService } from './session.service';
 
 @ApiTags('session')
 @ApiBearerAuth()
@@ -30,10 +30,11 @@ export class SessionController {
   ) {
     const session = await this.sessions.open(request.user);
     response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(request.secure));
-    return { ...session.profile, csrfToken: session.csrfToken };
+    return profileView(session.profile, session.csrfToken);
   }
 
   @Post('auth/logout')
+  @Requires('account')
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: ends the session and clears its cookie' })
   async logout(
@@ -46,11 +47,12 @@ export class SessionController {
   }
 
   @Get('me')
+  @Requires('account')
   @ApiOperation({
-    summary: 'The caller: user and workspace, and the CSRF token when signed in with a session',
+    summary:
+      'The caller: user (with their role here), current workspace, the permissions that role holds, and the CSRF token when signed in with a session',
   })
   async me(@CurrentPrincipal() principal: Principal) {
-    const profile = await this.sessions.profile(principal.workspaceId, principal.userId);
-    return { ...profile, ...(principal.session && { csrfToken: principal.session.csrfToken }) };
+    return profileView(await this.sessions.profileOf(principal), principal.session?.csrfToken);
   }
 }

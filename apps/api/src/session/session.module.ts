@@ -12,5 +12,6 @@ import { SessionService } from './session.service';
   imports: [PassportModule],
   controllers: [SessionController],
   providers: [SessionService, LocalStrategy, LoginGuard, LoginThrottle, LoginThrottlerGuard],
+  exports: [SessionService],
 })
 export class SessionModule {}

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { StatsRepository } from '@mendflow/db';
 import { z } from 'zod';
-import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { ZodPipe } from '../common/zod.pipe';
 
 const overviewQuery = z.strictObject({ hours: z.coerce.number().int().min(1).max(168).default(24) });
@@ -14,6 +14,7 @@ export class StatsController {
   constructor(private readonly stats: StatsRepository) {}
 
   @Get('overview')
+  @Requires('workspace:read')
   @ApiOperation({ summary: 'Runs per hour by outcome, and the automations that need attention' })
   async overview(
     @CurrentPrincipal() principal: Principal,

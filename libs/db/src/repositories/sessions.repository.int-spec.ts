@@ -62,7 +62,7 @@ describe('SessionsRepository', () => {
       expiresAt: inDays(-1),
     });
     expect(await sessions.findActiveByTokenHash('hash-old')).toBeNull();
-    expect(await sessions.deleteExpiredForUser(owner.workspaceId, owner.userId)).toBe(1);
+    expect(await sessions.deleteExpiredForUser(owner.userId)).toBe(1);
     expect(await sessions.findActiveByTokenHash('hash-live')).not.toBeNull();
   });
 
@@ -98,9 +98,9 @@ describe('SessionsRepository', () => {
 
 describe('UsersRepository', () => {
   it('finds a sign-in candidate by email and a profile only within its workspace', async () => {
-    expect(await users.findForLogin('ops@example.test')).toMatchObject({
+    expect(await users.findForLogin('ops@example.test')).toEqual({
       id: owner.userId,
-      workspaceId: owner.workspaceId,
+      email: 'ops@example.test',
       passwordHash: 'x',
     });
     expect(await users.findForLogin('nobody@example.test')).toBeNull();

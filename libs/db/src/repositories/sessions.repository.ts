@@ -1,3 +1,4 @@
+import type { Role } from '@mendflow/common';
 import type { Db } from '../database';
 
 export interface SessionRecord {
@@ -11,7 +12,8 @@ export interface SessionRecord {
 
 /** A live session with who it belongs to, as the API needs it on every cookie-authenticated request. */
 export interface ActiveSession extends SessionRecord {
-  user: { id: string; email: string; role: string };
+  /** The user's role in the session's current workspace. */
+  user: { id: string; email: string; role: Role };
   workspace: { id: string; name: string };
 }
 
@@ -23,7 +25,7 @@ interface ActiveSessionRow {
   createdAt: Date;
   expiresAt: Date;
   email: string;
-  role: string;
+  role: Role;
   workspaceName: string;
 }
 
@@ -51,15 +53,17 @@ export class SessionsRepository {
   }
 
   /**
-   * The unexpired session behind a token hash, with its user and workspace; null otherwise. The join
-   * also ends the sessions of a user who no longer exists (sessions have no foreign key to cascade).
+   * The unexpired session behind a token hash, with its user, current workspace and the user's role
+   * there; null otherwise. The join on memberships also ends the sessions of a user who no longer
+   * exists or is no longer a member of that workspace (sessions have no foreign key to cascade).
    */
   async findActiveByTokenHash(tokenHash: string): Promise<ActiveSession | null> {
     const rows = await this.db.$queryRaw<ActiveSessionRow[]>`
       SELECT s.id, s.workspace_id AS "workspaceId", s.user_id AS "userId", s.csrf_token AS "csrfToken",
-             s.created_at AS "createdAt", s.expires_at AS "expiresAt", u.email, u.role, w.name AS "workspaceName"
+             s.created_at AS "createdAt", s.expires_at AS "expiresAt", u.email, m.role, w.name AS "workspaceName"
       FROM user_sessions s
-      JOIN users u ON u.id = s.user_id AND u.workspace_id = s.workspace_id
+      JOIN memberships m ON m.user_id = s.user_id AND m.workspace_id = s.workspace_id
+      JOIN users u ON u.id = s.user_id
       JOIN workspaces w ON w.id = s.workspace_id
       WHERE s.token_hash = ${tokenHash} AND s.expires_at > now()`;
     const row = rows[0];
@@ -78,10 +82,27 @@ export class SessionsRepository {
     return count > 0;
   }
 
-  /** Housekeeping at sign-in: a user's expired sessions can never be used again. */
-  async deleteExpiredForUser(workspaceId: string, userId: string): Promise<number> {
+  /**
+   * Moves a session to another of its user's workspaces. The membership is checked in the same
+   * statement, so a switch can never land in a workspace the user does not belong to; false otherwise.
+   */
+  async switchWorkspace(
+    currentWorkspaceId: string,
+    id: string,
+    userId: string,
+    workspaceId: string,
+  ): Promise<boolean> {
+    const updated = await this.db.$executeRaw`
+      UPDATE user_sessions s SET workspace_id = ${workspaceId}::uuid
+      WHERE s.id = ${id}::uuid AND s.workspace_id = ${currentWorkspaceId}::uuid AND s.user_id = ${userId}::uuid
+        AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = ${workspaceId}::uuid AND m.user_id = ${userId}::uuid)`;
+    return updated > 0;
+  }
+
+  /** Housekeeping at sign-in: a user's expired sessions (in any of their workspaces) can never be used again. */
+  async deleteExpiredForUser(userId: string): Promise<number> {
     const { count } = await this.db.userSession.deleteMany({
-      where: { workspaceId, userId, expiresAt: { lte: new Date() } },
+      where: { userId, expiresAt: { lte: new Date() } },
     });
     return count;
   }

@@ -10,6 +10,8 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '../../../../prisma/migrations');
 
 export interface TestDatabase {
   url: string;
+  /** Applies the migrations held back with `stopBefore` (a migration test seeds the old shape first). */
+  migrate(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -17,7 +19,10 @@ export interface TestDatabase {
  * A fresh PostgreSQL database with every committed migration applied, for one test file. Tests talk to
  * a real database (never a mock); each file gets its own so they cannot see each other's rows.
  */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export async function createTestDatabase(
+  label: string,
+  options: { stopBefore?: string } = {},
+): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const name = `mendflow_test_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -29,19 +34,26 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    for (const dir of readdirSync(MIGRATIONS_DIR)
-      .filter((entry) => /^\d+_/.test(entry))
-      .sort()) {
-      await client.query(readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8'));
+  const migrations = readdirSync(MIGRATIONS_DIR)
+    .filter((entry) => /^\d+_/.test(entry))
+    .sort();
+  const held = options.stopBefore ? migrations.indexOf(options.stopBefore) : -1;
+  if (options.stopBefore && held < 0) throw new Error(`no migration ${options.stopBefore}`);
+  const apply = async (dirs: string[]) => {
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      for (const dir of dirs) {
+        await client.query(readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8'));
+      }
+    } finally {
+      await client.end();
     }
-  } finally {
-    await client.end();
-  }
+  };
+  await apply(held < 0 ? migrations : migrations.slice(0, held));
   return {
     url: url.toString(),
+    migrate: () => apply(held < 0 ? [] : migrations.slice(held)),
     async drop() {
       const dropper = new pg.Client({ connectionString: adminUrl });
       await dropper.connect();

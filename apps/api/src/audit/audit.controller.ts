@@ -1,0 +1,73 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { listQuery } from '@mendflow/common';
+import { type AuditRecord, AuditRepository } from '@mendflow/db';
+import { z } from 'zod';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
+import { ZodPipe } from '../common/zod.pipe';
+
+// A date (midnight UTC) or a date-time with an offset; four-digit years only, so no date is out of range.
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'must be an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z',
+  })
+  .optional();
+
+const auditQuery = listQuery.extend({
+  actorId: z.string().trim().min(1).max(100).optional(),
+  actorKind: z.enum(['user', 'repair', 'system']).optional(),
+  action: z
+    .string()
+    .trim()
+    .regex(
+      /^[a-z_]+(\.[a-z_]+)*(\.\*)?$/,
+      'must be an action such as automation.deployed, or a kind such as member.*',
+    )
+    .max(100)
+    .optional(),
+  targetKind: z.string().trim().min(1).max(50).optional(),
+  targetId: z.string().trim().min(1).max(200).optional(),
+  createdFrom: instant,
+  createdTo: instant,
+});
+
+export function auditEntryView(entry: AuditRecord) {
+  return {
+    id: entry.id,
+    actor: { kind: entry.actorKind, id: entry.actorId, email: entry.actorEmail },
+    action: entry.action,
+    target: { kind: entry.targetKind, id: entry.targetId },
+    data: entry.data,
+    createdAt: entry.createdAt.toISOString(),
+  };
+}
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('api/v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditRepository) {}
+
+  @Get()
+  @Requires('audit:read')
+  @ApiOperation({
+    summary:
+      'Who did what, when, to what: newest first; filter by actor, action (or member.* for a kind), target and time; cursor pagination',
+  })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodPipe(auditQuery)) query: z.output<typeof auditQuery>,
+  ) {
+    const { limit, cursor, createdFrom, createdTo, ...filters } = query;
+    const page = await this.audit.list(
+      principal.workspaceId,
+      {
+        ...filters,
+        ...(createdFrom && { createdFrom: new Date(createdFrom) }),
+        ...(createdTo && { createdTo: new Date(createdTo) }),
+      },
+      { limit, cursor },
+    );
+    return { items: page.items.map(auditEntryView), nextCursor: page.nextCursor };
+  }
+}

@@ -1,0 +1,106 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import { CurrentPrincipal, type Principal, Public, Requires } from '../auth/principal';
+import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
+import { openApiSchema } from '../common/openapi';
+import { UuidParam } from '../common/uuid.pipe';
+import { ZodPipe } from '../common/zod.pipe';
+import { profileView } from '../session/session.service';
+import { acceptPath, InvitationsService } from './invitations.service';
+import {
+  acceptInvitationBody,
+  type CreateInvitationBody,
+  createInvitationBody,
+  invitationTokenBody,
+} from './team-bodies';
+import { invitationView } from './team.views';
+
+@ApiTags('members')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller('api/v1/invitations')
+export class InvitationsController {
+  constructor(private readonly invitations: InvitationsService) {}
+
+  @Get()
+  @Requires('members:manage')
+  @ApiOperation({ summary: 'Invitations not yet accepted or revoked (expired ones included), newest first' })
+  async list(@CurrentPrincipal() principal: Principal) {
+    return { items: (await this.invitations.list(principal)).map(invitationView) };
+  }
+
+  @Post()
+  @Requires('members:manage')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Invite an email with a role (admin+; only an owner invites owners). The token and its dashboard link path are in this answer only; a new invitation to the same email replaces an open one',
+  })
+  @ApiBody({ schema: openApiSchema(createInvitationBody) })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(createInvitationBody)) body: CreateInvitationBody,
+  ) {
+    const { invitation, token } = await this.invitations.create(principal, body);
+    return { ...invitationView(invitation), token, acceptPath: acceptPath(token) };
+  }
+
+  @Delete(':id')
+  @Requires('members:manage')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Withdraw an invitation: its link stops working' })
+  async revoke(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new UuidParam('INVITATION_NOT_FOUND', 'invitation')) id: string,
+  ) {
+    await this.invitations.revoke(principal, id);
+  }
+
+  @Post('preview')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'What an invitation link invites to: workspace, email, role, state, and whether that email already has an account (sign in, then join) or not (accept with a password)',
+  })
+  @ApiBody({ schema: openApiSchema(invitationTokenBody) })
+  preview(@Body(new ZodPipe(invitationTokenBody)) body: z.output<typeof invitationTokenBody>) {
+    return this.invitations.preview(body.token);
+  }
+
+  @Post('accept')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Accept an invitation as someone new: sets the password, joins, and signs in (sets the mf_session cookie, returns the CSRF token)',
+  })
+  @ApiBody({ schema: openApiSchema(acceptInvitationBody) })
+  async accept(
+    @Body(new ZodPipe(acceptInvitationBody)) body: z.output<typeof acceptInvitationBody>,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const session = await this.invitations.acceptAsNewUser(body.token, body.password);
+    response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(request.secure));
+    return profileView(session.profile, session.csrfToken);
+  }
+
+  @Post('join')
+  @Requires('account')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Accept an invitation with an existing account: the signed-in user (session) whose email was invited joins, and the session moves to that workspace',
+  })
+  @ApiBody({ schema: openApiSchema(invitationTokenBody) })
+  async join(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(invitationTokenBody)) body: z.output<typeof invitationTokenBody>,
+  ) {
+    const profile = await this.invitations.acceptAsMember(principal, body.token);
+    return profileView(profile, principal.session?.csrfToken);
+  }
+}

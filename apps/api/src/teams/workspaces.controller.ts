@@ -1,0 +1,90 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
+import { clearedSessionCookieOptions, SESSION_COOKIE } from '../auth/session-cookie';
+import { openApiSchema } from '../common/openapi';
+import { UuidParam } from '../common/uuid.pipe';
+import { ZodPipe } from '../common/zod.pipe';
+import { profileView } from '../session/session.service';
+import { MembersService } from './members.service';
+import { workspaceBody } from './team-bodies';
+import { workspaceView } from './team.views';
+import { WorkspacesService } from './workspaces.service';
+
+const workspaceId = new UuidParam('WORKSPACE_NOT_FOUND', 'workspace');
+
+@ApiTags('workspaces')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller('api/v1/workspaces')
+export class WorkspacesController {
+  constructor(
+    private readonly workspaces: WorkspacesService,
+    private readonly members: MembersService,
+  ) {}
+
+  @Get()
+  @Requires('account')
+  @ApiOperation({
+    summary:
+      "The caller's workspaces with their role in each, the current one marked (an API key sees only its own)",
+  })
+  async list(@CurrentPrincipal() principal: Principal) {
+    const items = await this.workspaces.list(principal);
+    return { items: items.map((w) => workspaceView(w, principal.workspaceId)) };
+  }
+
+  @Post()
+  @Requires('account')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a workspace; the signed-in user becomes its owner (session only)' })
+  @ApiBody({ schema: openApiSchema(workspaceBody) })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(workspaceBody)) body: z.output<typeof workspaceBody>,
+  ) {
+    return workspaceView(await this.workspaces.create(principal, body.name), principal.workspaceId);
+  }
+
+  @Patch('current')
+  @Requires('workspace:manage')
+  @ApiOperation({ summary: 'Rename the current workspace (owner)' })
+  @ApiBody({ schema: openApiSchema(workspaceBody) })
+  async rename(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(workspaceBody)) body: z.output<typeof workspaceBody>,
+  ) {
+    return workspaceView(await this.workspaces.rename(principal, body.name), principal.workspaceId);
+  }
+
+  @Post(':id/switch')
+  @Requires('account')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Make one of the user's workspaces the session's current one (session only; 404 unless a member); answers like GET /me",
+  })
+  async switch(@CurrentPrincipal() principal: Principal, @Param('id', workspaceId) id: string) {
+    return profileView(await this.workspaces.switch(principal, id), principal.session?.csrfToken);
+  }
+
+  @Post(':id/leave')
+  @Requires('account')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Leave a workspace (session only; the last owner cannot). A session in it moves to another of your workspaces; with none left it ends',
+  })
+  async leave(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', workspaceId) id: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { signedOut } = await this.members.leave(principal, id);
+    if (signedOut) response.clearCookie(SESSION_COOKIE, clearedSessionCookieOptions(request.secure));
+    return { signedOut };
+  }
+}
