@@ -8,3 +8,4 @@ export * from './env';
 export * from './host-patterns';
 export * from './probe';
 export * from './example-secrets';
+export * from './storable';
