@@ -9,3 +9,4 @@ export * from './host-patterns';
 export * from './probe';
 export * from './example-secrets';
 export * from './storable';
+export * from './request-limits';
