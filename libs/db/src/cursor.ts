@@ -1,4 +1,4 @@
-import { DomainError, ErrorCodes } from '@mendflow/common';
+import { DomainError, ErrorCodes, REQUEST_LIMITS } from '@mendflow/common';
 
 /** Keyset cursor over (createdAt desc, id desc): stable under inserts, unlike offsets. */
 export interface Cursor {
@@ -6,17 +6,25 @@ export interface Cursor {
   id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EARLIEST = Date.parse(REQUEST_LIMITS.earliestDate);
+const LATEST = Date.parse(REQUEST_LIMITS.latestDate);
+
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
+/**
+ * A cursor this API returned, or INVALID_CURSOR: a client may send anything, so every part is checked
+ * before it reaches SQL (a UUID PostgreSQL can cast, an instant it and Prisma can both represent).
+ */
 export function decodeCursor(value: string): Cursor {
-  const [iso, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
+  const [iso, id, ...rest] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+  const time = Date.parse(iso ?? '');
+  if (rest.length > 0 || !id || !UUID.test(id) || !(time >= EARLIEST && time <= LATEST)) {
     throw new DomainError(ErrorCodes.INVALID_CURSOR, 'invalid', 'cursor is not one this API returned', {
       field: 'cursor',
     });
   }
-  return { createdAt, id };
+  return { createdAt: new Date(time), id };
 }
