@@ -2,6 +2,8 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { answerClientErrors } from './common/client-errors';
+import { useRequestGuards } from './common/request-guards';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
 import { mountOpenApi } from './openapi';
@@ -18,7 +20,8 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
     logger: LOG_LEVELS[config.LOG_LEVEL],
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '1mb' });
+  useRequestGuards(app);
+  answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.enableShutdownHooks();
