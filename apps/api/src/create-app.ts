@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { securityHeaders } from './common/security-headers';
+import { answerClientErrors } from './common/client-errors';
+import { useRequestGuards } from './common/request-guards';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
 import { mountOpenApi } from './openapi';
@@ -20,7 +22,8 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
     bodyParser: false,
   });
   app.use(securityHeaders());
-  app.useBodyParser('json', { limit: '1mb' });
+  useRequestGuards(app);
+  answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
   app.enableShutdownHooks();

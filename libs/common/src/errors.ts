@@ -28,6 +28,16 @@ export const ErrorCodes = {
   AUTOMATION_PAUSED: 'AUTOMATION_PAUSED',
   RUN_NOT_FOUND: 'RUN_NOT_FOUND',
   INVALID_CURSOR: 'INVALID_CURSOR',
+  /** A string holds a character PostgreSQL cannot store: NUL (U+0000) or a lone UTF-16 surrogate. */
+  INVALID_CHARACTERS: 'INVALID_CHARACTERS',
+  /** A JSON body nests objects and arrays deeper than REQUEST_LIMITS.maxJsonDepth. */
+  JSON_TOO_DEEP: 'JSON_TOO_DEEP',
+  INVALID_JSON: 'INVALID_JSON',
+  BAD_REQUEST: 'BAD_REQUEST',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  INTERNAL: 'INTERNAL',
 } as const;
 
 export class NotFoundError extends DomainError {

@@ -10,3 +10,4 @@ export * from './probe';
 export * from './example-secrets';
 export * from './storable';
 export * from './roles';
+export * from './request-limits';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REQUEST_LIMITS } from './request-limits';
 
 /** Bodies of the public HTTP API; shared by the API (validation, OpenAPI) and clients. */
 export const automationName = z
@@ -26,7 +27,7 @@ export const updateAutomationBody = z
   .refine((body) => Object.keys(body).length > 0, 'give at least one of name, description, status');
 export type UpdateAutomationBody = z.output<typeof updateAutomationBody>;
 
-export const rollbackBody = z.strictObject({ version: z.int().min(1) });
+export const rollbackBody = z.strictObject({ version: z.int().min(1).max(REQUEST_LIMITS.maxInt) });
 
 export const createVersionBody = z.strictObject({
   source: scriptSource,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { lesserRole, type Role } from '@mendflow/common';
-import { ApiKeysRepository, MembershipsRepository, SessionsRepository } from '@mendflow/db';
+import { ApiKeysRepository, loggableError, MembershipsRepository, SessionsRepository } from '@mendflow/db';
 import { hashApiKey, hashSessionToken } from './credentials';
 import type { Principal } from './principal';
 
@@ -48,7 +48,9 @@ export class Authenticator {
     this.keyCache.set(keyHash, { principal, expires: Date.now() + KEY_CACHE_TTL_MS });
     if (found) {
       this.apiKeys.markUsed(found.workspaceId, found.keyId).catch((error: unknown) => {
-        this.logger.warn(`could not record the use of API key ${found.keyId}: ${(error as Error).message}`);
+        this.logger.warn(
+          `could not record the use of API key ${found.keyId}: ${loggableError(error).split('\n')[0]}`,
+        );
       });
     }
     return principal;

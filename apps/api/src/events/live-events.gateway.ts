@@ -9,7 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { DomainError, ErrorCodes, parseOrThrow } from '@mendflow/common';
-import { AutomationsRepository, RunsRepository } from '@mendflow/db';
+import { AutomationsRepository, loggableError, RunsRepository } from '@mendflow/db';
 import {
   EVENTS_NAMESPACE,
   LIVE_ENVELOPE_EVENT,
@@ -95,7 +95,7 @@ export class LiveEventsGateway
         (error: unknown) => {
           if (isConnectError(error)) return next(error);
           // The message reaches the client: say only that it may retry; the cause goes to the log.
-          this.logger.error('could not authenticate a live connection', (error as Error).stack);
+          this.logger.error('could not authenticate a live connection', loggableError(error));
           next(connectError('UNAVAILABLE', 'authentication is unavailable right now; try again'));
         },
       );
@@ -315,7 +315,7 @@ export class LiveEventsGateway
   private refusal(error: unknown): SubscriptionAck {
     if (error instanceof DomainError)
       return { ok: false, error: { code: error.code, message: error.message } };
-    this.logger.error('subscription failed', (error as Error).stack);
+    this.logger.error('subscription failed', loggableError(error));
     return {
       ok: false,
       error: { code: 'INTERNAL', message: 'the subscription could not be set up; try again' },

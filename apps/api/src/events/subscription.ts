@@ -1,3 +1,4 @@
+import { intParam } from '@mendflow/common';
 import { z } from 'zod';
 
 // Ids are checked for shape only; whether they name something of the caller's is the gateway's question.
@@ -8,7 +9,7 @@ const id = z.guid('must be a UUID');
  * default, replays the whole timeline), every run of one automation, or every run of its workspace.
  */
 export const subscriptionBody = z.union([
-  z.strictObject({ runId: id, afterSeq: z.int().min(0).optional() }),
+  z.strictObject({ runId: id, afterSeq: intParam.optional() }),
   z.strictObject({ automationId: id }),
   z.strictObject({ workspace: z.literal(true) }),
 ]);

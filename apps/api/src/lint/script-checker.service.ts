@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCodes, type Manifest, manifestSchema, parseOrThrow } from '@mendflow/common';
+import {
+  DomainError,
+  ErrorCodes,
+  type Manifest,
+  manifestSchema,
+  parseOrThrow,
+  ValidationError,
+} from '@mendflow/common';
 import { lintScript, type LintResult } from '@mendflow/lint';
+import { inputSchemaProblem } from '../runs/run-input.validator';
 
 /** What every create and new version goes through: a valid manifest, then a script that lints clean. */
 @Injectable()
@@ -15,6 +23,13 @@ export class ScriptChecker {
       prefix: 'manifest',
       code: ErrorCodes.AUTOMATION_INVALID_MANIFEST,
     });
+    const schemaProblem = parsed.inputSchema && inputSchemaProblem(parsed.inputSchema);
+    if (schemaProblem) {
+      throw new ValidationError(
+        [{ path: 'manifest.inputSchema', message: `is not a valid JSON Schema: ${schemaProblem}` }],
+        ErrorCodes.AUTOMATION_INVALID_MANIFEST,
+      );
+    }
     const result = lintScript(source, parsed);
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     const first = errors[0];

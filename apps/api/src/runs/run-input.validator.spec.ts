@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunInputValidator } from './run-input.validator';
+import { inputSchemaProblem, RunInputValidator } from './run-input.validator';
 
 const schema = {
   type: 'object',
@@ -27,6 +27,21 @@ describe('RunInputValidator', () => {
     );
     expect(() => validator.check(schema, { orderId: 'o', items: [{ qty: 0 }] })).toThrow(
       /input\.items\.0\.qty: must be >= 1/,
+    );
+  });
+});
+
+describe('inputSchema problems', () => {
+  it('says why a schema does not compile, and nothing for one that does', () => {
+    expect(inputSchemaProblem(schema)).toBeUndefined();
+    expect(inputSchemaProblem({ type: 'nonsense' })).toMatch(/schema is invalid/);
+    expect(inputSchemaProblem({ $ref: '#/nowhere' })).toMatch(/resolve reference/);
+    expect(inputSchemaProblem({ type: 'string', pattern: '(' })).toMatch(/Invalid regular expression/);
+  });
+
+  it('answers a run of a version whose stored schema does not compile with a 409, not a crash', () => {
+    expect(() => new RunInputValidator().check({ type: 'nonsense' }, {})).toThrow(
+      expect.objectContaining({ code: 'RUN_INPUT_SCHEMA_INVALID', kind: 'conflict' }),
     );
   });
 });

@@ -1,6 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorCodes, listQuery, RUN_STATUSES, type StartRunBody, startRunBody } from '@mendflow/common';
+import {
+  dateParam,
+  ErrorCodes,
+  listQuery,
+  REQUEST_LIMITS,
+  RUN_STATUSES,
+  type StartRunBody,
+  startRunBody,
+} from '@mendflow/common';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
@@ -17,10 +25,12 @@ const listRunsQuery = listQuery.extend({
   status: z.enum(RUN_STATUSES).optional(),
   automationId: z.uuid().optional(),
   failureClass: z.enum(['transient', 'logic', 'auth', 'policy', 'unknown']).optional(),
-  createdFrom: z.coerce.date().optional(),
-  createdTo: z.coerce.date().optional(),
+  createdFrom: dateParam.optional(),
+  createdTo: dateParam.optional(),
 });
-const eventsQuery = z.strictObject({ after: z.coerce.number().int().min(0).default(0) });
+const eventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).max(REQUEST_LIMITS.maxInt).default(0),
+});
 
 @ApiTags('runs')
 @ApiBearerAuth()

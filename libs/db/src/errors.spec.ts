@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { loggableError } from './errors';
+import { Prisma } from './generated/prisma/client';
+
+const SECRET = 'alice@example.com-secret-value';
+
+describe('loggableError', () => {
+  it('keeps the closing sentence and stack frames of a validation error, never the rendered arguments', () => {
+    const error = new Prisma.PrismaClientValidationError(
+      [
+        'Invalid `prisma.$queryRaw()` invocation:',
+        '',
+        `{ query: "SELECT 1 WHERE x = $1", parameters: { values: "[\\"${SECRET}\\"]" } }`,
+        '',
+        'Invalid value for argument `parameters`: Could not convert from `JSON date object` to `PrismaValue`.',
+      ].join('\n'),
+      { clientVersion: '6' },
+    );
+    const logged = loggableError(error);
+    expect(logged).not.toContain(SECRET);
+    expect(logged).toMatch(/^PrismaClientValidationError: Invalid value for argument `parameters`/);
+    expect(logged).toMatch(/\n\s+at /);
+  });
+
+  it('names the code and the schema names in meta, but no meta values or quoted values', () => {
+    const error = new Prisma.PrismaClientKnownRequestError(
+      `Invalid \`tx.user.create()\` invocation\n\nUnique constraint failed: Key (email)=("${SECRET}") already exists.`,
+      {
+        code: 'P2002',
+        clientVersion: '6',
+        meta: {
+          modelName: 'User',
+          target: ['email'],
+          driverAdapterError: { cause: { detail: `Key (email)=(${SECRET})` } },
+        },
+      },
+    );
+    const logged = loggableError(error);
+    expect(logged).not.toContain(SECRET);
+    expect(logged).toContain('PrismaClientKnownRequestError P2002');
+    expect(logged).toContain('modelName="User", target=["email"], driverAdapterError');
+  });
+
+  it("gives a driver adapter error's SQLSTATE and redacts the values PostgreSQL quotes", () => {
+    const error = Object.assign(new Error(`invalid input syntax for type uuid: "${SECRET}"`), {
+      name: 'DriverAdapterError',
+      cause: { kind: 'postgres', code: '22P02', message: `invalid input syntax: "${SECRET}"` },
+    });
+    const logged = loggableError(error);
+    expect(logged).not.toContain(SECRET);
+    expect(logged).toMatch(
+      /^DriverAdapterError: invalid input syntax for type uuid: "…"; cause postgres 22P02/,
+    );
+  });
+
+  it('leaves other errors their stack', () => {
+    const error = new TypeError('x is not a function');
+    expect(loggableError(error)).toBe(error.stack);
+    expect(loggableError('plain')).toBe('plain');
+  });
+});
