@@ -6,8 +6,6 @@ import {
   Badge,
   Button,
   Card,
-  Code,
-  CopyButton,
   Group,
   Modal,
   Select,
@@ -18,7 +16,7 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCheck, IconCopy, IconLock, IconMailPlus, IconUserMinus } from '@tabler/icons-react';
+import { IconLock, IconMailPlus, IconUserMinus } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import {
   api,
@@ -32,6 +30,7 @@ import {
 import { useCan, useSignedIn } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
 import { EmptyState, LoadingState, QueryView, SectionTitle, TimeAgo } from './ui';
+import { CopyableSecret } from './copyable-secret';
 
 export const ROLE_LABEL: Record<Role, string> = {
   owner: 'Owner',
@@ -404,30 +403,7 @@ function Invitations() {
               Send this link to {created.email}. It is shown only once, works once, and expires{' '}
               <TimeAgo iso={created.expiresAt} future />.
             </Alert>
-            <Group gap="xs" wrap="nowrap">
-              <Code
-                block
-                style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
-                data-testid="invitation-link"
-              >
-                {link}
-              </Code>
-              <CopyButton value={link}>
-                {({ copied, copy }) => (
-                  <Tooltip label={copied ? 'Copied' : 'Copy'}>
-                    <ActionIcon
-                      variant={copied ? 'filled' : 'default'}
-                      color={copied ? 'teal' : undefined}
-                      size="lg"
-                      onClick={copy}
-                      aria-label="Copy the link"
-                    >
-                      {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
-                    </ActionIcon>
-                  </Tooltip>
-                )}
-              </CopyButton>
-            </Group>
+            <CopyableSecret value={link} what="link" testId="invitation-link" />
             <Group justify="flex-end">
               <Button onClick={() => setCreated(null)}>Done</Button>
             </Group>

@@ -6,7 +6,6 @@ import {
   Button,
   Card,
   Code,
-  CopyButton,
   Grid,
   Group,
   Modal,
@@ -19,20 +18,13 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import {
-  IconCheck,
-  IconCopy,
-  IconDoorExit,
-  IconKey,
-  IconLock,
-  IconLogout,
-  IconTrash,
-} from '@tabler/icons-react';
+import { IconDoorExit, IconKey, IconLock, IconLogout, IconTrash } from '@tabler/icons-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { api, type ApiKey, type CreatedApiKey, type Role, ROLES, type Secret, toApiError } from '@/lib/api';
 import { useCan, useSession, useSignedIn } from '@/lib/session';
 import { invalidate, useApi } from '@/lib/use-api';
+import { CopyableSecret } from './copyable-secret';
 import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';
 import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
 
@@ -282,30 +274,7 @@ function ApiKeys() {
             <Alert color="yellow" variant="light" icon={<IconLock size={18} />}>
               Copy it now: it is stored hashed and will not be shown again.
             </Alert>
-            <Group gap="xs" wrap="nowrap">
-              <Code
-                block
-                style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
-                data-testid="new-api-key"
-              >
-                {created.key}
-              </Code>
-              <CopyButton value={created.key}>
-                {({ copied, copy }) => (
-                  <Tooltip label={copied ? 'Copied' : 'Copy'}>
-                    <ActionIcon
-                      variant={copied ? 'filled' : 'default'}
-                      color={copied ? 'teal' : undefined}
-                      size="lg"
-                      onClick={copy}
-                      aria-label="Copy the key"
-                    >
-                      {copied ? <IconCheck size={18} /> : <IconCopy size={18} />}
-                    </ActionIcon>
-                  </Tooltip>
-                )}
-              </CopyButton>
-            </Group>
+            <CopyableSecret value={created.key} what="key" testId="new-api-key" />
             <Group justify="flex-end">
               <Button onClick={() => setCreated(null)}>Done</Button>
             </Group>

@@ -10,6 +10,7 @@
  */
 import ivm from 'isolated-vm';
 import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './bootstrap';
+import { WaitQueue } from './wait-queue';
 
 export interface PooledIsolate {
   readonly isolate: ivm.Isolate;
@@ -33,14 +34,10 @@ export interface PoolOptions {
   onCatastrophicError: (message: string) => void;
 }
 
-interface Waiter {
-  memoryMb: number;
-  resolve: (isolate: PooledIsolate | undefined) => void;
-}
-
 export class IsolatePool {
   private readonly idle: PooledIsolate[] = [];
-  private readonly waiters: Waiter[] = [];
+  /** Attempts waiting for a free slot, with the memory limit each needs. */
+  private readonly waiters = new WaitQueue<PooledIsolate, number>();
   private busy = 0;
   private closed = false;
 
@@ -58,22 +55,7 @@ export class IsolatePool {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        memoryMb,
-        resolve: (isolate) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(isolate);
-        },
-      };
-      const onAbort = () => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        resolve(undefined);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(memoryMb, signal);
   }
 
   /** Gives an isolate back; `reusable` false (or too many runs) disposes it instead of keeping it warm. */
@@ -95,7 +77,7 @@ export class IsolatePool {
     if (next) {
       this.busy++;
       try {
-        next.resolve(this.take(next.memoryMb));
+        next.resolve(this.take(next.meta));
       } catch {
         // No isolate could be created (the process is out of memory): that attempt fails as cancelled
         // rather than waiting forever.
@@ -107,7 +89,7 @@ export class IsolatePool {
 
   close(): void {
     this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
+    this.waiters.clear();
     for (const pooled of this.idle.splice(0)) dispose(pooled);
   }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { cancelledError, closedError, earlyFailure, internalError } from '../errors';
 import { resolveLimits } from '../limits';
 import type { AttemptRequest, AttemptResult } from '../types';
+import { WaitQueue } from '../wait-queue';
 import type { SandboxSettings } from './protocol';
 import { type Death, SandboxProcess, type SandboxProcessOptions } from './sandbox-process';
 
@@ -44,10 +45,6 @@ export interface SandboxHealth {
   waiting: number;
 }
 
-interface Waiter {
-  resolve: (child: SandboxProcess | undefined) => void;
-}
-
 /** Respawning a process that keeps failing to start backs off up to this long. */
 const MAX_RESPAWN_DELAY_MS = 30_000;
 /** Consecutive failed starts after which the pool reports itself unable to serve. */
@@ -59,7 +56,7 @@ export class ProcessSandbox {
   private readonly maxAttempts: number;
   private readonly processes = new Set<SandboxProcess>();
   private readonly idle: SandboxProcess[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters = new WaitQueue<SandboxProcess>();
   private readonly pending = new Set<Promise<AttemptResult>>();
   private failedStarts = 0;
   private lastStartFailure = '';
@@ -126,7 +123,7 @@ export class ProcessSandbox {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.respawnTimer);
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
+    this.waiters.clear();
     this.idle.length = 0;
     await Promise.all([...this.processes].map((p) => p.kill({ kind: 'closed' })));
     await Promise.allSettled([...this.pending]);
@@ -153,21 +150,7 @@ export class ProcessSandbox {
   private acquire(signal?: AbortSignal): Promise<SandboxProcess | undefined> {
     const ready = this.idle.pop();
     if (ready) return Promise.resolve(ready);
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        resolve: (child) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(child);
-        },
-      };
-      const onAbort = () => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        resolve(undefined);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(undefined, signal);
   }
 
   private release(child: SandboxProcess): void {
