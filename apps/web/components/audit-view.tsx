@@ -23,7 +23,7 @@ import { AUDIT_ACTION_OPTIONS, AUDIT_TARGET_KINDS, auditActionLabel, auditSummar
 import { shortId } from '@/lib/format';
 import { useCan } from '@/lib/session';
 import { useApi } from '@/lib/use-api';
-import { EmptyState, ErrorState, LoadingState, PageHeader, TimeAgo } from './ui';
+import { EmptyState, ErrorState, LoadingState, LoadMoreFooter, PageHeader, TimeAgo } from './ui';
 
 const RANGES: { value: string; label: string; ms: number }[] = [
   { value: '1h', label: 'Last hour', ms: 3600_000 },
@@ -248,26 +248,14 @@ function AuditLog() {
               </Table>
             </Table.ScrollContainer>
           </Card>
-          <Group justify="center" gap="sm">
-            <Text size="sm" c="dimmed" role="status">
-              {rows.length} {rows.length === 1 ? 'entry' : 'entries'} shown
-            </Text>
-            {nextCursor ? (
-              <Button
-                variant="default"
-                onClick={() => void loadMore()}
-                loading={extra.loading}
-                data-testid="load-more"
-              >
-                Load more
-              </Button>
-            ) : null}
-          </Group>
-          {extra.error ? (
-            <Text c="red" size="sm" ta="center" role="alert">
-              {extra.error}
-            </Text>
-          ) : null}
+          <LoadMoreFooter
+            shown={rows.length}
+            noun={['entry', 'entries']}
+            hasMore={Boolean(nextCursor)}
+            loading={extra.loading}
+            error={extra.error}
+            onMore={() => void loadMore()}
+          />
         </Stack>
       )}
     </>

@@ -10,7 +10,15 @@ import { api, FAILURE_CLASSES, RUN_STATUSES, type RunSummary, toApiError } from 
 import { formatAbsolute, formatDuration, humanize, shortId } from '@/lib/format';
 import { FAILURE_CLASS_META, RUN_STATUS_META } from '@/lib/status';
 import { useApi } from '@/lib/use-api';
-import { EmptyState, ErrorState, LoadingState, PageHeader, RunStatusBadge, TimeAgo } from './ui';
+import {
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  LoadMoreFooter,
+  PageHeader,
+  RunStatusBadge,
+  TimeAgo,
+} from './ui';
 
 const RANGES: { value: string; label: string; ms: number }[] = [
   { value: '1h', label: 'Last hour', ms: 3600_000 },
@@ -255,26 +263,14 @@ export function RunsView() {
               </Table.ScrollContainer>
             </Card>
           )}
-          <Group justify="center" gap="sm">
-            <Text size="sm" c="dimmed" role="status">
-              {rows.length} {rows.length === 1 ? 'run' : 'runs'} shown
-            </Text>
-            {nextCursor ? (
-              <Button
-                variant="default"
-                onClick={() => void loadMore()}
-                loading={extra.loading}
-                data-testid="load-more"
-              >
-                Load more
-              </Button>
-            ) : null}
-          </Group>
-          {extra.error ? (
-            <Text c="red" size="sm" ta="center" role="alert">
-              {extra.error}
-            </Text>
-          ) : null}
+          <LoadMoreFooter
+            shown={rows.length}
+            noun={['run', 'runs']}
+            hasMore={Boolean(nextCursor)}
+            loading={extra.loading}
+            error={extra.error}
+            onMore={() => void loadMore()}
+          />
         </Stack>
       )}
     </>

@@ -369,3 +369,40 @@ export function QueryView<T extends { items: readonly unknown[] }>({
   if (query.data.items.length === 0) return <>{empty}</>;
   return <>{children(query.data)}</>;
 }
+
+/** Under a paged list: how many rows are shown, "Load more" while the server has more, and its error. */
+export function LoadMoreFooter({
+  shown,
+  noun,
+  hasMore,
+  loading,
+  error,
+  onMore,
+}: {
+  shown: number;
+  noun: [one: string, many: string];
+  hasMore: boolean;
+  loading: boolean;
+  error?: string;
+  onMore: () => void;
+}) {
+  return (
+    <>
+      <Group justify="center" gap="sm">
+        <Text size="sm" c="dimmed" role="status">
+          {shown} {shown === 1 ? noun[0] : noun[1]} shown
+        </Text>
+        {hasMore ? (
+          <Button variant="default" onClick={onMore} loading={loading} data-testid="load-more">
+            Load more
+          </Button>
+        ) : null}
+      </Group>
+      {error ? (
+        <Text c="red" size="sm" ta="center" role="alert">
+          {error}
+        </Text>
+      ) : null}
+    </>
+  );
+}
