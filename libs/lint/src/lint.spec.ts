@@ -438,30 +438,14 @@ describe('lintScript: manifest', () => {
   });
 });
 
-describe('lintScript: speed', () => {
-  it('lints the contract example 200 times quickly, reusing one Linter', () => {
-    // The first call builds the Linter; the next ones let the JIT settle, as in a running API.
-    for (let i = 0; i < 50; i++) lintScript(contractExample, manifest);
-    const runs = 200;
-    const started = performance.now();
-    for (let i = 0; i < runs; i++) lintScript(contractExample, manifest);
-    const meanMs = (performance.now() - started) / runs;
-    console.info(`lintScript: ${meanMs.toFixed(3)} ms per lint of the contract example (mean of ${runs})`);
-    // Generous bound for slow CI machines; measured well under 1 ms here.
-    expect(meanMs).toBeLessThan(25);
-  });
-
-  it('lints a maximum-size (256 KiB) script in bounded time', () => {
+// How fast linting is, is measured by `npm run bench:lint`, not asserted here (a loaded machine is slow).
+describe('lintScript: large scripts', () => {
+  it('lints a maximum-size (256 KiB) script', () => {
     const helper = (i: number) =>
       `async function step${i}(ctx, input) {\n  const r = await ctx.fetch(\`https://crm.example.com/api/\${input.id}/${i}\`);\n  return { i: ${i}, ok: r.ok, body: await r.json() };\n}\n`;
     let source = '';
     for (let i = 0; source.length < 250_000; i++) source += helper(i);
     source += inEntry('  return step0(ctx, input);');
-    const started = performance.now();
-    const result = lintScript(source, manifest);
-    const ms = performance.now() - started;
-    console.info(`lintScript: ${ms.toFixed(1)} ms for a ${(source.length / 1024).toFixed(0)} KiB script`);
-    expect(result.diagnostics).toEqual([]);
-    expect(ms).toBeLessThan(2_000);
+    expect(lintScript(source, manifest).diagnostics).toEqual([]);
   });
 });
