@@ -75,3 +75,33 @@ export function repairJob(payload: RepairJobPayload) {
 
 /** Redis pub/sub channel on which the API asks workers to stop a running attempt (run cancelled). */
 export const CANCEL_CHANNEL = 'mendflow:runs:cancel';
+
+/** What `queue.add` needs: a job of this catalog with its id. */
+interface CatalogJob {
+  name: string;
+  data: unknown;
+  opts: { jobId: string };
+}
+
+/**
+ * Adds a job, first removing a finished one (completed or failed) that holds the same id. BullMQ keeps
+ * finished jobs for a while (see the removeOn* options) and silently ignores an add under an id it
+ * still holds, so a run re-queued under the same attempt number (a retry of a run cancelled before it
+ * started, the reconciler after a job failed) would otherwise wait for that job to expire. A job still
+ * waiting, delayed or active is left alone: the run already has one.
+ */
+export async function addJob(
+  queue: {
+    add(name: string, data: unknown, opts: object): Promise<unknown>;
+    getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void> } | undefined>;
+  },
+  job: CatalogJob,
+): Promise<void> {
+  const existing = await queue.getJob(job.opts.jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state !== 'completed' && state !== 'failed') return;
+    await existing.remove();
+  }
+  await queue.add(job.name, job.data, job.opts);
+}

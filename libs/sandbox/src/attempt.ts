@@ -462,10 +462,9 @@ export class Attempt {
         `The script was still running (not waiting on a host call) when its time limit of ${this.limits.timeoutMs} ms ran out (an endless loop, or work too heavy for the limit?)`,
       );
     }
-    const waiting = this.inflight > 0 ? ' while waiting on a host call' : '';
     this.breach(
       'timeout',
-      `The attempt did not finish within its time limit of ${this.limits.timeoutMs} ms${waiting} (limits.timeoutMs)`,
+      `The attempt did not finish within its time limit of ${this.limits.timeoutMs} ms while waiting on a host call (limits.timeoutMs)`,
     );
   }
 

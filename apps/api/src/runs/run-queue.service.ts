@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { type NewRunJob, QueueNames, runJob } from '@mendflow/queue';
+import { addJob, type NewRunJob, QueueNames, runJob } from '@mendflow/queue';
 import type { Queue } from 'bullmq';
 
 /** Hands runs to the workers. PostgreSQL already holds the run, so a failed enqueue loses nothing. */
@@ -14,7 +14,7 @@ export class RunQueue {
   async enqueue(payload: NewRunJob): Promise<boolean> {
     const job = runJob(payload);
     try {
-      await this.queue.add(job.name, job.data, job.opts);
+      await addJob(this.queue, job);
       return true;
     } catch (error) {
       this.logger.warn(

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { loggableError } from '@mendflow/db';
 import { ProcessSandbox, type SandboxHealth, type SandboxProcessDeath } from '@mendflow/sandbox';
 import type { WorkerConfig } from '../config/worker-config';
 
@@ -22,7 +23,7 @@ export class SandboxHost implements OnApplicationShutdown {
       allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
       onHostError: (error, context) =>
         this.logger.warn(
-          `host service ${context.op} failed for run ${context.runId}: ${(error as Error).message}`,
+          `host service ${context.op} failed for run ${context.runId}: ${loggableError(error)}`,
         ),
       onProcessLost: ({ pid, death, attempts }) =>
         this.logger.warn(

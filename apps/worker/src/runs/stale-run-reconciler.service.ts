@@ -9,7 +9,7 @@ import {
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
-import { QueueNames, runJob, runJobId } from '@mendflow/queue';
+import { addJob, QueueNames, runJob, runJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
@@ -90,7 +90,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
         automationId: run.automationId,
         attempt: run.nextAttempt,
       });
-      await this.queue.add(job.name, job.data, job.opts);
+      await addJob(this.queue, job);
     }
     if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);
     return stale.length;
