@@ -12,6 +12,7 @@ const alias = [
     replacement: fileURLToPath(new URL(`./libs/common/src/${module}.ts`, import.meta.url)),
   })),
   ...Object.entries({
+    '@mendflow/contracts': lib('contracts'),
     '@mendflow/common': lib('common'),
     '@mendflow/db': lib('db'),
     '@mendflow/queue': lib('queue'),

@@ -1,0 +1,5 @@
+export * from './failure';
+export * from './inbox';
+export * from './run-error';
+export * from './run-events';
+export * from './run-lifecycle';
