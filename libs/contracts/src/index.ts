@@ -3,3 +3,4 @@ export * from './inbox';
 export * from './run-error';
 export * from './run-events';
 export * from './run-lifecycle';
+export * from './run-queue';
