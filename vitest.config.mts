@@ -20,6 +20,7 @@ const alias = [
     '@mendflow/lint': lib('lint'),
     '@mendflow/failure': lib('failure'),
     '@mendflow/events': lib('events'),
+    '@mendflow/engine': lib('engine'),
   }).map(([find, replacement]) => ({ find, replacement })),
 ];
 const plugins = [swc.vite({ module: { type: 'es6' } })];

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DatabaseModule } from '@mendflow/db';
+import { EngineModule } from '@mendflow/engine';
 import { redisConnection } from '@mendflow/queue';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
@@ -43,6 +44,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
+        EngineModule.forRoot({ redisUrl: config.REDIS_URL }),
         RedisModule,
         AuthModule,
         HealthModule,

@@ -2,8 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretBox } from '@mendflow/common';
 import { DatabaseModule } from '@mendflow/db';
-import { LiveEventsPublisher } from '@mendflow/events';
-import { QueueNames, redisConnection } from '@mendflow/queue';
+import { EngineModule } from '@mendflow/engine';
+import { assertHandlers, QueueNames, redisConnection } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
 import { WorkerHealthServer } from './health/health-server';
 import { SANDBOX_HEALTH } from './health/sandbox-health';
@@ -21,18 +21,24 @@ import { HostServicesFactory, SECRET_BOX } from './runs/host-services.factory';
 import { RunExecutor } from './runs/run-executor.service';
 import { RunProcessor } from './runs/run.processor';
 import { SandboxHost } from './runs/sandbox.provider';
+import { MaintenanceProcessor } from './runs/maintenance.processor';
 import { StaleRunReconciler } from './runs/stale-run-reconciler.service';
 
 @Module({})
 export class WorkerModule {
   /** `lifecycle` is the process's (see main.ts): components report fatal errors to it, probes read its state. */
   static forRoot(config: WorkerConfig, lifecycle: ProcessLifecycle): DynamicModule {
+    // Every job of the queues this worker consumes has exactly one handler, or the worker does not start.
+    assertHandlers(
+      [QueueNames.runs, QueueNames.repairs, QueueNames.maintenance],
+      [RunProcessor.handles, RepairProcessor.handles, MaintenanceProcessor.handles],
+    );
     return {
       module: WorkerModule,
       imports: [
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
-        BullModule.registerQueue({ name: QueueNames.runs }, { name: QueueNames.repairs }),
+        EngineModule.forRoot({ redisUrl: config.REDIS_URL }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
@@ -42,8 +48,6 @@ export class WorkerModule {
         { provide: SANDBOX_HEALTH, useExisting: SandboxHost },
         { provide: REPAIR_PROVIDER, useValue: createRepairProvider(config) },
         { provide: WorkerMetrics, useValue: new WorkerMetrics() },
-        // Dashboards get the worker's events through Redis; a lost publish is caught up from PostgreSQL.
-        { provide: LiveEventsPublisher, useValue: new LiveEventsPublisher(config.REDIS_URL) },
         HostServicesFactory,
         CancellationService,
         AttemptSettler,
@@ -54,6 +58,7 @@ export class WorkerModule {
         RepairService,
         RepairProcessor,
         StaleRunReconciler,
+        MaintenanceProcessor,
         WorkerHealthServer,
       ],
     };

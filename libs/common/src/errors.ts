@@ -38,6 +38,16 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   INTERNAL: 'INTERNAL',
+  RUN_NOT_CANCELLABLE: 'RUN_NOT_CANCELLABLE',
+  RUN_NOT_RETRYABLE: 'RUN_NOT_RETRYABLE',
+  INBOX_ITEM_RESOLVED: 'INBOX_ITEM_RESOLVED',
+  INBOX_ACTION_NOT_ALLOWED: 'INBOX_ACTION_NOT_ALLOWED',
+  /** An approval request past its deadline: it closed as expired and the run went on rejected. */
+  APPROVAL_EXPIRED: 'APPROVAL_EXPIRED',
+  /** Approval requests are answered by people (API keys only where the manifest allows, never the run's own). */
+  APPROVAL_REQUIRES_PERSON: 'APPROVAL_REQUIRES_PERSON',
+  /** An approver's caps would allow more than the script asked for. */
+  APPROVAL_CAPS_WIDENED: 'APPROVAL_CAPS_WIDENED',
 } as const;
 
 export class NotFoundError extends DomainError {

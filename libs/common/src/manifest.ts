@@ -69,10 +69,21 @@ export const manifestSchema = z
           z.strictObject({ type: z.literal('webhook') }),
         ]),
       )
-      .max(10)
+      // Refused, not accepted and ignored: schedules and webhooks do not start runs yet.
+      .max(0, {
+        message:
+          'triggers (cron schedules, webhooks) are not built yet: start runs with POST /api/v1/automations/:id/runs or from the dashboard, and leave triggers out',
+      })
       .default([]),
     concurrency: z.strictObject({ limit: z.int().min(1).max(1000) }).optional(),
     inputSchema: z.record(z.string(), z.unknown()).optional(),
+    /** Who may answer the script's ctx.waitForApproval requests, besides signed-in editors. */
+    approvals: z
+      .strictObject({
+        /** API keys (with the editor role) may answer; the key that started the run never may. */
+        allowApiKeys: z.boolean().default(false),
+      })
+      .default({ allowApiKeys: false }),
   })
   .default({
     permissions: { hosts: [], secrets: [] },
@@ -86,6 +97,7 @@ export const manifestSchema = z
     retry: { maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 300_000, jitter: true } },
     repair: { maxPerDay: 3, requireApproval: false },
     triggers: [],
+    approvals: { allowApiKeys: false },
   });
 
 /** The manifest as stored: every default filled in. */

@@ -22,7 +22,7 @@ const failure = {
 };
 /** Who did it: a person's user id, or null for an API key or the system. */
 const by = z.string().nullable().optional();
-const caps = z.looseObject({ maxFetches: z.int().min(0).optional(), hosts: z.array(z.string()).optional() });
+const caps = z.object({ maxFetches: z.int().min(0).optional(), hosts: z.array(z.string()).optional() });
 
 export const WAIT_KINDS = ['approval', 'sleep'] as const;
 export type WaitKind = (typeof WAIT_KINDS)[number];

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { INBOX_ACTIONS } from '@mendflow/common';
+import { INBOX_ACTIONS, INBOX_STATUSES } from '@mendflow/contracts';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { openApiSchema } from '../common/openapi';
@@ -10,13 +10,20 @@ import { InboxService } from './inbox.service';
 import { inboxItemView } from './inbox.views';
 
 const listInboxQuery = z.strictObject({
-  status: z.enum(['open', 'resolved']).default('open'),
+  status: z.enum(INBOX_STATUSES).default('open'),
   runId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 const resolveBody = z.strictObject({
   action: z.enum(INBOX_ACTIONS),
   comment: z.string().max(2000).optional(),
+  /** Approving an approval request: caps tighter than the script asked for (never wider). */
+  caps: z
+    .strictObject({
+      maxFetches: z.int().min(0).max(10_000).optional(),
+      hosts: z.array(z.string().min(1).max(253)).max(100).optional(),
+    })
+    .optional(),
 });
 
 @ApiTags('inbox')
@@ -38,13 +45,16 @@ export class InboxController {
   @Post(':id/resolve')
   @Requires('inbox:resolve')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resolve an item: retry, approve, reject or cancel (resumes or ends its run)' })
+  @ApiOperation({
+    summary:
+      'Resolve an item: retry, approve, reject or cancel (resumes or ends its run). For an approval request: approve or reject, with an optional comment and tighter caps; 409 APPROVAL_EXPIRED after its deadline',
+  })
   @ApiBody({ schema: openApiSchema(resolveBody) })
   async resolve(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new UuidParam('INBOX_ITEM_NOT_FOUND', 'inbox item')) id: string,
     @Body(new ZodPipe(resolveBody)) body: z.output<typeof resolveBody>,
   ) {
-    return inboxItemView(await this.inbox.resolve(principal, id, body.action, body.comment));
+    return inboxItemView(await this.inbox.resolve(principal, id, body));
   }
 }

@@ -21,5 +21,6 @@ export function inboxItemView(item: InboxItemRecord) {
         }
       : null,
     createdAt: item.createdAt.toISOString(),
+    expiresAt: item.expiresAt?.toISOString() ?? null,
   };
 }

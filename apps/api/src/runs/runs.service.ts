@@ -1,18 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCodes, type StartRunBody } from '@mendflow/common';
 import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
-import { LiveEventsPublisher } from '@mendflow/events';
+import { RunEngine } from '@mendflow/engine';
 import type { Principal } from '../auth/principal';
 import { RunInputValidator } from './run-input.validator';
-import { RunQueue } from './run-queue.service';
 
 @Injectable()
 export class RunsService {
   constructor(
     private readonly automations: AutomationsRepository,
     private readonly runs: RunsRepository,
-    private readonly queue: RunQueue,
-    private readonly live: LiveEventsPublisher,
+    private readonly engine: RunEngine,
     private readonly inputs: RunInputValidator,
   ) {}
 
@@ -34,29 +32,17 @@ export class RunsService {
       );
     }
     this.inputs.check(automation.deployedVersion.manifest.inputSchema, body.input ?? null);
-    const { run, created } = await this.runs.createQueued(principal.workspaceId, {
+    const { run } = await this.engine.queue(principal.workspaceId, {
       automationId,
       versionId: automation.deployedVersion.id,
       trigger: principal.via === 'session' ? 'manual' : 'api',
       input: body.input ?? null,
       idempotencyKey: body.idempotencyKey,
+      createdBy:
+        principal.via === 'api_key' && principal.keyId
+          ? { kind: 'api_key', id: principal.keyId }
+          : { kind: 'user', id: principal.userId },
     });
-    if (created) {
-      // createQueued appended the run's first event (seq 1) in the same statement; published before the
-      // enqueue so dashboards usually see it before the worker's run.running (they order by seq anyway).
-      const { id: runId, workspaceId } = run;
-      this.live.publishRunEvent({
-        runId,
-        workspaceId,
-        automationId,
-        seq: 1,
-        type: 'run.queued',
-        data: { trigger: run.trigger },
-        createdAt: run.createdAt,
-      });
-      this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'queued' });
-      await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, automationId, attempt: 1 });
-    }
     return run;
   }
 

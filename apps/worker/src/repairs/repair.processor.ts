@@ -6,6 +6,8 @@ import { RepairService } from './repair.service';
 /** The repair loop's own queue, so slow provider calls never hold up runs. */
 @Processor(QueueNames.repairs, { concurrency: 2, maxStalledCount: 2 })
 export class RepairProcessor extends WorkerHost {
+  static readonly handles = [REPAIR_JOB_NAME] as const;
+
   constructor(private readonly repairs: RepairService) {
     super();
   }

@@ -1,19 +1,15 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Manifest, RunError } from '@mendflow/common';
 import {
   AuditRepository,
   AutomationsRepository,
-  deployRepairAndResume,
+  deployRepair,
   type RepairRecord,
   RepairsRepository,
   RunExecutionRepository,
-  type TransitionResult,
 } from '@mendflow/db';
-import { QueueNames, runJob } from '@mendflow/queue';
+import { RunEngine } from '@mendflow/engine';
 import type { Recording } from '@mendflow/sandbox';
-import { LiveEventsPublisher } from '@mendflow/events';
-import type { Queue } from 'bullmq';
 import { createTwoFilesPatch } from 'diff';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { RepairBudget } from './repair-budget.service';
@@ -43,8 +39,7 @@ export class RepairService {
     private readonly execution: RunExecutionRepository,
     private readonly audit: AuditRepository,
     private readonly validator: CandidateValidator,
-    private readonly live: LiveEventsPublisher,
-    @InjectQueue(QueueNames.runs) private readonly runQueue: Queue,
+    private readonly engine: RunEngine,
     private readonly metrics: WorkerMetrics,
     private readonly budget: RepairBudget,
   ) {}
@@ -129,12 +124,15 @@ export class RepairService {
       completionTokens: proposal.completionTokens,
       costUsd: this.budget.costOf(proposal),
     });
-    await this.appendEvent(workspaceId, repair, 'repair.proposed', {
-      repairId: repair.id,
-      provider: this.provider.name,
-      model: proposal.model ?? null,
-      explanation: proposal.explanation,
-      tokens: proposal.promptTokens + proposal.completionTokens,
+    await this.engine.note(runOf(workspaceId, repair), {
+      type: 'repair.proposed',
+      data: {
+        repairId: repair.id,
+        provider: this.provider.name,
+        model: proposal.model ?? null,
+        explanation: proposal.explanation,
+        tokens: proposal.promptTokens + proposal.completionTokens,
+      },
     });
     await this.audit.record(workspaceId, {
       actorKind: 'repair',
@@ -159,7 +157,10 @@ export class RepairService {
       successes,
     });
     await this.repairs.update(workspaceId, repair.id, { validation: report });
-    await this.appendEvent(workspaceId, repair, 'repair.validated', validationSummary(repair.id, report));
+    await this.engine.note(runOf(workspaceId, repair), {
+      type: 'repair.validated',
+      data: validationSummary(repair.id, report),
+    });
 
     if (!report.passed) {
       await this.repairs.update(workspaceId, repair.id, {
@@ -183,10 +184,9 @@ export class RepairService {
     if (manifest.repair.requireApproval) {
       await this.repairs.update(workspaceId, repair.id, { status: 'awaiting_approval' });
       this.metrics.repairs.inc({ result: 'awaiting_approval' });
-      const transition = await this.execution.transition(workspaceId, repair.runId, {
-        from: ['repairing'],
-        to: 'action_needed',
-        inbox: {
+      await this.engine.escalate(
+        runOf(workspaceId, repair),
+        {
           kind: 'repair_approval',
           title: 'Approve a repair',
           reason: proposal.explanation || 'a validated repair is ready to deploy',
@@ -194,39 +194,23 @@ export class RepairService {
           actions: ['approve', 'reject', 'cancel'],
           repairId: repair.id,
         },
-        event: {
-          type: 'run.action_needed',
-          data: { repairId: repair.id, inboxKind: 'repair_approval', title: 'Approve a repair' },
-        },
-      });
-      this.live.publishTransition(transition);
+        { repairId: repair.id },
+        { from: 'repairing' },
+      );
       return;
     }
 
     const fresh = await this.repairs.get(workspaceId, repair.id);
-    const { version, transition } = await deployRepairAndResume(
-      { automations: this.automations, repairs: this.repairs, audit: this.audit, execution: this.execution },
+    const version = await deployRepair(
+      { automations: this.automations, repairs: this.repairs, audit: this.audit },
       workspaceId,
       fresh,
-      { from: 'repairing' },
     );
     this.metrics.repairs.inc({ result: 'deployed' });
     this.logger.log(
       `repair ${repair.id} deployed version ${version.number} of ${automation.name}; resuming run ${repair.runId}`,
     );
-    await this.resume(transition);
-  }
-
-  private async resume(transition: TransitionResult | null): Promise<void> {
-    this.live.publishTransition(transition);
-    if (!transition) return;
-    const job = runJob({
-      runId: transition.runId,
-      workspaceId: transition.workspaceId,
-      automationId: transition.automationId,
-      attempt: transition.attemptCount + 1,
-    });
-    await this.runQueue.add(job.name, job.data, job.opts);
+    await this.engine.resumeAfterRepair(runOf(workspaceId, repair), repair, version, { from: 'repairing' });
   }
 
   private async escalate(
@@ -236,34 +220,18 @@ export class RepairService {
     reason: string,
     evidence: Record<string, unknown>,
   ) {
-    const transition = await this.execution.transition(workspaceId, repair.runId, {
-      from: ['repairing'],
-      to: 'action_needed',
-      inbox: {
-        kind: 'repair_failed',
-        title,
-        reason,
-        evidence,
-        actions: ['retry', 'cancel'],
-        repairId: repair.id,
-      },
-      event: {
-        type: 'run.action_needed',
-        data: { repairId: repair.id, inboxKind: 'repair_failed', title, reason },
-      },
-    });
-    this.live.publishTransition(transition);
+    await this.engine.escalate(
+      runOf(workspaceId, repair),
+      { kind: 'repair_failed', title, reason, evidence, actions: ['retry', 'cancel'], repairId: repair.id },
+      { repairId: repair.id, reason },
+      { from: 'repairing' },
+    );
   }
+}
 
-  private async appendEvent(
-    workspaceId: string,
-    repair: RepairRecord,
-    type: string,
-    data: Record<string, unknown>,
-  ) {
-    const event = await this.execution.appendEvent(workspaceId, repair.runId, type, data);
-    if (event) this.live.publishRunEvent({ ...event, automationId: repair.automationId });
-  }
+/** The run a repair works for, as engine commands address it. */
+function runOf(workspaceId: string, repair: RepairRecord) {
+  return { workspaceId, runId: repair.runId, automationId: repair.automationId };
 }
 
 function pick(error: RunError) {

@@ -1,4 +1,3 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
 import {
@@ -8,10 +7,9 @@ import {
   type StartedAttempt,
   type TransitionResult,
 } from '@mendflow/db';
+import { type FailedAttempt, RunEngine } from '@mendflow/engine';
 import { classifyFailure } from '@mendflow/failure';
-import { QueueNames, repairJob, runJob } from '@mendflow/queue';
 import type { AttemptError, AttemptResult } from '@mendflow/sandbox';
-import type { Queue } from 'bullmq';
 import { decideNextStep } from '../failures/failure-policy';
 import { RepairBudget } from '../repairs/repair-budget.service';
 
@@ -24,19 +22,17 @@ export interface SettledAttempt {
 /**
  * Turns what an attempt left behind into the run's next state, in one statement: succeeded; or the
  * failure is classified and the run is retried with backoff, handed to the repair loop, or paused in
- * the inbox. Work for later (the retry's delayed job, the repair job) is enqueued after the state is
- * stored, so a crash in between leaves a state the reconciler can pick up, never a lost run.
+ * the inbox. The engine makes each change (and enqueues what follows); this decides which.
  */
 @Injectable()
 export class AttemptSettler {
   private readonly logger = new Logger('AttemptSettler');
 
   constructor(
+    private readonly engine: RunEngine,
     private readonly execution: RunExecutionRepository,
     private readonly repairs: RepairsRepository,
     private readonly budget: RepairBudget,
-    @InjectQueue(QueueNames.runs) private readonly runQueue: Queue,
-    @InjectQueue(QueueNames.repairs) private readonly repairQueue: Queue,
   ) {}
 
   async settle(started: StartedAttempt, result: AttemptResult): Promise<SettledAttempt> {
@@ -57,32 +53,17 @@ export class AttemptSettler {
     };
 
     if (result.status === 'succeeded') {
-      const transition = await this.execution.transition(workspaceId, runId, {
-        from: ['running'],
-        to: 'succeeded',
-        attempt: { number: attempt, outcome },
-        output: outcome.output,
-        error: null,
-        event: { type: 'run.succeeded', data: { attempt, ...cost } },
-      });
+      const transition = await this.engine.succeed(started, outcome, cost);
       return this.closeIfMoot(started, outcome, transition, 'succeeded');
     }
 
     if (result.error?.code === 'SANDBOX_CLOSED') {
       // This worker is shutting down mid-attempt: hand the run back to the queue, to start over elsewhere.
-      const transition = await this.execution.transition(workspaceId, runId, {
-        from: ['running'],
-        to: 'queued',
-        attempt: { number: attempt, outcome },
-        event: {
-          type: 'attempt.abandoned',
-          data: { attempt, reason: 'the worker shut down during the attempt; queued again' },
-        },
-      });
-      if (transition) {
-        const job = runJob({ runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 });
-        await this.runQueue.add(job.name, job.data, job.opts);
-      }
+      const transition = await this.engine.requeue(
+        started,
+        outcome.error ?? SHUTDOWN_ERROR,
+        'the worker shut down during the attempt; queued again',
+      );
       return { transition, outcome: 'abandoned' };
     }
     if (result.error?.limit === 'cancelled') {
@@ -105,35 +86,19 @@ export class AttemptSettler {
         ? await this.budget.check(workspaceId, started.automationId, started.manifest)
         : ({ allowed: false, reason: 'not a logic failure' } as const);
     const step = decideNextStep({ classification, attempt, manifest: started.manifest, repair });
-    const summary = { class: classification.class, reason: classification.reason };
-    const base = {
-      attempt,
-      error: { name: failure.name, message: failure.message },
-      classification: summary,
-      ...cost,
+    const failed: FailedAttempt = {
+      closing: { number: attempt, outcome, classification },
+      error: failure,
+      facts: {
+        attempt,
+        error: { name: failure.name, message: failure.message },
+        classification: { class: classification.class, reason: classification.reason },
+        ...cost,
+      },
     };
-    const closing = { number: attempt, outcome, classification };
 
     if (step.kind === 'retry') {
-      const nextAttemptAt = new Date(Date.now() + step.delayMs);
-      const transition = await this.execution.transition(workspaceId, runId, {
-        from: ['running'],
-        to: 'retry_scheduled',
-        attempt: closing,
-        error: failure,
-        nextAttemptAt,
-        event: {
-          type: 'run.retry_scheduled',
-          data: { ...base, delayMs: Math.round(step.delayMs), nextAttemptAt: nextAttemptAt.toISOString() },
-        },
-      });
-      if (transition) {
-        const job = runJob(
-          { runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 },
-          step.delayMs,
-        );
-        await this.runQueue.add(job.name, job.data, job.opts);
-      }
+      const transition = await this.engine.scheduleRetry(started, failed, step.delayMs);
       return this.closeIfMoot(started, outcome, transition, classification.class);
     }
 
@@ -145,14 +110,8 @@ export class AttemptSettler {
         baseVersionId: started.versionId,
         provider: this.budget.providerName,
       });
-      const transition = await this.execution
-        .transition(workspaceId, runId, {
-          from: ['running'],
-          to: 'repairing',
-          attempt: closing,
-          error: failure,
-          event: { type: 'run.repairing', data: { ...base, repairId: record.id, provider: record.provider } },
-        })
+      const transition = await this.engine
+        .startRepair(started, failed, { id: record.id, provider: record.provider })
         .catch(async (error: unknown) => {
           // The run never reached repairing (the executor settles it again without what was refused):
           // a repair left pending would count against the budget and never run.
@@ -164,10 +123,7 @@ export class AttemptSettler {
             .catch(() => undefined);
           throw error;
         });
-      if (transition) {
-        const job = repairJob({ repairId: record.id, workspaceId });
-        await this.repairQueue.add(job.name, job.data, job.opts);
-      } else {
+      if (!transition) {
         await this.repairs.update(workspaceId, record.id, {
           status: 'failed',
           error: 'the run moved on before the repair started',
@@ -176,17 +132,12 @@ export class AttemptSettler {
       return this.closeIfMoot(started, outcome, transition, classification.class);
     }
 
-    const transition = await this.execution.transition(workspaceId, runId, {
-      from: ['running'],
-      to: 'action_needed',
-      attempt: closing,
-      error: failure,
-      inbox: step.inbox,
-      event: {
-        type: 'run.action_needed',
-        data: { ...base, inboxKind: step.inbox.kind, title: step.inbox.title, reason: step.inbox.reason },
-      },
-    });
+    const transition = await this.engine.escalate(
+      started,
+      step.inbox,
+      { reason: step.inbox.reason },
+      { failed },
+    );
     return this.closeIfMoot(started, outcome, transition, classification.class);
   }
 
@@ -217,5 +168,10 @@ export function toRunError(error: AttemptError): RunError {
     ...(error.limit && { limit: error.limit }),
   };
 }
+
+const SHUTDOWN_ERROR: RunError = {
+  name: 'WorkerShutdown',
+  message: 'the worker shut down during the attempt',
+};
 
 const round = (value: number) => Math.round(value * 100) / 100;

@@ -15,16 +15,14 @@ import {
   RunsRepository,
   SecretsRepository,
 } from '@mendflow/db';
-import { LiveEventsPublisher } from '@mendflow/events';
-import { QueueNames, redisConnection } from '@mendflow/queue';
 import { type AttemptResult, Sandbox } from '@mendflow/sandbox';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   seedAutomation,
   type TestDatabase,
 } from '../../../../libs/db/src/testing/test-database';
+import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { RepairBudget } from '../repairs/repair-budget.service';
@@ -46,9 +44,9 @@ const SECRET_KEY = 'a'.repeat(64);
 let database: TestDatabase;
 let db: Db;
 let sandbox: Sandbox;
-let runQueue: Queue;
-let repairQueue: Queue;
-let live: LiveEventsPublisher;
+let testEngine: TestEngine;
+/** Engines over a database made to fail, closed with the suite. */
+const brokenEngines: TestEngine[] = [];
 let seeded: Awaited<ReturnType<typeof seedAutomation>>;
 
 const config = {
@@ -60,14 +58,19 @@ const config = {
 
 /** The worker's executor with real parts; `sandbox` and `execution` can be swapped to break them. */
 function executor(options: { sandbox?: Pick<Sandbox, 'runAttempt'>; settleDb?: Db } = {}): RunExecutor {
-  const execution = new RunExecutionRepository(db);
   const repairs = new RepairsRepository(db);
+  // A settle database that refuses statements breaks the settler's engine, not the start.
+  let settleEngine = testEngine.engine;
+  if (options.settleDb) {
+    const broken = createTestEngine(options.settleDb, { redisUrl, prefix });
+    brokenEngines.push(broken);
+    settleEngine = broken.engine;
+  }
   const settler = new AttemptSettler(
-    options.settleDb ? new RunExecutionRepository(options.settleDb) : execution,
+    settleEngine,
+    new RunExecutionRepository(options.settleDb ?? db),
     repairs,
     new RepairBudget(repairs, config),
-    runQueue,
-    repairQueue,
   );
   const hostServices = new HostServicesFactory(
     new SecretsRepository(db),
@@ -76,12 +79,11 @@ function executor(options: { sandbox?: Pick<Sandbox, 'runAttempt'>; settleDb?: D
   );
   const sandboxHost = { sandbox: options.sandbox ?? sandbox } as unknown as SandboxHost;
   return new RunExecutor(
-    execution,
+    testEngine.engine,
     hostServices,
     sandboxHost,
     settler,
     new CancellationService(config),
-    live,
     new WorkerMetrics(),
   );
 }
@@ -129,19 +131,13 @@ beforeAll(async () => {
   db = createDb(database.url, { poolSize: 4 });
   seeded = await seedAutomation(db, 'executor');
   sandbox = new Sandbox({ poolSize: 1 });
-  const connection = redisConnection(redisUrl);
-  runQueue = new Queue(QueueNames.runs, { connection, prefix });
-  repairQueue = new Queue(QueueNames.repairs, { connection, prefix });
-  live = new LiveEventsPublisher(redisUrl);
+  testEngine = createTestEngine(db, { redisUrl, prefix });
 });
 
 afterAll(async () => {
   await sandbox?.close();
-  for (const queue of [runQueue, repairQueue]) {
-    await queue?.obliterate({ force: true });
-    await queue?.close();
-  }
-  await live?.close();
+  for (const engine of brokenEngines) await engine.close();
+  await testEngine?.close();
   await db?.$disconnect();
   await database?.drop();
 });

@@ -1,13 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { storableText } from '@mendflow/common';
-import {
-  describeDatabaseError,
-  isDatabaseUnavailable,
-  RunExecutionRepository,
-  type StartedAttempt,
-} from '@mendflow/db';
+import { describeDatabaseError, isDatabaseUnavailable, type StartedAttempt } from '@mendflow/db';
+import { RunEngine } from '@mendflow/engine';
 import type { RunJobPayload } from '@mendflow/queue';
-import { LiveEventsPublisher } from '@mendflow/events';
 import type { AttemptResult } from '@mendflow/sandbox';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { AttemptSettler, type SettledAttempt } from './attempt-settler.service';
@@ -31,12 +26,11 @@ export class RunExecutor {
   private readonly logger = new Logger('RunExecutor');
 
   constructor(
-    private readonly execution: RunExecutionRepository,
+    private readonly engine: RunEngine,
     private readonly hostServices: HostServicesFactory,
     private readonly sandboxHost: SandboxHost,
     private readonly settler: AttemptSettler,
     private readonly cancellation: CancellationService,
-    private readonly live: LiveEventsPublisher,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -44,19 +38,15 @@ export class RunExecutor {
     // Listen for a cancel before the run is marked running, so none can slip in between.
     const tracked = this.cancellation.track(job.runId);
     try {
-      const started = await this.execution.beginAttempt(job.workspaceId, job.runId);
+      const started = await this.engine.begin(job.workspaceId, job.runId);
       if (!started) {
         this.logger.debug(`run ${job.runId} is not startable any more; job ignored`);
         return;
       }
-      const { runId, workspaceId, automationId } = started;
-      for (const event of started.events) this.live.publishRunEvent({ ...event, automationId });
-      this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'running' });
       const result = await this.runAttempt(started, tracked.signal);
-      const { transition, outcome } = await this.settle(started, result);
+      const { outcome } = await this.settle(started, result);
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
-      this.live.publishTransition(transition);
     } finally {
       tracked.done();
     }

@@ -15,6 +15,7 @@ import { RunExecutor } from './run-executor.service';
 /** Thin: validate the job, keep one automation from taking every slot, hand the job to the executor. */
 @Injectable()
 export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  static readonly handles = [RUN_JOB_NAME] as const;
   private readonly logger = new Logger('RunProcessor');
   private readonly fairShare: FairShare;
   private worker: Worker | undefined;

@@ -5,7 +5,6 @@
  * that keeps losing its worker is paused for a person instead of looping.
  */
 import { createDb, type Db, RunExecutionRepository, RunsRepository } from '@mendflow/db';
-import { LiveEventsPublisher } from '@mendflow/events';
 import { QueueNames, redisConnection, runJob, runJobId } from '@mendflow/queue';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import {
   seedAutomation,
   type TestDatabase,
 } from '../../../../libs/db/src/testing/test-database';
+import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
 import { LOST_ATTEMPT_REASON, MAX_LOST_ATTEMPTS, StaleRunReconciler } from './stale-run-reconciler.service';
 
@@ -29,13 +29,21 @@ const connection = redisConnection(redisUrl);
 let database: TestDatabase;
 let db: Db;
 let queue: Queue;
-let live: LiveEventsPublisher;
+let testEngine: TestEngine;
 let execution: RunExecutionRepository;
 let runs: RunsRepository;
 let seeded: Awaited<ReturnType<typeof seedAutomation>>;
 
 const config = { STALE_QUEUED_RUN_MS: 60_000 } as WorkerConfig;
-const reconciler = () => new StaleRunReconciler(execution, queue, live, config);
+const reconciler = () =>
+  new StaleRunReconciler(
+    testEngine.engine,
+    testEngine.jobs,
+    execution,
+    queue,
+    testEngine.queues.maintenance,
+    config,
+  );
 
 /** A run started `times` times (each start after the first abandons the attempt before it). */
 async function runningRun(options: { times?: number; startedAgoMs?: number } = {}): Promise<string> {
@@ -74,14 +82,12 @@ beforeAll(async () => {
   execution = new RunExecutionRepository(db);
   runs = new RunsRepository(db);
   seeded = await seedAutomation(db, 'reconciler');
-  queue = new Queue(QueueNames.runs, { connection, prefix });
-  live = new LiveEventsPublisher(redisUrl);
+  testEngine = createTestEngine(db, { redisUrl, prefix });
+  queue = testEngine.queues.runs;
 });
 
 afterAll(async () => {
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  await live?.close();
+  await testEngine?.close();
   await db?.$disconnect();
   await database?.drop();
 });

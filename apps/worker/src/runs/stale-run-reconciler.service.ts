@@ -1,15 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository } from '@mendflow/db';
-import { LiveEventsPublisher } from '@mendflow/events';
-import { addJob, QueueNames, runJob, runJobId } from '@mendflow/queue';
+import { RunEngine } from '@mendflow/engine';
+import { JOB_CATALOG, JobQueues, QueueNames, runJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
@@ -40,6 +34,7 @@ const LOST_ATTEMPT_ERROR: RunError = {
 
 /**
  * PostgreSQL is the source of truth, and this reconciler makes sure every run it holds has an owner.
+ * A waiting run whose wake-up is overdue lost its timer job (Redis flushed): it is woken.
  *
  * A run still `queued` long after it was created, or whose retry is long overdue, lost its job (Redis
  * flushed, or the API could not enqueue). Re-adding the job with the same id is a no-op when the job
@@ -52,48 +47,69 @@ const LOST_ATTEMPT_ERROR: RunError = {
  * reconciler, is never overtaken and the run is recovered exactly once.
  */
 @Injectable()
-export class StaleRunReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StaleRunReconciler implements OnApplicationBootstrap {
   private readonly logger = new Logger('StaleRunReconciler');
-  private timer?: NodeJS.Timeout;
 
   constructor(
+    private readonly engine: RunEngine,
+    private readonly jobs: JobQueues,
     private readonly execution: RunExecutionRepository,
-    @InjectQueue(QueueNames.runs) private readonly queue: Queue,
-    private readonly live: LiveEventsPublisher,
+    @InjectQueue(QueueNames.runs) private readonly runsQueue: Queue,
+    @InjectQueue(QueueNames.maintenance) private readonly maintenance: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const every = Math.max(1000, Math.floor(this.config.STALE_QUEUED_RUN_MS / 2));
-    this.timer = setInterval(
-      () => void this.reconcile().catch((e) => this.logger.warn(`reconcile failed: ${e}`)),
-      every,
+  /** How often a pass runs, cluster-wide. */
+  get intervalMs(): number {
+    return Math.max(1000, Math.floor(this.config.STALE_QUEUED_RUN_MS / 2));
+  }
+
+  /**
+   * One pass per interval across the whole cluster, not one per worker: the pass is a BullMQ job
+   * scheduler on the maintenance queue, which every worker upserts with the same id (idempotent) and
+   * whichever worker is free takes each occurrence.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const { build } = JOB_CATALOG['runs.reconcile'];
+    const job = build({}, {});
+    await this.maintenance.upsertJobScheduler(
+      RECONCILE_SCHEDULER_ID,
+      { every: this.intervalMs },
+      { name: job.name, data: job.data, opts: { removeOnComplete: true, removeOnFail: { age: 3600 } } },
     );
-    this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  /** One pass; returns how many runs it re-enqueued or recovered. */
+  /** One pass; returns how many runs it re-enqueued, woke or recovered. */
   async reconcile(): Promise<number> {
-    return (await this.requeueWaiting()) + (await this.recoverLostAttempts());
+    return (await this.requeueWaiting()) + (await this.wakeOverdue()) + (await this.recoverLostAttempts());
   }
 
   private async requeueWaiting(): Promise<number> {
     const stale = await this.execution.findStaleWaiting(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of stale) {
-      const job = runJob({
+      await this.jobs.enqueue('run.attempt', {
         runId: run.id,
         workspaceId: run.workspaceId,
         automationId: run.automationId,
         attempt: run.nextAttempt,
       });
-      await addJob(this.queue, job);
     }
     if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);
     return stale.length;
+  }
+
+  /** Waiting runs past their wake-up (a sleep's end, an approval's expiry) whose timer job was lost. */
+  private async wakeOverdue(): Promise<number> {
+    const overdue = await this.execution.findOverdueWaits(this.config.STALE_QUEUED_RUN_MS, 500);
+    for (const run of overdue) {
+      await this.jobs.enqueue('run.wake', {
+        runId: run.id,
+        workspaceId: run.workspaceId,
+        attempt: run.attempt,
+      });
+    }
+    if (overdue.length > 0) this.logger.log(`woke ${overdue.length} waiting run(s) whose timer was missing`);
+    return overdue.length;
   }
 
   /**
@@ -112,7 +128,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   private async hasLiveJob(runId: string, attempt: number): Promise<boolean> {
-    const job = await this.queue.getJob(runJobId({ runId, attempt }));
+    const job = await this.runsQueue.getJob(runJobId({ runId, attempt }));
     return job !== undefined && LIVE_JOB_STATES.has(await job.getState());
   }
 
@@ -123,43 +139,38 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
     attempt: number;
     abandonedAttempts: number;
   }): Promise<boolean> {
-    const { id: runId, workspaceId, automationId, attempt } = run;
+    const ref = {
+      runId: run.id,
+      workspaceId: run.workspaceId,
+      automationId: run.automationId,
+      attempt: run.attempt,
+    };
     const lost = run.abandonedAttempts + 1;
     if (lost >= MAX_LOST_ATTEMPTS) {
       const title = 'Attempts keep losing their worker';
       const reason = `${lost} attempts of this run ended without a worker finishing them (the worker stopped, or lost the job); it was not queued again`;
-      const transition = await this.execution.transition(workspaceId, runId, {
-        from: ['running'],
-        to: 'action_needed',
-        attempt: { number: attempt, abandoned: LOST_ATTEMPT_ERROR },
-        error: { name: 'WorkerLost', code: 'ATTEMPTS_LOST', message: reason },
-        inbox: {
+      const transition = await this.engine.escalate(
+        ref,
+        {
           kind: 'unknown_failure',
           title,
           reason,
-          evidence: { attempt, lostAttempts: lost },
+          evidence: { attempt: run.attempt, lostAttempts: lost },
           actions: ['retry', 'cancel'],
         },
-        event: {
-          type: 'run.action_needed',
-          data: { attempt, reason, inboxKind: 'unknown_failure', title, lostAttempts: lost },
+        { attempt: run.attempt, reason, lostAttempts: lost },
+        {
+          abandoned: {
+            attempt: run.attempt,
+            error: LOST_ATTEMPT_ERROR,
+            runError: { name: 'WorkerLost', code: 'ATTEMPTS_LOST', message: reason },
+          },
         },
-      });
-      if (transition) this.live.publishTransition(transition);
+      );
       return transition !== null;
     }
-    const transition = await this.execution.transition(workspaceId, runId, {
-      from: ['running'],
-      to: 'queued',
-      attempt: { number: attempt, abandoned: LOST_ATTEMPT_ERROR },
-      event: { type: 'attempt.abandoned', data: { attempt, reason: LOST_ATTEMPT_REASON } },
-    });
-    if (!transition) return false;
-    // After the state is stored: if this add fails, the run is queued without a job, which the next
-    // pass re-enqueues like any other.
-    const job = runJob({ runId, workspaceId, automationId, attempt: attempt + 1 });
-    await this.queue.add(job.name, job.data, job.opts);
-    this.live.publishTransition(transition);
-    return true;
+    return (await this.engine.requeue(ref, LOST_ATTEMPT_ERROR, LOST_ATTEMPT_REASON)) !== null;
   }
 }
+
+export const RECONCILE_SCHEDULER_ID = 'mendflow:runs.reconcile';

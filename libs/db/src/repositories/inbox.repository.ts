@@ -1,4 +1,5 @@
 import { type InboxAction, type InboxKind, NotFoundError } from '@mendflow/common';
+import type { InboxStatus } from '@mendflow/contracts';
 import type { Db } from '../database';
 
 export interface InboxItemRecord {
@@ -11,13 +12,16 @@ export interface InboxItemRecord {
   reason: string;
   evidence: unknown;
   actions: InboxAction[];
-  status: 'open' | 'resolved';
+  status: InboxStatus;
   repairId: string | null;
-  resolution: InboxAction | null;
+  /** The action taken, or `expire` for an approval request nobody answered in time. */
+  resolution: InboxAction | 'expire' | null;
   resolvedBy: string | null;
   comment: string | null;
   createdAt: Date;
   resolvedAt: Date | null;
+  /** An approval request's deadline. */
+  expiresAt: Date | null;
 }
 
 export class InboxRepository {
@@ -25,7 +29,7 @@ export class InboxRepository {
 
   async list(
     workspaceId: string,
-    filter: { status?: 'open' | 'resolved'; runId?: string; limit: number },
+    filter: { status?: InboxStatus; runId?: string; limit: number },
   ): Promise<InboxItemRecord[]> {
     const rows = await this.db.inboxItem.findMany({
       where: {
@@ -52,8 +56,14 @@ export class InboxRepository {
     id: string,
     resolution: { action: InboxAction; by: string; comment?: string },
   ): Promise<boolean> {
+    // An approval request past its deadline cannot be answered any more: it expires instead.
     const { count } = await this.db.inboxItem.updateMany({
-      where: { id, workspaceId, status: 'open' },
+      where: {
+        id,
+        workspaceId,
+        status: 'open',
+        OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
+      },
       data: {
         status: 'resolved',
         resolution: resolution.action,
@@ -61,6 +71,18 @@ export class InboxRepository {
         comment: resolution.comment ?? null,
         resolvedAt: new Date(),
       },
+    });
+    return count > 0;
+  }
+
+  /**
+   * Closes a run's open approval request as expired (its deadline passed); false when someone answered
+   * it first, or it is gone. The expiry and an answer race on this one conditional update.
+   */
+  async expireApproval(workspaceId: string, runId: string): Promise<boolean> {
+    const { count } = await this.db.inboxItem.updateMany({
+      where: { workspaceId, runId, kind: 'approval', status: 'open' },
+      data: { status: 'expired', resolution: 'expire', resolvedBy: 'system', resolvedAt: new Date() },
     });
     return count > 0;
   }
@@ -118,6 +140,7 @@ export class InboxRepository {
       comment: row.comment,
       createdAt: row.createdAt,
       resolvedAt: row.resolvedAt,
+      expiresAt: row.expiresAt,
     }));
   }
 }

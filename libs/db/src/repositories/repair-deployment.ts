@@ -1,25 +1,22 @@
 import type { AuditRepository } from './audit.repository';
 import type { AutomationsRepository, VersionRecord } from './automations.repository';
 import type { RepairRecord, RepairsRepository } from './repairs.repository';
-import type { RunExecutionRepository } from './run-execution.repository';
-import type { TransitionResult } from './run-transitions';
 
 /**
- * Deploying a validated repair: a new version authored by the repair, the repair marked deployed, an
- * audit entry, and the run moved from `from` back to queued on the new version. Used by the worker
- * (automatic deploy) and the API (a person approved the repair). The caller enqueues the next attempt.
+ * Deploying a validated repair: a new version authored by the repair, the repair marked deployed, and
+ * an audit entry. Used by the worker (automatic deploy) and the API (a person approved the repair); the
+ * caller then resumes the run on the new version (RunEngine.resumeAfterRepair).
  */
-export async function deployRepairAndResume(
+export async function deployRepair(
   repos: {
     automations: AutomationsRepository;
     repairs: RepairsRepository;
     audit: AuditRepository;
-    execution: RunExecutionRepository;
   },
   workspaceId: string,
   repair: RepairRecord,
-  options: { from: 'repairing' | 'action_needed'; approvedBy?: string },
-): Promise<{ version: VersionRecord; transition: TransitionResult | null }> {
+  options: { approvedBy?: string } = {},
+): Promise<VersionRecord> {
   if (!repair.candidateSource) throw new Error(`repair ${repair.id} has no candidate to deploy`);
   const base = await repos.automations.getVersion(workspaceId, repair.baseVersionId);
   if (!base) throw new Error(`repair ${repair.id} refers to a missing version`);
@@ -39,19 +36,5 @@ export async function deployRepairAndResume(
     targetId: repair.automationId,
     data: { repairId: repair.id, runId: repair.runId, version: version.number, fromVersion: base.number },
   });
-  const transition = await repos.execution.transition(workspaceId, repair.runId, {
-    from: [options.from],
-    to: 'queued',
-    versionId: version.id,
-    event: {
-      type: 'repair.deployed',
-      data: {
-        repairId: repair.id,
-        version: version.number,
-        ...(options.approvedBy && { approvedBy: options.approvedBy }),
-        resumes: true,
-      },
-    },
-  });
-  return { version, transition };
+  return version;
 }

@@ -21,6 +21,14 @@ export interface StartedAttempt {
   versionNumber: number;
   source: string;
   manifest: Manifest;
+  /** Who started the run, when known (shown to whoever answers its approval requests). */
+  createdBy: { kind: string; id: string } | null;
+  /**
+   * Set when this attempt continues a run that waited: the waiting attempt's recording (its calls are
+   * served again, not repeated) and the answer its wait got. Only a wait made on the version the run is
+   * on now: after a repair deployed new code the run starts over.
+   */
+  resume: { attempt: number; recording: unknown; answer: unknown } | null;
   /** Events appended by the start (an abandoned previous attempt, then run.running). */
   events: RunEventRecord[];
 }
@@ -44,7 +52,13 @@ export class RunExecutionRepository {
    */
   async beginAttempt(workspaceId: string, runId: string): Promise<StartedAttempt | null> {
     const rows = await this.db.$queryRaw<
-      (Omit<StartedAttempt, 'events'> & { lastSeq: number; abandoned: number | null; eventsAt: Date })[]
+      (Omit<StartedAttempt, 'events' | 'createdBy'> & {
+        lastSeq: number;
+        abandoned: number | null;
+        eventsAt: Date;
+        createdByKind: string | null;
+        createdById: string | null;
+      })[]
     >`
       WITH prev AS (
         UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
@@ -56,7 +70,8 @@ export class RunExecutionRepository {
           started_at = COALESCE(started_at, now()), updated_at = now(), next_attempt_at = NULL
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
           AND status IN ('queued', 'retry_scheduled', 'running')
-        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger
+        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
+                  created_by_kind, created_by
       ), a AS (
         INSERT INTO run_attempts (workspace_id, run_id, number, version_id, status)
         SELECT workspace_id, id, attempt_count, version_id, 'running' FROM r
@@ -73,7 +88,11 @@ export class RunExecutionRepository {
       SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
              v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
-             (SELECT created_at FROM e) AS "eventsAt"
+             (SELECT created_at FROM e) AS "eventsAt", r.created_by_kind AS "createdByKind", r.created_by AS "createdById",
+             (SELECT jsonb_build_object('attempt', w.number, 'recording', w.recording, 'answer', w.answer)
+              FROM run_attempts w
+              WHERE w.run_id = r.id AND w.status = 'waiting' AND w.answer IS NOT NULL AND w.version_id = r.version_id
+              ORDER BY w.number DESC LIMIT 1) AS resume
       FROM r JOIN automation_versions v ON v.id = r.version_id`;
     const row = rows[0];
     if (!row) return null;
@@ -98,8 +117,16 @@ export class RunExecutionRepository {
       data: { attempt: row.attempt },
       createdAt: now,
     });
-    const { lastSeq: _lastSeq, abandoned: _abandoned, eventsAt: _eventsAt, ...started } = row;
-    return { ...started, events };
+    const {
+      lastSeq: _lastSeq,
+      abandoned: _abandoned,
+      eventsAt: _eventsAt,
+      createdByKind,
+      createdById,
+      ...started
+    } = row;
+    const createdBy = createdByKind && createdById ? { kind: createdByKind, id: createdById } : null;
+    return { ...started, createdBy, events };
   }
 
   /** Appends an event that changes no status (repair progress, notes), with the next seq. */
@@ -185,6 +212,33 @@ export class RunExecutionRepository {
       WHERE (status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000}))
          OR (status = 'retry_scheduled' AND next_attempt_at < now() - make_interval(secs => ${olderThanMs / 1000}))
       ORDER BY updated_at LIMIT ${limit}`;
+  }
+
+  /**
+   * Waiting runs whose wake-up (a sleep's end, an approval's expiry) is overdue by more than
+   * `overdueMs`: their timer job was lost (Redis flushed). Not workspace-scoped, like the above.
+   */
+  async findOverdueWaits(
+    overdueMs: number,
+    limit: number,
+  ): Promise<{ id: string; workspaceId: string; attempt: number }[]> {
+    return this.db.$queryRaw<{ id: string; workspaceId: string; attempt: number }[]>`
+      SELECT id, workspace_id AS "workspaceId", attempt_count AS attempt FROM runs
+      WHERE status = 'waiting' AND next_attempt_at < now() - make_interval(secs => ${overdueMs / 1000})
+      ORDER BY next_attempt_at LIMIT ${limit}`;
+  }
+
+  /** What a waiting attempt waits for and the answer it got, if any. */
+  async loadWait(
+    workspaceId: string,
+    runId: string,
+    attempt: number,
+  ): Promise<{ status: string; wait: unknown; answer: unknown } | null> {
+    const row = await this.db.runAttempt.findFirst({
+      where: { workspaceId, runId, number: attempt },
+      select: { status: true, wait: true, answer: true },
+    });
+    return row ? { status: row.status, wait: row.wait, answer: row.answer } : null;
   }
 
   /**

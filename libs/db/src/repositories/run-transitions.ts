@@ -12,7 +12,8 @@ import type { RunEventRecord } from './runs.repository';
 
 /** What an attempt left behind, stored on its row when it closes. */
 export interface AttemptOutcome {
-  status: 'succeeded' | 'failed';
+  /** `waiting`: the script asked to wait (approval, sleep); a later attempt resumes where it stopped. */
+  status: 'succeeded' | 'failed' | 'waiting';
   output?: unknown;
   error?: RunError;
   logs: unknown;
@@ -28,6 +29,8 @@ export interface InboxDraft {
   evidence: unknown;
   actions: InboxAction[];
   repairId?: string;
+  /** An approval request's deadline: past it the item closes as expired. */
+  expiresAt?: Date;
 }
 
 export interface Transition {
@@ -40,8 +43,10 @@ export interface Transition {
    * worker finished it) with the error saying why.
    */
   attempt?:
-    | { number: number; outcome: AttemptOutcome; classification?: unknown }
+    | { number: number; outcome: AttemptOutcome; classification?: unknown; wait?: unknown }
     | { number: number; abandoned: RunError };
+  /** Stores the answer to the wait of this (waiting) attempt, which the next attempt resumes with. */
+  answerWait?: { attempt: number; answer: unknown };
   versionId?: string;
   nextAttemptAt?: Date | null;
   output?: unknown;
@@ -87,6 +92,7 @@ export async function applyTransition(
     Prisma.sql`status IN (${Prisma.join([...t.from])})`,
   ];
   if (t.attempt) conditions.push(Prisma.sql`attempt_count = ${t.attempt.number}`);
+  if (t.answerWait) conditions.push(Prisma.sql`attempt_count = ${t.answerWait.attempt}`);
 
   const attemptUpdate = !t.attempt
     ? Prisma.empty
@@ -101,15 +107,23 @@ export async function applyTransition(
           classification = ${jsonParam(t.attempt.classification)}::jsonb, logs = ${jsonParam(t.attempt.outcome.logs)}::jsonb,
           recording = ${jsonParam(t.attempt.outcome.recording)}::jsonb, cpu_ms = ${t.attempt.outcome.cost.cpuMs},
           wall_ms = ${t.attempt.outcome.cost.wallMs}, memory_bytes = ${Math.round(t.attempt.outcome.cost.memoryBytes)},
-          fetches = ${t.attempt.outcome.cost.fetches}, finished_at = now()
+          fetches = ${t.attempt.outcome.cost.fetches}, wait = ${jsonParam(t.attempt.wait)}::jsonb, finished_at = now()
         WHERE run_id = ${runId}::uuid AND number = ${t.attempt.number} AND status = 'running' AND EXISTS (SELECT 1 FROM r)
       )`;
 
+  const answerUpdate = t.answerWait
+    ? Prisma.sql`, w AS (
+        UPDATE run_attempts SET answer = ${jsonParam(t.answerWait.answer)}::jsonb
+        WHERE run_id = ${runId}::uuid AND number = ${t.answerWait.attempt} AND status = 'waiting' AND EXISTS (SELECT 1 FROM r)
+      )`
+    : Prisma.empty;
+
   const inboxInsert = t.inbox
     ? Prisma.sql`, i AS (
-        INSERT INTO inbox_items (workspace_id, run_id, automation_id, kind, title, reason, evidence, actions, repair_id)
+        INSERT INTO inbox_items (workspace_id, run_id, automation_id, kind, title, reason, evidence, actions, repair_id, expires_at)
         SELECT workspace_id, id, automation_id, ${t.inbox.kind}, ${t.inbox.title}, ${t.inbox.reason},
-               ${jsonParam(t.inbox.evidence ?? {})}::jsonb, ${t.inbox.actions}::text[], ${t.inbox.repairId ?? null}::uuid
+               ${jsonParam(t.inbox.evidence ?? {})}::jsonb, ${t.inbox.actions}::text[], ${t.inbox.repairId ?? null}::uuid,
+               ${t.inbox.expiresAt ?? null}::timestamptz
         FROM r RETURNING id
       )`
     : Prisma.sql`, i AS (SELECT NULL::uuid AS id WHERE false)`;
@@ -121,7 +135,7 @@ export async function applyTransition(
       UPDATE runs SET ${Prisma.join(sets, ', ')}
       WHERE ${Prisma.join(conditions, ' AND ')}
       RETURNING id, workspace_id, automation_id, attempt_count, last_seq
-    )${attemptUpdate}${inboxInsert}, e AS (
+    )${attemptUpdate}${answerUpdate}${inboxInsert}, e AS (
       INSERT INTO run_events (workspace_id, run_id, seq, type, data)
       SELECT workspace_id, id, last_seq, ${t.event.type}, ${JSON.stringify(t.event.data)}::jsonb FROM r
       RETURNING seq, created_at

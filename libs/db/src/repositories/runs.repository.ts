@@ -88,14 +88,18 @@ export class RunsRepository {
       trigger: RunTrigger;
       input: unknown;
       idempotencyKey?: string;
+      /** Who started it: a person or an API key. */
+      createdBy?: { kind: 'user' | 'api_key'; id: string };
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
     // One round trip: insert the run and its first event, and read it back as users see it.
     const inserted = await this.db.$queryRaw<RunRecord[]>`
       WITH r AS (
-        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq)
+        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq,
+                          created_by_kind, created_by)
         VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
-                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1)
+                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1,
+                ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
         RETURNING *
       ), e AS (

@@ -1,0 +1,100 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InboxRepository, RunExecutionRepository, RunsRepository } from '@mendflow/db';
+import { LiveEventsPublisher } from '@mendflow/events';
+import { CANCEL_CHANNEL, JobQueues, type QueueLike, type QueueName, QueueNames } from '@mendflow/queue';
+import { Redis } from 'ioredis';
+import { RunEngine } from './run-engine';
+
+const STOP_PUBLISHER = Symbol('mendflow.engine.stop-publisher');
+const QUEUES = Object.values(QueueNames);
+
+class StopPublisherLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(STOP_PUBLISHER) private readonly redis: Redis) {}
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * The engine for a Nest app (API or worker): every catalog queue registered, one JobQueues over them,
+ * the live-events publisher and the RunEngine. Needs BullModule.forRoot and DatabaseModule.
+ */
+@Global()
+@Module({})
+export class EngineModule {
+  static forRoot(options: { redisUrl: string }): DynamicModule {
+    const queues = BullModule.registerQueue(...QUEUES.map((name) => ({ name })));
+    return {
+      module: EngineModule,
+      imports: [queues],
+      providers: [
+        {
+          provide: JobQueues,
+          inject: QUEUES.map((name) => getQueueToken(name)),
+          useFactory: (...queues: QueueLike[]) =>
+            new JobQueues(
+              Object.fromEntries(QUEUES.map((name, i) => [name, queues[i]])) as Record<QueueName, QueueLike>,
+            ),
+        },
+        {
+          // Publishing only: a cancel reaches the worker running the attempt through pub/sub.
+          provide: STOP_PUBLISHER,
+          useFactory: () => new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }),
+        },
+        StopPublisherLifecycle,
+        {
+          // Dashboards get every change through Redis; a lost publish is caught up from PostgreSQL.
+          provide: LiveEventsPublisher,
+          useFactory: () => {
+            const logger = new Logger('LiveEvents');
+            return new LiveEventsPublisher(options.redisUrl, {
+              onError: (error) => logger.warn(`live event not published: ${error.message}`),
+            });
+          },
+        },
+        {
+          provide: RunEngine,
+          inject: [
+            RunsRepository,
+            RunExecutionRepository,
+            InboxRepository,
+            LiveEventsPublisher,
+            JobQueues,
+            STOP_PUBLISHER,
+          ],
+          useFactory: (
+            runs: RunsRepository,
+            execution: RunExecutionRepository,
+            inbox: InboxRepository,
+            live: LiveEventsPublisher,
+            jobs: JobQueues,
+            redis: Redis,
+          ) => {
+            const logger = new Logger('RunEngine');
+            return new RunEngine({
+              runs,
+              execution,
+              inbox,
+              live,
+              jobs,
+              stopAttempt: async (runId) => {
+                await redis.publish(CANCEL_CHANNEL, runId);
+              },
+              warn: (message) => logger.warn(message),
+            });
+          },
+        },
+      ],
+      // The queues too: processors and the reconciler read jobs (@InjectQueue).
+      exports: [JobQueues, RunEngine, LiveEventsPublisher, queues],
+    };
+  }
+}

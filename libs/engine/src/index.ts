@@ -1,0 +1,2 @@
+export * from './run-engine';
+export * from './engine.module';

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import {
+  addJob,
+  QueueNames,
+  type QueueName,
+  repairJob,
+  repairJobPayload,
+  runJob,
+  runJobPayload,
+  type NewRunJob,
+} from './jobs';
+
+/**
+ * The job catalog: every job Mendflow enqueues, with its queue, its payload schema and how its job is
+ * built (id and options). Producers call `JobQueues.enqueue(name, payload)`; a worker declares one
+ * handler per job name of the queues it consumes, and `assertHandlers` refuses to start it when a job
+ * has no handler or two.
+ */
+export const wakeJobPayload = z.strictObject({
+  runId: z.uuid(),
+  workspaceId: z.uuid(),
+  /** The attempt that is waiting; a wake for an older wait finds the run moved on and does nothing. */
+  attempt: z.int().min(1),
+});
+export type WakeJobPayload = z.output<typeof wakeJobPayload>;
+
+export const reconcileJobPayload = z.strictObject({});
+
+interface BuiltJob {
+  name: string;
+  data: unknown;
+  opts: { jobId: string } & Record<string, unknown>;
+}
+
+export interface EnqueueOptions {
+  /** Start no earlier than this many ms from now. */
+  delayMs?: number;
+}
+
+interface CatalogEntry<P> {
+  queue: QueueName;
+  payload: z.ZodType<P>;
+  build(payload: P, options: EnqueueOptions): BuiltJob;
+}
+
+function entry<P>(spec: CatalogEntry<P>): CatalogEntry<P> {
+  return spec;
+}
+
+export const JOB_CATALOG = {
+  /** One attempt of one run (the job id carries the attempt number: one job per attempt). */
+  'run.attempt': entry<NewRunJob>({
+    queue: QueueNames.runs,
+    payload: runJobPayload as z.ZodType<NewRunJob>,
+    build: (payload, options) => runJob(payload, options.delayMs ?? 0),
+  }),
+  /** Ends a wait on time: a durable sleep is over, or an approval request expired. */
+  'run.wake': entry<WakeJobPayload>({
+    queue: QueueNames.maintenance,
+    payload: wakeJobPayload,
+    build: (payload, options) => {
+      const data = wakeJobPayload.parse(payload);
+      return {
+        name: 'run.wake',
+        data,
+        opts: {
+          jobId: `wake_${data.runId}_${data.attempt}`,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 86_400 },
+          ...(options.delayMs && options.delayMs > 0 && { delay: Math.round(options.delayMs) }),
+        },
+      };
+    },
+  }),
+  /** Asks the repair provider for a fix to one logic failure. */
+  'repair.propose': entry({
+    queue: QueueNames.repairs,
+    payload: repairJobPayload,
+    build: (payload) => repairJob(payload),
+  }),
+  /**
+   * The stale-run reconciler's pass. Not enqueued by anyone: workers register it as a BullMQ job
+   * scheduler, so one pass runs per interval across the whole cluster.
+   */
+  'runs.reconcile': entry({
+    queue: QueueNames.maintenance,
+    payload: reconcileJobPayload,
+    build: () => ({ name: 'runs.reconcile', data: {}, opts: { jobId: 'runs.reconcile' } }),
+  }),
+} as const;
+
+export type JobName = keyof typeof JOB_CATALOG;
+export type JobPayloadOf<N extends JobName> =
+  (typeof JOB_CATALOG)[N] extends CatalogEntry<infer P> ? P : never;
+
+/** The job names a queue carries, according to the catalog. */
+export function jobsOfQueue(queue: QueueName): JobName[] {
+  return (Object.keys(JOB_CATALOG) as JobName[]).filter((name) => JOB_CATALOG[name].queue === queue);
+}
+
+/** Parses a received job's payload with its catalog schema (a job from an unknown name throws). */
+export function parseJob<N extends JobName>(name: N, data: unknown): JobPayloadOf<N> {
+  return JOB_CATALOG[name].payload.parse(data) as JobPayloadOf<N>;
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOB_CATALOG, name);
+}
+
+/** What `enqueue` needs of a BullMQ queue (a subset, so tests and tools can pass their own). */
+export interface QueueLike {
+  add(name: string, data: unknown, opts: object): Promise<unknown>;
+  getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void> } | undefined>;
+}
+
+/** The one way jobs are enqueued, by API and worker alike. */
+export class JobQueues {
+  constructor(private readonly queues: Readonly<Partial<Record<QueueName, QueueLike>>>) {}
+
+  async enqueue<N extends JobName>(
+    name: N,
+    payload: JobPayloadOf<N>,
+    options: EnqueueOptions = {},
+  ): Promise<void> {
+    const spec = JOB_CATALOG[name] as unknown as CatalogEntry<JobPayloadOf<N>>;
+    const queue = this.queues[spec.queue];
+    if (!queue) throw new Error(`no ${spec.queue} queue to enqueue ${name} on`);
+    await addJob(queue, spec.build(payload, options));
+  }
+}
+
+/**
+ * Checks that a worker handles every job of the queues it consumes exactly once. `handlers` lists, per
+ * processor, the job names it handles. Throws with every problem named, so a worker missing a handler
+ * (or with two for one job) refuses to start instead of failing jobs at run time.
+ */
+export function assertHandlers(queues: readonly QueueName[], handlers: readonly (readonly string[])[]): void {
+  const problems: string[] = [];
+  const counts = new Map<string, number>();
+  for (const names of handlers) for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  for (const queue of queues) {
+    for (const name of jobsOfQueue(queue)) {
+      const count = counts.get(name) ?? 0;
+      if (count === 0) problems.push(`job ${name} (queue ${queue}) has no handler`);
+      if (count > 1) problems.push(`job ${name} (queue ${queue}) has ${count} handlers`);
+    }
+  }
+  for (const name of counts.keys()) {
+    if (!isJobName(name))
+      problems.push(`a handler is registered for ${name}, which is not in the job catalog`);
+  }
+  if (problems.length > 0)
+    throw new Error(`job handlers do not match the job catalog: ${problems.join('; ')}`);
+}
