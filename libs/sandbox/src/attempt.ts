@@ -404,10 +404,12 @@ export class Attempt {
   private deliver(id: number, size: number, outcome: OpOutcome): void {
     this.inflight--;
     this.inflightChars -= size;
+    if (this.finished) return;
+    // A suspending wait stays pending: a call the script makes after it (without awaiting it) would
+    // run after the point the run resumes from, so it fails the attempt (WAIT_WHILE_BUSY).
+    if (outcome.suspend) return this.scriptEnded({ ok: 'waiting', wait: outcome.suspend });
     // While a wait is pending nothing else can be in flight, so this answer is the wait's.
     this.waitPending = false;
-    if (this.finished) return;
-    if (outcome.suspend) return this.scriptEnded({ ok: 'waiting', wait: outcome.suspend });
     const record = outcome.record;
     if (record) {
       // The script's clock moves when a call completes; a replay (and a resume's prefix) moves it
