@@ -169,7 +169,9 @@ export interface AttemptCost {
   cpuMs: number;
   /** How much the isolate's heap grew during the attempt (approximate); the limit after a memory breach. */
   memoryBytes: number;
+  /** ctx.fetch calls of this attempt; a resume counts from its wait (the prefix was served, not sent). */
   fetches: number;
+  /** Host calls of this attempt; a resume counts from its wait too. */
   hostCalls: number;
 }
 
