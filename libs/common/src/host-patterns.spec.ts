@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileHostPatterns } from './host-patterns';
+import { compileHostPatterns, hostPatternWithin } from './host-patterns';
 
 describe('compileHostPatterns', () => {
   const allowed = compileHostPatterns([
@@ -43,4 +43,22 @@ describe('compileHostPatterns', () => {
   it('allows nothing with no patterns', () => {
     expect(compileHostPatterns([])(new URL('https://api.example.com/'))).toBe(false);
   });
+});
+
+describe('hostPatternWithin', () => {
+  const manifest = ['api.example.com', '*.example.org', 'internal.test:8443'];
+
+  it.each(['api.example.com', 'a.example.org', '*.b.example.org', 'internal.test:8443'])(
+    '%s is within the manifest',
+    (pattern) => {
+      expect(hostPatternWithin(pattern, manifest)).toBe(true);
+    },
+  );
+
+  it.each(['example.com', '*.example.com', 'example.org', 'api.example.com:8080', 'internal.test'])(
+    '%s is not within the manifest',
+    (pattern) => {
+      expect(hostPatternWithin(pattern, manifest)).toBe(false);
+    },
+  );
 });

@@ -6,6 +6,10 @@
  * `API.Example.com.` or `http://2130706433/` are judged by what they really address.
  */
 
+/** The spelling of a pattern: a lower-case host name, optionally `*.` in front and `:port` behind. */
+export const HOST_PATTERN_SYNTAX =
+  /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/;
+
 interface HostPattern {
   wildcard: boolean;
   host: string;
@@ -43,4 +47,18 @@ export function compileHostPatterns(patterns: readonly string[]): HostMatcher {
       return p.wildcard ? host.endsWith('.' + p.host) : host === p.host;
     });
   };
+}
+
+/**
+ * Whether everything `pattern` matches is matched by one of `allowed` (used to check that a narrower
+ * list, such as an approval's caps, really only narrows): same port, and the same host, or a host
+ * under an allowed wildcard (`a.example.com` and `*.a.example.com` are within `*.example.com`).
+ */
+export function hostPatternWithin(pattern: string, allowed: readonly string[]): boolean {
+  const inner = parsePattern(pattern);
+  return allowed.map(parsePattern).some((outer) => {
+    if (outer.port !== inner.port) return false;
+    if (outer.wildcard) return inner.host.endsWith('.' + outer.host);
+    return !inner.wildcard && inner.host === outer.host;
+  });
 }

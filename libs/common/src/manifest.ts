@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { HOST_PATTERN_SYNTAX } from './host-patterns';
 
 /** A host a script may fetch from: `api.example.com` or a wildcard for subdomains `*.example.com`. */
 const hostPattern = z
   .string()
   .regex(
-    /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/,
+    HOST_PATTERN_SYNTAX,
     'must be a lower-case host name, optionally starting with "*." and ending with ":port"',
   );
 

@@ -83,6 +83,33 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a fetch beyond the approval's caps",
+    input: {
+      error: err('PolicyError', 'would be fetch #2 after the approval, but its caps.maxFetches is 1', {
+        code: 'APPROVAL_CAP_EXCEEDED',
+      }),
+      recording: rec({
+        kind: 'fetch',
+        request: { method: 'GET', url: CRM },
+        error: {
+          code: 'APPROVAL_CAP_EXCEEDED',
+          message:
+            'ctx.fetch GET crm.example.com would be fetch #2 after the approval, but its caps.maxFetches is 1',
+        },
+        durationMs: 0,
+      }),
+    },
+    class: 'policy',
+    reason:
+      'the script fetched beyond what its approval allows (ctx.fetch GET crm.example.com would be fetch #2 after the approval, but its caps.maxFetches is 1)',
+    evidence: {
+      rule: 'policy.approval_cap',
+      code: 'APPROVAL_CAP_EXCEEDED',
+      host: 'crm.example.com',
+      caught: false,
+    },
+  },
+  {
     name: 'host refusal without a recorded call takes the host from the message',
     input: {
       error: err('Error', 'fetch to https://evil.example.com/x is not allowed', { code: 'HOST_NOT_ALLOWED' }),
@@ -594,6 +621,30 @@ const cases: Case[] = [
     },
     class: 'logic',
     reason: 'replay mismatch',
+  },
+  {
+    name: 'resume mismatch',
+    input: {
+      error: err('ResumeMismatchError', 'Resume mismatch at call #3: the recording has ctx.kv.get("a")', {
+        code: 'RESUME_MISMATCH',
+      }),
+      recording: rec(),
+    },
+    class: 'logic',
+    reason: 'resume mismatch',
+    evidence: { rule: 'resume.mismatch' },
+  },
+  {
+    name: 'a wait started while other host calls were in flight',
+    input: {
+      error: err('WaitError', 'The script started a wait while 1 other host call(s) were still in flight', {
+        code: 'WAIT_WHILE_BUSY',
+      }),
+      recording: rec(pending(CRM, 10)),
+    },
+    class: 'logic',
+    reason: 'must await them first',
+    evidence: { rule: 'wait.while_busy' },
   },
   {
     name: 'a 503 the script recovered from does not explain a later TypeError',

@@ -1,6 +1,9 @@
 import { runInNewContext } from 'node:vm';
+import type { Rule } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { type LintDiagnostic, type LintResult, lintScript } from './index';
+import { mendflowPlugin } from './rules';
+import { CTX_CAPABILITIES, FORBIDDEN_GLOBALS } from './sandbox-globals';
 
 const manifest = {
   permissions: {
@@ -447,5 +450,53 @@ describe('lintScript: large scripts', () => {
     for (let i = 0; source.length < 250_000; i++) source += helper(i);
     source += inEntry('  return step0(ctx, input);');
     expect(lintScript(source, manifest).diagnostics).toEqual([]);
+  });
+});
+
+describe('lintScript: mendflow/unknown-ctx-member', () => {
+  it('accepts every capability ctx offers, the waits included', () => {
+    const body = `
+  const answer = await ctx.waitForApproval({ title: 'Go?' });
+  await ctx.sleep(60_000);
+  await ctx.sleepUntil(new Date(Date.now() + 3_600_000));
+  ctx.log.info(ctx.run.id, { approved: answer.approved });
+  await ctx.kv.set('k', 1);
+  return ctx.step('s', async () => 1);`;
+    expect(only(lint(inEntry(body)), 'mendflow/unknown-ctx-member')).toEqual([]);
+  });
+
+  it('reports a ctx member that does not exist, and lists what does', () => {
+    const [diagnostic, ...rest] = only(lint(inEntry('await ctx.wait(1000);')), 'mendflow/unknown-ctx-member');
+    expect(rest).toEqual([]);
+    expect(diagnostic).toMatchObject({ line: 2, column: 11, severity: 'error' });
+    expect(diagnostic?.message).toMatch(/^ctx\.wait does not exist: ctx offers ctx\.run, ctx\.fetch, /);
+    expect(diagnostic?.message).toContain('ctx.sleepUntil');
+  });
+});
+
+describe('hints', () => {
+  /** Every text the linter can print: forbidden-global advice and each rule's messages. */
+  const texts = [
+    ...[...FORBIDDEN_GLOBALS.values()].map((forbidden) => forbidden.message),
+    ...Object.values(mendflowPlugin.rules ?? {}).flatMap((rule) =>
+      Object.values((rule as Rule.RuleModule).meta?.messages ?? {}),
+    ),
+  ];
+
+  it('name only ctx capabilities that exist', () => {
+    const named = texts.flatMap((text) => [...text.matchAll(/\bctx\.(\w+)(?:\.(\w+))?/g)]);
+    expect(named.length).toBeGreaterThan(10);
+    for (const [mention, member, inner] of named) {
+      const members = CTX_CAPABILITIES.get(member as string);
+      expect(members, mention).toBeDefined();
+      if (inner !== undefined) expect(members, mention).toContain(inner);
+    }
+  });
+
+  it('point timers to ctx.sleep and ctx.waitForApproval', () => {
+    const advice = FORBIDDEN_GLOBALS.get('setTimeout')?.message ?? '';
+    expect(advice).toContain('ctx.sleep(ms)');
+    expect(advice).toContain('ctx.sleepUntil(date)');
+    expect(advice).toContain('ctx.waitForApproval(');
   });
 });

@@ -5,6 +5,24 @@
  * the sandbox provides but this file does not know is a false `no-undef` error that blocks a deploy.
  */
 
+/**
+ * What ctx offers (libs/sandbox bootstrap.ts builds it): each member, and the members of its
+ * namespaces. The unknown-ctx-member rule refuses anything else, and every hint this linter prints
+ * names only capabilities listed here (lint.spec.ts checks that).
+ */
+export const CTX_CAPABILITIES: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+  ['run', ['id', 'attempt', 'automationId', 'version', 'trigger']],
+  ['fetch', []],
+  ['secrets', ['get']],
+  ['kv', ['get', 'set', 'delete']],
+  ['step', []],
+  ['log', ['debug', 'info', 'warn', 'error']],
+  ['errors', ['TransientError', 'AuthError', 'LogicError']],
+  ['waitForApproval', []],
+  ['sleep', []],
+  ['sleepUntil', []],
+]);
+
 /** Globals the sandbox installs on top of the ECMAScript built-ins. */
 const sandboxProvided = ['console'] as const;
 
@@ -22,9 +40,9 @@ export interface ForbiddenGlobal {
 }
 
 const noModules =
-  'scripts cannot load modules; everything a script can reach is on ctx (ctx.fetch, ctx.secrets, ctx.kv, ctx.step, ctx.log)';
+  'scripts cannot load modules; everything a script can reach is on ctx (ctx.fetch, ctx.secrets, ctx.kv, ctx.step, ctx.log, ctx.sleep, ctx.waitForApproval)';
 const noTimers =
-  'a script cannot schedule timers. To wait and try again, throw new ctx.errors.TransientError(…) and the retry policy (manifest.retry) runs it again with backoff; to wait for a person, use ctx.waitForApproval(…)';
+  'a script cannot schedule timers. To pause the run, await ctx.sleep(ms) or ctx.sleepUntil(date) (the run waits without holding a worker, up to 30 days); to wait and try again after a failure, throw new ctx.errors.TransientError(…) and the retry policy (manifest.retry) runs it again with backoff; to wait for a person, use ctx.waitForApproval(…)';
 const noCodegen = 'code cannot be generated at run time; write the code in the script itself';
 
 /**

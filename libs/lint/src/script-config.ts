@@ -67,6 +67,7 @@ const baseConfig: Linter.Config = {
     'mendflow/forbidden-global': 'error',
     'mendflow/no-import': 'error',
     'mendflow/fetch-url': 'error',
+    'mendflow/unknown-ctx-member': 'error',
   },
 };
 

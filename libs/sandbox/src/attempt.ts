@@ -24,12 +24,13 @@ import type { AddressPolicy } from './fetch/address-policy';
 import { compileHostPatterns } from '@mendflow/common/host-patterns';
 import type { LookupFn } from './fetch/http-fetch';
 import { HOST_OPS, HostOps, type OpOutcome } from './host-ops';
-import { HOST_CALL_BOUNDS, limitError, type EffectiveLimits } from './limits';
+import { HOST_CALL_BOUNDS, limitError, WAIT_BOUNDS, type EffectiveLimits } from './limits';
 import { LogSink } from './logs';
 import { type PooledIsolate, type PreparedContext, takeContext } from './pool';
 import { CallLog, ReplayMismatch, Replayer } from './recording';
 import { Redactor } from './redaction';
-import type { AttemptError, AttemptRequest, AttemptResult, LimitKind } from './types';
+import type { AttemptError, AttemptRequest, AttemptResult, LimitKind, WaitRequest } from './types';
+import { resumeAnswer } from './waits';
 
 /** Sandbox-wide settings an attempt needs. */
 export interface AttemptServices {
@@ -41,7 +42,11 @@ export interface AttemptServices {
   onHostError: (error: unknown, context: { op: string; runId: string }) => void;
 }
 
-type Outcome = { ok: true; outputJson: string } | { ok: false; error: AttemptError };
+type Outcome =
+  | { ok: true; outputJson: string }
+  | { ok: false; error: AttemptError }
+  /** The script suspended itself (a wait); the engine resumes the run in a later attempt. */
+  | { ok: 'waiting'; wait: WaitRequest };
 type Control = (kind: string, a?: unknown, b?: unknown) => void;
 
 export class Attempt {
@@ -82,6 +87,8 @@ export class Attempt {
   private tasks = 0;
   private messages = 0;
   private hostCalls = 0;
+  /** A wait is being served: until it is answered no other host call may start (WAIT_WHILE_BUSY). */
+  private waitPending = false;
 
   private resolveEnded!: (outcome: Outcome) => void;
   private readonly ended = new Promise<Outcome>((resolve) => {
@@ -98,7 +105,11 @@ export class Attempt {
     this.cpuStart = this.readCpuTime() ?? 0n;
     this.heapStart = this.heapInUse();
     this.logs = new LogSink(limits.maxLogBytes, this.startedAt);
-    this.replayer = req.replay ? new Replayer(req.replay) : undefined;
+    this.replayer = req.replay
+      ? new Replayer(req.replay)
+      : req.resume
+        ? new Replayer(req.resume.recording, 'resume')
+        : undefined;
     const hostAllowed = compileHostPatterns(req.manifest?.permissions?.hosts ?? []);
     this.ops = new HostOps({
       manifest: req.manifest,
@@ -106,6 +117,7 @@ export class Attempt {
       host: req.host,
       log: this.log,
       replay: this.replayer,
+      now: () => this.now,
       redactor: this.redactor,
       hostAllowed,
       fetchEnvironment: () => ({
@@ -150,10 +162,10 @@ export class Attempt {
   private async execute(): Promise<Outcome> {
     let opening: { now: number; seed: number };
     try {
-      opening = this.replayer ? this.replayer.start() : { now: Date.now(), seed: randomInt(0, 2 ** 32) };
+      opening = this.open();
     } catch (error) {
-      const message = error instanceof ReplayMismatch ? error.message : String(error);
-      return { ok: false, error: { name: 'ReplayMismatchError', message, code: 'REPLAY_MISMATCH' } };
+      if (!(error instanceof ReplayMismatch)) throw error;
+      return { ok: false, error: { name: error.errorName, message: error.message, code: error.code } };
     }
     this.now = opening.now;
     this.log.push({ kind: 'time', value: opening.now });
@@ -192,6 +204,25 @@ export class Attempt {
     return this.ended;
   }
 
+  /** The opening clock and seed: the recording's for a replay or a resume, the world's otherwise. */
+  private open(): { now: number; seed: number } {
+    if (this.req.replay && this.req.resume) {
+      throw new ReplayMismatch(
+        'Cannot resume: a request is either a replay or a resume, not both',
+        'INVALID_RESUME',
+      );
+    }
+    if (!this.replayer) return { now: Date.now(), seed: randomInt(0, 2 ** 32) };
+    const opening = this.replayer.start();
+    if (this.req.resume) this.ops.setResumeAnswer(resumeAnswer(this.req.resume, this.limits.maxDepth));
+    return opening;
+  }
+
+  /** A resume replaying its prefix: the earlier attempts already hold that part's logs. */
+  private get replayingPrefix(): boolean {
+    return this.replayer?.mode === 'resume' && this.ops.serving;
+  }
+
   /** A fresh context with the bootstrap installed; `control` is the bootstrap's entry point. */
   private setUp(opening: { now: number; seed: number }, prepared: PreparedContext): void {
     const { context, setup } = prepared;
@@ -212,6 +243,7 @@ export class Attempt {
       maxKvValueChars: this.limits.maxKvValueBytes,
       maxStepNameLength: this.limits.maxStepNameLength,
       ...HOST_CALL_BOUNDS,
+      ...WAIT_BOUNDS,
     });
     try {
       this.control = setup.applySync(undefined, [send, config], {
@@ -286,9 +318,12 @@ export class Attempt {
     this.messages++;
     switch (op) {
       case 'log':
+        if (this.replayingPrefix) return;
         if (!this.logs.accept(payload)) this.logOverflow();
         return;
       case 'log.overflow':
+        // The isolate counts the prefix's logs too; it starts counting afresh where the resume goes live.
+        if (this.replayingPrefix) return;
         this.logs.overflow();
         return this.logOverflow();
       case 'result':
@@ -306,6 +341,8 @@ export class Attempt {
         return this.scriptEnded({ ok: false, error: this.scriptError(payload) });
     }
     if (!HOST_OPS.has(op)) return this.protocolViolation();
+    if (op === 'wait' ? this.inflight > 0 : this.waitPending) return this.waitWhileBusy(op);
+    if (op === 'wait') this.waitPending = true;
     this.hostCalls++;
     if (this.hostCalls > this.limits.maxHostCalls) {
       return this.breach(
@@ -333,6 +370,19 @@ export class Attempt {
     );
   }
 
+  /**
+   * A wait must be the only host call in flight. A run resumes by replaying its calls in order up to
+   * the wait; a call still running beside it would have no defined place in that order (and its side
+   * effect may or may not have happened when the attempt ended).
+   */
+  private waitWhileBusy(op: string): void {
+    const message =
+      op === 'wait'
+        ? `The script started a wait (ctx.waitForApproval, ctx.sleep or ctx.sleepUntil) while ${this.inflight} other host call(s) were still in flight: await every other ctx call before waiting`
+        : 'The script made a host call while a wait (ctx.waitForApproval, ctx.sleep or ctx.sleepUntil) was pending: await the wait before making other ctx calls';
+    this.end({ name: 'WaitError', message, code: 'WAIT_WHILE_BUSY' });
+  }
+
   private scriptError(payload: string): AttemptError {
     const error = errorFromDescription(payload);
     try {
@@ -355,17 +405,30 @@ export class Attempt {
     this.inflight--;
     this.inflightChars -= size;
     if (this.finished) return;
+    // A suspending wait stays pending: a call the script makes after it (without awaiting it) would
+    // run after the point the run resumes from, so it fails the attempt (WAIT_WHILE_BUSY).
+    if (outcome.suspend) return this.scriptEnded({ ok: 'waiting', wait: outcome.suspend });
+    // While a wait is pending nothing else can be in flight, so this answer is the wait's.
+    this.waitPending = false;
     const record = outcome.record;
     if (record) {
-      // The script's clock moves when a call completes; a replay moves it exactly as recorded.
-      if (this.replayer) {
+      // The script's clock moves when a call completes; a replay (and a resume's prefix) moves it
+      // exactly as recorded. Asked at delivery: a resume goes live at its wait, and no call of the
+      // prefix can still be in flight then (WAIT_WHILE_BUSY), so this is exact.
+      if (this.ops.serving) {
         if (typeof record.at === 'number') this.now = record.at;
       } else {
         this.now = Date.now();
         record.at = this.now;
       }
     }
-    const json = JSON.stringify({ ...outcome.reply, now: this.now });
+    // Where a resume goes live, this attempt's own budgets begin (the prefix was counted before).
+    if (outcome.live) this.hostCalls = 0;
+    const json = JSON.stringify({
+      ...outcome.reply,
+      now: this.now,
+      ...(outcome.live ? { fresh: true } : {}),
+    });
     this.runTask(
       (control) => control.apply(undefined, ['deliver', id, json]),
       'deliver',
@@ -603,10 +666,11 @@ export class Attempt {
   private result(raw: Outcome, memoryBytes: number): AttemptResult {
     const outcome = this.withViolation(raw);
     const redactor = this.redactor;
-    let status: AttemptResult['status'] = outcome.ok ? 'succeeded' : 'failed';
+    let status: AttemptResult['status'] =
+      outcome.ok === 'waiting' ? 'waiting' : outcome.ok ? 'succeeded' : 'failed';
     let output: unknown;
     let error: AttemptError | undefined;
-    if (outcome.ok) {
+    if (outcome.ok === true) {
       const read = this.readOutput(outcome.outputJson);
       if (read.ok) {
         output = read.output;
@@ -614,7 +678,7 @@ export class Attempt {
         status = 'failed';
         error = read.error;
       }
-    } else {
+    } else if (outcome.ok === false) {
       error = outcome.error;
     }
     if (error) {
@@ -631,6 +695,7 @@ export class Attempt {
       logs: this.logs.result(redactor),
       logsTruncated: this.logs.truncated,
       recording: this.log.snapshot(redactor),
+      ...(outcome.ok === 'waiting' ? { wait: redactor.deep(structuredClone(outcome.wait)) } : {}),
       cost: {
         wallMs: Math.round((performance.now() - this.startedAt) * 1000) / 1000,
         cpuMs: Math.round(this.cpuUsedMs() * 1000) / 1000,
@@ -638,7 +703,7 @@ export class Attempt {
         fetches: this.ops.fetchCount,
         hostCalls: this.hostCalls,
       },
-      ...(this.replayer ? { replay: this.replayer.progress } : {}),
+      ...(this.replayer?.mode === 'replay' ? { replay: this.replayer.progress } : {}),
     };
   }
 
@@ -681,11 +746,15 @@ export class Attempt {
   private withViolation(outcome: Outcome): Outcome {
     const violation = this.violation;
     if (!violation) return outcome;
-    if (!outcome.ok && (outcome.error.code === violation.code || outcome.error.limit === 'cancelled'))
+    if (
+      outcome.ok === false &&
+      (outcome.error.code === violation.code || outcome.error.limit === 'cancelled')
+    )
       return outcome;
-    const caught = outcome.ok
-      ? ' (the script caught this error, but a refusal by policy always fails the attempt)'
-      : '';
+    const caught =
+      outcome.ok === false
+        ? ''
+        : ' (the script caught this error, but a refusal by policy always fails the attempt)';
     return { ok: false, error: { ...violation, message: violation.message + caught } };
   }
 }

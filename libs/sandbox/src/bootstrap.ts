@@ -65,6 +65,7 @@ const RangeErrorCtor = RangeError;
 const OrigDate = Date;
 const DatePrototype = Date.prototype;
 const DatePrototypeToString = Date.prototype.toString;
+const DatePrototypeGetTime = Date.prototype.getTime;
 const StringPrototypeSlice = String.prototype.slice;
 const StringPrototypeIndexOf = String.prototype.indexOf;
 const StringPrototypeToLowerCase = String.prototype.toLowerCase;
@@ -355,6 +356,7 @@ return function setup(send, configJson) {
   OP_LABELS['step.get'] = 'ctx.step';
   OP_LABELS['step.put'] = 'ctx.step';
   OP_LABELS.fetch = 'ctx.fetch';
+  OP_LABELS.wait = 'ctx.waitForApproval / ctx.sleep';
   // Characters of the payloads sent and not yet answered (see HOST_CALL_BOUNDS.maxInFlightChars).
   let inFlightChars = 0;
   function hostCall(op, payload, transform) {
@@ -404,6 +406,8 @@ return function setup(send, configJson) {
     inFlightChars -= entry.size;
     const msg = JSONParse(json);
     if (typeof msg.now === 'number') now = msg.now;
+    // A resume went live here: the calls and logs before belong to earlier attempts' budgets.
+    if (msg.fresh === true) { hostCalls = 0; logChars = 0; logClosed = false; }
     if (msg.ok !== true) { entry.reject(hostError(entry.site, msg.error)); return; }
     let value = ObjectHasOwn(msg, 'value') ? msg.value : undefined;
     if (entry.transform !== undefined) {
@@ -569,6 +573,79 @@ return function setup(send, configJson) {
     return p;
   }
 
+  // ---- ctx.waitForApproval, ctx.sleep, ctx.sleepUntil ------------------------------------------------
+  // Only types and sizes are checked here (what must be bounded before it is copied); the host checks
+  // the values (ranges, dates, caps against the manifest) against the script's clock.
+  function waitCall(request) { return hostCall('wait', JSONStringify(request), undefined); }
+  function approvalError(message) { return invalidRequest('ctx.waitForApproval: ' + message); }
+  function copyCaps(caps) {
+    if (caps === null || typeof caps !== 'object') throw approvalError('options.caps must be an object: { maxFetches?, hosts? }');
+    const out = ObjectCreate(null);
+    const maxFetches = caps.maxFetches;
+    if (maxFetches !== undefined) {
+      if (typeof maxFetches !== 'number') throw approvalError('options.caps.maxFetches must be a number');
+      out.maxFetches = maxFetches;
+    }
+    const hosts = caps.hosts;
+    if (hosts !== undefined) {
+      if (!ArrayIsArray(hosts) || hosts.length > config.maxCapHosts) throw approvalError('options.caps.hosts must be an array of at most ' + config.maxCapHosts + ' host patterns');
+      const list = [];
+      for (let i = 0; i < hosts.length; i++) {
+        const host = hosts[i];
+        if (typeof host !== 'string' || host.length > config.maxCapHostChars) throw approvalError('options.caps.hosts must hold host patterns of at most ' + config.maxCapHostChars + ' characters');
+        list[i] = host;
+      }
+      out.hosts = list;
+    }
+    return out;
+  }
+  function approvalRequest(options) {
+    if (options === null || typeof options !== 'object') throw approvalError('options must be an object: { title, details?, timeoutMs?, caps? }');
+    const request = ObjectCreate(null);
+    request.kind = 'approval';
+    const title = options.title;
+    checkName(title, config.maxTitleChars, 'ctx.waitForApproval', 'options.title');
+    request.title = title;
+    const details = options.details;
+    if (details !== undefined) {
+      if (typeof details !== 'string') throw approvalError('options.details must be a string');
+      if (details.length > config.maxDetailsChars) throw coded(RangeErrorCtor, 'ctx.waitForApproval: options.details is longer than ' + config.maxDetailsChars + ' characters', 'INVALID_REQUEST');
+      request.details = details;
+    }
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      if (typeof timeoutMs !== 'number') throw approvalError('options.timeoutMs must be a number of milliseconds');
+      request.timeoutMs = timeoutMs;
+    }
+    const caps = options.caps;
+    if (caps !== undefined) request.caps = copyCaps(caps);
+    return request;
+  }
+  function waitForApproval(options) {
+    let request;
+    try { request = approvalRequest(options); } catch (e) { return rejected(e); }
+    return waitCall(request);
+  }
+  function sleep(ms) {
+    if (typeof ms !== 'number') return rejected(invalidRequest('ctx.sleep(ms): ms must be a number of milliseconds'));
+    const request = ObjectCreate(null);
+    request.kind = 'sleep';
+    request.ms = ms;
+    return waitCall(request);
+  }
+  function sleepUntil(date) {
+    let until = date;
+    if (typeof date !== 'number' && typeof date !== 'string') {
+      try { until = ReflectApply(DatePrototypeGetTime, date, []); }
+      catch (e) { return rejected(invalidRequest('ctx.sleepUntil(date): date must be a Date, epoch milliseconds or an ISO-8601 string')); }
+    }
+    if (typeof until === 'string' && until.length > config.maxDateChars) return rejected(invalidRequest('ctx.sleepUntil(date): the date string is longer than ' + config.maxDateChars + ' characters'));
+    const request = ObjectCreate(null);
+    request.kind = 'sleepUntil';
+    request.until = until;
+    return waitCall(request);
+  }
+
   // ---- ctx.errors ---------------------------------------------------------------------------------------
   function errorClass(name, cls) {
     const C = class extends ErrorCtor {
@@ -589,6 +666,9 @@ return function setup(send, configJson) {
     secrets: ObjectFreeze({ get: secretsGet }),
     kv: ObjectFreeze({ get: kvGet, set: kvSet, delete: kvDelete }),
     step: step,
+    waitForApproval: waitForApproval,
+    sleep: sleep,
+    sleepUntil: sleepUntil,
     log: ObjectFreeze({
       debug: ctxLogMethod('debug'),
       info: ctxLogMethod('info'),

@@ -32,6 +32,7 @@ function harness(host: MemoryHost = createMemoryHost()): Harness {
     host,
     log,
     replay: undefined,
+    now: () => Date.now(),
     redactor: new Redactor(),
     hostAllowed: compileHostPatterns(['api.test']),
     fetchEnvironment: () => {

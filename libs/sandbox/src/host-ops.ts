@@ -2,7 +2,8 @@
  * The host side of ctx: secrets, kv, steps and fetch. Every request arrives as a string from the
  * isolate and is validated here as untrusted input; every answer goes back as plain data. In record
  * mode the calls reach the world (HostServices, the network) and are recorded; in replay mode they are
- * served from the recording, and nothing is written anywhere.
+ * served from the recording, and nothing is written anywhere. A resume serves the recording's calls
+ * the same way up to the wait the run stopped at, then goes live (waits.ts, recording.ts Replayer).
  *
  * Validation comes before anything is stored, recorded or sent: type and shape (INVALID_REQUEST),
  * size (NAME_TOO_LONG, KV_VALUE_TOO_LARGE, URL_TOO_LONG …, the bounds of limits.ts, which the
@@ -23,18 +24,24 @@ import { FetchFailure, httpFetch, type FetchEnvironment } from './fetch/http-fet
 import type { HostMatcher } from '@mendflow/common/host-patterns';
 import type { EffectiveLimits } from './limits';
 import { HOST_CALL_BOUNDS, limitError } from './limits';
-import { CallLog, ReplayMismatch, type CallKey, type RecordOf, type Replayer } from './recording';
+import {
+  CallLog,
+  isResolvedWait,
+  ReplayMismatch,
+  waitCallKey,
+  type CallKey,
+  type RecordOf,
+  type Replayer,
+} from './recording';
+import { OpError, type ErrorInfo } from './op-error';
 import type { Redactor } from './redaction';
-import type { AttemptError, HostCallRecord, HostServices, LimitKind } from './types';
+import type { AttemptError, HostCallRecord, HostServices, LimitKind, WaitRequest } from './types';
+import { ApprovalCapsGuard, effectiveCaps, parseWait } from './waits';
 
 /** What a script receives for a declared, present secret during a replay: never the real value. */
-export const REPLAY_SECRET_PLACEHOLDER = 'mendflow-replay-secret-placeholder';
+export type { ErrorInfo };
 
-export interface ErrorInfo {
-  name: string;
-  message: string;
-  code?: string;
-}
+export const REPLAY_SECRET_PLACEHOLDER = 'mendflow-replay-secret-placeholder';
 
 export type OpReply = { ok: true; value?: unknown } | { ok: false; error: ErrorInfo };
 
@@ -42,6 +49,10 @@ export type OpReply = { ok: true; value?: unknown } | { ok: false; error: ErrorI
 export interface OpOutcome {
   reply: OpReply;
   record?: HostCallRecord;
+  /** The script asked to wait and must suspend: the attempt ends `waiting` instead of replying. */
+  suspend?: WaitRequest;
+  /** This reply is where a resume goes live: from here on the attempt's own counters start. */
+  live?: true;
 }
 
 export interface OpEnvironment {
@@ -49,7 +60,10 @@ export interface OpEnvironment {
   limits: EffectiveLimits;
   host: HostServices;
   log: CallLog;
+  /** Serves a replay, or a resume until it goes live. */
   replay: Replayer | undefined;
+  /** The script's clock: what Date.now() shows in the isolate now. */
+  now: () => number;
   redactor: Redactor;
   hostAllowed: HostMatcher;
   fetchEnvironment: () => FetchEnvironment;
@@ -60,31 +74,57 @@ export interface OpEnvironment {
   onHostError: (error: unknown, op: string) => void;
 }
 
-export const HOST_OPS = new Set(['secret', 'kv.get', 'kv.set', 'kv.delete', 'step.get', 'step.put', 'fetch']);
-
-/** A request the host refuses before touching anything (malformed or out of bounds). */
-class OpError extends Error {
-  constructor(readonly info: ErrorInfo) {
-    super(info.message);
-  }
-}
+export const HOST_OPS = new Set([
+  'secret',
+  'kv.get',
+  'kv.set',
+  'kv.delete',
+  'step.get',
+  'step.put',
+  'fetch',
+  'wait',
+]);
 
 const ERROR_NAMES: Record<FetchFailure['kind'], string> = {
   policy: 'PolicyError',
   request: 'TypeError',
   network: 'NetworkError',
 };
-const POLICY_FETCH_CODES = new Set(['HOST_NOT_ALLOWED', 'PRIVATE_ADDRESS', 'UNSUPPORTED_PROTOCOL']);
+const POLICY_FETCH_CODES = new Set([
+  'HOST_NOT_ALLOWED',
+  'PRIVATE_ADDRESS',
+  'UNSUPPORTED_PROTOCOL',
+  'APPROVAL_CAP_EXCEEDED',
+]);
 
 export class HostOps {
+  /** Fetches of this attempt; a resume counts from where it goes live (its prefix was counted before). */
   private fetches = 0;
   /** Step records waiting for their result (step.get said "not cached"; step.put completes them). */
   private readonly openSteps = new Map<string, RecordOf<'step'>>();
+  /** The caps of the last approval, on every fetch after it. */
+  private caps: ApprovalCapsGuard | undefined;
+  /** The answer for the wait a resume continues from (AttemptResume.answer, checked and copied). */
+  private resumeAnswer: unknown;
 
   constructor(private readonly env: OpEnvironment) {}
 
   get fetchCount(): number {
     return this.fetches;
+  }
+
+  setResumeAnswer(answer: unknown): void {
+    this.resumeAnswer = answer;
+  }
+
+  /** Whether calls are served from a recording right now (a replay, or a resume before its wait). */
+  get serving(): boolean {
+    return this.env.replay?.serving === true;
+  }
+
+  /** The replayer while it serves; undefined once the attempt is live. */
+  private get replay(): Replayer | undefined {
+    return this.serving ? this.env.replay : undefined;
   }
 
   async handle(op: string, payload: string): Promise<OpOutcome> {
@@ -112,6 +152,8 @@ export class HostOps {
           return await this.stepPut(payload);
         case 'fetch':
           return await this.fetch(payload);
+        case 'wait':
+          return this.wait(payload);
         default:
           throw new OpError({
             name: 'TypeError',
@@ -122,7 +164,7 @@ export class HostOps {
     } catch (error) {
       if (error instanceof OpError) return { reply: { ok: false, error: error.info } };
       if (error instanceof ReplayMismatch) {
-        const info = { name: 'ReplayMismatchError', message: error.message, code: error.code };
+        const info = { name: error.errorName, message: error.message, code: error.code };
         this.env.onViolation(info);
         return { reply: { ok: false, error: info } };
       }
@@ -142,7 +184,8 @@ export class HostOps {
 
   // ---- secrets ------------------------------------------------------------------------------------------
   private async secret(name: string): Promise<OpOutcome> {
-    const { log, replay } = this.env;
+    const { log } = this.env;
+    const replay = this.replay;
     const call: CallKey & { kind: 'secret' } = {
       kind: 'secret',
       key: name,
@@ -169,7 +212,7 @@ export class HostOps {
         );
       }
       record = log.push(recorded);
-      value = recorded.present ? REPLAY_SECRET_PLACEHOLDER : undefined;
+      value = recorded.present ? await this.servedSecret(record) : undefined;
     } else {
       record = log.push({ kind: 'secret', name, present: false });
       const found = await this.env.host.secrets.get(name);
@@ -193,9 +236,22 @@ export class HostOps {
     return { reply: { ok: true, value }, record };
   }
 
+  /**
+   * A secret a recording says was present. A replay never sees real values; a resume runs the real
+   * thing, so it reads the value again (the recording holds presence only), and if the secret was
+   * removed meanwhile the script learns that as it would on any attempt.
+   */
+  private async servedSecret(record: RecordOf<'secret'>): Promise<string | undefined> {
+    if (this.env.replay?.mode !== 'resume') return REPLAY_SECRET_PLACEHOLDER;
+    const found = await this.env.host.secrets.get(record.name);
+    record.present = typeof found === 'string';
+    return typeof found === 'string' ? found : undefined;
+  }
+
   // ---- kv -------------------------------------------------------------------------------------------------
   private async kvGet(key: string): Promise<OpOutcome> {
-    const { log, replay } = this.env;
+    const { log } = this.env;
+    const replay = this.replay;
     if (replay) {
       const recorded = log.push(replay.take({ kind: 'kv.get', key, description: `ctx.kv.get("${key}")` }));
       return { reply: { ok: true, value: recorded.value }, record: recorded };
@@ -207,7 +263,8 @@ export class HostOps {
   }
 
   private async kvSet(payload: string): Promise<OpOutcome> {
-    const { limits, log, replay } = this.env;
+    const { limits, log } = this.env;
+    const replay = this.replay;
     if (payload.length > limits.maxKvValueBytes + limits.maxKvKeyLength + 64) {
       throw new OpError({
         name: 'RangeError',
@@ -235,7 +292,8 @@ export class HostOps {
   }
 
   private async kvDelete(key: string): Promise<OpOutcome> {
-    const { log, replay } = this.env;
+    const { log } = this.env;
+    const replay = this.replay;
     if (replay) {
       const recorded = log.push(
         replay.take({ kind: 'kv.delete', key, description: `ctx.kv.delete("${key}")` }),
@@ -249,7 +307,8 @@ export class HostOps {
 
   // ---- steps ----------------------------------------------------------------------------------------------
   private async stepGet(name: string): Promise<OpOutcome> {
-    const { log, replay } = this.env;
+    const { log } = this.env;
+    const replay = this.replay;
     let record: RecordOf<'step'>;
     if (replay) {
       record = log.push(replay.take({ kind: 'step', key: name, description: `ctx.step("${name}")` }));
@@ -287,7 +346,7 @@ export class HostOps {
       });
     this.openSteps.delete(name);
     const value = body.value === undefined ? null : body.value;
-    if (!this.env.replay) await this.env.host.steps.put(name, value);
+    if (!this.replay) await this.env.host.steps.put(name, value);
     record.value = value;
     // No record of its own and no clock movement: step.get's record carries the step.
     return { reply: { ok: true } };
@@ -295,14 +354,15 @@ export class HostOps {
 
   // ---- fetch ----------------------------------------------------------------------------------------------
   private async fetch(payload: string): Promise<OpOutcome> {
-    const { limits, log, replay, redactor } = this.env;
+    const { limits, log, redactor } = this.env;
+    const replay = this.replay;
     const request = parseFetchRequest(payload);
     const call: CallKey & { kind: 'fetch' } = {
       kind: 'fetch',
       key: `${request.method} ${redactor.text(request.url)}`,
       description: `ctx.fetch ${request.method} ${request.url}`,
     };
-    const refusal = this.refuseLocally(request.url);
+    const refusal = this.refuseLocally(request.url) ?? this.refuseByCaps(request.method, request.url);
     if (refusal) {
       replay?.skipIf(call);
       const record = log.push({
@@ -398,6 +458,48 @@ export class HostOps {
       );
     }
     return undefined;
+  }
+
+  /** After an approval, its caps (checked after the manifest, which they can only narrow). */
+  private refuseByCaps(method: string, url: string): FetchFailure | undefined {
+    const message = this.caps?.refusal(method, new URL(url));
+    return message === undefined ? undefined : new FetchFailure('APPROVAL_CAP_EXCEEDED', message, 'policy');
+  }
+
+  // ---- waits ----------------------------------------------------------------------------------------------
+  /**
+   * Live, a wait is recorded without `at` and suspends the attempt (a sleepUntil whose time has come
+   * resolves at once instead). Served from a recording, a resolved wait gets its recorded answer; the
+   * unanswered one at the end suspends a replay again, and is where a resume gets its answer and goes
+   * live.
+   */
+  private wait(payload: string): OpOutcome {
+    const { log, manifest } = this.env;
+    const parsed = parseWait(payload, this.env.now(), manifest.permissions?.hosts ?? []);
+    const replay = this.replay;
+    if (!replay) {
+      const record = log.push({ kind: 'wait', wait: parsed.wait });
+      return parsed.immediate
+        ? { reply: { ok: true }, record }
+        : { reply: { ok: true }, suspend: parsed.wait };
+    }
+    // Matched as recorded: redacted, like a fetch's URL (a title may quote a secret).
+    const recorded = log.push(replay.take(waitCallKey(this.env.redactor.deep(structuredClone(parsed.wait)))));
+    if (isResolvedWait(recorded)) return this.resolveWait(recorded, recorded.answer);
+    if (replay.mode === 'replay') return { reply: { ok: true }, suspend: recorded.wait };
+    // The wait the run stopped at (Replayer.start made sure it is the last record).
+    const answer = this.resumeAnswer;
+    if (recorded.wait.kind === 'approval') recorded.answer = answer;
+    this.fetches = 0;
+    return { ...this.resolveWait(recorded, answer), live: true };
+  }
+
+  private resolveWait(record: RecordOf<'wait'>, answer: unknown): OpOutcome {
+    if (record.wait.kind !== 'approval') return { reply: { ok: true }, record };
+    // Each approval decides what follows it: its caps replace those of an earlier approval.
+    const caps = effectiveCaps(record.wait, answer);
+    this.caps = caps ? new ApprovalCapsGuard(caps) : undefined;
+    return { reply: { ok: true, value: answer }, record };
   }
 
   private fetchError(failure: FetchFailure): ErrorInfo {

@@ -1,6 +1,12 @@
 export * from './types';
 export { Sandbox, type SandboxOptions } from './sandbox';
-export { DEFAULT_MAXIMA, resolveLimits, type EffectiveLimits, type SandboxMaxima } from './limits';
+export {
+  DEFAULT_MAXIMA,
+  MAX_WAIT_MS,
+  resolveLimits,
+  type EffectiveLimits,
+  type SandboxMaxima,
+} from './limits';
 export { REPLAY_SECRET_PLACEHOLDER } from './host-ops';
 export { REDACTED } from './redaction';
 export { AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from './fetch/address-policy';

@@ -66,6 +66,23 @@ export const HOST_CALL_BOUNDS = {
   maxInFlightChars: 8 * 1024 * 1024,
 } as const;
 
+/** The longest a script may suspend itself in one call (ctx.sleep, ctx.sleepUntil, an approval's timeout). */
+export const MAX_WAIT_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The arguments of ctx.waitForApproval, checked in the isolate and again on the host. */
+export const WAIT_BOUNDS = {
+  maxTitleChars: 200,
+  maxDetailsChars: 4000,
+  /** Below a minute a person cannot realistically answer; the engine would only expire it. */
+  minApprovalTimeoutMs: 60_000,
+  defaultApprovalTimeoutMs: 86_400_000,
+  /** Same bound as the manifest's permissions.hosts. */
+  maxCapHosts: 100,
+  maxCapHostChars: 260,
+  /** An ISO-8601 date-time with a fraction and an offset is well below this. */
+  maxDateChars: 64,
+} as const;
+
 /** isolated-vm refuses isolates below 8 MB. */
 const MIN_MEMORY_MB = 8;
 

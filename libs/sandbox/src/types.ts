@@ -35,6 +35,8 @@ export interface AttemptRequest {
   host: HostServices;
   /** Serve this recording's answers instead of the world (replay-testing a repair candidate). */
   replay?: Recording;
+  /** Continue a run whose previous attempt ended `waiting` (see AttemptResume). */
+  resume?: AttemptResume;
   /** Aborting ends the attempt promptly (run cancelled). */
   signal?: AbortSignal;
 }
@@ -79,6 +81,12 @@ export type HostCallRecord = HostCallRecordBody & { at?: number };
 
 export type HostCallRecordBody =
   | { kind: 'time'; value: number }
+  /**
+   * ctx.waitForApproval, ctx.sleep or ctx.sleepUntil. Resolved once it has `at` (the clock when the
+   * script went on); the last record of a waiting attempt's recording has none. `answer` is the
+   * approval's answer (a sleep has none).
+   */
+  | { kind: 'wait'; wait: WaitRequest; answer?: unknown }
   | { kind: 'random'; value: number }
   | { kind: 'secret'; name: string; present: boolean; denied?: string }
   | { kind: 'kv.get'; key: string; value: unknown }
@@ -106,17 +114,70 @@ export interface Recording {
   calls: HostCallRecord[];
 }
 
+/** What an approval may allow afterwards; caps only ever narrow the manifest. */
+export interface ApprovalCaps {
+  /** ctx.fetch calls allowed after the approval. */
+  maxFetches?: number;
+  /** Host patterns (as in permissions.hosts) fetch targets must also match after the approval. */
+  hosts?: string[];
+}
+
+export interface ApprovalWait {
+  kind: 'approval';
+  title: string;
+  details?: string;
+  timeoutMs: number;
+  caps?: ApprovalCaps;
+}
+
+export interface SleepWait {
+  kind: 'sleep';
+  /** Epoch milliseconds. */
+  until: number;
+}
+
+/** Why an attempt ended `waiting`: what the engine has to wait for before it resumes the run. */
+export type WaitRequest = ApprovalWait | SleepWait;
+
+/** What ctx.waitForApproval resolves to: the engine's answer, copied into the isolate as it is. */
+export interface ApprovalAnswer {
+  approved: boolean;
+  by?: string;
+  comment?: string;
+  /** The approval's timeoutMs passed without a decision. */
+  expired?: true;
+  /** Replace the caps the script asked for (an approver may tighten them). */
+  caps?: ApprovalCaps;
+}
+
+/** The answer a resumed wait receives: an ApprovalAnswer for an approval, undefined for a sleep. */
+export type WaitAnswer = ApprovalAnswer | undefined;
+
+/**
+ * Resuming: the script runs again from the start; the calls `recording` holds are served from it
+ * (nothing is sent or written again), its last record, the unanswered wait, gets `answer`, and from
+ * there on every call is live.
+ */
+export interface AttemptResume {
+  /** The recording of the attempt that ended `waiting`. */
+  recording: Recording;
+  answer: unknown;
+}
+
 export interface AttemptCost {
   wallMs: number;
   cpuMs: number;
   /** How much the isolate's heap grew during the attempt (approximate); the limit after a memory breach. */
   memoryBytes: number;
+  /** ctx.fetch calls of this attempt; a resume counts from its wait (the prefix was served, not sent). */
   fetches: number;
+  /** Host calls of this attempt; a resume counts from its wait too. */
   hostCalls: number;
 }
 
 export interface AttemptResult {
-  status: 'succeeded' | 'failed';
+  /** `waiting`: the script called a wait that suspends it; `wait` says what for. */
+  status: 'succeeded' | 'failed' | 'waiting';
   /** JSON-safe copy of the script's return value, secret values redacted. */
   output?: unknown;
   error?: AttemptError;
@@ -124,6 +185,8 @@ export interface AttemptResult {
   logsTruncated: boolean;
   recording: Recording;
   cost: AttemptCost;
+  /** Present when the status is `waiting`. */
+  wait?: WaitRequest;
   /** Present for a replay: how much of the given recording the script consumed. */
   replay?: { callsReplayed: number; callsRecorded: number };
 }

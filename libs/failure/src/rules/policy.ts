@@ -9,7 +9,7 @@
  * are documented in docs/lifecycle.md.
  */
 import type { LimitKind } from '@mendflow/sandbox';
-import { describeScriptError } from '../describe';
+import { describeScriptError, truncate } from '../describe';
 import type { FetchFact, RecordingFacts, SecretFact } from '../recording-facts';
 import { hostInText } from '../recording-facts';
 import type { Rule, RuleContext, Verdict } from './rule';
@@ -37,6 +37,7 @@ export const policyRule: Rule = (context) => {
     return refusedFetch(context, code, lastRefusal(facts, code), false);
   }
   if (code === 'SECRET_NOT_DECLARED') return undeclaredSecret(context, lastDenied(facts), false);
+  if (code === 'APPROVAL_CAP_EXCEEDED') return approvalCap(context, lastRefusal(facts, code), false);
   const limit = code === 'FETCH_LIMIT' ? 'fetches' : limitOf(error);
   if (limit && BUDGET_LIMITS.has(limit)) return budget(context, limit as BudgetLimit);
 
@@ -46,8 +47,28 @@ export const policyRule: Rule = (context) => {
   if (refusal) return refusedFetch(context, refusal.errorCode as FetchRefusal, refusal, true);
   const denied = lastDenied(facts);
   if (denied) return undeclaredSecret(context, denied, true);
+  const beyondCaps = lastRefusal(facts, 'APPROVAL_CAP_EXCEEDED');
+  if (beyondCaps) return approvalCap(context, beyondCaps, true);
   return undefined;
 };
+
+/**
+ * A fetch beyond what a person approved (ctx.waitForApproval's caps). A repair must not lift a cap a
+ * person set, and a retry would breach it again: a person decides.
+ */
+function approvalCap(context: RuleContext, fetch: FetchFact | undefined, caught: boolean): Verdict {
+  const detail = fetch?.errorMessage ?? context.error.message;
+  return {
+    class: 'policy',
+    rule: 'policy.approval_cap',
+    reason: `the script fetched beyond what its approval allows (${truncate(detail, 200)})${caughtSuffix(context, caught)}`,
+    evidence: {
+      code: 'APPROVAL_CAP_EXCEEDED',
+      ...(fetch ? { host: fetch.host, fetch: fetchEvidence(fetch) } : {}),
+      caught,
+    },
+  };
+}
 
 function lastRefusal(facts: RecordingFacts, code: string): FetchFact | undefined {
   return [...facts.fetches].reverse().find((f) => f.errorCode === code);

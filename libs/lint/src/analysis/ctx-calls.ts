@@ -24,6 +24,8 @@ export interface CtxCalls {
   fetch: ESTree.CallExpression[];
   /** Calls of ctx.secrets.get(name). */
   secretGet: ESTree.CallExpression[];
+  /** Members read from ctx itself with a written-out name (`ctx.sleep`, `ctx['kv']`). */
+  members: ESTree.MemberExpression[];
 }
 
 /**
@@ -41,6 +43,7 @@ export function trackCtxCalls(
     secretGet: new Set(),
   };
   const calls: ESTree.CallExpression[] = [];
+  const members: ESTree.MemberExpression[] = [];
   return {
     Program(program) {
       const entry = findEntry(program, context.sourceCode);
@@ -53,12 +56,16 @@ export function trackCtxCalls(
     CallExpression(call) {
       calls.push(call);
     },
+    MemberExpression(member) {
+      members.push(member);
+    },
     'Program:exit'() {
-      const found: CtxCalls = { fetch: [], secretGet: [] };
+      const found: CtxCalls = { fetch: [], secretGet: [], members: [] };
       for (const call of calls) {
         const kind = calleeKind(call.callee, bindings);
         if (kind) found[kind].push(call);
       }
+      found.members = members.filter((m) => isCtx(m.object, bindings) && staticPropertyName(m) !== undefined);
       onDone(found);
     },
   };
@@ -106,7 +113,7 @@ function isCtx(node: ESTree.Node, bindings: CtxBindings): boolean {
   return node.type === 'Identifier' && bindings.ctx.has(node.name);
 }
 
-function calleeKind(callee: ESTree.Node, bindings: CtxBindings): keyof CtxCalls | undefined {
+function calleeKind(callee: ESTree.Node, bindings: CtxBindings): 'fetch' | 'secretGet' | undefined {
   if (callee.type === 'Identifier') {
     if (bindings.fetch.has(callee.name)) return 'fetch';
     if (bindings.secretGet.has(callee.name)) return 'secretGet';

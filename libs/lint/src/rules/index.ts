@@ -5,6 +5,7 @@ import { forbiddenGlobal } from './forbidden-global';
 import { noImport } from './no-import';
 import { undeclaredHost } from './undeclared-host';
 import { undeclaredSecret } from './undeclared-secret';
+import { unknownCtxMember } from './unknown-ctx-member';
 
 /** The Mendflow rules, registered under the `mendflow/` prefix. */
 export const mendflowPlugin: ESLint.Plugin = {
@@ -16,5 +17,6 @@ export const mendflowPlugin: ESLint.Plugin = {
     'fetch-url': fetchUrl,
     'undeclared-host': undeclaredHost,
     'undeclared-secret': undeclaredSecret,
+    'unknown-ctx-member': unknownCtxMember,
   },
 };

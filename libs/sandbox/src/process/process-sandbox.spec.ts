@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryHost } from '../memory-host';
-import { request } from '../spec-helpers';
+import { request, startServer } from '../spec-helpers';
 import type { AttemptResult, HostServices } from '../types';
 import { ProcessSandbox, type ProcessSandboxOptions } from './process-sandbox';
 
@@ -81,6 +81,62 @@ describe('ProcessSandbox: attempts in sandbox processes', () => {
       'secret',
     ]);
     await expectServing(sandbox);
+  });
+
+  it('carries a resume to the child and a waiting result back, without repeating side effects', async () => {
+    const server = await startServer((_req, res) => res.end(JSON.stringify({ n: server.hits.length })));
+    try {
+      const sandbox = await pool({ allowPrivateNetwork: true });
+      const host = createMemoryHost();
+      let kvSets = 0;
+      const countingHost: HostServices = {
+        ...host,
+        kv: { ...host.kv, set: (key, value) => (kvSets++, host.kv.set(key, value)) },
+      };
+      const source = `export default async function run(input, ctx) {
+        const before = await (await ctx.fetch(input.base + '/before')).json();
+        await ctx.kv.set('seen', before.n);
+        const answer = await ctx.waitForApproval({ title: 'Continue?', caps: { maxFetches: 1 } });
+        ctx.log.info('resumed');
+        const after = await (await ctx.fetch(input.base + '/after')).json();
+        return { answer, before: before.n, after: after.n };
+      }`;
+      const options = {
+        host: countingHost,
+        hosts: [`127.0.0.1:${server.port}`],
+        input: { base: server.url },
+      };
+      const first = await sandbox.runAttempt(request(source, options));
+      expect(first.status).toBe('waiting');
+      expect(first.wait).toEqual({
+        kind: 'approval',
+        title: 'Continue?',
+        timeoutMs: 86_400_000,
+        caps: { maxFetches: 1 },
+      });
+
+      const answer = { approved: true, by: 'u1' };
+      const resumed = await sandbox.runAttempt(
+        request(source, { ...options, resume: { recording: first.recording, answer } }),
+      );
+      expect(resumed.error).toBeUndefined();
+      expect(resumed.status).toBe('succeeded');
+      expect(resumed.output).toEqual({ answer, before: 1, after: 2 });
+      expect(server.hits).toEqual(['GET /before', 'GET /after']);
+      expect(kvSets).toBe(1);
+      expect(resumed.logs.map((l) => l.message)).toEqual(['resumed']);
+      expect(resumed.recording.calls.map((c) => c.kind)).toEqual([
+        'time',
+        'random',
+        'fetch',
+        'kv.set',
+        'wait',
+        'fetch',
+      ]);
+      expect(resumed.recording.calls[4]).toMatchObject({ kind: 'wait', answer });
+    } finally {
+      await server.close();
+    }
   });
 
   it("a host service that throws reaches the parent's onHostError, and the script sees HOST_SERVICE_ERROR", async () => {

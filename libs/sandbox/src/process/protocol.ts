@@ -21,7 +21,10 @@ export type SandboxSettings = Pick<
   | 'maxRedirects'
 >;
 
-/** What a child needs of a request: everything but the host services and the abort signal. */
+/**
+ * What a child needs of a request: everything but the host services and the abort signal. A replay or
+ * a resume (recording and answer) travels as plain data; so does a waiting result's `wait`.
+ */
 export type ChildAttemptRequest = Omit<AttemptRequest, 'host' | 'signal'>;
 
 /** The host services a child may call on the parent, and their arguments. */
