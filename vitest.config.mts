@@ -11,6 +11,11 @@ const alias = [
     find: `@mendflow/common/${module}`,
     replacement: fileURLToPath(new URL(`./libs/common/src/${module}.ts`, import.meta.url)),
   })),
+  {
+    // Loaded by sandbox processes, which must not pull zod in with the contracts' index.
+    find: '@mendflow/contracts/waits',
+    replacement: fileURLToPath(new URL('./libs/contracts/src/waits.ts', import.meta.url)),
+  },
   ...Object.entries({
     '@mendflow/contracts': lib('contracts'),
     '@mendflow/common': lib('common'),

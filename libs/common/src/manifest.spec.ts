@@ -16,11 +16,17 @@ describe('manifest', () => {
       limits: { timeoutMs: 30000, memoryMb: 64, maxFetches: 50 },
       retry: { maxAttempts: 5, backoff: { baseMs: 1000, maxMs: 300000, jitter: true } },
       repair: { enabled: true, maxPerDay: 3, requireApproval: false },
-      triggers: [{ type: 'cron', cron: '*/15 * * * *', timezone: 'UTC' }, { type: 'webhook' }],
       concurrency: { limit: 1 },
       inputSchema: { type: 'object' },
     });
     expect(manifest.permissions.hosts).toContain('*.chat.example.com');
+  });
+
+  it('refuses triggers until schedules and webhooks start runs (nothing accepted and ignored)', () => {
+    expect(() =>
+      parseOrThrow(manifestSchema, { triggers: [{ type: 'webhook' }] }, { prefix: 'manifest' }),
+    ).toThrow(/^manifest\.triggers: triggers \(cron schedules, webhooks\) are not built yet/);
+    expect(manifestSchema.parse({ triggers: [] }).triggers).toEqual([]);
   });
 
   it('names the field of every problem, unknown fields included', () => {

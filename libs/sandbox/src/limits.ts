@@ -67,7 +67,7 @@ export const HOST_CALL_BOUNDS = {
 } as const;
 
 /** The longest a script may suspend itself in one call (ctx.sleep, ctx.sleepUntil, an approval's timeout). */
-export const MAX_WAIT_MS = 30 * 24 * 60 * 60 * 1000;
+export { MAX_WAIT_MS } from '@mendflow/contracts/waits';
 
 /** The arguments of ctx.waitForApproval, checked in the isolate and again on the host. */
 export const WAIT_BOUNDS = {

@@ -4,6 +4,7 @@
  * recording. Everything here is plain data: nothing of the isolate leaks out through these types.
  */
 import type { Manifest } from '@mendflow/common';
+import type { ApprovalAnswer, WaitRequest } from '@mendflow/contracts/waits';
 
 export interface RunIdentity {
   id: string;
@@ -114,41 +115,10 @@ export interface Recording {
   calls: HostCallRecord[];
 }
 
-/** What an approval may allow afterwards; caps only ever narrow the manifest. */
-export interface ApprovalCaps {
-  /** ctx.fetch calls allowed after the approval. */
-  maxFetches?: number;
-  /** Host patterns (as in permissions.hosts) fetch targets must also match after the approval. */
-  hosts?: string[];
-}
-
-export interface ApprovalWait {
-  kind: 'approval';
-  title: string;
-  details?: string;
-  timeoutMs: number;
-  caps?: ApprovalCaps;
-}
-
-export interface SleepWait {
-  kind: 'sleep';
-  /** Epoch milliseconds. */
-  until: number;
-}
-
-/** Why an attempt ended `waiting`: what the engine has to wait for before it resumes the run. */
-export type WaitRequest = ApprovalWait | SleepWait;
-
-/** What ctx.waitForApproval resolves to: the engine's answer, copied into the isolate as it is. */
-export interface ApprovalAnswer {
-  approved: boolean;
-  by?: string;
-  comment?: string;
-  /** The approval's timeoutMs passed without a decision. */
-  expired?: true;
-  /** Replace the caps the script asked for (an approver may tighten them). */
-  caps?: ApprovalCaps;
-}
+// The wait requests and answers are contracts shared with the engine and the dashboard.
+export type { ApprovalAnswer, ApprovalCaps, WaitRequest } from '@mendflow/contracts/waits';
+export type ApprovalWait = Extract<WaitRequest, { kind: 'approval' }>;
+export type SleepWait = Extract<WaitRequest, { kind: 'sleep' }>;
 
 /** The answer a resumed wait receives: an ApprovalAnswer for an approval, undefined for a sleep. */
 export type WaitAnswer = ApprovalAnswer | undefined;

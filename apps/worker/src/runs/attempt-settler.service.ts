@@ -57,6 +57,12 @@ export class AttemptSettler {
       return this.closeIfMoot(started, outcome, transition, 'succeeded');
     }
 
+    if (result.status === 'waiting' && result.wait) {
+      // The script waits for an approval or a time: the attempt ends here and the slot is free.
+      const transition = await this.engine.wait(started, outcome, result.wait);
+      return this.closeIfMoot(started, outcome, transition, 'waiting');
+    }
+
     if (result.error?.code === 'SANDBOX_CLOSED') {
       // This worker is shutting down mid-attempt: hand the run back to the queue, to start over elsewhere.
       const transition = await this.engine.requeue(

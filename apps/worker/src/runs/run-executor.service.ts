@@ -3,7 +3,7 @@ import { storableText } from '@mendflow/common';
 import { describeDatabaseError, isDatabaseUnavailable, type StartedAttempt } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import type { RunJobPayload } from '@mendflow/queue';
-import type { AttemptResult } from '@mendflow/sandbox';
+import type { AttemptResult, AttemptResume } from '@mendflow/sandbox';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { AttemptSettler, type SettledAttempt } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
@@ -67,6 +67,7 @@ export class RunExecutor {
         },
         host: this.hostServices.forAttempt(started),
         signal,
+        ...(started.resume && { resume: resumeOf(started.resume) }),
       });
     } catch (error) {
       this.logger.error(
@@ -95,4 +96,16 @@ export class RunExecutor {
       return this.settler.settle(started, storageRejected(result, reason));
     }
   }
+}
+
+/**
+ * The sandbox's resume: the waiting attempt's recording, and the answer its wait got (a sleep's answer
+ * is stored as `{ slept: true }` for the timeline, but the script's ctx.sleep resolves to nothing).
+ */
+function resumeOf(resume: NonNullable<StartedAttempt['resume']>): AttemptResume {
+  const answer = resume.answer as { slept?: true } | null;
+  return {
+    recording: resume.recording as AttemptResume['recording'],
+    answer: answer?.slept ? undefined : answer,
+  };
 }
