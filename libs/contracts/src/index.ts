@@ -4,3 +4,4 @@ export * from './run-error';
 export * from './run-events';
 export * from './run-lifecycle';
 export * from './run-queue';
+export * from './run-event-summary';
