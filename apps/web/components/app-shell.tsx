@@ -36,8 +36,8 @@ import {
 } from '@tabler/icons-react';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
-import { useEffect, useRef, type ReactNode } from 'react';
-import { api, type Permission } from '@/lib/api';
+import { useEffect, type ReactNode } from 'react';
+import type { Permission } from '@/lib/api';
 import { type LiveMessage, useLiveConnection } from '@/lib/live';
 import { useLiveCache } from '@/lib/live-cache';
 import { queries } from '@/lib/queries';

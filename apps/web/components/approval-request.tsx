@@ -47,14 +47,17 @@ export function resolveErrorMessage(error: ApiError): string {
 /** The evidence of an approval item, read defensively (it comes from the engine, possibly older). */
 export function approvalEvidence(item: Pick<InboxItem, 'evidence' | 'title'>): ApprovalEvidence {
   const e = item.evidence ?? {};
-  const caps = typeof e.caps === 'object' && e.caps !== null ? (e.caps as Record<string, unknown>) : undefined;
+  const caps =
+    typeof e.caps === 'object' && e.caps !== null ? (e.caps as Record<string, unknown>) : undefined;
   return {
     title: typeof e.title === 'string' ? e.title : item.title,
     details: typeof e.details === 'string' ? e.details : undefined,
     caps: caps
       ? {
           maxFetches: typeof caps.maxFetches === 'number' ? caps.maxFetches : undefined,
-          hosts: Array.isArray(caps.hosts) ? caps.hosts.filter((h): h is string => typeof h === 'string') : undefined,
+          hosts: Array.isArray(caps.hosts)
+            ? caps.hosts.filter((h): h is string => typeof h === 'string')
+            : undefined,
         }
       : undefined,
     expiresAt: typeof e.expiresAt === 'string' ? e.expiresAt : '',
@@ -92,7 +95,8 @@ export function ApprovalRequest({ item, onResolved }: { item: InboxItem; onResol
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<'approve' | 'reject' | null>(null);
-  const expired = item.status === 'expired' || (evidence.expiresAt !== '' && Date.parse(evidence.expiresAt) <= now);
+  const expired =
+    item.status === 'expired' || (evidence.expiresAt !== '' && Date.parse(evidence.expiresAt) <= now);
   const open = item.status === 'open' && !expired;
   const commentId = `approval-comment-${item.id}`;
 
@@ -115,7 +119,11 @@ export function ApprovalRequest({ item, onResolved }: { item: InboxItem; onResol
       const apiError = toApiError(err);
       setError(resolveErrorMessage(apiError));
       if (apiError.status === 409) {
-        notifications.show({ color: 'orange', title: 'Not answered', message: resolveErrorMessage(apiError) });
+        notifications.show({
+          color: 'orange',
+          title: 'Not answered',
+          message: resolveErrorMessage(apiError),
+        });
         void client.invalidateQueries({ queryKey: queryKeys.inbox.all });
       }
     } finally {
@@ -163,11 +171,17 @@ export function ApprovalRequest({ item, onResolved }: { item: InboxItem; onResol
           </Anchor>
           <Text size="sm" c="dimmed">
             · attempt {evidence.attempt} · started by{' '}
-            {evidence.startedBy ? `user ${shortId(evidence.startedBy)}` : 'an API key, a schedule or a webhook'}
+            {evidence.startedBy
+              ? `user ${shortId(evidence.startedBy)}`
+              : 'an API key, a schedule or a webhook'}
           </Text>
         </Group>
         {evidence.details ? (
-          <Text size="sm" style={{ overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }} data-testid="approval-details">
+          <Text
+            size="sm"
+            style={{ overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }}
+            data-testid="approval-details"
+          >
             {evidence.details}
           </Text>
         ) : null}
@@ -258,7 +272,11 @@ export function ApprovalRequest({ item, onResolved }: { item: InboxItem; onResol
           </Text>
         ) : item.resolution ? (
           <Text size="sm" c="dimmed">
-            {item.resolution.action === 'approve' ? 'Approved' : item.resolution.action === 'reject' ? 'Rejected' : 'Resolved'}
+            {item.resolution.action === 'approve'
+              ? 'Approved'
+              : item.resolution.action === 'reject'
+                ? 'Rejected'
+                : 'Resolved'}
             {item.resolution.by ? ` by user ${shortId(item.resolution.by)}` : ''}
             {item.resolution.comment ? ` — “${item.resolution.comment}”` : ''}
           </Text>

@@ -221,11 +221,7 @@ function AuditLog() {
               </Table>
             </Table.ScrollContainer>
           </Card>
-          <LoadMoreFooter
-            shown={rows.length}
-            noun={['entry', 'entries']}
-            {...more}
-          />
+          <LoadMoreFooter shown={rows.length} noun={['entry', 'entries']} {...more} />
         </Stack>
       )}
     </>

@@ -18,7 +18,7 @@ import { notifications } from '@mantine/notifications';
 import { IconPlayerPause, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError, type Automation, type Diagnostic, toApiError } from '@/lib/api';
+import { type ApiError, type Automation, type Diagnostic, toApiError } from '@/lib/api';
 import { useCan } from '@/lib/session';
 import { useCreateAutomation, useSetAutomationStatus, useStartRun } from '@/lib/queries';
 

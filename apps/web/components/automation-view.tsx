@@ -196,7 +196,11 @@ export function AutomationView({ id }: { id: string }) {
                 Recent runs
               </SectionTitle>
               {runs.error && !runs.data ? (
-                <ErrorState error={runs.error} title="Could not load runs" onRetry={() => void runs.refetch()} />
+                <ErrorState
+                  error={runs.error}
+                  title="Could not load runs"
+                  onRetry={() => void runs.refetch()}
+                />
               ) : runs.isPending || !runs.data ? (
                 <LoadingState rows={3} />
               ) : runs.data.items.length === 0 ? (
@@ -233,7 +237,11 @@ export function AutomationView({ id }: { id: string }) {
             <Card>
               <SectionTitle>Repairs</SectionTitle>
               {repairs.error && !repairs.data ? (
-                <ErrorState error={repairs.error} title="Could not load repairs" onRetry={() => void repairs.refetch()} />
+                <ErrorState
+                  error={repairs.error}
+                  title="Could not load repairs"
+                  onRetry={() => void repairs.refetch()}
+                />
               ) : repairs.isPending || !repairs.data ? (
                 <LoadingState rows={2} />
               ) : repairs.data.items.length === 0 ? (

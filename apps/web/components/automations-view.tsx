@@ -25,7 +25,11 @@ export function AutomationsView() {
         actions={<NewAutomationButton />}
       />
       {list.error && !list.data ? (
-        <ErrorState error={list.error} title="Could not load automations" onRetry={() => void list.refetch()} />
+        <ErrorState
+          error={list.error}
+          title="Could not load automations"
+          onRetry={() => void list.refetch()}
+        />
       ) : list.isPending ? (
         <LoadingState label="Loading automations…" rows={5} />
       ) : !list.data || list.data.items.length === 0 ? (
@@ -188,13 +192,7 @@ function InboxCount({ count, long = false }: { count: number; long?: boolean }) 
   );
 }
 
-function AutomationCard({
-  automation: a,
-  userId,
-}: {
-  automation: Automation;
-  userId: string;
-}) {
+function AutomationCard({ automation: a, userId }: { automation: Automation; userId: string }) {
   return (
     <Card padding="md" data-testid="automation-row" data-automation-id={a.id}>
       <Stack gap="sm">

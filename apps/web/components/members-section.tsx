@@ -19,7 +19,6 @@ import { notifications } from '@mantine/notifications';
 import { IconLock, IconMailPlus, IconUserMinus } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import {
-  api,
   type CreatedInvitation,
   type Invitation,
   type Member,

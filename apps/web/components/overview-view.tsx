@@ -24,7 +24,6 @@ import {
 import Link from 'next/link';
 import { useMediaQuery } from '@mantine/hooks';
 import { useMemo, useState, type ReactNode } from 'react';
-import { api } from '@/lib/api';
 import { formatPercent } from '@/lib/format';
 import { useSignedIn } from '@/lib/session';
 import { queries } from '@/lib/queries';
@@ -89,7 +88,11 @@ export function OverviewView() {
       />
 
       {overview.error ? (
-        <ErrorState error={overview.error} title="Could not load the overview" onRetry={() => void overview.refetch()} />
+        <ErrorState
+          error={overview.error}
+          title="Could not load the overview"
+          onRetry={() => void overview.refetch()}
+        />
       ) : (
         <Stack gap="lg">
           <SimpleGrid cols={{ base: 2, md: 4 }} spacing="md">

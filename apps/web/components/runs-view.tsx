@@ -227,11 +227,7 @@ export function RunsView() {
               </Table.ScrollContainer>
             </Card>
           )}
-          <LoadMoreFooter
-            shown={rows.length}
-            noun={['run', 'runs']}
-            {...more}
-          />
+          <LoadMoreFooter shown={rows.length} noun={['run', 'runs']} {...more} />
         </Stack>
       )}
     </>

@@ -23,13 +23,7 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { api, type ApiKey, type CreatedApiKey, type Role, ROLES, type Secret, toApiError } from '@/lib/api';
 import { useCan, useSession, useSignedIn } from '@/lib/session';
-import {
-  queries,
-  useCreateApiKey,
-  useDeleteSecret,
-  usePutSecret,
-  useRevokeApiKey,
-} from '@/lib/queries';
+import { queries, useCreateApiKey, useDeleteSecret, usePutSecret, useRevokeApiKey } from '@/lib/queries';
 import { useQuery } from '@tanstack/react-query';
 import { CopyableSecret } from './copyable-secret';
 import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';

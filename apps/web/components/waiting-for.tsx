@@ -42,7 +42,12 @@ export function WaitingForLine({
   const text = waitingForText(waitingFor, now);
   const link =
     waitingFor.kind === 'approval' ? (
-      <Anchor component={Link} href={inboxItemHref(waitingFor.inboxItemId)} size={compact ? 'xs' : 'sm'} fw={600}>
+      <Anchor
+        component={Link}
+        href={inboxItemHref(waitingFor.inboxItemId)}
+        size={compact ? 'xs' : 'sm'}
+        fw={600}
+      >
         {compact ? 'Answer' : 'Approve or reject it in the inbox →'}
       </Anchor>
     ) : null;

@@ -504,10 +504,8 @@ export const api = {
     }),
   retryRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/retry`, { method: 'POST' }),
 
-  inbox: (
-    query: { status?: InboxStatus; runId?: string; limit?: number } = {},
-    signal?: AbortSignal,
-  ) => apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
+  inbox: (query: { status?: InboxStatus; runId?: string; limit?: number } = {}, signal?: AbortSignal) =>
+    apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
   resolveInbox: (id: string, body: ResolveInboxBody) =>
     apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
 

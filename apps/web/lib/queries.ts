@@ -54,7 +54,10 @@ function read<T>(fetcher: (signal: AbortSignal) => Promise<T>) {
 }
 
 /** Pages of a cursor-paged list: `useInfiniteQuery` merges them; "Load more" fetches the next. */
-function pages<T>(queryKey: QueryKey, fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>) {
+function pages<T>(
+  queryKey: QueryKey,
+  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
+) {
   return infiniteQueryOptions({
     queryKey,
     queryFn: ({ pageParam, signal }) => read((s) => fetchPage(pageParam, s))({ signal }),
@@ -146,10 +149,13 @@ export const queries = {
     queryOptions({ queryKey: queryKeys.inbox.list(query), queryFn: read((s) => api.inbox(query, s)) }),
 
   audit: (query: AuditListQuery) =>
-    pages<AuditEntry>(queryKeys.audit.list(query), (cursor, signal) => api.audit({ ...query, cursor }, signal)),
+    pages<AuditEntry>(queryKeys.audit.list(query), (cursor, signal) =>
+      api.audit({ ...query, cursor }, signal),
+    ),
 
   members: () => queryOptions({ queryKey: queryKeys.members, queryFn: read((s) => api.members(s)) }),
-  invitations: () => queryOptions({ queryKey: queryKeys.invitations, queryFn: read((s) => api.invitations(s)) }),
+  invitations: () =>
+    queryOptions({ queryKey: queryKeys.invitations, queryFn: read((s) => api.invitations(s)) }),
   apiKeys: () => queryOptions({ queryKey: queryKeys.apiKeys, queryFn: read((s) => api.apiKeys(s)) }),
   secrets: () => queryOptions({ queryKey: queryKeys.secrets, queryFn: read((s) => api.secrets(s)) }),
   workspaces: () => queryOptions({ queryKey: queryKeys.workspaces, queryFn: read((s) => api.workspaces(s)) }),
@@ -222,7 +228,12 @@ export const useSetAutomationStatus = () =>
     [queryKeys.automations.all, queryKeys.audit.all],
     (client, updated) =>
       client.setQueriesData<Page<Automation>>({ queryKey: ['automations', 'list'] }, (page) =>
-        page ? { ...page, items: page.items.map((a) => (a.id === updated.id ? { ...a, status: updated.status } : a)) } : page,
+        page
+          ? {
+              ...page,
+              items: page.items.map((a) => (a.id === updated.id ? { ...a, status: updated.status } : a)),
+            }
+          : page,
       ),
   );
 
@@ -234,7 +245,8 @@ export const useCreateAutomation = () =>
 
 export const useRollback = () =>
   useWrite(
-    ({ automationId, version }: { automationId: string; version: number }) => api.rollback(automationId, version),
+    ({ automationId, version }: { automationId: string; version: number }) =>
+      api.rollback(automationId, version),
     [queryKeys.automations.all, queryKeys.versions.all, queryKeys.audit.all],
   );
 
@@ -245,10 +257,13 @@ export const usePutSecret = () =>
   );
 
 export const useDeleteSecret = () =>
-  useWrite((name: string) => api.deleteSecret(name), [queryKeys.secrets, queryKeys.audit.all], (client, _r, name) =>
-    client.setQueryData<Items<{ name: string }>>(queryKeys.secrets, (page) =>
-      page ? { items: page.items.filter((s) => s.name !== name) } : page,
-    ),
+  useWrite(
+    (name: string) => api.deleteSecret(name),
+    [queryKeys.secrets, queryKeys.audit.all],
+    (client, _r, name) =>
+      client.setQueryData<Items<{ name: string }>>(queryKeys.secrets, (page) =>
+        page ? { items: page.items.filter((s) => s.name !== name) } : page,
+      ),
   );
 
 export const useCreateApiKey = () =>
@@ -258,10 +273,13 @@ export const useCreateApiKey = () =>
   );
 
 export const useRevokeApiKey = () =>
-  useWrite((id: string) => api.revokeApiKey(id), [queryKeys.apiKeys, queryKeys.audit.all], (client, _r, id) =>
-    client.setQueryData<Items<{ id: string }>>(queryKeys.apiKeys, (page) =>
-      page ? { items: page.items.filter((k) => k.id !== id) } : page,
-    ),
+  useWrite(
+    (id: string) => api.revokeApiKey(id),
+    [queryKeys.apiKeys, queryKeys.audit.all],
+    (client, _r, id) =>
+      client.setQueryData<Items<{ id: string }>>(queryKeys.apiKeys, (page) =>
+        page ? { items: page.items.filter((k) => k.id !== id) } : page,
+      ),
   );
 
 export const useChangeMemberRole = () =>

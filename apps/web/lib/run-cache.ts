@@ -28,12 +28,18 @@ export function contiguousSeq(events: readonly RunEvent[] | undefined): number {
 }
 
 /** Adds events by seq (one per seq, in order); returns `current` itself when nothing is new. */
-export function mergeEvents(current: readonly RunEvent[] | undefined, incoming: readonly RunEvent[]): RunEvent[] {
+export function mergeEvents(
+  current: readonly RunEvent[] | undefined,
+  incoming: readonly RunEvent[],
+): RunEvent[] {
   const base = current ?? [];
   const held = new Set(base.map((e) => e.seq));
   const fresh = incoming.filter((e) => !held.has(e.seq) && (held.add(e.seq), true));
   if (fresh.length === 0) return base as RunEvent[];
-  const merged = [...base, ...fresh.map(({ seq, type, data, createdAt }) => ({ seq, type, data, createdAt }))];
+  const merged = [
+    ...base,
+    ...fresh.map(({ seq, type, data, createdAt }) => ({ seq, type, data, createdAt })),
+  ];
   // Usually already ordered (the stream is gap-free and in order): sort only when it is not.
   for (let i = 1; i < merged.length; i += 1) {
     if (merged[i - 1]!.seq > merged[i]!.seq) return merged.sort((a, b) => a.seq - b.seq);
@@ -52,13 +58,21 @@ export function statusFromEvents(events: readonly RunEvent[] | undefined): RunSt
 }
 
 /** What a run's event says it is waiting for now (only `run.waiting` says; other transitions clear it). */
-function waitingAfter(event: Pick<RunEvent, 'type' | 'data'>, status: RunStatus): RunWaitingFor | null | undefined {
+function waitingAfter(
+  event: Pick<RunEvent, 'type' | 'data'>,
+  status: RunStatus,
+): RunWaitingFor | null | undefined {
   const parsed = parseRunEvent(event);
   if (parsed.known && parsed.type === 'run.waiting') {
     const d = parsed.data as { kind: string; until: string; title?: string; inboxItemId?: string };
     if (d.kind === 'sleep') return { kind: 'sleep', until: d.until };
     if (d.inboxItemId) {
-      return { kind: 'approval', inboxItemId: d.inboxItemId, title: d.title ?? 'Approval', expiresAt: d.until };
+      return {
+        kind: 'approval',
+        inboxItemId: d.inboxItemId,
+        title: d.title ?? 'Approval',
+        expiresAt: d.until,
+      };
     }
     return undefined;
   }
@@ -67,7 +81,9 @@ function waitingAfter(event: Pick<RunEvent, 'type' | 'data'>, status: RunStatus)
   return status === 'queued' ? undefined : null;
 }
 
-type RunPatch = Partial<Pick<RunSummary, 'status' | 'attemptCount' | 'nextAttemptAt' | 'startedAt' | 'waitingFor'>>;
+type RunPatch = Partial<
+  Pick<RunSummary, 'status' | 'attemptCount' | 'nextAttemptAt' | 'startedAt' | 'waitingFor'>
+>;
 
 function patchRun<T extends RunSummary>(run: T, patch: RunPatch): T {
   const next = { ...run };
@@ -120,10 +136,7 @@ export interface RunEventEffect {
  * Applies one streamed run event to the cache: appended to the run's events when they are cached (or
  * being loaded), and its status written wherever the run is cached.
  */
-export function applyRunEvent(
-  client: QueryClient,
-  message: { runId: string } & RunEvent,
-): RunEventEffect {
+export function applyRunEvent(client: QueryClient, message: { runId: string } & RunEvent): RunEventEffect {
   const eventsKey = queryKeys.runs.events(message.runId);
   if (client.getQueryCache().find({ queryKey: eventsKey, exact: true })) {
     client.setQueryData<RunEvent[]>(eventsKey, (events) => mergeEvents(events, [message]));

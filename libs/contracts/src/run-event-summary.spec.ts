@@ -24,7 +24,10 @@ describe('summarizeRunEvent', () => {
       }),
     ).toBe('Waiting for approval: Send invoice');
     expect(
-      summarizeRunEvent({ type: 'run.resumed', data: { kind: 'approval', approved: true, by: 'ab12cd34-ffff' } }),
+      summarizeRunEvent({
+        type: 'run.resumed',
+        data: { kind: 'approval', approved: true, by: 'ab12cd34-ffff' },
+      }),
     ).toBe('Resumed: approved by user ab12cd34');
     expect(summarizeRunEvent({ type: 'run.resumed', data: { kind: 'approval', expired: true } })).toBe(
       'Resumed: the approval request expired',
@@ -35,9 +38,9 @@ describe('summarizeRunEvent', () => {
     expect(summarizeRunEvent({ type: 'repair.deployed', data: { repairId: 'r', version: 3 } })).toBe(
       'Repair deployed as version 3',
     );
-    expect(summarizeRunEvent({ type: 'attempt.abandoned', data: { attempt: 1, reason: 'worker shut down' } })).toBe(
-      'Attempt 1 abandoned, queued again: worker shut down',
-    );
+    expect(
+      summarizeRunEvent({ type: 'attempt.abandoned', data: { attempt: 1, reason: 'worker shut down' } }),
+    ).toBe('Attempt 1 abandoned, queued again: worker shut down');
   });
 
   it('never throws: unknown or malformed events get a line from their type', () => {

@@ -51,7 +51,9 @@ const SUMMARIES: Summaries = {
     `Repairing after a ${d.classification.class} failure in attempt ${d.attempt}: asking ${d.provider} for a fix`,
   'run.action_needed': (d) => `Action needed: ${clip(d.title)}`,
   'run.waiting': (d) =>
-    d.kind === 'approval' ? `Waiting for approval: ${clip(d.title ?? 'a person')}` : `Sleeping until ${d.until}`,
+    d.kind === 'approval'
+      ? `Waiting for approval: ${clip(d.title ?? 'a person')}`
+      : `Sleeping until ${d.until}`,
   'run.resumed': (d) => {
     if (d.kind === 'sleep') return 'Resumed: the sleep ended';
     if (d.expired) return 'Resumed: the approval request expired';
