@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createDb, type Db, RunExecutionRepository } from '@mendflow/db';
+import { LiveEventsPublisher } from '@mendflow/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
 import { ADMIN, type Stack, startStack } from './support/stack';
@@ -26,6 +28,11 @@ const pageErrors: string[] = [];
 // Anything the dashboard's Content-Security-Policy refused (console reports and violation events).
 const cspViolations: string[] = [];
 const websockets: string[] = [];
+// Every request the page makes to the API (through the web server's proxy), in order.
+const apiRequests: string[] = [];
+let db: Db;
+let execution: RunExecutionRepository;
+let publisher: LiveEventsPublisher;
 
 let slowAutomationId: string;
 let brokenAutomationId: string;
@@ -65,6 +72,9 @@ beforeAll(async () => {
     workerEnv: { ALLOW_PRIVATE_NETWORK: 'true' },
   });
   api = apiClient(stack.apiUrl);
+  db = createDb(stack.databaseUrl, { poolSize: 2 });
+  execution = new RunExecutionRepository(db);
+  publisher = new LiveEventsPublisher(stack.redisUrl);
   web = await startWeb(stack.apiUrl);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: LAPTOP, reducedMotion: 'reduce' });
@@ -76,6 +86,11 @@ beforeAll(async () => {
       cspViolations.push(`${page.url()}: ${message.text()}`);
   });
   page.on('websocket', (socket) => websockets.push(socket.url()));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/v1/'))
+      apiRequests.push(`${request.method()} ${url.pathname}${url.search}`);
+  });
   await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
     (window.__cspViolations ??= []).push(e.violatedDirective + ' ' + e.blockedURI);
   });`);
@@ -123,6 +138,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await publisher?.close();
+  await db?.$disconnect();
   await browser?.close();
   await web?.stop();
   await stack?.stop();
@@ -149,6 +166,89 @@ describe('dashboard in a browser', () => {
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'mf_session')).toMatchObject({ httpOnly: true });
     expect(await page.evaluate('document.cookie')).not.toContain('mf_session');
+  });
+
+  it('follows a run from the stream alone: statuses from the event catalog, no request per event, and a cancel reason', async () => {
+    // No worker yet: the test writes the run's timeline itself (append to PostgreSQL, then publish), as
+    // the worker and the repair loop do, so each status the page shows can be checked in turn.
+    const started = await api('POST', `/api/v1/automations/${brokenAutomationId}/runs`, { input: {} });
+    expect(started.status).toBe(202);
+    const runId = started.body.id as string;
+    const me = await api('GET', '/api/v1/me');
+    const workspaceId = me.body.workspace.id as string;
+    const append = async (type: string, data: Record<string, unknown>) => {
+      const event = await execution.appendEvent(workspaceId, runId, type, data);
+      if (!event) throw new Error('run not found');
+      publisher.publishRunEvent({ ...event, automationId: brokenAutomationId });
+    };
+
+    await page.goto(`${web.url}/runs/${runId}`);
+    await poll(statusText).toBe('Queued');
+    await poll(() => page.getByTestId('live-indicator').getAttribute('data-state')).toBe('connected');
+    await poll(() => page.getByTestId('timeline').getAttribute('data-settled')).toBe('true');
+    await page.waitForTimeout(500); // let the first reads finish
+    const failure = {
+      attempt: 1,
+      error: { name: 'TypeError', message: 'rows is undefined' },
+      classification: { class: 'logic', reason: 'a bug in the script' },
+    };
+
+    await append('run.running', { attempt: 1 });
+    await poll(statusText).toBe('Running');
+    // A lost worker's attempt is abandoned: the run is queued again (the page used to keep "Running").
+    await append('attempt.abandoned', { attempt: 1, reason: 'the worker stopped' });
+    await poll(statusText).toBe('Queued');
+    await append('run.running', { attempt: 2 });
+    await poll(statusText).toBe('Running');
+    await append('run.repairing', { ...failure, attempt: 2, repairId: 'r1', provider: 'stub' });
+    await poll(statusText).toBe('Repairing');
+    await page.waitForTimeout(600); // the debounced reads after the transitions above
+    const titles = () => page.getByTestId('timeline-title').allInnerTexts();
+
+    // Progress events change no status: none of them costs a request.
+    const before = apiRequests.length;
+    const N = 20;
+    for (let i = 0; i < N; i += 1) {
+      await append('repair.proposed', { repairId: 'r1', provider: 'stub', model: `m${i}` });
+    }
+    await poll(async () => (await titles()).filter((t) => t.startsWith('Repair proposed')).length).toBe(N);
+    await page.waitForTimeout(600);
+    const duringProgress = apiRequests.slice(before);
+    // A deployed repair resumes the run: queued again (the page used to keep "Repairing").
+    await append('repair.deployed', { repairId: 'r1', version: 2 });
+    await poll(statusText).toBe('Queued');
+    await page.waitForTimeout(600);
+    const duringRun = apiRequests.slice(before);
+    console.log(
+      `requests while ${N + 1} live events arrived: ${duringRun.length} (${duringRun.join(', ') || 'none'})`,
+    );
+    expect(duringProgress).toEqual([]);
+    expect(duringRun.filter((r) => r.includes('/events'))).toEqual([]);
+    expect(duringRun.length).toBeLessThanOrEqual(2); // the run and its logs, read again once it rested
+    expect(await titles()).toEqual(
+      expect.arrayContaining(['Attempt 1 started', 'Attempt 1 abandoned, queued again: the worker stopped']),
+    );
+
+    // Cancel with a reason: sent, recorded in the run.cancelled event, shown in the timeline.
+    await page.getByTestId('cancel-run').click();
+    await page.getByTestId('cancel-reason').fill('Wrong customer list');
+    await page.getByTestId('cancel-run-confirm').click();
+    await poll(statusText).toBe('Cancelled');
+    await poll(async () => (await titles()).at(-1)).toMatch(
+      /^Cancelled by user [0-9a-f]{8}: Wrong customer list$/,
+    );
+    const events = await api('GET', `/api/v1/runs/${runId}/events`);
+    expect(events.body.items.at(-1)).toMatchObject({
+      type: 'run.cancelled',
+      data: { reason: 'Wrong customer list' },
+    });
+    const refused = await api('POST', `/api/v1/runs/${runId}/cancel`, { reason: 'x'.repeat(501) });
+    expect(refused.status).toBe(400);
+
+    // A reload shows the same.
+    await page.reload();
+    await poll(statusText).toBe('Cancelled');
+    await poll(async () => (await titles()).length).toBe(N + 7);
   });
 
   it('runs an automation from the UI and shows queued → running → succeeded live, the same after a reload', async () => {
@@ -194,7 +294,7 @@ describe('dashboard in a browser', () => {
     await poll(types).toEqual(['run.queued', 'run.running', 'run.succeeded']);
     await poll(() => page.getByTestId('run-output').innerText()).toContain('"sent": 3');
     await poll(() => page.getByTestId('logs').innerText()).toContain('fetched CRM leads');
-    // Live events are read back from the API once received; then the page shows what a reload shows.
+    // The timeline is read over HTTP once, then only streamed; gap-free, it shows what a reload shows.
     await poll(() => page.getByTestId('timeline').getAttribute('data-settled')).toBe('true');
     const live = await page.getByTestId('timeline').innerText();
 
@@ -256,7 +356,7 @@ describe('dashboard in a browser', () => {
         `/automations/${slowAutomationId}`,
         () => poll(() => page.getByTestId('version-item').count()).toBe(2),
       ],
-      ['runs', '/runs', () => poll(() => page.getByTestId('run-row').count()).toBe(2)],
+      ['runs', '/runs', () => poll(() => page.getByTestId('run-row').count()).toBe(3)],
       ['settings', '/settings', () => poll(() => page.getByTestId('api-keys').isVisible()).toBe(true)],
     ];
     for (const [name, route, ready] of pages) {

@@ -36,11 +36,13 @@ import {
 } from '@tabler/icons-react';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
-import { useEffect, useRef, type ReactNode } from 'react';
-import { api, type Permission } from '@/lib/api';
-import { type LiveMessage, useLiveConnection, useLiveSubscription } from '@/lib/live';
+import { useEffect, type ReactNode } from 'react';
+import type { Permission } from '@/lib/api';
+import { type LiveMessage, useLiveConnection } from '@/lib/live';
+import { useLiveCache } from '@/lib/live-cache';
+import { queries } from '@/lib/queries';
+import { useQuery } from '@tanstack/react-query';
 import { useSession } from '@/lib/session';
-import { invalidate, useApi } from '@/lib/use-api';
 import { ErrorState } from './ui';
 import { Logo } from './logo';
 import { WorkspaceSwitcher } from './workspace-switcher';
@@ -99,48 +101,21 @@ function SignedInShell({ children }: { children: ReactNode }) {
   const router = useRouter();
   const session = state.status === 'signed-in' ? state.session : null;
 
-  const openInbox = useApi(
-    'inbox:open-count',
-    (signal) => api.inbox({ status: 'open', limit: 200 }, signal),
-    ['inbox'],
-  );
+  const openInbox = useQuery(queries.inbox({ status: 'open', limit: 200 }));
   const openCount = openInbox.data?.items.length ?? 0;
 
-  // Workspace-wide live messages keep every list fresh and announce new action-needed items.
-  const pending = useRef(new Set<string>());
-  const timer = useRef<number | null>(null);
-  useLiveSubscription({ workspace: true }, (message: LiveMessage) => {
-    if (message.name === 'inbox.item') {
-      pending.current.add('inbox');
-      const title =
-        typeof message.payload.title === 'string' ? message.payload.title : 'A run needs a person';
-      notifications.show({
-        id: `inbox-${message.payload.id}`,
-        color: 'orange',
-        title: 'Action needed',
-        message: title,
-        autoClose: 6000,
-      });
-    }
-    if (message.name === 'run.status') pending.current.add('runs').add('overview').add('automations');
-    if (message.name === 'run.event' && message.payload.type.startsWith('repair.')) {
-      pending.current.add('repairs').add('versions').add('automations');
-    }
-    if (timer.current === null && pending.current.size > 0) {
-      timer.current = window.setTimeout(() => {
-        timer.current = null;
-        const tags = [...pending.current];
-        pending.current.clear();
-        invalidate(...tags);
-      }, 800);
-    }
+  // Workspace-wide live messages keep the cache current (live-cache.ts) and announce new inbox items.
+  useLiveCache((message: LiveMessage) => {
+    if (message.name !== 'inbox.item') return;
+    const title = typeof message.payload.title === 'string' ? message.payload.title : 'A run needs a person';
+    notifications.show({
+      id: `inbox-${message.payload.id}`,
+      color: 'orange',
+      title: message.payload.kind === 'approval' ? 'Approval requested' : 'Action needed',
+      message: title,
+      autoClose: 6000,
+    });
   });
-  useEffect(
-    () => () => {
-      if (timer.current !== null) window.clearTimeout(timer.current);
-    },
-    [],
-  );
 
   useEffect(() => {
     close();

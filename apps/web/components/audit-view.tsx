@@ -17,12 +17,13 @@ import {
 import { IconFilterOff, IconHistory, IconLock } from '@tabler/icons-react';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useMemo, useState } from 'react';
-import { api, type AuditEntry, toApiError } from '@/lib/api';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { AuditEntry } from '@/lib/api';
 import { AUDIT_ACTION_OPTIONS, AUDIT_TARGET_KINDS, auditActionLabel, auditSummary } from '@/lib/audit';
 import { shortId } from '@/lib/format';
 import { useCan } from '@/lib/session';
-import { useApi } from '@/lib/use-api';
+import { queries, usePagedRows } from '@/lib/queries';
 import { EmptyState, ErrorState, LoadingState, LoadMoreFooter, PageHeader, TimeAgo } from './ui';
 
 const RANGES: { value: string; label: string; ms: number }[] = [
@@ -82,41 +83,9 @@ function AuditLog() {
     createdFrom: rangeMs ? new Date(minute - rangeMs).toISOString() : undefined,
     limit: PAGE_SIZE,
   };
-  const key = `audit:${JSON.stringify(query)}`;
-  const first = useApi(key, (signal) => api.audit(query, signal), ['audit']);
-  const members = useApi('members', (signal) => api.members(signal), ['members']);
-
-  const [more, setMore] = useState<{
-    key: string;
-    items: AuditEntry[];
-    cursor: string | null;
-    loading: boolean;
-    error?: string;
-  }>({
-    key: '',
-    items: [],
-    cursor: null,
-    loading: false,
-  });
-  const extra = more.key === key ? more : { key, items: [], cursor: null, loading: false, error: undefined };
-  const rows = useMemo(() => {
-    const seen = new Set<string>();
-    return [...(first.data?.items ?? []), ...extra.items].filter(
-      (e) => !seen.has(e.id) && (seen.add(e.id), true),
-    );
-  }, [first.data, extra.items]);
-  const nextCursor = extra.items.length > 0 ? extra.cursor : (first.data?.nextCursor ?? null);
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    setMore({ ...extra, loading: true, error: undefined });
-    try {
-      const page = await api.audit({ ...query, cursor: nextCursor });
-      setMore({ key, items: [...extra.items, ...page.items], cursor: page.nextCursor, loading: false });
-    } catch (err) {
-      setMore({ ...extra, loading: false, error: toApiError(err).message });
-    }
-  }
+  const list = useInfiniteQuery(queries.audit(query));
+  const { rows, more } = usePagedRows(list);
+  const members = useQuery(queries.members());
 
   const memberOptions = (members.data?.items ?? []).map((m) => ({ value: m.userId, label: m.email }));
 
@@ -190,9 +159,13 @@ function AuditLog() {
         ) : null}
       </Card>
 
-      {first.error ? (
-        <ErrorState error={first.error} title="Could not load the audit log" onRetry={first.reload} />
-      ) : first.loading ? (
+      {list.error && !list.data ? (
+        <ErrorState
+          error={list.error}
+          title="Could not load the audit log"
+          onRetry={() => void list.refetch()}
+        />
+      ) : list.isPending ? (
         <LoadingState label="Loading the audit log…" rows={6} />
       ) : rows.length === 0 ? (
         <EmptyState
@@ -248,14 +221,7 @@ function AuditLog() {
               </Table>
             </Table.ScrollContainer>
           </Card>
-          <LoadMoreFooter
-            shown={rows.length}
-            noun={['entry', 'entries']}
-            hasMore={Boolean(nextCursor)}
-            loading={extra.loading}
-            error={extra.error}
-            onMore={() => void loadMore()}
-          />
+          <LoadMoreFooter shown={rows.length} noun={['entry', 'entries']} {...more} />
         </Stack>
       )}
     </>

@@ -18,9 +18,9 @@ import { notifications } from '@mantine/notifications';
 import { IconPlayerPause, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError, type Automation, type Diagnostic, toApiError } from '@/lib/api';
+import { type ApiError, type Automation, type Diagnostic, toApiError } from '@/lib/api';
 import { useCan } from '@/lib/session';
-import { invalidate } from '@/lib/use-api';
+import { useCreateAutomation, useSetAutomationStatus, useStartRun } from '@/lib/queries';
 
 type Size = 'xs' | 'sm' | 'md';
 
@@ -55,6 +55,7 @@ function RunNow({
   const [input, setInput] = useState('{}');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const startRun = useStartRun();
   const paused = automation.status === 'paused';
   const parsed = parseJson(input);
 
@@ -67,8 +68,7 @@ function RunNow({
     setSubmitting(true);
     setError(null);
     try {
-      const run = await api.startRun(automation.id, parsed.value ?? {});
-      invalidate('runs', 'automations', 'overview');
+      const run = await startRun.mutateAsync({ automationId: automation.id, input: parsed.value ?? {} });
       notifications.show({ color: 'teal', title: 'Run started', message: `${automation.name} is queued.` });
       setOpened(false);
       router.push(`/runs/${run.id}`);
@@ -178,14 +178,14 @@ function PauseResume({
   onChanged?: (status: 'active' | 'paused') => void;
 }) {
   const [busy, setBusy] = useState(false);
+  const setAutomationStatus = useSetAutomationStatus();
   const paused = automation.status === 'paused';
   async function toggle() {
     setBusy(true);
     const status = paused ? 'active' : 'paused';
     try {
-      await api.updateAutomation(automation.id, { status });
+      await setAutomationStatus.mutateAsync({ id: automation.id, status });
       onChanged?.(status);
-      invalidate('automations');
       notifications.show({
         color: paused ? 'teal' : 'gray',
         title: paused ? 'Resumed' : 'Paused',
@@ -237,6 +237,7 @@ function NewAutomation({ size = 'sm' }: { size?: Size }) {
   const [manifest, setManifest] = useState('{}');
   const [error, setError] = useState<ApiError | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const createAutomation = useCreateAutomation();
   const parsedManifest = parseJson(manifest);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -245,12 +246,11 @@ function NewAutomation({ size = 'sm' }: { size?: Size }) {
     setSubmitting(true);
     setError(null);
     try {
-      const created = await api.createAutomation({
+      const created = await createAutomation.mutateAsync({
         name: name.trim(),
         source,
         manifest: parsedManifest.value,
       });
-      invalidate('automations', 'overview');
       notifications.show({
         color: 'teal',
         title: 'Automation created',

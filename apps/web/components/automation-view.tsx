@@ -21,11 +21,12 @@ import { notifications } from '@mantine/notifications';
 import { IconArrowBackUp, IconCode, IconFileDescription, IconHistory, IconTool } from '@tabler/icons-react';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { api, type Repair, type Version } from '@/lib/api';
+import type { Repair, Version } from '@/lib/api';
 import { canonicalJson, unifiedDiff } from '@/lib/diff';
 import { formatAbsolute, formatPercent, shortId } from '@/lib/format';
 import { useCan, useSignedIn } from '@/lib/session';
-import { invalidate, useApi } from '@/lib/use-api';
+import { queries, useRollback } from '@/lib/queries';
+import { useQuery } from '@tanstack/react-query';
 import { PauseResumeButton, RunNowButton } from './automation-actions';
 import { DiffView } from './diff-view';
 import {
@@ -53,18 +54,12 @@ const REPAIR_COLORS: Record<string, string> = {
 
 export function AutomationView({ id }: { id: string }) {
   const { user } = useSignedIn();
-  const automation = useApi(`automation:${id}`, (signal) => api.automation(id, signal), ['automations']);
-  const versions = useApi(`versions:${id}`, (signal) => api.versions(id, signal), ['versions']);
-  const runs = useApi(
-    `automation-runs:${id}`,
-    (signal) => api.runs({ automationId: id, limit: 10 }, signal),
-    ['runs'],
-  );
-  const repairs = useApi(`automation-repairs:${id}`, (signal) => api.repairs({ automationId: id }, signal), [
-    'repairs',
-  ]);
+  const automation = useQuery(queries.automation(id));
+  const versions = useQuery(queries.versions(id));
+  const runs = useQuery(queries.runs({ automationId: id, limit: 10 }));
+  const repairs = useQuery(queries.repairs({ automationId: id }));
 
-  if (automation.error) {
+  if (automation.error && !automation.data) {
     return (
       <>
         <PageHeader title="Automation" eyebrow={<Crumbs name="Not found" />} />
@@ -75,12 +70,12 @@ export function AutomationView({ id }: { id: string }) {
               ? 'This automation does not exist'
               : 'Could not load the automation'
           }
-          onRetry={automation.error.status === 404 ? undefined : automation.reload}
+          onRetry={automation.error.status === 404 ? undefined : () => void automation.refetch()}
         />
       </>
     );
   }
-  if (automation.loading || !automation.data) return <LoadingState label="Loading automation…" rows={6} />;
+  if (automation.isPending || !automation.data) return <LoadingState label="Loading automation…" rows={6} />;
 
   const a = automation.data;
   const deployed = a.deployedVersion;
@@ -98,7 +93,7 @@ export function AutomationView({ id }: { id: string }) {
         description={a.description || undefined}
         actions={
           <>
-            <PauseResumeButton automation={a} onChanged={() => automation.reload()} />
+            <PauseResumeButton automation={a} />
             <RunNowButton automation={a} />
           </>
         }
@@ -131,13 +126,13 @@ export function AutomationView({ id }: { id: string }) {
 
             <Card>
               <SectionTitle>Versions</SectionTitle>
-              {versions.error ? (
+              {versions.error && !versions.data ? (
                 <ErrorState
                   error={versions.error}
                   title="Could not load versions"
-                  onRetry={versions.reload}
+                  onRetry={() => void versions.refetch()}
                 />
-              ) : versions.loading || !versions.data ? (
+              ) : versions.isPending || !versions.data ? (
                 <LoadingState rows={3} />
               ) : (
                 <VersionList
@@ -200,9 +195,13 @@ export function AutomationView({ id }: { id: string }) {
               >
                 Recent runs
               </SectionTitle>
-              {runs.error ? (
-                <ErrorState error={runs.error} title="Could not load runs" onRetry={runs.reload} />
-              ) : runs.loading || !runs.data ? (
+              {runs.error && !runs.data ? (
+                <ErrorState
+                  error={runs.error}
+                  title="Could not load runs"
+                  onRetry={() => void runs.refetch()}
+                />
+              ) : runs.isPending || !runs.data ? (
                 <LoadingState rows={3} />
               ) : runs.data.items.length === 0 ? (
                 <Text size="sm" c="dimmed">
@@ -237,9 +236,13 @@ export function AutomationView({ id }: { id: string }) {
 
             <Card>
               <SectionTitle>Repairs</SectionTitle>
-              {repairs.error ? (
-                <ErrorState error={repairs.error} title="Could not load repairs" onRetry={repairs.reload} />
-              ) : repairs.loading || !repairs.data ? (
+              {repairs.error && !repairs.data ? (
+                <ErrorState
+                  error={repairs.error}
+                  title="Could not load repairs"
+                  onRetry={() => void repairs.refetch()}
+                />
+              ) : repairs.isPending || !repairs.data ? (
                 <LoadingState rows={2} />
               ) : repairs.data.items.length === 0 ? (
                 <Text size="sm" c="dimmed">
@@ -315,12 +318,12 @@ function VersionList({
   }, [versions]);
   const [rollbackTo, setRollbackTo] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
+  const rollbackMutation = useRollback();
 
   async function rollback(version: number) {
     setBusy(true);
     try {
-      await api.rollback(automationId, version);
-      invalidate('automations', 'versions');
+      await rollbackMutation.mutateAsync({ automationId, version });
       notifications.show({
         color: 'teal',
         title: 'Rolled back',
@@ -463,7 +466,7 @@ function RepairList({ repairs }: { repairs: Repair[] }) {
 }
 
 function RepairDetails({ repair }: { repair: Repair }) {
-  const detail = useApi(`repair:${repair.id}`, (signal) => api.repair(repair.id, signal));
+  const detail = useQuery(queries.repair(repair.id));
   return (
     <Stack gap="sm">
       {repair.explanation ? <Text size="sm">{repair.explanation}</Text> : null}
@@ -480,7 +483,7 @@ function RepairDetails({ repair }: { repair: Repair }) {
           {repair.tokens.total} tokens
         </Text>
       </Group>
-      {detail.loading ? (
+      {detail.isPending ? (
         <LoadingState rows={2} />
       ) : detail.data?.diff ? (
         <DiffView diff={detail.data.diff} maxHeight={300} />

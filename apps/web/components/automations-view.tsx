@@ -4,22 +4,18 @@ import { Anchor, Badge, Card, Group, Progress, Stack, Table, Text, Tooltip } fro
 import { useMediaQuery } from '@mantine/hooks';
 import { IconBolt } from '@tabler/icons-react';
 import Link from 'next/link';
-import { api, type Automation } from '@/lib/api';
+import { useQuery } from '@tanstack/react-query';
+import type { Automation } from '@/lib/api';
+import { queries } from '@/lib/queries';
 import { formatPercent } from '@/lib/format';
 import { useSignedIn } from '@/lib/session';
-import { useApi } from '@/lib/use-api';
 import { NewAutomationButton, PauseResumeButton, RunNowButton } from './automation-actions';
 import { AuthorBadge, EmptyState, ErrorState, LoadingState, PageHeader, RunStatusBadge, TimeAgo } from './ui';
 
 export function AutomationsView() {
   const { user } = useSignedIn();
-  const list = useApi('automations', (signal) => api.automations({ limit: 200 }, signal), ['automations']);
+  const list = useQuery(queries.automations());
   const phone = useMediaQuery('(max-width: 48em)');
-
-  const setStatus = (id: string, status: 'active' | 'paused') =>
-    list.setData(
-      (page) => page && { ...page, items: page.items.map((a) => (a.id === id ? { ...a, status } : a)) },
-    );
 
   return (
     <>
@@ -28,9 +24,13 @@ export function AutomationsView() {
         description="Scripts Mendflow runs on demand, on a schedule or from a webhook. Each change is a new immutable version."
         actions={<NewAutomationButton />}
       />
-      {list.error ? (
-        <ErrorState error={list.error} title="Could not load automations" onRetry={list.reload} />
-      ) : list.loading ? (
+      {list.error && !list.data ? (
+        <ErrorState
+          error={list.error}
+          title="Could not load automations"
+          onRetry={() => void list.refetch()}
+        />
+      ) : list.isPending ? (
         <LoadingState label="Loading automations…" rows={5} />
       ) : !list.data || list.data.items.length === 0 ? (
         <EmptyState icon={<IconBolt size={22} />} title="No automations yet" action={<NewAutomationButton />}>
@@ -39,7 +39,7 @@ export function AutomationsView() {
       ) : phone ? (
         <Stack gap="sm">
           {list.data.items.map((a) => (
-            <AutomationCard key={a.id} automation={a} userId={user.id} onStatus={setStatus} />
+            <AutomationCard key={a.id} automation={a} userId={user.id} />
           ))}
         </Stack>
       ) : (
@@ -94,7 +94,7 @@ export function AutomationsView() {
                     </Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end" wrap="nowrap">
-                        <PauseResumeButton automation={a} size="xs" onChanged={(s) => setStatus(a.id, s)} />
+                        <PauseResumeButton automation={a} size="xs" />
                         <RunNowButton automation={a} size="xs" />
                       </Group>
                     </Table.Td>
@@ -192,15 +192,7 @@ function InboxCount({ count, long = false }: { count: number; long?: boolean }) 
   );
 }
 
-function AutomationCard({
-  automation: a,
-  userId,
-  onStatus,
-}: {
-  automation: Automation;
-  userId: string;
-  onStatus: (id: string, status: 'active' | 'paused') => void;
-}) {
+function AutomationCard({ automation: a, userId }: { automation: Automation; userId: string }) {
   return (
     <Card padding="md" data-testid="automation-row" data-automation-id={a.id}>
       <Stack gap="sm">
@@ -227,7 +219,7 @@ function AutomationCard({
         </Group>
         <Group gap="xs">
           <RunNowButton automation={a} size="xs" />
-          <PauseResumeButton automation={a} size="xs" onChanged={(s) => onStatus(a.id, s)} />
+          <PauseResumeButton automation={a} size="xs" />
         </Group>
       </Stack>
     </Card>

@@ -19,12 +19,15 @@ import {
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconInbox, IconKey } from '@tabler/icons-react';
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
-import { api, type InboxAction, type InboxItem, toApiError } from '@/lib/api';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { InboxAction } from '@mendflow/contracts';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type InboxItem, type Items, toApiError } from '@/lib/api';
 import { humanize, shortId } from '@/lib/format';
 import { INBOX_ACTION_META, inboxKindMeta } from '@/lib/status';
 import { useCan } from '@/lib/session';
-import { invalidate, useApi } from '@/lib/use-api';
+import { queries, queryKeys, usePutSecret, useResolveInbox } from '@/lib/queries';
+import { ApprovalRequest, resolveErrorMessage } from './approval-request';
 import { DiffView } from './diff-view';
 import { EmptyState, JsonBlock, LoadingState, PageHeader, QueryView, TimeAgo } from './ui';
 
@@ -45,12 +48,22 @@ export function secretNameOf(item: Pick<InboxItem, 'evidence' | 'reason'>): stri
 
 export function InboxView() {
   const [status, setStatus] = useState<'open' | 'resolved'>('open');
-  const list = useApi(`inbox:${status}`, (signal) => api.inbox({ status }, signal), ['inbox']);
+  const list = useQuery(queries.inbox({ status }));
+  const client = useQueryClient();
 
+  // Resolved here: gone from this list at once (the write also invalidates the inbox, runs and stats).
   function resolved(item: InboxItem) {
-    list.setData((page) => page && { ...page, items: page.items.filter((i) => i.id !== item.id) });
-    invalidate('inbox', 'runs', 'overview', 'automations');
+    client.setQueryData<Items<InboxItem>>(queryKeys.inbox.list({ status }), (page) =>
+      page ? { ...page, items: page.items.filter((i) => i.id !== item.id) } : page,
+    );
   }
+
+  // A link to one item (/inbox#item-<id>, e.g. from a run waiting for approval) scrolls to it once loaded.
+  const loaded = list.data !== undefined;
+  useEffect(() => {
+    if (!loaded || !window.location.hash.startsWith('#item-')) return;
+    document.getElementById(window.location.hash.slice(1))?.scrollIntoView({ block: 'center' });
+  }, [loaded]);
 
   return (
     <>
@@ -86,9 +99,13 @@ export function InboxView() {
       >
         {(data) => (
           <Stack gap="md" data-testid="inbox-list" data-status={status}>
-            {data.items.map((item) => (
-              <InboxCard key={item.id} item={item} onResolved={() => resolved(item)} />
-            ))}
+            {data.items.map((item) =>
+              item.kind === 'approval' ? (
+                <ApprovalRequest key={item.id} item={item} onResolved={() => resolved(item)} />
+              ) : (
+                <InboxCard key={item.id} item={item} onResolved={() => resolved(item)} />
+              ),
+            )}
           </Stack>
         )}
       </QueryView>
@@ -104,6 +121,8 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
   const [confirm, setConfirm] = useState<InboxAction | null>(null);
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const resolveInbox = useResolveInbox();
+  const client = useQueryClient();
   const diff = typeof item.evidence?.diff === 'string' ? item.evidence.diff : null;
   const evidenceWithoutDiff = item.evidence
     ? Object.fromEntries(Object.entries(item.evidence).filter(([key]) => key !== 'diff'))
@@ -113,7 +132,8 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
     setBusy(action);
     setError(null);
     try {
-      await api.resolveInbox(item.id, action, withComment?.trim() || undefined);
+      const comment = withComment?.trim();
+      await resolveInbox.mutateAsync({ id: item.id, body: comment ? { action, comment } : { action } });
       notifications.show({
         color: 'teal',
         title: `${INBOX_ACTION_META[action]?.label ?? humanize(action)}: done`,
@@ -123,8 +143,9 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
       onResolved();
     } catch (err) {
       const apiError = toApiError(err);
-      setError(apiError.message);
-      if (apiError.status === 409) onResolved();
+      setError(resolveErrorMessage(apiError));
+      // Someone else answered first (or it expired): read the item again to show what it is now.
+      if (apiError.status === 409) void client.invalidateQueries({ queryKey: queryKeys.inbox.all });
     } finally {
       setBusy(null);
     }
@@ -133,7 +154,13 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
   const needsConfirm = (action: InboxAction) => action === 'cancel' || action === 'reject';
 
   return (
-    <Card data-testid="inbox-item" data-kind={item.kind} data-run-id={item.run.id} data-item-id={item.id}>
+    <Card
+      id={`item-${item.id}`}
+      data-testid="inbox-item"
+      data-kind={item.kind}
+      data-run-id={item.run.id}
+      data-item-id={item.id}
+    >
       <Stack gap="sm">
         <Group justify="space-between" align="flex-start" gap="xs">
           <Group gap="xs" wrap="wrap">
@@ -283,6 +310,7 @@ function SetSecretInPlace({
   const [value, setValue] = useState('');
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const putSecret = usePutSecret();
   const validName = SECRET_NAME.test(name);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -291,9 +319,8 @@ function SetSecretInPlace({
     setSaving(true);
     setError(null);
     try {
-      await api.putSecret(name, value);
+      await putSecret.mutateAsync({ name, value });
       setValue('');
-      invalidate('secrets');
       notifications.show({ color: 'teal', title: 'Secret saved', message: `${name} is set.` });
       if (canRetry) await onRetry();
     } catch (err) {

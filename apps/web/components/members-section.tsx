@@ -19,7 +19,6 @@ import { notifications } from '@mantine/notifications';
 import { IconLock, IconMailPlus, IconUserMinus } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import {
-  api,
   type CreatedInvitation,
   type Invitation,
   type Member,
@@ -28,7 +27,8 @@ import {
   toApiError,
 } from '@/lib/api';
 import { useCan, useSignedIn } from '@/lib/session';
-import { invalidate, useApi } from '@/lib/use-api';
+import { queries, useChangeMemberRole, useInvite, useRemoveMember, useRevokeInvitation } from '@/lib/queries';
+import { useQuery } from '@tanstack/react-query';
 import { EmptyState, LoadingState, QueryView, SectionTitle, TimeAgo } from './ui';
 import { CopyableSecret } from './copyable-secret';
 
@@ -79,22 +79,20 @@ export function RoleBadge({ role }: { role: Role }) {
 export function MembersSection() {
   const { user } = useSignedIn();
   const canManage = useCan('members:manage');
-  const members = useApi('members', (signal) => api.members(signal), ['members']);
+  const members = useQuery(queries.members());
+  const changeMemberRole = useChangeMemberRole();
+  const removeMember = useRemoveMember();
   const [remove, setRemove] = useState<Member | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function changeRole(member: Member, role: Role) {
     try {
-      const updated = await api.changeMemberRole(member.userId, role);
-      members.setData(
-        (page) => page && { items: page.items.map((m) => (m.userId === updated.userId ? updated : m)) },
-      );
+      await changeMemberRole.mutateAsync({ userId: member.userId, role });
       notifications.show({
         color: 'teal',
         title: 'Role changed',
         message: `${member.email} is now ${ROLE_LABEL[role].toLowerCase()}.`,
       });
-      invalidate('audit');
     } catch (err) {
       notifications.show({
         color: 'red',
@@ -107,15 +105,13 @@ export function MembersSection() {
   async function doRemove(member: Member) {
     setBusy(true);
     try {
-      await api.removeMember(member.userId);
-      members.setData((page) => page && { items: page.items.filter((m) => m.userId !== member.userId) });
+      await removeMember.mutateAsync(member.userId);
       notifications.show({
         color: 'gray',
         title: 'Member removed',
         message: `${member.email} no longer has access.`,
       });
       setRemove(null);
-      invalidate('audit', 'api-keys');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not remove', message: toApiError(err).message });
     } finally {
@@ -239,7 +235,9 @@ export function MembersSection() {
 
 function Invitations() {
   const { user } = useSignedIn();
-  const invitations = useApi('invitations', (signal) => api.invitations(signal), ['invitations']);
+  const invitations = useQuery(queries.invitations());
+  const inviteMutation = useInvite();
+  const revokeInvitation = useRevokeInvitation();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('editor');
   const [hours, setHours] = useState('168');
@@ -255,10 +253,13 @@ function Invitations() {
     setSending(true);
     setError(null);
     try {
-      const invitation = await api.invite({ email: email.trim(), role, expiresInHours: Number(hours) });
+      const invitation = await inviteMutation.mutateAsync({
+        email: email.trim(),
+        role,
+        expiresInHours: Number(hours),
+      });
       setCreated(invitation);
       setEmail('');
-      invalidate('invitations', 'audit');
     } catch (err) {
       setError(toApiError(err).message);
     } finally {
@@ -268,14 +269,12 @@ function Invitations() {
 
   async function withdraw(invitation: Invitation) {
     try {
-      await api.revokeInvitation(invitation.id);
-      invitations.setData((page) => page && { items: page.items.filter((i) => i.id !== invitation.id) });
+      await revokeInvitation.mutateAsync(invitation.id);
       notifications.show({
         color: 'gray',
         title: 'Invitation withdrawn',
         message: `The link for ${invitation.email} stops working.`,
       });
-      invalidate('audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not withdraw', message: toApiError(err).message });
     }

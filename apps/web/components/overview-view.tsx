@@ -24,10 +24,10 @@ import {
 import Link from 'next/link';
 import { useMediaQuery } from '@mantine/hooks';
 import { useMemo, useState, type ReactNode } from 'react';
-import { api } from '@/lib/api';
 import { formatPercent } from '@/lib/format';
 import { useSignedIn } from '@/lib/session';
-import { useApi } from '@/lib/use-api';
+import { queries } from '@/lib/queries';
+import { useQuery } from '@tanstack/react-query';
 import { EmptyState, ErrorState, PageHeader, SectionTitle } from './ui';
 
 const RANGES = [
@@ -44,7 +44,7 @@ export function OverviewView() {
   const [hours, setHours] = useState('24');
   // On narrow screens the legend wraps onto two lines.
   const narrow = useMediaQuery('(max-width: 40em)');
-  const overview = useApi(`overview:${hours}`, (signal) => api.overview(Number(hours), signal), ['overview']);
+  const overview = useQuery(queries.overview(Number(hours)));
 
   const chart = useMemo(() => {
     const rows = overview.data?.runsPerHour ?? [];
@@ -88,33 +88,37 @@ export function OverviewView() {
       />
 
       {overview.error ? (
-        <ErrorState error={overview.error} title="Could not load the overview" onRetry={overview.reload} />
+        <ErrorState
+          error={overview.error}
+          title="Could not load the overview"
+          onRetry={() => void overview.refetch()}
+        />
       ) : (
         <Stack gap="lg">
           <SimpleGrid cols={{ base: 2, md: 4 }} spacing="md">
             <Stat
-              loading={overview.loading}
+              loading={overview.isPending}
               label="Runs"
               value={String(totals.total)}
               icon={<IconPlayerPlay size={18} />}
               color="mend"
             />
             <Stat
-              loading={overview.loading}
+              loading={overview.isPending}
               label="Success rate"
               value={formatPercent(totals.successRate)}
               icon={<IconCircleCheck size={18} />}
               color="teal"
             />
             <Stat
-              loading={overview.loading}
+              loading={overview.isPending}
               label="Failed"
               value={String(totals.failed)}
               icon={<IconAlertTriangle size={18} />}
               color="red"
             />
             <Stat
-              loading={overview.loading}
+              loading={overview.isPending}
               label="Open inbox items"
               value={String(openItems)}
               icon={<IconInbox size={18} />}
@@ -133,7 +137,7 @@ export function OverviewView() {
             >
               Runs per hour by outcome
             </SectionTitle>
-            {overview.loading ? (
+            {overview.isPending ? (
               <Skeleton h={280} />
             ) : totals.total === 0 ? (
               <EmptyState icon={<IconChartBar size={22} />} title={`No runs in the last ${rangeLabel}`}>
@@ -177,7 +181,7 @@ export function OverviewView() {
             >
               Automations that need attention
             </SectionTitle>
-            {overview.loading ? (
+            {overview.isPending ? (
               <Skeleton h={160} />
             ) : attention.length === 0 ? (
               <EmptyState icon={<IconCircleCheck size={22} />} title="All clear">

@@ -9,7 +9,9 @@ import diff from 'highlight.js/lib/languages/diff';
 import javascript from 'highlight.js/lib/languages/javascript';
 import json from 'highlight.js/lib/languages/json';
 import plaintext from 'highlight.js/lib/languages/plaintext';
-import type { ReactNode } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { createQueryClient } from '@/lib/query-client';
 import { SessionProvider } from '@/lib/session';
 import { theme } from './theme';
 
@@ -26,11 +28,14 @@ const highlightAdapter = createHighlightJsAdapter(hljs);
  */
 export function Providers({ children, nonce }: { children: ReactNode; nonce?: string }) {
   if (nonce) setNonce(nonce);
+  const [queryClient] = useState(createQueryClient);
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={nonce ? () => nonce : undefined}>
       <CodeHighlightAdapterProvider adapter={highlightAdapter}>
         <Notifications position="top-right" limit={4} />
-        <SessionProvider>{children}</SessionProvider>
+        <QueryClientProvider client={queryClient}>
+          <SessionProvider>{children}</SessionProvider>
+        </QueryClientProvider>
       </CodeHighlightAdapterProvider>
     </MantineProvider>
   );

@@ -19,9 +19,11 @@ import {
 } from '@tabler/icons-react';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { parseRunEvent, summarizeRunEvent } from '@mendflow/contracts';
 import type { RunEvent } from '@/lib/api';
 import { formatAbsolute, formatClock, formatMs, humanize, shortId } from '@/lib/format';
 import { FailureClassBadge } from './ui';
+import { inboxItemHref } from './waiting-for';
 
 type Data = Record<string, unknown>;
 
@@ -79,6 +81,20 @@ function Detail({ children }: { children: ReactNode }) {
   );
 }
 
+/** The whole text, under a title whose summary had to shorten it. */
+function clipped(text: unknown): ReactNode {
+  const value = str(text);
+  return value && value.length > SUMMARY_TEXT_MAX ? <Detail>{value}</Detail> : undefined;
+}
+const SUMMARY_TEXT_MAX = 160;
+
+function capsText(caps: Data): string {
+  const parts: string[] = [];
+  if (num(caps.maxFetches) !== undefined) parts.push(`${num(caps.maxFetches)} requests`);
+  if (Array.isArray(caps.hosts) && caps.hosts.length) parts.push(caps.hosts.join(', '));
+  return parts.join(' to ') || 'no extra capabilities';
+}
+
 function who(by: unknown): string {
   const id = str(by);
   if (!id) return 'someone';
@@ -86,15 +102,30 @@ function who(by: unknown): string {
   return `user ${shortId(id)}`;
 }
 
-/** Turns one run event into what the timeline shows; only the event's own data is used. */
+/**
+ * Turns one run event into what the timeline shows: read through the catalog (`parseRunEvent`), titled
+ * with the contracts' one-line summary, with details per type. Only the event's own data is used; an
+ * unknown or malformed event shows its type and raw data.
+ */
 export function describeEvent(event: RunEvent): Described {
-  const d: Data = event.data ?? {};
-  switch (event.type) {
+  const title = summarizeRunEvent(event);
+  const parsed = parseRunEvent(event);
+  if (!parsed.known) {
+    const raw = event.data ?? {};
+    return {
+      title,
+      color: 'gray',
+      icon: <IconCircleDashed size={14} />,
+      body: Object.keys(raw).length ? <Code block>{JSON.stringify(raw, null, 2)}</Code> : undefined,
+    };
+  }
+  const d: Data = parsed.data;
+  switch (parsed.type) {
     case 'run.queued': {
       const reason = str(d.reason);
       const trigger = str(d.trigger);
       return {
-        title: 'Queued',
+        title,
         color: 'gray',
         icon: <IconCircleDashed size={14} />,
         body: (
@@ -108,13 +139,13 @@ export function describeEvent(event: RunEvent): Described {
     }
     case 'run.running':
       return {
-        title: `Attempt ${num(d.attempt) ?? '?'} started`,
+        title,
         color: 'blue',
         icon: <IconPlayerPlay size={14} />,
       };
     case 'run.succeeded':
       return {
-        title: 'Succeeded',
+        title,
         color: 'teal',
         icon: <IconCheck size={14} />,
         body: (
@@ -126,7 +157,7 @@ export function describeEvent(event: RunEvent): Described {
       };
     case 'run.retry_scheduled':
       return {
-        title: `Retry scheduled in ${formatMs(num(d.delayMs))}`,
+        title,
         color: 'yellow',
         icon: <IconRefresh size={14} />,
         body: (
@@ -142,7 +173,7 @@ export function describeEvent(event: RunEvent): Described {
       };
     case 'run.repairing':
       return {
-        title: 'Repairing',
+        title,
         color: 'grape',
         icon: <IconTool size={14} />,
         body: (
@@ -160,7 +191,7 @@ export function describeEvent(event: RunEvent): Described {
     case 'repair.proposed': {
       const tokens = obj(d.tokens);
       return {
-        title: 'Repair proposed',
+        title,
         color: 'grape',
         icon: <IconSparkles size={14} />,
         body: (
@@ -178,7 +209,7 @@ export function describeEvent(event: RunEvent): Described {
     case 'repair.validated': {
       const passed = d.passed === true;
       return {
-        title: passed ? 'Repair passed validation' : 'Repair failed validation',
+        title,
         color: passed ? 'teal' : 'red',
         icon: <IconShieldCheck size={14} />,
         body: (
@@ -211,21 +242,14 @@ export function describeEvent(event: RunEvent): Described {
     }
     case 'repair.deployed':
       return {
-        title: `Repair deployed as version ${num(d.version) ?? '?'}`,
+        title,
         color: 'teal',
         icon: <IconRocket size={14} />,
         body: d.approvedBy ? <Detail>Approved by {who(d.approvedBy)}</Detail> : undefined,
       };
-    case 'repair.rejected':
-      return {
-        title: 'Repair rejected',
-        color: 'red',
-        icon: <IconX size={14} />,
-        body: str(d.reason) ? <Detail>{str(d.reason)}</Detail> : undefined,
-      };
     case 'run.action_needed':
       return {
-        title: str(d.title) ? `Action needed: ${str(d.title)}` : 'Action needed',
+        title,
         color: 'orange',
         icon: <IconHandStop size={14} />,
         body: (
@@ -243,16 +267,29 @@ export function describeEvent(event: RunEvent): Described {
       };
     case 'run.waiting':
       return {
-        title: 'Waiting for approval',
+        title,
         color: 'cyan',
         icon: <IconClockPause size={14} />,
-        body: str(d.title) ? <Detail>{str(d.title)}</Detail> : undefined,
+        body:
+          d.kind === 'approval' ? (
+            <Stack gap={4}>
+              <Detail>
+                Expires {formatAbsolute(str(d.until) ?? '')}
+                {obj(d.caps) ? ` · asks for ${capsText(obj(d.caps)!)}` : ''}
+              </Detail>
+              {str(d.inboxItemId) ? (
+                <Anchor component={Link} href={inboxItemHref(str(d.inboxItemId)!)} size="xs">
+                  <IconInbox size={12} /> Approve or reject it in the inbox
+                </Anchor>
+              ) : null}
+            </Stack>
+          ) : undefined,
       };
     case 'run.resumed':
-      return { title: 'Resumed', color: 'blue', icon: <IconPlayerPlay size={14} /> };
+      return { title, color: 'blue', icon: <IconPlayerPlay size={14} /> };
     case 'inbox.resolved':
       return {
-        title: `Resolved with “${humanize(str(d.action) ?? 'action')}”`,
+        title,
         color: 'indigo',
         icon: <IconInbox size={14} />,
         body: (
@@ -265,36 +302,24 @@ export function describeEvent(event: RunEvent): Described {
       };
     case 'run.cancelled':
       return {
-        title: 'Cancelled',
+        title,
         color: 'dark',
         icon: <IconBan size={14} />,
-        body: (
-          <Detail>
-            {str(d.reason) ?? 'On request'}
-            {d.by ? ` · by ${who(d.by)}` : ''}
-          </Detail>
-        ),
+        body: clipped(d.reason),
       };
     case 'run.failed':
       return {
-        title: 'Failed',
+        title,
         color: 'red',
         icon: <IconX size={14} />,
-        body: str(d.reason) ? <Detail>{str(d.reason)}</Detail> : undefined,
+        body: clipped(d.reason),
       };
     case 'attempt.abandoned':
       return {
-        title: `Attempt ${num(d.attempt) ?? '?'} abandoned`,
+        title,
         color: 'yellow',
         icon: <IconAlertTriangle size={14} />,
-        body: str(d.reason) ? <Detail>{str(d.reason)}</Detail> : undefined,
-      };
-    default:
-      return {
-        title: humanize(event.type),
-        color: 'gray',
-        icon: <IconCircleDashed size={14} />,
-        body: Object.keys(d).length ? <Code block>{JSON.stringify(d, null, 2)}</Code> : undefined,
+        body: clipped(d.reason),
       };
   }
 }

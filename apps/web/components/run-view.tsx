@@ -24,22 +24,18 @@ import { notifications } from '@mantine/notifications';
 import { IconBan, IconInfoCircle, IconRefresh } from '@tabler/icons-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import {
-  api,
-  type Attempt,
-  type AttemptLogs,
-  type Classification,
-  type RunDetail,
-  toApiError,
-} from '@/lib/api';
+import { ACTIVE_RUN_STATUSES, isCancellable, isRetryable, type RunStatus } from '@mendflow/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState, type ReactNode } from 'react';
+import { type Attempt, type AttemptLogs, type Classification, type RunDetail, toApiError } from '@/lib/api';
 import { formatBytes, formatDuration, formatMs, humanize, prettyJson, shortId } from '@/lib/format';
 import { useLiveConnection } from '@/lib/live';
 import { useCan } from '@/lib/session';
-import { ACTIVE_STATUSES, STATUS_OF_EVENT, TERMINAL_STATUSES } from '@/lib/status';
-import { invalidate, useApi } from '@/lib/use-api';
-import { useRunTimeline } from '@/lib/use-run-timeline';
+import { queries, useCancelRun, useRetryRun } from '@/lib/queries';
+import { statusFromEvents } from '@/lib/run-cache';
+import { useRunTimeline } from '@/lib/run-timeline';
 import { RunTimeline } from './run-timeline';
+import { WaitingForLine } from './waiting-for';
 import {
   CodeBlock,
   EmptyState,
@@ -53,54 +49,32 @@ import {
   TimeAgo,
 } from './ui';
 
-const RETRYABLE = ['failed', 'cancelled', 'action_needed'];
-
 export function RunView({ id }: { id: string }) {
   const timeline = useRunTimeline(id);
-  const run = useApi(`run:${id}`, (signal) => api.run(id, signal));
-  const logs = useApi(`run-logs:${id}`, (signal) => api.runLogs(id, signal));
+  const run = useQuery(queries.run(id));
+  const logs = useQuery(queries.runLogs(id));
   const connection = useLiveConnection();
 
-  // Details (attempts, output, cost, logs) are read again whenever the timeline grows.
-  const eventCount = timeline.events.length;
-  const { reload: reloadRun } = run;
-  const { reload: reloadLogs } = logs;
-  const seen = useRef(0);
-  useEffect(() => {
-    if (eventCount <= seen.current) return;
-    const first = seen.current === 0;
-    seen.current = eventCount;
-    if (first) return;
-    const timer = window.setTimeout(() => {
-      reloadRun();
-      reloadLogs();
-      invalidate('inbox');
-    }, 150);
-    return () => window.clearTimeout(timer);
-  }, [eventCount, reloadRun, reloadLogs]);
+  // The status shown is the catalog's status after the timeline's last transition (statusAfter), so it is
+  // the same live and after a reload; the run as read over HTTP fills in until the timeline has loaded.
+  const status = useMemo<RunStatus | undefined>(
+    () => statusFromEvents(timeline.events) ?? run.data?.status,
+    [timeline.events, run.data?.status],
+  );
 
-  // The status shown is the last transition in the timeline, so it is the same live and after reload.
-  const status = useMemo(() => {
-    for (let i = timeline.events.length - 1; i >= 0; i -= 1) {
-      const s = STATUS_OF_EVENT[timeline.events[i]!.type];
-      if (s) return s;
-    }
-    return run.data?.status;
-  }, [timeline.events, run.data?.status]);
-
-  if (run.error) {
+  if (run.error && !run.data) {
     return (
       <>
         <PageHeader title="Run" eyebrow={<Crumbs id={id} />} />
         <ErrorState
           error={run.error}
           title={run.error.status === 404 ? 'This run does not exist' : 'Could not load the run'}
-          onRetry={run.error.status === 404 ? undefined : run.reload}
+          onRetry={run.error.status === 404 ? undefined : () => void run.refetch()}
         />
       </>
     );
   }
-  if (run.loading || !run.data || !status) return <LoadingState label="Loading run…" rows={6} />;
+  if (run.isPending || !run.data || !status) return <LoadingState label="Loading run…" rows={6} />;
 
   const r = run.data;
   const attempts = [...(r.attempts ?? [])].sort((a, b) => b.number - a.number);
@@ -121,8 +95,10 @@ export function RunView({ id }: { id: string }) {
             · version {r.versionNumber} · {humanize(r.trigger)} · created <TimeAgo iso={r.createdAt} />
           </>
         }
-        actions={<RunControls run={r} status={status} onChanged={run.reload} />}
+        actions={<RunControls run={r} status={status} />}
       />
+
+      {status === 'waiting' || status === 'queued' ? <WaitingForLine waitingFor={r.waitingFor} /> : null}
 
       {stopped && (latest?.classification || r.error) ? (
         <WhyItStopped status={status} classification={latest?.classification ?? null} run={r} />
@@ -135,7 +111,7 @@ export function RunView({ id }: { id: string }) {
           value={
             r.finishedAt
               ? formatDuration(r.startedAt ?? r.createdAt, r.finishedAt)
-              : ACTIVE_STATUSES.includes(status)
+              : ACTIVE_RUN_STATUSES.includes(status)
                 ? 'In progress'
                 : '—'
           }
@@ -236,6 +212,9 @@ export function RunView({ id }: { id: string }) {
   );
 }
 
+/** The API's limit on a cancel reason (POST /runs/:id/cancel). */
+const CANCEL_REASON_MAX = 500;
+
 function sum(values: (number | null)[]): number | null {
   const present = values.filter((v): v is number => typeof v === 'number');
   return present.length ? present.reduce((a, b) => a + b, 0) : null;
@@ -325,60 +304,56 @@ function WhyItStopped({
   );
 }
 
-function RunControls({ run, status, onChanged }: { run: RunDetail; status: string; onChanged: () => void }) {
+function RunControls({ run, status }: { run: RunDetail; status: RunStatus }) {
   const router = useRouter();
   // Viewers see the run; starting, cancelling and retrying take an editor.
   const canControl = useCan('runs:write');
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState<'cancel' | 'retry' | null>(null);
-  const cancellable = !TERMINAL_STATUSES.includes(status);
-  const retryable = RETRYABLE.includes(status);
+  const cancelRun = useCancelRun();
+  const retryRun = useRetryRun();
+  const cancellable = isCancellable(status);
+  const retryable = isRetryable(status);
+  const trimmedReason = reason.trim();
+  const reasonTooLong = trimmedReason.length > CANCEL_REASON_MAX;
 
   async function cancel() {
-    setBusy('cancel');
+    if (reasonTooLong) return;
     try {
-      await api.cancelRun(run.id);
+      await cancelRun.mutateAsync({ runId: run.id, reason: trimmedReason || undefined });
       notifications.show({
         color: 'gray',
         title: 'Run cancelled',
         message: `Run ${shortId(run.id)} will not continue.`,
       });
       setConfirmCancel(false);
-      invalidate('runs', 'inbox');
-      onChanged();
-    } catch (err) {
-      const error = toApiError(err);
+      setReason('');
+    } catch (error) {
       notifications.show({
         color: 'red',
         title: 'Could not cancel',
-        message: error.code === 'RUN_NOT_CANCELLABLE' ? 'The run already finished.' : error.message,
+        message:
+          toApiError(error).code === 'RUN_NOT_CANCELLABLE'
+            ? 'The run already finished.'
+            : toApiError(error).message,
       });
-    } finally {
-      setBusy(null);
     }
   }
 
   async function retry() {
-    setBusy('retry');
     try {
-      const next = await api.retryRun(run.id);
+      const next = await retryRun.mutateAsync(run.id);
       notifications.show({ color: 'teal', title: 'Retrying', message: 'A new attempt is queued.' });
-      invalidate('runs', 'inbox');
       if (next.id !== run.id) router.push(`/runs/${next.id}`);
-      else onChanged();
-    } catch (err) {
-      const error = toApiError(err);
+    } catch (error) {
       notifications.show({
         color: 'red',
         title: 'Could not retry',
         message:
-          error.code === 'RUN_NOT_RETRYABLE'
+          toApiError(error).code === 'RUN_NOT_RETRYABLE'
             ? 'This run cannot be retried in its current state.'
-            : error.message,
+            : toApiError(error).message,
       });
-    } finally {
-      setBusy(null);
     }
   }
 
@@ -388,7 +363,7 @@ function RunControls({ run, status, onChanged }: { run: RunDetail; status: strin
         <Button
           leftSection={<IconRefresh size={16} />}
           onClick={() => void retry()}
-          loading={busy === 'retry'}
+          loading={retryRun.isPending}
           data-testid="retry-run"
         >
           Retry
@@ -412,16 +387,25 @@ function RunControls({ run, status, onChanged }: { run: RunDetail; status: strin
           </Text>
           <Textarea
             label="Reason (optional)"
+            description="Recorded in the run's timeline."
             value={reason}
             onChange={(e) => setReason(e.currentTarget.value)}
+            error={reasonTooLong ? `At most ${CANCEL_REASON_MAX} characters` : undefined}
             autosize
             minRows={2}
+            data-testid="cancel-reason"
           />
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setConfirmCancel(false)}>
               Keep running
             </Button>
-            <Button color="red" loading={busy === 'cancel'} onClick={() => void cancel()}>
+            <Button
+              color="red"
+              loading={cancelRun.isPending}
+              disabled={reasonTooLong}
+              onClick={() => void cancel()}
+              data-testid="cancel-run-confirm"
+            >
               Cancel run
             </Button>
           </Group>

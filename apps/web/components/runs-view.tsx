@@ -5,11 +5,12 @@ import { useMediaQuery } from '@mantine/hooks';
 import { IconFilterOff, IconListDetails } from '@tabler/icons-react';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useMemo, useState } from 'react';
-import { api, FAILURE_CLASSES, RUN_STATUSES, type RunSummary, toApiError } from '@/lib/api';
+import { FAILURE_CLASSES, RUN_STATUSES } from '@mendflow/contracts';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { RunSummary } from '@/lib/api';
 import { formatAbsolute, formatDuration, humanize, shortId } from '@/lib/format';
 import { FAILURE_CLASS_META, RUN_STATUS_META } from '@/lib/status';
-import { useApi } from '@/lib/use-api';
+import { queries, usePagedRows } from '@/lib/queries';
 import {
   EmptyState,
   ErrorState,
@@ -19,6 +20,7 @@ import {
   RunStatusBadge,
   TimeAgo,
 } from './ui';
+import { WaitingForLine } from './waiting-for';
 
 const RANGES: { value: string; label: string; ms: number }[] = [
   { value: '1h', label: 'Last hour', ms: 3600_000 },
@@ -62,48 +64,9 @@ export function RunsView() {
     createdFrom,
     limit: PAGE_SIZE,
   };
-  const key = `runs:${JSON.stringify(query)}`;
-  const first = useApi(key, (signal) => api.runs(query, signal), ['runs']);
-  const automations = useApi('automations:names', (signal) => api.automations({ limit: 200 }, signal), [
-    'automations',
-  ]);
-
-  // Pages after the first, loaded with "Load more"; dropped when the filters change.
-  const [more, setMore] = useState<{
-    key: string;
-    items: RunSummary[];
-    cursor: string | null;
-    loading: boolean;
-    error?: string;
-  }>({
-    key: '',
-    items: [],
-    cursor: null,
-    loading: false,
-  });
-  const extra = more.key === key ? more : { key, items: [], cursor: null, loading: false, error: undefined };
-  const rows = useMemo(() => {
-    const seen = new Set<string>();
-    const out: RunSummary[] = [];
-    for (const run of [...(first.data?.items ?? []), ...extra.items]) {
-      if (seen.has(run.id)) continue;
-      seen.add(run.id);
-      out.push(run);
-    }
-    return out;
-  }, [first.data, extra.items]);
-  const nextCursor = extra.items.length > 0 ? extra.cursor : (first.data?.nextCursor ?? null);
-
-  async function loadMore() {
-    if (!nextCursor) return;
-    setMore({ ...extra, loading: true, error: undefined });
-    try {
-      const page = await api.runs({ ...query, cursor: nextCursor });
-      setMore({ key, items: [...extra.items, ...page.items], cursor: page.nextCursor, loading: false });
-    } catch (err) {
-      setMore({ ...extra, loading: false, error: toApiError(err).message });
-    }
-  }
+  const list = useInfiniteQuery(queries.runsPages(query));
+  const { rows, more } = usePagedRows(list);
+  const automations = useQuery(queries.automations());
 
   const automationOptions = (automations.data?.items ?? []).map((a) => ({ value: a.id, label: a.name }));
 
@@ -168,9 +131,9 @@ export function RunsView() {
         ) : null}
       </Card>
 
-      {first.error ? (
-        <ErrorState error={first.error} title="Could not load runs" onRetry={first.reload} />
-      ) : first.loading ? (
+      {list.error && !list.data ? (
+        <ErrorState error={list.error} title="Could not load runs" onRetry={() => void list.refetch()} />
+      ) : list.isPending ? (
         <LoadingState label="Loading runs…" rows={6} />
       ) : rows.length === 0 ? (
         <EmptyState
@@ -217,6 +180,7 @@ export function RunsView() {
                       <Table.Tr key={run.id} data-testid="run-row" data-run-id={run.id}>
                         <Table.Td>
                           <RunStatusBadge status={run.status} size="sm" testId="run-row-status" />
+                          <WaitingForLine waitingFor={run.waitingFor} compact />
                         </Table.Td>
                         <Table.Td>
                           <Anchor component={Link} href={`/runs/${run.id}`} ff="monospace" size="sm" fw={500}>
@@ -263,14 +227,7 @@ export function RunsView() {
               </Table.ScrollContainer>
             </Card>
           )}
-          <LoadMoreFooter
-            shown={rows.length}
-            noun={['run', 'runs']}
-            hasMore={Boolean(nextCursor)}
-            loading={extra.loading}
-            error={extra.error}
-            onMore={() => void loadMore()}
-          />
+          <LoadMoreFooter shown={rows.length} noun={['run', 'runs']} {...more} />
         </Stack>
       )}
     </>
@@ -312,6 +269,7 @@ function RunCard({ run }: { run: RunSummary }) {
             v{run.versionNumber}
           </Text>
         </Group>
+        <WaitingForLine waitingFor={run.waitingFor} compact />
         {run.error ? (
           <Text size="xs" c="red" lineClamp={2}>
             {run.error.name}: {run.error.message}

@@ -23,7 +23,8 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { api, type ApiKey, type CreatedApiKey, type Role, ROLES, type Secret, toApiError } from '@/lib/api';
 import { useCan, useSession, useSignedIn } from '@/lib/session';
-import { invalidate, useApi } from '@/lib/use-api';
+import { queries, useCreateApiKey, useDeleteSecret, usePutSecret, useRevokeApiKey } from '@/lib/queries';
+import { useQuery } from '@tanstack/react-query';
 import { CopyableSecret } from './copyable-secret';
 import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';
 import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
@@ -92,7 +93,9 @@ function Account() {
 }
 
 function ApiKeys() {
-  const keys = useApi('api-keys', (signal) => api.apiKeys(signal), ['api-keys']);
+  const keys = useQuery(queries.apiKeys());
+  const createApiKey = useCreateApiKey();
+  const revokeApiKey = useRevokeApiKey();
   const { user } = useSignedIn();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>(user.role);
@@ -113,10 +116,9 @@ function ApiKeys() {
     try {
       const expiresAt =
         expiry === 'never' ? null : new Date(Date.now() + Number(expiry) * 86_400_000).toISOString();
-      const key = await api.createApiKey({ name: name.trim(), role, expiresAt });
+      const key = await createApiKey.mutateAsync({ name: name.trim(), role, expiresAt });
       setCreated(key);
       setName('');
-      invalidate('api-keys', 'audit');
     } catch (err) {
       setError(toApiError(err).message);
     } finally {
@@ -127,11 +129,9 @@ function ApiKeys() {
   async function doRevoke(key: ApiKey) {
     setRevoking(true);
     try {
-      await api.revokeApiKey(key.id);
-      keys.setData((page) => page && { items: page.items.filter((k) => k.id !== key.id) });
+      await revokeApiKey.mutateAsync(key.id);
       notifications.show({ color: 'gray', title: 'Key revoked', message: `${key.name} stops working now.` });
       setRevoke(null);
-      invalidate('audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not revoke', message: toApiError(err).message });
     } finally {
@@ -303,7 +303,9 @@ function ApiKeys() {
 
 function Secrets() {
   const canWrite = useCan('secrets:write');
-  const secrets = useApi('secrets', (signal) => api.secrets(signal), ['secrets']);
+  const secrets = useQuery(queries.secrets());
+  const putSecret = usePutSecret();
+  const deleteSecret = useDeleteSecret();
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [saving, setSaving] = useState(false);
@@ -320,7 +322,7 @@ function Secrets() {
     setSaving(true);
     setError(null);
     try {
-      const result = await api.putSecret(name, value);
+      const result = await putSecret.mutateAsync({ name, value });
       notifications.show({
         color: 'teal',
         title: result.created ? 'Secret created' : 'Secret replaced',
@@ -328,7 +330,6 @@ function Secrets() {
       });
       setName('');
       setValue('');
-      invalidate('secrets', 'audit');
     } catch (err) {
       setError(toApiError(err).message);
     } finally {
@@ -339,7 +340,7 @@ function Secrets() {
   async function doReplace(secret: Secret) {
     setBusy(true);
     try {
-      await api.putSecret(secret.name, replacement);
+      await putSecret.mutateAsync({ name: secret.name, value: replacement });
       notifications.show({
         color: 'teal',
         title: 'Secret replaced',
@@ -347,7 +348,6 @@ function Secrets() {
       });
       setReplace(null);
       setReplacement('');
-      invalidate('secrets', 'audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not save', message: toApiError(err).message });
     } finally {
@@ -358,11 +358,9 @@ function Secrets() {
   async function doRemove(secret: Secret) {
     setBusy(true);
     try {
-      await api.deleteSecret(secret.name);
-      secrets.setData((page) => page && { items: page.items.filter((s) => s.name !== secret.name) });
+      await deleteSecret.mutateAsync(secret.name);
       notifications.show({ color: 'gray', title: 'Secret deleted', message: `${secret.name} is gone.` });
       setRemove(null);
-      invalidate('audit');
     } catch (err) {
       notifications.show({ color: 'red', title: 'Could not delete', message: toApiError(err).message });
     } finally {

@@ -21,7 +21,6 @@ import type { ReactNode } from 'react';
 import type { ApiError, VersionAuthor } from '@/lib/api';
 import { formatAbsolute, formatRelative, prettyJson, shortId } from '@/lib/format';
 import { failureClassMeta, runStatusMeta } from '@/lib/status';
-import type { Query } from '@/lib/use-api';
 import { useNow } from '@/lib/use-now';
 
 export function PageHeader({
@@ -358,14 +357,17 @@ export function QueryView<T extends { items: readonly unknown[] }>({
   empty,
   children,
 }: {
-  query: Pick<Query<T>, 'data' | 'error' | 'loading' | 'reload'>;
+  query: { data: T | undefined; error: ApiError | null; isPending: boolean; refetch: () => unknown };
   errorTitle: string;
   loading?: ReactNode;
   empty: ReactNode;
   children: (data: T) => ReactNode;
 }) {
-  if (query.error) return <ErrorState error={query.error} title={errorTitle} onRetry={query.reload} />;
-  if (query.loading || !query.data) return <>{loading}</>;
+  // An error matters only while there is nothing to show (a failed background read keeps the data).
+  if (query.error && query.data === undefined) {
+    return <ErrorState error={query.error} title={errorTitle} onRetry={() => void query.refetch()} />;
+  }
+  if (query.isPending || !query.data) return <>{loading}</>;
   if (query.data.items.length === 0) return <>{empty}</>;
   return <>{children(query.data)}</>;
 }

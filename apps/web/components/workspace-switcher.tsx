@@ -6,7 +6,8 @@ import { IconCheck, IconChevronDown, IconPlus } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { api, toApiError } from '@/lib/api';
 import { useSignedIn } from '@/lib/session';
-import { useApi } from '@/lib/use-api';
+import { queries } from '@/lib/queries';
+import { useQuery } from '@tanstack/react-query';
 import { ROLE_LABEL } from './members-section';
 
 /** Opens the dashboard afresh in the workspace the session switched to (lists and live updates included). */
@@ -17,7 +18,7 @@ function reopen(): void {
 /** The header's workspace menu: the current one, the user's others to switch to, and a new one. */
 export function WorkspaceSwitcher() {
   const { workspace } = useSignedIn();
-  const workspaces = useApi('workspaces', (signal) => api.workspaces(signal), ['workspaces']);
+  const workspaces = useQuery(queries.workspaces());
   const [switching, setSwitching] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState('');
@@ -82,7 +83,7 @@ export function WorkspaceSwitcher() {
                 Could not load workspaces
               </Text>
             </Menu.Item>
-          ) : workspaces.loading ? (
+          ) : workspaces.isPending ? (
             <Menu.Item disabled>Loading…</Menu.Item>
           ) : (
             items.map((w) => (

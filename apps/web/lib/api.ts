@@ -7,32 +7,19 @@
  * `x-csrf-token`. API keys remain for scripts and agents.
  */
 
-export const RUN_STATUSES = [
-  'queued',
-  'running',
-  'retry_scheduled',
-  'repairing',
-  'waiting',
-  'action_needed',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+import type {
+  FailureClass,
+  InboxAction,
+  InboxKind,
+  InboxStatus,
+  RunError,
+  RunStatus,
+  RunTrigger,
+  RunWaitingFor,
+} from '@mendflow/contracts';
 
-export const FAILURE_CLASSES = ['transient', 'logic', 'auth', 'policy', 'unknown'] as const;
-export type FailureClass = (typeof FAILURE_CLASSES)[number];
-
-export type InboxAction = 'retry' | 'approve' | 'reject' | 'cancel';
-export type InboxKind =
-  | 'auth_required'
-  | 'policy_violation'
-  | 'retries_exhausted'
-  | 'repair_failed'
-  | 'repair_approval'
-  | 'unknown_failure'
-  | 'approval'
-  | (string & {});
+// The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
+// from '@mendflow/contracts'. The types below are the HTTP API's views.
 
 /** Roles in a workspace, highest first (see the API's libs/common/src/roles.ts). */
 export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const;
@@ -166,14 +153,6 @@ export interface AutomationDetail extends Omit<Automation, 'deployedVersion'> {
   deployedVersion: Version | null;
 }
 
-export interface RunError {
-  name: string;
-  message: string;
-  code?: string;
-  location?: string;
-  stack?: string;
-  limit?: string;
-}
 export interface RunSummary {
   id: string;
   automationId: string;
@@ -181,13 +160,15 @@ export interface RunSummary {
   versionId: string;
   versionNumber: number;
   status: RunStatus;
-  trigger: string;
+  trigger: RunTrigger | (string & {});
   attemptCount: number;
   error: RunError | null;
   nextAttemptAt: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** What a resting run waits for (a slot, an approval, a sleep); absent from APIs that predate it. */
+  waitingFor?: RunWaitingFor | null;
 }
 export interface Classification {
   class: FailureClass | (string & {});
@@ -233,7 +214,7 @@ export interface AttemptLogs {
 export interface InboxItem {
   id: string;
   kind: InboxKind;
-  status: 'open' | 'resolved';
+  status: InboxStatus;
   title: string;
   reason: string;
   evidence: Record<string, unknown> | null;
@@ -243,6 +224,27 @@ export interface InboxItem {
   repairId: string | null;
   resolution: { action: string; by: string | null; comment: string | null; at: string | null } | null;
   createdAt: string;
+}
+
+/** What an approval request asks for: the capabilities the run may use once approved. */
+export interface ApprovalCaps {
+  maxFetches?: number;
+  hosts?: string[];
+}
+/** The evidence of an `approval` inbox item. */
+export interface ApprovalEvidence {
+  title: string;
+  details?: string;
+  caps?: ApprovalCaps;
+  expiresAt: string;
+  attempt: number;
+  startedBy?: string | null;
+}
+export interface ResolveInboxBody {
+  action: InboxAction;
+  comment?: string;
+  /** approve only: the caps granted, at most those requested. */
+  caps?: ApprovalCaps;
 }
 
 export interface Secret {
@@ -495,18 +497,17 @@ export const api = {
     apiRequest<Items<RunEvent>>(`/runs/${id}/events`, { query: { after }, signal }),
   runLogs: (id: string, signal?: AbortSignal) =>
     apiRequest<Items<AttemptLogs>>(`/runs/${id}/logs`, { signal }),
-  cancelRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/cancel`, { method: 'POST' }),
+  cancelRun: (id: string, reason?: string) =>
+    apiRequest<RunDetail>(`/runs/${id}/cancel`, {
+      method: 'POST',
+      body: reason ? { reason } : undefined,
+    }),
   retryRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/retry`, { method: 'POST' }),
 
-  inbox: (
-    query: { status?: 'open' | 'resolved'; runId?: string; limit?: number } = {},
-    signal?: AbortSignal,
-  ) => apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
-  resolveInbox: (id: string, action: InboxAction, comment?: string) =>
-    apiRequest<InboxItem>(`/inbox/${id}/resolve`, {
-      method: 'POST',
-      body: comment ? { action, comment } : { action },
-    }),
+  inbox: (query: { status?: InboxStatus; runId?: string; limit?: number } = {}, signal?: AbortSignal) =>
+    apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
+  resolveInbox: (id: string, body: ResolveInboxBody) =>
+    apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
 
   secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
   putSecret: (name: string, value: string) =>

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { RunStatus } from './api';
+import type { RunStatus } from '@mendflow/contracts';
 
 /**
  * Live events: one Socket.IO connection per tab to the API's `/events` namespace, on the web app's own
@@ -135,7 +135,7 @@ function addEntry(entry: Entry): () => void {
  */
 export function useLiveSubscription(
   body: LiveSubscription | null,
-  onMessage: (message: LiveMessage) => void,
+  onMessage: ((message: LiveMessage) => void) | null,
   latestBody?: () => LiveSubscription,
 ): void {
   const onMessageRef = useRef(onMessage);
@@ -153,7 +153,7 @@ export function useLiveSubscription(
     return addEntry({
       key,
       body: () => latestBodyRef.current?.() ?? initial,
-      listener: (message) => onMessageRef.current(message),
+      listener: (message) => onMessageRef.current?.(message),
     });
   }, [key, bodyJson]);
 }

@@ -11,6 +11,7 @@ import {
   toApiError,
 } from './api';
 import { closeLive } from './live';
+import { useQueryClient } from '@tanstack/react-query';
 
 export type SessionState =
   | { status: 'loading' }
@@ -31,6 +32,8 @@ const SessionContext = createContext<SessionContextValue | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   const [generation, setGeneration] = useState(0);
+  // Cached data belongs to the session (and its workspace): dropped when the session ends.
+  const queryClient = useQueryClient();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -52,10 +55,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUnauthenticatedHandler(() => {
       setCsrfToken(null);
       closeLive();
+      queryClient.clear();
       setState({ status: 'signed-out' });
     });
     return () => setUnauthenticatedHandler(null);
-  }, []);
+  }, [queryClient]);
 
   const signedIn = useCallback((session: SessionInfo) => {
     setCsrfToken(session.csrfToken);
@@ -68,9 +72,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     } finally {
       setCsrfToken(null);
       closeLive();
+      queryClient.clear();
       setState({ status: 'signed-out' });
     }
-  }, []);
+  }, [queryClient]);
 
   const refresh = useCallback(() => {
     setState({ status: 'loading' });

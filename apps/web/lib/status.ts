@@ -1,4 +1,8 @@
-import type { FailureClass, InboxAction, InboxKind, RunStatus } from './api';
+import type { FailureClass, InboxAction, InboxKind, RunStatus, RunWaitingFor } from '@mendflow/contracts';
+
+// Presentation only: labels, colors and descriptions keyed by the shared contracts' types, so a new
+// status, class, kind or action fails the typecheck here until it has its words. Which statuses are
+// terminal, cancellable… and which status an event leaves a run in come from '@mendflow/contracts'.
 
 /** How each run status looks; the words carry the meaning, color only reinforces it. */
 export const RUN_STATUS_META: Record<RunStatus, { label: string; color: string; description: string }> = {
@@ -10,7 +14,11 @@ export const RUN_STATUS_META: Record<RunStatus, { label: string; color: string; 
     description: 'A transient failure; retrying after a delay',
   },
   repairing: { label: 'Repairing', color: 'grape', description: 'A repair is being proposed and validated' },
-  waiting: { label: 'Waiting', color: 'cyan', description: 'Waiting for a person to approve' },
+  waiting: {
+    label: 'Waiting',
+    color: 'cyan',
+    description: 'Waiting for an approval or a time; no worker is held',
+  },
   action_needed: {
     label: 'Action needed',
     color: 'orange',
@@ -30,15 +38,6 @@ export function runStatusMeta(status: string) {
     }
   );
 }
-
-export const TERMINAL_STATUSES: readonly string[] = ['succeeded', 'failed', 'cancelled'];
-export const ACTIVE_STATUSES: readonly string[] = [
-  'queued',
-  'running',
-  'retry_scheduled',
-  'repairing',
-  'waiting',
-];
 
 export const FAILURE_CLASS_META: Record<FailureClass, { label: string; color: string; description: string }> =
   {
@@ -73,7 +72,7 @@ export function failureClassMeta(value: string) {
   return FAILURE_CLASS_META[value as FailureClass] ?? { label: value, color: 'gray', description: '' };
 }
 
-export const INBOX_KIND_META: Record<string, { label: string; color: string }> = {
+export const INBOX_KIND_META: Record<InboxKind, { label: string; color: string }> = {
   auth_required: { label: 'Auth required', color: 'orange' },
   policy_violation: { label: 'Policy violation', color: 'red' },
   retries_exhausted: { label: 'Retries exhausted', color: 'yellow' },
@@ -83,8 +82,8 @@ export const INBOX_KIND_META: Record<string, { label: string; color: string }> =
   approval: { label: 'Approval', color: 'cyan' },
 };
 
-export function inboxKindMeta(kind: InboxKind) {
-  return INBOX_KIND_META[kind] ?? { label: kind.replace(/_/g, ' '), color: 'gray' };
+export function inboxKindMeta(kind: string) {
+  return INBOX_KIND_META[kind as InboxKind] ?? { label: kind.replace(/_/g, ' '), color: 'gray' };
 }
 
 export const INBOX_ACTION_META: Record<
@@ -97,15 +96,8 @@ export const INBOX_ACTION_META: Record<
   cancel: { label: 'Cancel run', color: 'gray', variant: 'default' },
 };
 
-/** The run status an event type moves the run to, when it is a transition. */
-export const STATUS_OF_EVENT: Record<string, RunStatus> = {
-  'run.queued': 'queued',
-  'run.running': 'running',
-  'run.succeeded': 'succeeded',
-  'run.failed': 'failed',
-  'run.cancelled': 'cancelled',
-  'run.retry_scheduled': 'retry_scheduled',
-  'run.repairing': 'repairing',
-  'run.action_needed': 'action_needed',
-  'run.waiting': 'waiting',
+export const WAITING_FOR_META: Record<RunWaitingFor['kind'], { label: string; color: string }> = {
+  slot: { label: 'Waiting for a slot', color: 'gray' },
+  approval: { label: 'Waiting for approval', color: 'cyan' },
+  sleep: { label: 'Sleeping', color: 'cyan' },
 };

@@ -43,6 +43,19 @@ export const startRunBody = z
   .default({});
 export type StartRunBody = z.output<typeof startRunBody>;
 
+/** `POST /runs/:id/cancel`: the body is optional; the reason is recorded in the run.cancelled event. */
+export const cancelRunBody = z
+  .strictObject({
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(500, 'must be at most 500 characters')
+      .optional(),
+  })
+  .default({});
+export type CancelRunBody = z.output<typeof cancelRunBody>;
+
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),

@@ -7,6 +7,7 @@
  * Schemas are loose objects: an event stored by an older version may carry fields this one does not
  * know, and reading it must still succeed (and keep them).
  */
+import './zod-config';
 import { z } from 'zod';
 import { INBOX_ACTIONS, INBOX_KINDS } from './inbox';
 import { FAILURE_CLASSES } from './failure';

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  type CancelRunBody,
+  cancelRunBody,
   dateParam,
   ErrorCodes,
   listQuery,
@@ -101,9 +103,17 @@ export class RunsController {
   @Post('runs/:id/cancel')
   @Requires('runs:write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a run; a running attempt is stopped promptly' })
-  async cancel(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
-    await this.control.cancel(principal, id);
+  @ApiOperation({
+    summary:
+      'Cancel a run; a running attempt is stopped promptly. The optional reason is kept in the run.cancelled event',
+  })
+  @ApiBody({ schema: openApiSchema(cancelRunBody), required: false })
+  async cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', runId) id: string,
+    @Body(new ZodPipe(cancelRunBody)) body: CancelRunBody,
+  ) {
+    await this.control.cancel(principal, id, body.reason);
     const { run, attempts } = await this.runs.get(principal, id);
     return runView(run, attempts);
   }
