@@ -21,6 +21,7 @@ import { HostServicesFactory, SECRET_BOX } from './runs/host-services.factory';
 import { RunExecutor } from './runs/run-executor.service';
 import { RunProcessor } from './runs/run.processor';
 import { SandboxHost } from './runs/sandbox.provider';
+import { SlotRefill } from './runs/slot-refill.service';
 import { StaleRunReconciler } from './runs/stale-run-reconciler.service';
 
 @Module({})
@@ -47,6 +48,7 @@ export class WorkerModule {
         HostServicesFactory,
         CancellationService,
         AttemptSettler,
+        SlotRefill,
         RunExecutor,
         RunProcessor,
         RepairBudget,

@@ -108,12 +108,15 @@ export class InboxService {
     );
     this.live.publishTransition(transition);
     if (transition)
-      await this.queue.enqueue({
-        runId: repair.runId,
-        workspaceId: principal.workspaceId,
-        automationId: transition.automationId,
-        attempt: transition.attemptCount + 1,
-      });
+      await this.queue.enqueue(
+        {
+          runId: repair.runId,
+          workspaceId: principal.workspaceId,
+          automationId: transition.automationId,
+          attempt: transition.attemptCount + 1,
+        },
+        transition.priority,
+      );
   }
 
   private async reject(principal: Principal, runId: string, repairId: string | null) {

@@ -62,6 +62,7 @@ export class RunControlService {
     this.live.publishTransition(transition);
     // The worker running it (if any) aborts the attempt at once; queued jobs find it cancelled and skip.
     await this.redis.publish(CANCEL_CHANNEL, runId);
+    await this.queue.refill(transition);
     await this.inbox.resolveOpenForRun(workspaceId, runId, { action: 'cancel', by: principal.userId });
     await this.audit.record(principal, {
       action: 'run.cancelled',
@@ -105,12 +106,15 @@ export class RunControlService {
       targetKind: 'run',
       targetId: runId,
     });
-    await this.queue.enqueue({
-      runId,
-      workspaceId,
-      automationId: transition.automationId,
-      attempt: transition.attemptCount + 1,
-    });
+    await this.queue.enqueue(
+      {
+        runId,
+        workspaceId,
+        automationId: transition.automationId,
+        attempt: transition.attemptCount + 1,
+      },
+      transition.priority,
+    );
     return transition;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCodes, type StartRunBody } from '@mendflow/common';
+import { DomainError, ErrorCodes, RUN_PRIORITY, runConcurrency, type StartRunBody } from '@mendflow/common';
 import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import type { Principal } from '../auth/principal';
@@ -33,13 +33,17 @@ export class RunsService {
         'automation has no deployed version',
       );
     }
-    this.inputs.check(automation.deployedVersion.manifest.inputSchema, body.input ?? null);
+    const { manifest } = automation.deployedVersion;
+    this.inputs.check(manifest.inputSchema, body.input ?? null);
+    const priority = body.priority ?? RUN_PRIORITY.default;
     const { run, created } = await this.runs.createQueued(principal.workspaceId, {
       automationId,
       versionId: automation.deployedVersion.id,
       trigger: principal.via === 'session' ? 'manual' : 'api',
       input: body.input ?? null,
       idempotencyKey: body.idempotencyKey,
+      priority,
+      concurrency: runConcurrency(manifest.concurrency, body.input ?? null),
     });
     if (created) {
       // createQueued appended the run's first event (seq 1) in the same statement; published before the
@@ -55,7 +59,10 @@ export class RunsService {
         createdAt: run.createdAt,
       });
       this.live.publishRunStatus({ runId, workspaceId, automationId, status: 'queued' });
-      await this.queue.enqueue({ runId: run.id, workspaceId: run.workspaceId, automationId, attempt: 1 });
+      await this.queue.enqueue(
+        { runId: run.id, workspaceId: run.workspaceId, automationId, attempt: 1 },
+        run.priority,
+      );
     }
     return run;
   }

@@ -220,12 +220,15 @@ export class RepairService {
   private async resume(transition: TransitionResult | null): Promise<void> {
     this.live.publishTransition(transition);
     if (!transition) return;
-    const job = runJob({
-      runId: transition.runId,
-      workspaceId: transition.workspaceId,
-      automationId: transition.automationId,
-      attempt: transition.attemptCount + 1,
-    });
+    const job = runJob(
+      {
+        runId: transition.runId,
+        workspaceId: transition.workspaceId,
+        automationId: transition.automationId,
+        attempt: transition.attemptCount + 1,
+      },
+      transition.priority,
+    );
     await this.runQueue.add(job.name, job.data, job.opts);
   }
 

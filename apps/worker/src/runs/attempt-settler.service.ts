@@ -80,7 +80,10 @@ export class AttemptSettler {
         },
       });
       if (transition) {
-        const job = runJob({ runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 });
+        const job = runJob(
+          { runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 },
+          started.priority,
+        );
         await this.runQueue.add(job.name, job.data, job.opts);
       }
       return { transition, outcome: 'abandoned' };
@@ -130,6 +133,7 @@ export class AttemptSettler {
       if (transition) {
         const job = runJob(
           { runId, workspaceId, automationId: started.automationId, attempt: attempt + 1 },
+          started.priority,
           step.delayMs,
         );
         await this.runQueue.add(job.name, job.data, job.opts);

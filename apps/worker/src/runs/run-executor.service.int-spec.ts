@@ -14,6 +14,7 @@ import {
   RunExecutionRepository,
   RunsRepository,
   SecretsRepository,
+  RunSlotsRepository,
 } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { QueueNames, redisConnection } from '@mendflow/queue';
@@ -32,6 +33,7 @@ import { AttemptSettler } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
 import { HostServicesFactory } from './host-services.factory';
 import { RunExecutor } from './run-executor.service';
+import { SlotRefill } from './slot-refill.service';
 import type { SandboxHost } from './sandbox.provider';
 
 /** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
@@ -83,6 +85,7 @@ function executor(options: { sandbox?: Pick<Sandbox, 'runAttempt'>; settleDb?: D
     new CancellationService(config),
     live,
     new WorkerMetrics(),
+    new SlotRefill(new RunSlotsRepository(db), runQueue),
   );
 }
 

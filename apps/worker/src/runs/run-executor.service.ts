@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { storableText } from '@mendflow/common';
 import {
+  type BlockedAttempt,
   describeDatabaseError,
+  isBlocked,
   isDatabaseUnavailable,
   RunExecutionRepository,
   type StartedAttempt,
@@ -15,6 +17,7 @@ import { CancellationService } from './cancellation.service';
 import { sandboxFailure, storageRejected } from './fallback-outcomes';
 import { HostServicesFactory } from './host-services.factory';
 import { SandboxHost } from './sandbox.provider';
+import { SlotRefill } from './slot-refill.service';
 
 /**
  * One attempt of one run: start it in PostgreSQL (which also tells us whether it should run at all),
@@ -38,9 +41,14 @@ export class RunExecutor {
     private readonly cancellation: CancellationService,
     private readonly live: LiveEventsPublisher,
     private readonly metrics: WorkerMetrics,
+    private readonly slots: SlotRefill,
   ) {}
 
-  async execute(job: RunJobPayload): Promise<void> {
+  /**
+   * Returns the run's place in line when its concurrency limit kept it from starting: the job then
+   * ends without running anything, and its line is refilled once the job is over (RunProcessor).
+   */
+  async execute(job: RunJobPayload): Promise<BlockedAttempt | undefined> {
     // Listen for a cancel before the run is marked running, so none can slip in between.
     const tracked = this.cancellation.track(job.runId);
     try {
@@ -48,6 +56,11 @@ export class RunExecutor {
       if (!started) {
         this.logger.debug(`run ${job.runId} is not startable any more; job ignored`);
         return;
+      }
+      if (isBlocked(started)) {
+        const { ahead, limit } = started.blocked;
+        this.logger.debug(`run ${job.runId} waits for a slot (${ahead} ahead, limit ${limit}); job ended`);
+        return started;
       }
       const { runId, workspaceId, automationId } = started;
       for (const event of started.events) this.live.publishRunEvent({ ...event, automationId });
@@ -57,6 +70,8 @@ export class RunExecutor {
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
       this.live.publishTransition(transition);
+      // The run left running: its slot is free, so the next run in its line gets a job.
+      await this.slots.afterRun(started);
     } finally {
       tracked.done();
     }

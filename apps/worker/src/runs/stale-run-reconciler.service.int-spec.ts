@@ -4,7 +4,7 @@
  * job, one event saying why), a run whose job is alive or that just started is left alone, and a run
  * that keeps losing its worker is paused for a person instead of looping.
  */
-import { createDb, type Db, RunExecutionRepository, RunsRepository } from '@mendflow/db';
+import { createDb, type Db, RunExecutionRepository, RunSlotsRepository, RunsRepository } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { QueueNames, redisConnection, runJob, runJobId } from '@mendflow/queue';
 import { Queue, Worker } from 'bullmq';
@@ -35,7 +35,7 @@ let runs: RunsRepository;
 let seeded: Awaited<ReturnType<typeof seedAutomation>>;
 
 const config = { STALE_QUEUED_RUN_MS: 60_000 } as WorkerConfig;
-const reconciler = () => new StaleRunReconciler(execution, queue, live, config);
+const reconciler = () => new StaleRunReconciler(execution, new RunSlotsRepository(db), queue, live, config);
 
 /** A run started `times` times (each start after the first abandons the attempt before it). */
 async function runningRun(options: { times?: number; startedAgoMs?: number } = {}): Promise<string> {
@@ -92,12 +92,15 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     const vanished = await runningRun();
     // A job that failed: the exception escaped the processor and left the run running.
     const failed = await runningRun();
-    const failing = runJob({
-      runId: failed,
-      workspaceId: seeded.workspaceId,
-      automationId: seeded.automationId,
-      attempt: 1,
-    });
+    const failing = runJob(
+      {
+        runId: failed,
+        workspaceId: seeded.workspaceId,
+        automationId: seeded.automationId,
+        attempt: 1,
+      },
+      5,
+    );
     const worker = new Worker(
       QueueNames.runs,
       async () => {
@@ -112,12 +115,15 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     expect(await jobState(failed, 1)).toBe('failed');
     // A job still waiting for a worker: BullMQ will deliver it, nothing to recover.
     const waiting = await runningRun();
-    const pending = runJob({
-      runId: waiting,
-      workspaceId: seeded.workspaceId,
-      automationId: seeded.automationId,
-      attempt: 1,
-    });
+    const pending = runJob(
+      {
+        runId: waiting,
+        workspaceId: seeded.workspaceId,
+        automationId: seeded.automationId,
+        attempt: 1,
+      },
+      5,
+    );
     await queue.add(pending.name, pending.data, pending.opts);
     // Started a moment ago: not looked at yet.
     const recent = await runningRun({ startedAgoMs: 0 });
@@ -140,7 +146,7 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
         ['run.running', { attempt: 1 }],
         ['attempt.abandoned', { attempt: 1, reason: LOST_ATTEMPT_REASON }],
       ]);
-      expect(await jobState(runId, 2)).toBe('waiting');
+      expect(await jobState(runId, 2)).toBe('prioritized');
     }
     expect(await state(waiting)).toEqual(before.waiting);
     expect(await state(recent)).toEqual(before.recent);
@@ -158,7 +164,7 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     const after = await state(runId);
     expect(after.status).toBe('queued');
     expect(after.events.filter((e) => e.type === 'attempt.abandoned')).toHaveLength(1);
-    expect(await jobState(runId, 2)).toBe('waiting');
+    expect(await jobState(runId, 2)).toBe('prioritized');
   });
 
   it('never overtakes a worker that settled the attempt in the meantime', async () => {

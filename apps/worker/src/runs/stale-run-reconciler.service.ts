@@ -7,9 +7,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
-import { RunExecutionRepository } from '@mendflow/db';
+import { RunExecutionRepository, RunSlotsRepository, slotLineOf } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
-import { addJob, QueueNames, runJob, runJobId } from '@mendflow/queue';
+import { addJob, QueueNames, refillSlots, runJob, runJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
@@ -58,6 +58,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly execution: RunExecutionRepository,
+    private readonly slots: RunSlotsRepository,
     @InjectQueue(QueueNames.runs) private readonly queue: Queue,
     private readonly live: LiveEventsPublisher,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -84,16 +85,34 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
   private async requeueWaiting(): Promise<number> {
     const stale = await this.execution.findStaleWaiting(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of stale) {
-      const job = runJob({
-        runId: run.id,
-        workspaceId: run.workspaceId,
-        automationId: run.automationId,
-        attempt: run.nextAttempt,
-      });
+      const job = runJob(
+        {
+          runId: run.id,
+          workspaceId: run.workspaceId,
+          automationId: run.automationId,
+          attempt: run.nextAttempt,
+        },
+        run.priority,
+      );
       await addJob(this.queue, job);
     }
     if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);
-    return stale.length;
+    return stale.length + (await this.refillStaleLines());
+  }
+
+  /**
+   * Runs with a concurrency limit wait in lines: only the head of each line needs a job (the others
+   * wait for a slot), so a line waiting too long is refilled instead of every run in it re-enqueued.
+   * First, slots whose run is no longer running are purged (a safety net: the statements that move a
+   * run out of running free its slot themselves).
+   */
+  private async refillStaleLines(): Promise<number> {
+    const purged = await this.slots.purgeOrphanSlots();
+    if (purged.length > 0) this.logger.warn(`freed ${purged.length} slot(s) held by runs no longer running`);
+    const lines = await this.slots.findStaleLines(this.config.STALE_QUEUED_RUN_MS, 500);
+    let enqueued = 0;
+    for (const line of [...purged, ...lines]) enqueued += await refillSlots(this.slots, this.queue, line);
+    return enqueued;
   }
 
   /**
@@ -146,6 +165,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
         },
       });
       if (transition) this.live.publishTransition(transition);
+      if (transition) await refillSlots(this.slots, this.queue, slotLineOf(transition));
       return transition !== null;
     }
     const transition = await this.execution.transition(workspaceId, runId, {
@@ -157,9 +177,11 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
     if (!transition) return false;
     // After the state is stored: if this add fails, the run is queued without a job, which the next
     // pass re-enqueues like any other.
-    const job = runJob({ runId, workspaceId, automationId, attempt: attempt + 1 });
+    const job = runJob({ runId, workspaceId, automationId, attempt: attempt + 1 }, transition.priority);
     await this.queue.add(job.name, job.data, job.opts);
     this.live.publishTransition(transition);
+    // Its slot went with the transition: the head of its line (maybe not this run) gets a job.
+    await refillSlots(this.slots, this.queue, slotLineOf(transition));
     return true;
   }
 }
