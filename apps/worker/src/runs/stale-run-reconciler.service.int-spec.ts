@@ -212,4 +212,46 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     expect(await jobState(runId, 4)).toBeUndefined();
     expect(await reconciler().reconcile()).toBe(0);
   });
+
+  it('gives a job only to the head of a limited line, however long the line has waited, and frees a lost slot', async () => {
+    const limited = async () =>
+      (
+        await runs.createQueued(seeded.workspaceId, {
+          automationId: seeded.automationId,
+          versionId: seeded.versionId,
+          trigger: 'api',
+          input: {},
+          concurrency: { limit: 1, key: 'line' },
+        })
+      ).run.id;
+    const holder = await limited();
+    expect(await execution.beginAttempt(seeded.workspaceId, holder)).toMatchObject({ runId: holder });
+    const waiting = [await limited(), await limited(), await limited()];
+    for (const runId of waiting) {
+      expect(await execution.beginAttempt(seeded.workspaceId, runId)).toMatchObject({
+        blocked: { limit: 1, key: 'line' },
+      });
+    }
+    // All of them long idle: the holder's worker is gone (no job), the others wait for its slot.
+    await db.$executeRaw`UPDATE runs SET updated_at = now() - interval '5 minutes' WHERE id = ANY(${[holder, ...waiting]}::uuid[])`;
+
+    expect(await reconciler().reconcile()).toBe(1);
+    // The holder lost its attempt and its slot, and is back at the head of the line with the only job.
+    expect((await state(holder)).status).toBe('queued');
+    expect(await db.runSlot.count({ where: { automationId: seeded.automationId } })).toBe(0);
+    expect(await jobState(holder, 2)).toBe('prioritized');
+    for (const runId of waiting) expect(await jobState(runId, 1)).toBeUndefined();
+
+    // Another pass finds the line still stale: the head already has its job, the others get none.
+    await reconciler().reconcile();
+    for (const runId of waiting) expect(await jobState(runId, 1)).toBeUndefined();
+
+    for (const runId of [holder, ...waiting]) {
+      await execution.transition(seeded.workspaceId, runId, {
+        from: ['queued'],
+        to: 'cancelled',
+        event: { type: 'run.cancelled', data: {} },
+      });
+    }
+  });
 });
