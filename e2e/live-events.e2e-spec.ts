@@ -2,7 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { createDb, type Db, type RunEventRecord, RunExecutionRepository } from '@mendflow/db';
+import {
+  createDb,
+  type Db,
+  type RunEventRecord,
+  RunExecutionRepository,
+  type StartedAttempt,
+} from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient } from './support/client';
@@ -157,7 +163,7 @@ describe('live events over Socket.IO (namespace /events)', () => {
     });
 
     // The worker's way: start an attempt (PostgreSQL), then publish what it appended and the new status.
-    const started = await execution.beginAttempt(runA.workspaceId, runA.runId);
+    const started = (await execution.beginAttempt(runA.workspaceId, runA.runId)) as StartedAttempt | null;
     for (const event of started!.events) publish(runA, event);
     publisher.publishRunStatus({ ...runA, status: 'running' });
     await append(runA, 2);
@@ -225,7 +231,7 @@ describe('live events over Socket.IO (namespace /events)', () => {
 
   it('catches a reconnecting client up from its last seq: exactly the missed events, once, in order', async () => {
     const run = await startRun(apiA, 'live-reconnect');
-    const started = await execution.beginAttempt(run.workspaceId, run.runId);
+    const started = (await execution.beginAttempt(run.workspaceId, run.runId)) as StartedAttempt | null;
     for (const event of started!.events) publish(run, event);
     await append(run, 3); // seqs 1..5 stored
 

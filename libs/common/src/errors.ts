@@ -27,6 +27,8 @@ export const ErrorCodes = {
   AUTOMATION_INVALID_SOURCE: 'AUTOMATION_INVALID_SOURCE',
   AUTOMATION_PAUSED: 'AUTOMATION_PAUSED',
   RUN_NOT_FOUND: 'RUN_NOT_FOUND',
+  /** The automation's manifest has a concurrency key (a JSON pointer) and the run's input has no value there. */
+  RUN_CONCURRENCY_KEY_MISSING: 'RUN_CONCURRENCY_KEY_MISSING',
   INVALID_CURSOR: 'INVALID_CURSOR',
   /** A string holds a character PostgreSQL cannot store: NUL (U+0000) or a lone UTF-16 surrogate. */
   INVALID_CHARACTERS: 'INVALID_CHARACTERS',

@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './validation';
 export * from './manifest';
+export * from './concurrency';
 export * from './runs';
 export * from './requests';
 export * from './secret-box';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HOST_PATTERN_SYNTAX } from './host-patterns';
+import { JSON_POINTER_PATTERN } from './concurrency';
 
 /** A host a script may fetch from: `api.example.com` or a wildcard for subdomains `*.example.com`. */
 const hostPattern = z
@@ -76,7 +77,23 @@ export const manifestSchema = z
           'triggers (cron schedules, webhooks) are not built yet: start runs with POST /api/v1/automations/:id/runs or from the dashboard, and leave triggers out',
       })
       .default([]),
-    concurrency: z.strictObject({ limit: z.int().min(1).max(1000) }).optional(),
+    /**
+     * At most `limit` runs of the automation are running at once; with `key` (a JSON Pointer into the
+     * run input, e.g. "/customerId") at most `limit` per value of the key.
+     */
+    concurrency: z
+      .strictObject({
+        limit: z.int().min(1).max(1000),
+        key: z
+          .string()
+          .max(200)
+          .regex(
+            JSON_POINTER_PATTERN,
+            'must be a JSON Pointer into the run input (RFC 6901), such as "/customerId"',
+          )
+          .optional(),
+      })
+      .optional(),
     inputSchema: z.record(z.string(), z.unknown()).optional(),
     /** Who may answer the script's ctx.waitForApproval requests, besides signed-in editors. */
     approvals: z

@@ -1,3 +1,4 @@
+import { RUN_PRIORITY } from '@mendflow/contracts';
 import { z } from 'zod';
 import { REQUEST_LIMITS } from './request-limits';
 
@@ -39,6 +40,8 @@ export const startRunBody = z
   .strictObject({
     input: z.unknown().optional(),
     idempotencyKey: z.string().min(1).max(200).optional(),
+    /** Higher runs first; RUN_PRIORITY.default when absent. */
+    priority: z.int().min(RUN_PRIORITY.min).max(RUN_PRIORITY.max).optional(),
   })
   .default({});
 export type StartRunBody = z.output<typeof startRunBody>;

@@ -6,10 +6,12 @@ export {
   type InboxAction,
   type InboxKind,
   isTerminal,
+  RUN_PRIORITY,
   RUN_STATUSES,
   RUN_TRIGGERS,
   type RunError,
   type RunStatus,
   type RunTrigger,
+  type RunWaitingFor,
   TERMINAL_RUN_STATUSES,
 } from '@mendflow/contracts';

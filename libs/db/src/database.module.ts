@@ -9,6 +9,7 @@ import { InvitationsRepository } from './repositories/invitations.repository';
 import { MembershipsRepository } from './repositories/memberships.repository';
 import { RepairsRepository } from './repositories/repairs.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
+import { RunSlotsRepository } from './repositories/run-slots.repository';
 import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
@@ -24,6 +25,7 @@ const REPOSITORIES = [
   AutomationsRepository,
   RunsRepository,
   RunExecutionRepository,
+  RunSlotsRepository,
   HostStateRepository,
   SecretsRepository,
   InboxRepository,

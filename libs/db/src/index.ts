@@ -13,6 +13,7 @@ export * from './repositories/automations.repository';
 export * from './repositories/runs.repository';
 export * from './repositories/run-execution.repository';
 export * from './repositories/run-transitions';
+export * from './repositories/run-slots.repository';
 export * from './repositories/host-state.repository';
 export * from './repositories/secrets.repository';
 export * from './repositories/inbox.repository';

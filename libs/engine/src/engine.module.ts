@@ -7,7 +7,7 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InboxRepository, RunExecutionRepository, RunsRepository } from '@mendflow/db';
+import { InboxRepository, RunExecutionRepository, RunSlotsRepository, RunsRepository } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { CANCEL_CHANNEL, JobQueues, type QueueLike, type QueueName, QueueNames } from '@mendflow/queue';
 import { Redis } from 'ioredis';
@@ -66,6 +66,7 @@ export class EngineModule {
             RunsRepository,
             RunExecutionRepository,
             InboxRepository,
+            RunSlotsRepository,
             LiveEventsPublisher,
             JobQueues,
             STOP_PUBLISHER,
@@ -74,6 +75,7 @@ export class EngineModule {
             runs: RunsRepository,
             execution: RunExecutionRepository,
             inbox: InboxRepository,
+            slots: RunSlotsRepository,
             live: LiveEventsPublisher,
             jobs: JobQueues,
             redis: Redis,
@@ -83,6 +85,7 @@ export class EngineModule {
               runs,
               execution,
               inbox,
+              slots,
               live,
               jobs,
               stopAttempt: async (runId) => {

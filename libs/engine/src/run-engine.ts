@@ -12,16 +12,21 @@ import {
   type WaitAnswer,
   type WaitRequest,
 } from '@mendflow/contracts';
-import type {
-  AttemptOutcome,
-  InboxDraft,
-  InboxRepository,
-  RunExecutionRepository,
-  RunRecord,
-  RunsRepository,
-  StartedAttempt,
-  Transition,
-  TransitionResult,
+import {
+  type AttemptOutcome,
+  type BeginAttemptResult,
+  type InboxDraft,
+  isBlocked,
+  type RunSlotsRepository,
+  type SlotLine,
+  slotLineOf,
+  type InboxRepository,
+  type RunExecutionRepository,
+  type RunRecord,
+  type RunsRepository,
+  type StartedAttempt,
+  type Transition,
+  type TransitionResult,
 } from '@mendflow/db';
 import type { LiveEventsPublisher } from '@mendflow/events';
 import type { JobQueues } from '@mendflow/queue';
@@ -32,6 +37,7 @@ export interface RunEngineDeps {
   runs: RunsRepository;
   execution: RunExecutionRepository;
   inbox: InboxRepository;
+  slots: RunSlotsRepository;
   live: LiveEventsPublisher;
   jobs: JobQueues;
   /** Tells the worker running an attempt to stop it now (Redis pub/sub); best effort. */
@@ -75,6 +81,10 @@ export class RunEngine {
       input: unknown;
       idempotencyKey?: string;
       createdBy?: { kind: 'user' | 'api_key'; id: string };
+      /** RUN_PRIORITY.min..max, higher first. */
+      priority: number;
+      /** The manifest's concurrency limit and this run's line in it (runConcurrency in @mendflow/common). */
+      concurrency: { limit: number; key: string } | null;
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
     const result = await this.deps.runs.createQueued(workspaceId, input);
@@ -89,23 +99,33 @@ export class RunEngine {
         inboxItemId: null,
         event: { seq: 1, type: 'run.queued', data: { trigger: run.trigger }, createdAt: run.createdAt },
       });
-      await this.enqueueAttempt({
-        runId: run.id,
-        workspaceId,
-        automationId: run.automationId,
-        attemptCount: 0,
-      });
+      const line = input.concurrency
+        ? { workspaceId, automationId: run.automationId, key: input.concurrency.key }
+        : null;
+      // A limited run gets its job when it heads its line (it may be the head right away).
+      if (line) await this.refill(line);
+      else {
+        await this.enqueueAttempt({
+          runId: run.id,
+          workspaceId,
+          automationId: run.automationId,
+          attemptCount: 0,
+          priority: input.priority,
+        });
+      }
     }
     return result;
   }
 
   /**
-   * Opens the run's next attempt (queued, retry_scheduled, or running with a lost worker), or returns
-   * null when the run is not startable any more (finished, cancelled: the job is moot).
+   * Opens the run's next attempt (queued, retry_scheduled, or running with a lost worker); returns its
+   * place in line when its concurrency limit keeps it waiting (`{ blocked }`: the job ends without
+   * running anything, and the caller refills the line once the job is over), or null when the run is
+   * not startable any more (finished, cancelled: the job is moot).
    */
-  async begin(workspaceId: string, runId: string): Promise<StartedAttempt | null> {
+  async begin(workspaceId: string, runId: string): Promise<BeginAttemptResult> {
     const started = await this.deps.execution.beginAttempt(workspaceId, runId);
-    if (!started) return null;
+    if (!started || isBlocked(started)) return started;
     const { automationId } = started;
     for (const event of started.events) this.deps.live.publishRunEvent({ ...event, automationId });
     this.deps.live.publishRunStatus({ runId, workspaceId, automationId, status: 'running' });
@@ -467,7 +487,37 @@ export class RunEngine {
       event: { type: event.type, data: event.data as Record<string, unknown> },
     });
     this.deps.live.publishTransition(transition);
+    // A limited run left running (its slot was freed in the statement) or its line changed: the runs
+    // at the head of the line get their jobs.
+    const line = transition && slotLineOf(transition);
+    if (line) await this.refill(line);
     return transition;
+  }
+
+  /**
+   * Gives the runs at the head of a concurrency line a job, as many as it has free slots. A run that
+   * still has a live job keeps it (enqueue leaves it alone), so refilling more often than needed costs
+   * a query, never a second start. Failures are logged: the reconciler refills lines left waiting.
+   */
+  async refill(line: SlotLine): Promise<number> {
+    try {
+      const next = await this.deps.slots.nextInLine(line);
+      for (const run of next) {
+        await this.enqueueAttempt({
+          runId: run.id,
+          workspaceId: run.workspaceId,
+          automationId: run.automationId,
+          attemptCount: run.nextAttempt - 1,
+          priority: run.priority,
+        });
+      }
+      return next.length;
+    } catch (error) {
+      this.deps.warn(
+        `could not refill the concurrency line of automation ${line.automationId}: ${(error as Error).message}`,
+      );
+      return 0;
+    }
   }
 
   /**
@@ -475,7 +525,7 @@ export class RunEngine {
    * enqueue Redis refuses loses nothing: the reconciler re-enqueues runs that wait too long.
    */
   protected async enqueueAttempt(
-    run: { runId: string; workspaceId: string; automationId: string; attemptCount: number },
+    run: { runId: string; workspaceId: string; automationId: string; attemptCount: number; priority: number },
     delayMs = 0,
   ): Promise<void> {
     try {
@@ -487,7 +537,7 @@ export class RunEngine {
           automationId: run.automationId,
           attempt: run.attemptCount + 1,
         },
-        { delayMs },
+        { delayMs, priority: run.priority },
       );
     } catch (error) {
       this.deps.warn(

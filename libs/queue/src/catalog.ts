@@ -35,6 +35,8 @@ interface BuiltJob {
 export interface EnqueueOptions {
   /** Start no earlier than this many ms from now. */
   delayMs?: number;
+  /** run.attempt only: the run's priority (RUN_PRIORITY.min..max, higher first); other jobs have none. */
+  priority?: number;
 }
 
 interface CatalogEntry<P> {
@@ -52,7 +54,10 @@ export const JOB_CATALOG = {
   'run.attempt': entry<NewRunJob>({
     queue: QueueNames.runs,
     payload: runJobPayload as z.ZodType<NewRunJob>,
-    build: (payload, options) => runJob(payload, options.delayMs ?? 0),
+    build: (payload, options) => {
+      if (options.priority === undefined) throw new Error('a run.attempt job needs the run priority');
+      return runJob(payload, options.priority, options.delayMs ?? 0);
+    },
   }),
   /** Ends a wait on time: a durable sleep is over, or an approval request expired. */
   'run.wake': entry<WakeJobPayload>({

@@ -18,12 +18,15 @@ afterAll(async () => {
 
 describe('addJob (BullMQ in Redis)', () => {
   it('re-adds a job whose finished predecessor still holds its id, and leaves a pending one alone', async () => {
-    const job = runJob({
-      runId: randomUUID(),
-      workspaceId: randomUUID(),
-      automationId: randomUUID(),
-      attempt: 1,
-    });
+    const job = runJob(
+      {
+        runId: randomUUID(),
+        workspaceId: randomUUID(),
+        automationId: randomUUID(),
+        attempt: 1,
+      },
+      5,
+    );
     await addJob(queue, job);
     const worker = new Worker('runs', async () => 'done', { connection, prefix });
     await expect
@@ -35,12 +38,12 @@ describe('addJob (BullMQ in Redis)', () => {
     expect(await (await queue.getJob(job.opts.jobId))?.getState()).toBe('completed');
     // ...addJob replaces it with a new, waiting one.
     await addJob(queue, job);
-    expect(await (await queue.getJob(job.opts.jobId))?.getState()).toBe('waiting');
+    expect(await (await queue.getJob(job.opts.jobId))?.getState()).toBe('prioritized'); // every run job has a priority
     // And a job still waiting is not touched (no duplicate, same job).
     const before = await queue.getJob(job.opts.jobId);
     await addJob(queue, job);
     const after = await queue.getJob(job.opts.jobId);
     expect(after?.timestamp).toBe(before?.timestamp);
-    expect(await queue.getWaitingCount()).toBe(1);
+    expect(await queue.getJobCountByTypes('waiting', 'prioritized')).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { RUN_PRIORITY } from '@mendflow/common';
 import { z } from 'zod';
 
 /**
@@ -42,13 +43,31 @@ export const runJobOptions = {
   removeOnFail: { age: 86_400 },
 } as const;
 
-/** Validates a payload and returns the arguments for `queue.add()`. */
-export function runJob(payload: NewRunJob, delayMs = 0) {
+/**
+ * BullMQ's priority for a run's priority. BullMQ serves lower numbers first and jobs without a priority
+ * before every prioritized one, so every run job gets one: the highest run priority is BullMQ's 1.
+ * Jobs of one priority are served in the order they were added.
+ */
+export function bullPriority(runPriority: number): number {
+  const clamped = Math.min(RUN_PRIORITY.max, Math.max(RUN_PRIORITY.min, Math.round(runPriority)));
+  return RUN_PRIORITY.max + 1 - clamped;
+}
+
+/**
+ * Validates a payload and returns the arguments for `queue.add()`. `priority` is the run's (stored on
+ * it, RUN_PRIORITY.min..max, higher first): every job of a run, its retries too, carries it.
+ */
+export function runJob(payload: NewRunJob, priority: number, delayMs = 0) {
   const data = runJobPayload.parse(payload);
   return {
     name: RUN_JOB_NAME,
     data,
-    opts: { ...runJobOptions, jobId: runJobId(data), ...(delayMs > 0 && { delay: Math.round(delayMs) }) },
+    opts: {
+      ...runJobOptions,
+      jobId: runJobId(data),
+      priority: bullPriority(priority),
+      ...(delayMs > 0 && { delay: Math.round(delayMs) }),
+    },
   };
 }
 

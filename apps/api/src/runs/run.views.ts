@@ -1,4 +1,5 @@
 import type { AttemptRecord, RunEventRecord, RunRecord } from '@mendflow/db';
+import { waitingFor } from './waiting-for';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -12,6 +13,8 @@ export function runSummaryView(run: RunRecord) {
     status: run.status,
     trigger: run.trigger,
     attemptCount: run.attemptCount,
+    priority: run.priority,
+    waitingFor: waitingFor(run),
     error: run.error ? { name: run.error.name, message: run.error.message } : null,
     nextAttemptAt: iso(run.nextAttemptAt),
     createdAt: run.createdAt.toISOString(),

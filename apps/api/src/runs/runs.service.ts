@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCodes, type StartRunBody } from '@mendflow/common';
+import { DomainError, ErrorCodes, RUN_PRIORITY, runConcurrency, type StartRunBody } from '@mendflow/common';
 import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import type { Principal } from '../auth/principal';
@@ -31,7 +31,8 @@ export class RunsService {
         'automation has no deployed version',
       );
     }
-    this.inputs.check(automation.deployedVersion.manifest.inputSchema, body.input ?? null);
+    const { manifest } = automation.deployedVersion;
+    this.inputs.check(manifest.inputSchema, body.input ?? null);
     const { run } = await this.engine.queue(principal.workspaceId, {
       automationId,
       versionId: automation.deployedVersion.id,
@@ -42,6 +43,8 @@ export class RunsService {
         principal.via === 'api_key' && principal.keyId
           ? { kind: 'api_key', id: principal.keyId }
           : { kind: 'user', id: principal.userId },
+      priority: body.priority ?? RUN_PRIORITY.default,
+      concurrency: runConcurrency(manifest.concurrency, body.input ?? null),
     });
     return run;
   }

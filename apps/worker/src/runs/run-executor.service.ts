@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { storableText } from '@mendflow/common';
-import { describeDatabaseError, isDatabaseUnavailable, type StartedAttempt } from '@mendflow/db';
+import {
+  type BlockedAttempt,
+  describeDatabaseError,
+  isBlocked,
+  isDatabaseUnavailable,
+  type StartedAttempt,
+} from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import type { RunJobPayload } from '@mendflow/queue';
 import type { AttemptResult, AttemptResume } from '@mendflow/sandbox';
@@ -34,7 +40,11 @@ export class RunExecutor {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  async execute(job: RunJobPayload): Promise<void> {
+  /**
+   * Returns the run's place in line when its concurrency limit kept it from starting: the job then
+   * ends without running anything, and its line is refilled once the job is over (RunProcessor).
+   */
+  async execute(job: RunJobPayload): Promise<BlockedAttempt | undefined> {
     // Listen for a cancel before the run is marked running, so none can slip in between.
     const tracked = this.cancellation.track(job.runId);
     try {
@@ -42,6 +52,11 @@ export class RunExecutor {
       if (!started) {
         this.logger.debug(`run ${job.runId} is not startable any more; job ignored`);
         return;
+      }
+      if (isBlocked(started)) {
+        const { ahead, limit } = started.blocked;
+        this.logger.debug(`run ${job.runId} waits for a slot (${ahead} ahead, limit ${limit}); job ended`);
+        return started;
       }
       const result = await this.runAttempt(started, tracked.signal);
       const { outcome } = await this.settle(started, result);

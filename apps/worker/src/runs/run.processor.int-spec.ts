@@ -6,6 +6,7 @@ import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import type { RunExecutor } from './run-executor.service';
 import { RunProcessor } from './run.processor';
+import type { RunEngine } from '@mendflow/engine';
 
 // The processor's fairness against real BullMQ in Redis: a queue of its own (Redis db 13 is shared
 // with an e2e spec, so nothing here flushes it), a Worker around the real RunProcessor, and an executor
@@ -49,12 +50,14 @@ describe('RunProcessor fairness (BullMQ in Redis)', () => {
     } as unknown as RunExecutor;
     const metrics = new WorkerMetrics();
     const config = { WORKER_CONCURRENCY: 4, WORKER_AUTOMATION_SHARE: 0.5 } as WorkerConfig; // 2 slots each
-    const processor = new RunProcessor(executor, config, metrics);
+    const processor = new RunProcessor(executor, config, metrics, {
+      refill: async () => 0,
+    } as unknown as RunEngine);
 
     const flood = Array.from({ length: FLOOD }, () =>
-      runJob({ runId: randomUUID(), workspaceId, automationId: A, attempt: 1 }),
+      runJob({ runId: randomUUID(), workspaceId, automationId: A, attempt: 1 }, 5),
     );
-    const other = runJob({ runId: randomUUID(), workspaceId, automationId: B, attempt: 1 });
+    const other = runJob({ runId: randomUUID(), workspaceId, automationId: B, attempt: 1 }, 5);
     await queue.addBulk([...flood, other].map((job) => ({ name: job.name, data: job.data, opts: job.opts })));
 
     let failures = 0;

@@ -5,6 +5,7 @@ import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import type { RunExecutor } from './run-executor.service';
 import { RunProcessor } from './run.processor';
+import type { RunEngine } from '@mendflow/engine';
 
 const workspaceId = '00000000-0000-4000-8000-000000000001';
 const automationId = '00000000-0000-4000-8000-000000000002';
@@ -33,7 +34,9 @@ describe('RunProcessor fairness', () => {
   it('puts a job over its automation share back in the queue, briefly, without running or failing it', async () => {
     const { executor, execute, finishAll } = heldExecutor();
     const metrics = new WorkerMetrics();
-    const processor = new RunProcessor(executor, config, metrics);
+    const processor = new RunProcessor(executor, config, metrics, {
+      refill: async () => 0,
+    } as unknown as RunEngine);
     const running = processor.process(fakeJob().job, 'token-1');
     const over = fakeJob();
     const before = Date.now();
@@ -50,7 +53,9 @@ describe('RunProcessor fairness', () => {
 
   it('runs the job past the share when it cannot be put back, rather than risk the run', async () => {
     const { executor, execute, finishAll } = heldExecutor();
-    const processor = new RunProcessor(executor, config, new WorkerMetrics());
+    const processor = new RunProcessor(executor, config, new WorkerMetrics(), {
+      refill: async () => 0,
+    } as unknown as RunEngine);
     const first = processor.process(fakeJob().job, 'token-1');
     const stuck = fakeJob(vi.fn(async () => Promise.reject(new Error('Missing lock for job j'))));
     const second = processor.process(stuck.job, 'token-2');
@@ -61,7 +66,9 @@ describe('RunProcessor fairness', () => {
 
   it('gives the slot back when the attempt throws', async () => {
     const execute = vi.fn(async () => Promise.reject(new Error('boom')));
-    const processor = new RunProcessor({ execute } as unknown as RunExecutor, config, new WorkerMetrics());
+    const processor = new RunProcessor({ execute } as unknown as RunExecutor, config, new WorkerMetrics(), {
+      refill: async () => 0,
+    } as unknown as RunEngine);
     await expect(processor.process(fakeJob().job, 'token-1')).rejects.toThrow('boom');
     const next = fakeJob();
     await expect(processor.process(next.job, 'token-2')).rejects.toThrow('boom');

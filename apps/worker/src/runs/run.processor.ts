@@ -6,11 +6,13 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload } from '@mendflow/queue';
+import type { BlockedAttempt } from '@mendflow/db';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { automationSlots, deferralDelayMs, FairShare, fairShareKey } from './fair-share';
 import { RunExecutor } from './run-executor.service';
+import { RunEngine } from '@mendflow/engine';
 
 /** Thin: validate the job, keep one automation from taking every slot, hand the job to the executor. */
 @Injectable()
@@ -24,6 +26,7 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly executor: RunExecutor,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly metrics: WorkerMetrics,
+    private readonly engine: RunEngine,
   ) {
     this.fairShare = new FairShare(
       automationSlots(config.WORKER_CONCURRENCY, config.WORKER_AUTOMATION_SHARE),
@@ -45,6 +48,11 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
       maxStalledCount: 5,
     });
     this.worker.on('error', (error) => this.logger.warn(`runs queue: ${error.message}`));
+    // A job refused a slot is over only now: a refill that ran while it was still active could not
+    // give its run a new job (the id was taken), so the line is refilled again once it has completed.
+    this.worker.on('completed', (_job, result: Awaited<ReturnType<RunProcessor['process']>>) => {
+      if (result?.line) void this.engine.refill(result.line);
+    });
   }
 
   /**
@@ -56,7 +64,7 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     await this.worker?.close();
   }
 
-  async process(job: Job, token?: string): Promise<void> {
+  async process(job: Job, token?: string): Promise<BlockedAttempt | undefined> {
     if (job.name !== RUN_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
     const payload = runJobPayload.parse(job.data);
@@ -68,7 +76,7 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
       release = this.fairShare.acquire(key);
     }
     try {
-      await this.executor.execute(payload);
+      return await this.executor.execute(payload);
     } finally {
       release();
     }

@@ -4,7 +4,7 @@
  * job, one event saying why), a run whose job is alive or that just started is left alone, and a run
  * that keeps losing its worker is paused for a person instead of looping.
  */
-import { createDb, type Db, RunExecutionRepository, RunsRepository } from '@mendflow/db';
+import { createDb, type Db, RunExecutionRepository, RunSlotsRepository, RunsRepository } from '@mendflow/db';
 import { QueueNames, redisConnection, runJob, runJobId } from '@mendflow/queue';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,7 @@ const reconciler = () =>
     testEngine.engine,
     testEngine.jobs,
     execution,
+    new RunSlotsRepository(db),
     queue,
     testEngine.queues.maintenance,
     config,
@@ -98,12 +99,15 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     const vanished = await runningRun();
     // A job that failed: the exception escaped the processor and left the run running.
     const failed = await runningRun();
-    const failing = runJob({
-      runId: failed,
-      workspaceId: seeded.workspaceId,
-      automationId: seeded.automationId,
-      attempt: 1,
-    });
+    const failing = runJob(
+      {
+        runId: failed,
+        workspaceId: seeded.workspaceId,
+        automationId: seeded.automationId,
+        attempt: 1,
+      },
+      5,
+    );
     const worker = new Worker(
       QueueNames.runs,
       async () => {
@@ -118,12 +122,15 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     expect(await jobState(failed, 1)).toBe('failed');
     // A job still waiting for a worker: BullMQ will deliver it, nothing to recover.
     const waiting = await runningRun();
-    const pending = runJob({
-      runId: waiting,
-      workspaceId: seeded.workspaceId,
-      automationId: seeded.automationId,
-      attempt: 1,
-    });
+    const pending = runJob(
+      {
+        runId: waiting,
+        workspaceId: seeded.workspaceId,
+        automationId: seeded.automationId,
+        attempt: 1,
+      },
+      5,
+    );
     await queue.add(pending.name, pending.data, pending.opts);
     // Started a moment ago: not looked at yet.
     const recent = await runningRun({ startedAgoMs: 0 });
@@ -146,7 +153,7 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
         ['run.running', { attempt: 1 }],
         ['attempt.abandoned', { attempt: 1, reason: LOST_ATTEMPT_REASON }],
       ]);
-      expect(await jobState(runId, 2)).toBe('waiting');
+      expect(await jobState(runId, 2)).toBe('prioritized');
     }
     expect(await state(waiting)).toEqual(before.waiting);
     expect(await state(recent)).toEqual(before.recent);
@@ -164,7 +171,7 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     const after = await state(runId);
     expect(after.status).toBe('queued');
     expect(after.events.filter((e) => e.type === 'attempt.abandoned')).toHaveLength(1);
-    expect(await jobState(runId, 2)).toBe('waiting');
+    expect(await jobState(runId, 2)).toBe('prioritized');
   });
 
   it('never overtakes a worker that settled the attempt in the meantime', async () => {
@@ -211,5 +218,47 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     });
     expect(await jobState(runId, 4)).toBeUndefined();
     expect(await reconciler().reconcile()).toBe(0);
+  });
+
+  it('gives a job only to the head of a limited line, however long the line has waited, and frees a lost slot', async () => {
+    const limited = async () =>
+      (
+        await runs.createQueued(seeded.workspaceId, {
+          automationId: seeded.automationId,
+          versionId: seeded.versionId,
+          trigger: 'api',
+          input: {},
+          concurrency: { limit: 1, key: 'line' },
+        })
+      ).run.id;
+    const holder = await limited();
+    expect(await execution.beginAttempt(seeded.workspaceId, holder)).toMatchObject({ runId: holder });
+    const waiting = [await limited(), await limited(), await limited()];
+    for (const runId of waiting) {
+      expect(await execution.beginAttempt(seeded.workspaceId, runId)).toMatchObject({
+        blocked: { limit: 1, key: 'line' },
+      });
+    }
+    // All of them long idle: the holder's worker is gone (no job), the others wait for its slot.
+    await db.$executeRaw`UPDATE runs SET updated_at = now() - interval '5 minutes' WHERE id = ANY(${[holder, ...waiting]}::uuid[])`;
+
+    expect(await reconciler().reconcile()).toBe(1);
+    // The holder lost its attempt and its slot, and is back at the head of the line with the only job.
+    expect((await state(holder)).status).toBe('queued');
+    expect(await db.runSlot.count({ where: { automationId: seeded.automationId } })).toBe(0);
+    expect(await jobState(holder, 2)).toBe('prioritized');
+    for (const runId of waiting) expect(await jobState(runId, 1)).toBeUndefined();
+
+    // Another pass finds the line still stale: the head already has its job, the others get none.
+    await reconciler().reconcile();
+    for (const runId of waiting) expect(await jobState(runId, 1)).toBeUndefined();
+
+    for (const runId of [holder, ...waiting]) {
+      await execution.transition(seeded.workspaceId, runId, {
+        from: ['queued'],
+        to: 'cancelled',
+        event: { type: 'run.cancelled', data: {} },
+      });
+    }
   });
 });

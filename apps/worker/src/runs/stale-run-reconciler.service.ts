@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
-import { RunExecutionRepository } from '@mendflow/db';
+import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import { JOB_CATALOG, JobQueues, QueueNames, runJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
@@ -54,6 +54,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     private readonly engine: RunEngine,
     private readonly jobs: JobQueues,
     private readonly execution: RunExecutionRepository,
+    private readonly slots: RunSlotsRepository,
     @InjectQueue(QueueNames.runs) private readonly runsQueue: Queue,
     @InjectQueue(QueueNames.maintenance) private readonly maintenance: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -87,15 +88,34 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
   private async requeueWaiting(): Promise<number> {
     const stale = await this.execution.findStaleWaiting(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of stale) {
-      await this.jobs.enqueue('run.attempt', {
-        runId: run.id,
-        workspaceId: run.workspaceId,
-        automationId: run.automationId,
-        attempt: run.nextAttempt,
-      });
+      await this.jobs.enqueue(
+        'run.attempt',
+        {
+          runId: run.id,
+          workspaceId: run.workspaceId,
+          automationId: run.automationId,
+          attempt: run.nextAttempt,
+        },
+        { priority: run.priority },
+      );
     }
     if (stale.length > 0) this.logger.log(`re-enqueued ${stale.length} waiting run(s) whose job was missing`);
-    return stale.length;
+    return stale.length + (await this.refillStaleLines());
+  }
+
+  /**
+   * Runs with a concurrency limit wait in lines: only the head of each line needs a job (the others
+   * wait for a slot), so a line waiting too long is refilled instead of every run in it re-enqueued.
+   * First, slots whose run is no longer running are purged (a safety net: the statements that move a
+   * run out of running free its slot themselves).
+   */
+  private async refillStaleLines(): Promise<number> {
+    const purged = await this.slots.purgeOrphanSlots();
+    if (purged.length > 0) this.logger.warn(`freed ${purged.length} slot(s) held by runs no longer running`);
+    const lines = await this.slots.findStaleLines(this.config.STALE_QUEUED_RUN_MS, 500);
+    let enqueued = 0;
+    for (const line of [...purged, ...lines]) enqueued += await this.engine.refill(line);
+    return enqueued;
   }
 
   /** Waiting runs past their wake-up (a sleep's end, an approval's expiry) whose timer job was lost. */

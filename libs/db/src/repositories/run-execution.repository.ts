@@ -7,6 +7,7 @@ import {
   type Transition,
   type TransitionResult,
 } from './run-transitions';
+import { aheadOf, displayKey, type SlotLine, type SlotWait, waitingInLine } from './run-slots.repository';
 import type { RunEventRecord } from './runs.repository';
 
 /** What a worker needs to run an attempt, loaded in the statement that starts it. */
@@ -31,7 +32,52 @@ export interface StartedAttempt {
   resume: { attempt: number; recording: unknown; answer: unknown } | null;
   /** Events appended by the start (an abandoned previous attempt, then run.running). */
   events: RunEventRecord[];
+  /** The run's priority; every job of the run (its retries too) is enqueued with it. */
+  priority: number;
+  /** The manifest's concurrency limit when the run was created, and its line (see RunSlotsRepository). */
+  concurrencyLimit: number | null;
+  concurrencyKey: string | null;
 }
+
+/** A limited run that could not take a slot: it stays waiting, and its job ends without running it. */
+export interface BlockedAttempt {
+  blocked: SlotWait;
+  /** The line it waits in, to refill once this job has ended (a slot may have freed meanwhile). */
+  line: SlotLine;
+}
+
+/** The attempt started; the run is blocked behind its concurrency limit; or it is not startable. */
+export type BeginAttemptResult = StartedAttempt | BlockedAttempt | null;
+
+export const isBlocked = (result: BeginAttemptResult): result is BlockedAttempt =>
+  result !== null && 'blocked' in result;
+
+type BeginAttemptRow = {
+  [
+    K in keyof Omit<
+      StartedAttempt,
+      | 'events'
+      | 'workspaceId'
+      | 'automationId'
+      | 'priority'
+      | 'concurrencyLimit'
+      | 'concurrencyKey'
+      | 'createdBy'
+    >
+  ]: StartedAttempt[K] | null;
+} & {
+  workspaceId: string;
+  automationId: string;
+  priority: number;
+  concurrencyLimit: number | null;
+  concurrencyKey: string | null;
+  lastSeq: number;
+  abandoned: number | null;
+  eventsAt: Date;
+  ahead: number | null;
+  createdByKind: string | null;
+  createdById: string | null;
+};
 
 const ABANDONED_ERROR: RunError = {
   name: 'WorkerLost',
@@ -49,29 +95,61 @@ export class RunExecutionRepository {
    * Moves a queued (or retry-scheduled) run to running and opens its next attempt. A run found still
    * `running` means the worker that had it died (its job was redelivered): that attempt is marked
    * abandoned and a new one starts. Returns null when the run is not startable (finished, cancelled).
+   *
+   * A run with a concurrency limit starts only by taking a slot of its line in this same statement:
+   * it must be at the head of the line (fewer runs ahead of it than free slots) and insert a free slot
+   * number; the unique slot number makes two workers admitting at once unable to exceed the limit (the
+   * loser inserts nothing). A run already holding its slot (running, worker lost) keeps it. A run not
+   * admitted stays where it was and `{ blocked }` is returned: nothing is to run, and the refill when a
+   * slot frees up gives it a job again. Runs without a limit pay one primary-key probe for this.
    */
-  async beginAttempt(workspaceId: string, runId: string): Promise<StartedAttempt | null> {
-    const rows = await this.db.$queryRaw<
-      (Omit<StartedAttempt, 'events' | 'createdBy'> & {
-        lastSeq: number;
-        abandoned: number | null;
-        eventsAt: Date;
-        createdByKind: string | null;
-        createdById: string | null;
-      })[]
-    >`
-      WITH prev AS (
+  async beginAttempt(workspaceId: string, runId: string): Promise<BeginAttemptResult> {
+    const rows = await this.db.$queryRaw<BeginAttemptRow[]>`
+      WITH me AS (
+        SELECT id, workspace_id, automation_id, status, priority, created_at, concurrency_limit, concurrency_key,
+               concurrency_limit IS NOT NULL AND EXISTS (SELECT 1 FROM run_slots s WHERE s.run_id = runs.id) AS holds
+        FROM runs
+        WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
+          AND status IN ('queued', 'retry_scheduled', 'running')
+      ), line AS (
+        -- Only for a limited run without its slot: how many start before it, and how many slots are free.
+        -- A run found running was admitted before (its slot went missing): it only needs a free slot.
+        SELECT CASE WHEN me.status = 'running' THEN 0 ELSE (
+                 SELECT count(*)::int FROM (
+                   SELECT 1 FROM runs q WHERE ${aheadOf('q', 'me')} AND ${waitingInLine('q')} LIMIT me.concurrency_limit
+                 ) x) END AS ahead,
+               me.concurrency_limit - (SELECT count(*)::int FROM run_slots s
+                 WHERE s.automation_id = me.automation_id AND s.key = me.concurrency_key) AS free
+        FROM me WHERE me.concurrency_limit IS NOT NULL AND NOT me.holds
+      ), slot AS (
+        -- The (ahead+1)-th free slot number: runs admitted at once from different places in the line
+        -- pick different numbers. A conflict (a race lost) inserts nothing, and the run is not admitted.
+        INSERT INTO run_slots (run_id, workspace_id, automation_id, key, slot_no)
+        SELECT me.id, me.workspace_id, me.automation_id, me.concurrency_key, f.n
+        FROM me, line, (
+          SELECT g.n, row_number() OVER (ORDER BY g.n) - 1 AS pos
+          FROM me, generate_series(1, me.concurrency_limit) g(n)
+          WHERE NOT EXISTS (SELECT 1 FROM run_slots s WHERE s.automation_id = me.automation_id
+                              AND s.key = me.concurrency_key AND s.slot_no = g.n)
+        ) f
+        WHERE line.ahead < line.free AND f.pos = line.ahead
+        ON CONFLICT DO NOTHING
+        RETURNING slot_no
+      ), ok AS (
+        SELECT 1 FROM me WHERE me.concurrency_limit IS NULL OR me.holds OR EXISTS (SELECT 1 FROM slot)
+      ), prev AS (
         UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
         WHERE run_id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid AND status = 'running'
+          AND EXISTS (SELECT 1 FROM ok)
         RETURNING number
       ), r AS (
         UPDATE runs SET status = 'running', attempt_count = attempt_count + 1,
           last_seq = last_seq + 1 + (SELECT count(*)::int FROM prev),
           started_at = COALESCE(started_at, now()), updated_at = now(), next_attempt_at = NULL
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
-          AND status IN ('queued', 'retry_scheduled', 'running')
+          AND status IN ('queued', 'retry_scheduled', 'running') AND EXISTS (SELECT 1 FROM ok)
         RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
-                  created_by_kind, created_by
+                  priority, concurrency_limit, concurrency_key, created_by_kind, created_by
       ), a AS (
         INSERT INTO run_attempts (workspace_id, run_id, number, version_id, status)
         SELECT workspace_id, id, attempt_count, version_id, 'running' FROM r
@@ -85,17 +163,29 @@ export class RunExecutionRepository {
         SELECT workspace_id, id, last_seq, 'run.running', jsonb_build_object('attempt', attempt_count) FROM r
         RETURNING created_at
       )
-      SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
+      SELECT r.id AS "runId", me.workspace_id AS "workspaceId", me.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
              v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
-             (SELECT created_at FROM e) AS "eventsAt", r.created_by_kind AS "createdByKind", r.created_by AS "createdById",
+             (SELECT created_at FROM e) AS "eventsAt", me.priority::int AS priority,
+             me.concurrency_limit AS "concurrencyLimit", me.concurrency_key AS "concurrencyKey",
+             (SELECT ahead FROM line) AS ahead,
+             r.created_by_kind AS "createdByKind", r.created_by AS "createdById",
              (SELECT jsonb_build_object('attempt', w.number, 'recording', w.recording, 'answer', w.answer)
               FROM run_attempts w
               WHERE w.run_id = r.id AND w.status = 'waiting' AND w.answer IS NOT NULL AND w.version_id = r.version_id
               ORDER BY w.number DESC LIMIT 1) AS resume
-      FROM r JOIN automation_versions v ON v.id = r.version_id`;
+      FROM me LEFT JOIN r ON true LEFT JOIN automation_versions v ON v.id = r.version_id`;
     const row = rows[0];
     if (!row) return null;
+    if (row.runId === null) {
+      // Not admitted: a limited run without a slot; or a run that moved on under this statement.
+      if (row.concurrencyLimit === null || row.concurrencyKey === null) return null;
+      const line = { workspaceId, automationId: row.automationId, key: row.concurrencyKey };
+      return {
+        blocked: { ahead: row.ahead ?? 0, limit: row.concurrencyLimit, key: displayKey(row.concurrencyKey) },
+        line,
+      };
+    }
     // Both events were inserted by this statement, so they carry its timestamp (as stored, to the ms).
     const now = row.eventsAt;
     const events: RunEventRecord[] = [];
@@ -121,12 +211,13 @@ export class RunExecutionRepository {
       lastSeq: _lastSeq,
       abandoned: _abandoned,
       eventsAt: _eventsAt,
+      ahead: _ahead,
       createdByKind,
       createdById,
       ...started
     } = row;
     const createdBy = createdByKind && createdById ? { kind: createdByKind, id: createdById } : null;
-    return { ...started, createdBy, events };
+    return { ...(started as Omit<StartedAttempt, 'events' | 'createdBy'>), createdBy, events };
   }
 
   /** Appends an event that changes no status (repair progress, notes), with the next seq. */
@@ -200,17 +291,23 @@ export class RunExecutionRepository {
    * Runs waiting for a job that may have been lost with Redis (or never added, if Redis was down):
    * queued longer than `olderThanMs`, or whose retry is overdue by as much. Not workspace-scoped on
    * purpose: the reconciler serves every workspace and re-enqueues by id with the next attempt number.
+   * Runs with a concurrency limit are left out: most of them wait for a slot, not for a job, and only
+   * the head of their line needs one (RunSlotsRepository.findStaleLines).
    */
   async findStaleWaiting(
     olderThanMs: number,
     limit: number,
-  ): Promise<{ id: string; workspaceId: string; automationId: string; nextAttempt: number }[]> {
+  ): Promise<
+    { id: string; workspaceId: string; automationId: string; nextAttempt: number; priority: number }[]
+  > {
     return this.db.$queryRaw<
-      { id: string; workspaceId: string; automationId: string; nextAttempt: number }[]
+      { id: string; workspaceId: string; automationId: string; nextAttempt: number; priority: number }[]
     >`
-      SELECT id, workspace_id AS "workspaceId", automation_id AS "automationId", attempt_count + 1 AS "nextAttempt" FROM runs
-      WHERE (status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000}))
-         OR (status = 'retry_scheduled' AND next_attempt_at < now() - make_interval(secs => ${olderThanMs / 1000}))
+      SELECT id, workspace_id AS "workspaceId", automation_id AS "automationId", attempt_count + 1 AS "nextAttempt",
+             priority::int AS priority FROM runs
+      WHERE ((status = 'queued' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000}))
+         OR (status = 'retry_scheduled' AND next_attempt_at < now() - make_interval(secs => ${olderThanMs / 1000})))
+        AND concurrency_limit IS NULL
       ORDER BY updated_at LIMIT ${limit}`;
   }
 

@@ -62,6 +62,11 @@ export interface TransitionResult {
   attemptCount: number;
   event: RunEventRecord;
   inboxItemId: string | null;
+  /** The run's priority: a job enqueued after this transition (retry, resume) carries it. */
+  priority: number;
+  /** The run's concurrency limit and line ('' without a key), null without a limit (see RunSlotsRepository). */
+  concurrencyLimit: number | null;
+  concurrencyKey: string | null;
 }
 
 /**
@@ -128,20 +133,37 @@ export async function applyTransition(
       )`
     : Prisma.sql`, i AS (SELECT NULL::uuid AS id WHERE false)`;
 
+  // A run leaving running gives up its concurrency slot in the same statement (a primary-key delete,
+  // which finds nothing for a run without a limit).
+  const slotRelease =
+    t.to === 'running'
+      ? Prisma.empty
+      : Prisma.sql`, s AS (DELETE FROM run_slots WHERE run_id = ${runId}::uuid AND EXISTS (SELECT 1 FROM r))`;
+
   const rows = await db.$queryRaw<
-    { automationId: string; attemptCount: number; seq: number; createdAt: Date; inboxItemId: string | null }[]
+    {
+      automationId: string;
+      attemptCount: number;
+      seq: number;
+      createdAt: Date;
+      inboxItemId: string | null;
+      priority: number;
+      concurrencyLimit: number | null;
+      concurrencyKey: string | null;
+    }[]
   >`
     WITH r AS (
       UPDATE runs SET ${Prisma.join(sets, ', ')}
       WHERE ${Prisma.join(conditions, ' AND ')}
-      RETURNING id, workspace_id, automation_id, attempt_count, last_seq
-    )${attemptUpdate}${answerUpdate}${inboxInsert}, e AS (
+      RETURNING id, workspace_id, automation_id, attempt_count, last_seq, priority, concurrency_limit, concurrency_key
+    )${attemptUpdate}${answerUpdate}${inboxInsert}${slotRelease}, e AS (
       INSERT INTO run_events (workspace_id, run_id, seq, type, data)
       SELECT workspace_id, id, last_seq, ${t.event.type}, ${JSON.stringify(t.event.data)}::jsonb FROM r
       RETURNING seq, created_at
     )
     SELECT r.automation_id AS "automationId", r.attempt_count AS "attemptCount", e.seq, e.created_at AS "createdAt",
-           (SELECT id FROM i) AS "inboxItemId"
+           (SELECT id FROM i) AS "inboxItemId", r.priority::int AS priority,
+           r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey"
     FROM r, e`;
   const row = rows[0];
   if (!row) return null;
@@ -152,6 +174,9 @@ export async function applyTransition(
     status: t.to,
     attemptCount: row.attemptCount,
     inboxItemId: row.inboxItemId,
+    priority: row.priority,
+    concurrencyLimit: row.concurrencyLimit,
+    concurrencyKey: row.concurrencyKey,
     event: {
       runId,
       workspaceId,

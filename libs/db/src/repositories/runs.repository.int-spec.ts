@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../database';
 import { createTestDatabase, seedAutomation, type TestDatabase } from '../testing/test-database';
-import { RunExecutionRepository } from './run-execution.repository';
+import { RunExecutionRepository, type StartedAttempt } from './run-execution.repository';
 import { RunsRepository } from './runs.repository';
 
 let database: TestDatabase;
@@ -99,7 +99,7 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
       input: null,
     });
     await execution.beginAttempt(workspaceId, run.id);
-    const second = await execution.beginAttempt(workspaceId, run.id);
+    const second = (await execution.beginAttempt(workspaceId, run.id)) as StartedAttempt | null;
     expect(second?.attempt).toBe(2);
     expect(second?.events.map((e) => e.type)).toEqual(['attempt.abandoned', 'run.running']);
     const attempts = await runs.listAttempts(workspaceId, run.id);

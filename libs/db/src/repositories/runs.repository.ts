@@ -1,8 +1,16 @@
-import { ErrorCodes, NotFoundError, type RunError, type RunStatus, type RunTrigger } from '@mendflow/common';
+import {
+  ErrorCodes,
+  NotFoundError,
+  RUN_PRIORITY,
+  type RunError,
+  type RunStatus,
+  type RunTrigger,
+} from '@mendflow/common';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
 import { jsonParam } from '../json';
+import { aheadOf, displayKey, type SlotWait, waitingInLine } from './run-slots.repository';
 
 export interface RunRecord {
   id: string;
@@ -23,6 +31,31 @@ export interface RunRecord {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  priority: number;
+  concurrencyLimit: number | null;
+  /** The run's line among its automation's runs: the concurrency key's value, '' without a key. */
+  concurrencyKey: string | null;
+  /** Set while the run waits for a concurrency slot: it is in line and cannot start yet. */
+  slotWait: SlotWait | null;
+}
+
+/** A row as RUN_COLUMNS reads it, before the slot columns become `slotWait`. */
+type RunRow = Omit<RunRecord, 'slotWait'> & { slotAhead: number | null; slotsUsed: number | null };
+
+function toRecord(row: RunRow): RunRecord {
+  const { slotAhead, slotsUsed, ...run } = row;
+  const waiting =
+    run.concurrencyLimit !== null &&
+    run.concurrencyKey !== null &&
+    slotAhead !== null &&
+    slotsUsed !== null &&
+    slotAhead + slotsUsed >= run.concurrencyLimit;
+  return {
+    ...run,
+    slotWait: waiting
+      ? { ahead: slotAhead, limit: run.concurrencyLimit!, key: displayKey(run.concurrencyKey!) }
+      : null,
+  };
 }
 
 export interface AttemptRecord {
@@ -66,7 +99,12 @@ const RUN_COLUMNS = Prisma.sql`
   r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", a.name AS "automationName",
   r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.input, r.output, r.error,
   r.idempotency_key AS "idempotencyKey", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
-  r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt"`;
+  r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt",
+  r.priority::int AS priority, r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey",
+  CASE WHEN r.concurrency_limit IS NOT NULL AND ${waitingInLine('r')} THEN
+    (SELECT count(*)::int FROM runs q WHERE ${aheadOf('q', 'r')} AND ${waitingInLine('q')}) END AS "slotAhead",
+  CASE WHEN r.concurrency_limit IS NOT NULL AND ${waitingInLine('r')} THEN
+    (SELECT count(*)::int FROM run_slots s WHERE s.automation_id = r.automation_id AND s.key = r.concurrency_key) END AS "slotsUsed"`;
 
 /**
  * Runs as users see them: creation, history, one run with its attempts, and its event timeline.
@@ -90,16 +128,21 @@ export class RunsRepository {
       idempotencyKey?: string;
       /** Who started it: a person or an API key. */
       createdBy?: { kind: 'user' | 'api_key'; id: string };
+      /** RUN_PRIORITY.default when absent. */
+      priority?: number;
+      /** The manifest's limit and the run's line (see runConcurrency in @mendflow/common). */
+      concurrency?: { limit: number; key: string } | null;
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
     // One round trip: insert the run and its first event, and read it back as users see it.
-    const inserted = await this.db.$queryRaw<RunRecord[]>`
+    const inserted = await this.db.$queryRaw<RunRow[]>`
       WITH r AS (
         INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq,
-                          created_by_kind, created_by)
+                          priority, concurrency_limit, concurrency_key, created_by_kind, created_by)
         VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
                 ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1,
-                ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
+                ${input.priority ?? RUN_PRIORITY.default}::smallint, ${input.concurrency?.limit ?? null}::int,
+                ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
         RETURNING *
       ), e AS (
@@ -109,7 +152,7 @@ export class RunsRepository {
       SELECT ${RUN_COLUMNS}
       FROM r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id`;
     const created = inserted[0];
-    if (created) return { run: created, created: true };
+    if (created) return { run: toRecord(created), created: true };
     const existing = await this.db.run.findFirst({
       where: { workspaceId, automationId: input.automationId, idempotencyKey: input.idempotencyKey ?? null },
       select: { id: true },
@@ -119,13 +162,13 @@ export class RunsRepository {
   }
 
   async get(workspaceId: string, id: string): Promise<RunRecord> {
-    const rows = await this.db.$queryRaw<RunRecord[]>`
+    const rows = await this.db.$queryRaw<RunRow[]>`
       SELECT ${RUN_COLUMNS}
       FROM runs r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id
       WHERE r.id = ${id}::uuid AND r.workspace_id = ${workspaceId}::uuid`;
     const run = rows[0];
     if (!run) throw runNotFound(id);
-    return run;
+    return toRecord(run);
   }
 
   async list(
@@ -146,12 +189,13 @@ export class RunsRepository {
       const after = decodeCursor(page.cursor);
       conditions.push(Prisma.sql`(r.created_at, r.id) < (${after.createdAt}, ${after.id}::uuid)`);
     }
-    const rows = await this.db.$queryRaw<RunRecord[]>`
+    const found = await this.db.$queryRaw<RunRow[]>`
       SELECT ${RUN_COLUMNS}
       FROM runs r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id
       WHERE ${Prisma.join(conditions, ' AND ')}
       ORDER BY r.created_at DESC, r.id DESC
       LIMIT ${page.limit + 1}`;
+    const rows = found.map(toRecord);
     const items = rows.slice(0, page.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };

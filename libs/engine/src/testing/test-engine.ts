@@ -1,4 +1,10 @@
-import { type Db, InboxRepository, RunExecutionRepository, RunsRepository } from '@mendflow/db';
+import {
+  type Db,
+  InboxRepository,
+  RunExecutionRepository,
+  RunSlotsRepository,
+  RunsRepository,
+} from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { CANCEL_CHANNEL, JobQueues, type QueueName, QueueNames, redisConnection } from '@mendflow/queue';
 import { Queue } from 'bullmq';
@@ -34,6 +40,7 @@ export function createTestEngine(db: Db, options: { redisUrl: string; prefix: st
     runs: new RunsRepository(db),
     execution: new RunExecutionRepository(db),
     inbox: new InboxRepository(db),
+    slots: new RunSlotsRepository(db),
     live,
     jobs,
     stopAttempt: async (runId) => {
