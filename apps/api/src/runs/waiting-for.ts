@@ -10,5 +10,13 @@ export function waitingFor(run: RunRecord): RunWaitingFor | null {
     // Queued behind its automation's (and key's) concurrency limit.
     return { kind: 'slot', ...run.slotWait };
   }
+  if (run.status === 'waiting' && run.approvalWait) {
+    // ctx.waitForApproval: a person's answer (or the request's expiry) resumes it.
+    return { kind: 'approval', ...run.approvalWait };
+  }
+  if (run.status === 'waiting' && run.nextAttemptAt) {
+    // ctx.sleep / ctx.sleepUntil: the wake-up time resumes it.
+    return { kind: 'sleep', until: run.nextAttemptAt.toISOString() };
+  }
   return null;
 }

@@ -37,6 +37,8 @@ export interface RunRecord {
   concurrencyKey: string | null;
   /** Set while the run waits for a concurrency slot: it is in line and cannot start yet. */
   slotWait: SlotWait | null;
+  /** Set while the run is `waiting` for a person's answer: its open approval request. */
+  approvalWait: { inboxItemId: string; title: string; expiresAt: string } | null;
 }
 
 /** A row as RUN_COLUMNS reads it, before the slot columns become `slotWait`. */
@@ -104,7 +106,12 @@ const RUN_COLUMNS = Prisma.sql`
   CASE WHEN r.concurrency_limit IS NOT NULL AND ${waitingInLine('r')} THEN
     (SELECT count(*)::int FROM runs q WHERE ${aheadOf('q', 'r')} AND ${waitingInLine('q')}) END AS "slotAhead",
   CASE WHEN r.concurrency_limit IS NOT NULL AND ${waitingInLine('r')} THEN
-    (SELECT count(*)::int FROM run_slots s WHERE s.automation_id = r.automation_id AND s.key = r.concurrency_key) END AS "slotsUsed"`;
+    (SELECT count(*)::int FROM run_slots s WHERE s.automation_id = r.automation_id AND s.key = r.concurrency_key) END AS "slotsUsed",
+  CASE WHEN r.status = 'waiting' THEN
+    (SELECT jsonb_build_object('inboxItemId', i.id, 'title', i.title,
+                               'expiresAt', to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+     FROM inbox_items i WHERE i.run_id = r.id AND i.kind = 'approval' AND i.status = 'open'
+     ORDER BY i.created_at DESC LIMIT 1) END AS "approvalWait"`;
 
 /**
  * Runs as users see them: creation, history, one run with its attempts, and its event timeline.
