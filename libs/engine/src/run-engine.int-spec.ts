@@ -65,6 +65,21 @@ async function started(): Promise<StartedAttempt> {
   return begun;
 }
 
+/** A repair row as the settler creates it for a logic failure. */
+function requestedRepair(runId: string) {
+  return db.repair.create({
+    data: {
+      workspaceId: seeded.workspaceId,
+      automationId: seeded.automationId,
+      runId,
+      attempt: 1,
+      baseVersionId: seeded.versionId,
+      provider: 'webhook',
+      status: 'requested',
+    },
+  });
+}
+
 async function state(runId: string) {
   const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
   const events = await db.runEvent.findMany({ where: { runId }, orderBy: { seq: 'asc' } });
@@ -155,17 +170,7 @@ describe('RunEngine commands (PostgreSQL, Redis)', () => {
 
   it('startRepair moves the run to repairing and enqueues the repair job', async () => {
     const attempt = await started();
-    const repair = await db.repair.create({
-      data: {
-        workspaceId: seeded.workspaceId,
-        automationId: seeded.automationId,
-        runId: attempt.runId,
-        attempt: 1,
-        baseVersionId: seeded.versionId,
-        provider: 'webhook',
-        status: 'requested',
-      },
-    });
+    const repair = await requestedRepair(attempt.runId);
     const transition = await t.engine.startRepair(attempt, failed(1, 'logic'), {
       id: repair.id,
       provider: 'webhook',
@@ -263,17 +268,7 @@ describe('RunEngine commands (PostgreSQL, Redis)', () => {
 
   it('resumeAfterRepair queues the run on the repaired version', async () => {
     const attempt = await started();
-    const repair = await db.repair.create({
-      data: {
-        workspaceId: seeded.workspaceId,
-        automationId: seeded.automationId,
-        runId: attempt.runId,
-        attempt: 1,
-        baseVersionId: seeded.versionId,
-        provider: 'webhook',
-        status: 'requested',
-      },
-    });
+    const repair = await requestedRepair(attempt.runId);
     await t.engine.startRepair(attempt, failed(1, 'logic'), { id: repair.id, provider: 'webhook' });
     const transition = await t.engine.resumeAfterRepair(
       attempt,

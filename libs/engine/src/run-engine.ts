@@ -7,7 +7,6 @@ import {
   type RunEventDraft,
   runEvent,
   type RunEventData,
-  type RunTrigger,
   type SleepAnswer,
   type WaitAnswer,
   type WaitRequest,
@@ -46,6 +45,13 @@ export interface RunEngineDeps {
   warn(message: string): void;
 }
 
+/**
+ * A run to record: what RunsRepository.createQueued takes, with the priority (RUN_PRIORITY.min..max) and
+ * the concurrency line (runConcurrency in @mendflow/common, null without a limit) always decided.
+ */
+export type NewRun = Parameters<RunsRepository['createQueued']>[1] &
+  Required<Pick<Parameters<RunsRepository['createQueued']>[1], 'priority' | 'concurrency'>>;
+
 /** A state change's extras, beyond its status and event (see @mendflow/db's Transition). */
 type Extras = Omit<Transition, 'from' | 'to' | 'event'>;
 
@@ -72,21 +78,7 @@ export class RunEngine {
   // ---- creation and start ----
 
   /** Records a queued run with its first event and enqueues its first attempt. */
-  async queue(
-    workspaceId: string,
-    input: {
-      automationId: string;
-      versionId: string;
-      trigger: RunTrigger;
-      input: unknown;
-      idempotencyKey?: string;
-      createdBy?: { kind: 'user' | 'api_key'; id: string };
-      /** RUN_PRIORITY.min..max, higher first. */
-      priority: number;
-      /** The manifest's concurrency limit and this run's line in it (runConcurrency in @mendflow/common). */
-      concurrency: { limit: number; key: string } | null;
-    },
-  ): Promise<{ run: RunRecord; created: boolean }> {
+  async queue(workspaceId: string, input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
     const result = await this.deps.runs.createQueued(workspaceId, input);
     if (result.created) {
       const { run } = result;
