@@ -15,7 +15,12 @@ import {
 } from '../../../../libs/db/src/testing/test-database';
 import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
-import { LOST_ATTEMPT_REASON, MAX_LOST_ATTEMPTS, StaleRunReconciler } from './stale-run-reconciler.service';
+import {
+  LOST_ATTEMPT_REASON,
+  MAX_LOST_ATTEMPTS,
+  RECONCILE_SCHEDULER_ID,
+  StaleRunReconciler,
+} from './stale-run-reconciler.service';
 
 /** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
 const redisUrl = (() => {
@@ -260,5 +265,20 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
         event: { type: 'run.cancelled', data: {} },
       });
     }
+  });
+});
+
+describe('StaleRunReconciler: one pass per interval across the cluster (Redis)', () => {
+  it('registers a single job scheduler however many workers start', async () => {
+    // Three workers starting: each upserts the same scheduler id, so one pass is scheduled, not three.
+    for (let i = 0; i < 3; i++) await reconciler().onApplicationBootstrap();
+    const schedulers = await testEngine.queues.maintenance.getJobSchedulers();
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]).toMatchObject({
+      key: RECONCILE_SCHEDULER_ID,
+      name: 'runs.reconcile',
+      every: 30_000,
+    });
+    await testEngine.queues.maintenance.removeJobScheduler(RECONCILE_SCHEDULER_ID);
   });
 });
