@@ -12,16 +12,18 @@ import type { RepairDeps, RepairStepHandler, RepairStepInput } from './repair-st
 export class DecideStep implements RepairStepHandler {
   constructor(private readonly deps: RepairDeps) {}
 
-  async run({ workspaceId, repair, case: facts }: RepairStepInput): Promise<void> {
+  async run({ workspaceId, repair, case: facts }: RepairStepInput): Promise<boolean> {
     const { repairs, metrics } = this.deps;
     if (facts.manifest.repair.requireApproval) {
-      if (await moveRepair(repairs, workspaceId, repair, 'awaiting_approval'))
-        metrics.repairs.inc({ result: 'awaiting_approval' });
-      return;
+      const moved = await moveRepair(repairs, workspaceId, repair, 'awaiting_approval');
+      if (moved) metrics.repairs.inc({ result: 'awaiting_approval' });
+      return moved;
     }
-    if (!(await moveRepair(repairs, workspaceId, repair, 'deployed'))) return;
+    // The move claims the deploy: of two deliveries of the job, only one makes it.
+    if (!(await moveRepair(repairs, workspaceId, repair, 'deployed'))) return false;
     metrics.repairs.inc({ result: 'deployed' });
     await deployCandidate(this.deps, workspaceId, await repairs.get(workspaceId, repair.id));
+    return true;
   }
 }
 

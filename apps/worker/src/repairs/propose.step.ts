@@ -15,7 +15,7 @@ export const PROPOSAL_TIMEOUT_MS = 10 * 60_000;
 export class ProposeStep implements RepairStepHandler {
   constructor(private readonly deps: RepairDeps) {}
 
-  async run({ workspaceId, repair, case: facts }: RepairStepInput): Promise<void> {
+  async run({ workspaceId, repair, case: facts }: RepairStepInput): Promise<boolean> {
     const { provider, repairs, budget, metrics } = this.deps;
     let proposal: RepairProposal;
     try {
@@ -29,7 +29,7 @@ export class ProposeStep implements RepairStepHandler {
         ...(usage && { costUsd: budget.costOf(usage) }),
       });
       if (moved) metrics.repairs.inc({ result: 'failed' });
-      return;
+      return moved;
     }
 
     const diff = createTwoFilesPatch(
@@ -51,7 +51,7 @@ export class ProposeStep implements RepairStepHandler {
       completionTokens: proposal.completionTokens,
       costUsd: budget.costOf(proposal),
     });
-    if (!moved) return;
+    if (!moved) return false;
     await this.deps.engine.note(runOf(workspaceId, repair), {
       type: 'repair.proposed',
       data: {
@@ -70,5 +70,6 @@ export class ProposeStep implements RepairStepHandler {
       targetId: repair.runId,
       data: { provider: provider.name, model: proposal.model ?? null },
     });
+    return true;
   }
 }

@@ -29,10 +29,11 @@ export interface RepairStepInput {
 
 /**
  * A step does one job and stores its result with one status move (repair-machine.ts `moveRepair`).
- * It returns when the move is made, or was made by another delivery of the job first.
+ * True when it made the move; false when another delivery of the job moved the repair first (that
+ * delivery goes on with it).
  */
 export interface RepairStepHandler {
-  run(input: RepairStepInput): Promise<void>;
+  run(input: RepairStepInput): Promise<boolean>;
 }
 
 /** The run a repair works for, as engine commands address it. */

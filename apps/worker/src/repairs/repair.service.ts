@@ -30,7 +30,8 @@ export const RUN_STOPPED_WAITING = 'the run is no longer waiting for this repair
  * stored status (propose, validate, decide), reads it again, and so on until it rests (deployed,
  * awaiting_approval, failed, rejected); then RepairOutcome makes the run follow. Every step stores
  * its status, so a job redelivered after a worker died goes on from the last stored status, and a
- * repair that already rests only has its outcome applied again (which changes nothing twice).
+ * repair that already rests only has its outcome applied again (which changes nothing twice). A step
+ * whose move another delivery made first stops this one: that delivery carries the repair on.
  */
 @Injectable()
 export class RepairService {
@@ -81,10 +82,16 @@ export class RepairService {
         workspaceId,
         repair,
       );
-      if (!facts || !(await runWaitsFor(this.runs, workspaceId, repair))) {
-        await moveRepair(this.repairs, workspaceId, repair, 'failed', { error: RUN_STOPPED_WAITING });
-      } else {
-        await this.steps[step].run({ workspaceId, repair, case: facts });
+      const moved =
+        !facts || !(await runWaitsFor(this.runs, workspaceId, repair))
+          ? await moveRepair(this.repairs, workspaceId, repair, 'failed', { error: RUN_STOPPED_WAITING })
+          : await this.steps[step].run({ workspaceId, repair, case: facts });
+      if (!moved) {
+        // Another delivery of this job is working on the repair right now (its move came first).
+        this.logger.warn(
+          `repair ${repair.id}: another delivery moved it on from ${repair.status}; leaving it`,
+        );
+        return;
       }
       const before = repair.status;
       repair = await this.repairs.get(workspaceId, repairId);

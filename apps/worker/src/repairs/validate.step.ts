@@ -15,14 +15,14 @@ import {
 export class ValidateStep implements RepairStepHandler {
   constructor(private readonly deps: RepairDeps) {}
 
-  async run({ workspaceId, repair, case: facts }: RepairStepInput): Promise<void> {
+  async run({ workspaceId, repair, case: facts }: RepairStepInput): Promise<boolean> {
     const { repairs, metrics } = this.deps;
     if (!repair.candidateSource) {
       const moved = await moveRepair(repairs, workspaceId, repair, 'failed', {
         error: 'the repair has no candidate source',
       });
       if (moved) metrics.repairs.inc({ result: 'failed' });
-      return;
+      return moved;
     }
     const report = await this.deps.validator.validate({
       candidate: repair.candidateSource,
@@ -43,11 +43,12 @@ export class ValidateStep implements RepairStepHandler {
           validation: report,
           error: report.reason ?? 'validation failed',
         });
-    if (!moved) return;
+    if (!moved) return false;
     if (!report.passed) metrics.repairs.inc({ result: 'failed' });
     await this.deps.engine.note(runOf(workspaceId, repair), {
       type: 'repair.validated',
       data: validationSummary(repair.id, report),
     });
+    return true;
   }
 }
