@@ -1,271 +1,104 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Manifest, RunError } from '@mendflow/common';
 import {
   AuditRepository,
   AutomationsRepository,
-  deployRepair,
   type RepairRecord,
   RepairsRepository,
   RunExecutionRepository,
+  RunsRepository,
 } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
-import type { Recording } from '@mendflow/sandbox';
-import { createTwoFilesPatch } from 'diff';
 import { WorkerMetrics } from '../health/worker-metrics';
+import { CandidateValidator } from './candidate-validator';
+import { DecideStep } from './decide.step';
+import { ProposeStep } from './propose.step';
 import { RepairBudget } from './repair-budget.service';
-import { CandidateValidator, type ReplayCase, type ValidationReport } from './candidate-validator';
-import {
-  REPAIR_PROVIDER,
-  type RepairProposal,
-  type RepairProvider,
-  type RepairRequest,
-} from './repair-provider';
+import { loadRepairCase, type RepairCase, runWaitsFor } from './repair-case';
+import { isResting, moveRepair, type RepairStep, type RestingStatus, stepFor } from './repair-machine';
+import { RepairOutcome } from './repair-outcome';
+import { REPAIR_PROVIDER, type RepairProvider } from './repair-provider';
+import type { RepairDeps, RepairStepHandler } from './repair-step';
+import { ValidateStep } from './validate.step';
 
-const MAX_SUCCESSES = 5;
-const MAX_CALL_BODY = 2000;
+/** requested → proposed → validated → resting: three steps; more means a step stopped moving the repair. */
+const MAX_STEPS = 6;
+
+export const RUN_STOPPED_WAITING = 'the run is no longer waiting for this repair';
 
 /**
- * The repair loop for one logic failure: ask the provider for a new source, validate it by replay,
- * then deploy it and resume the run — or keep the candidate with why it failed and escalate.
+ * Drives one repair through its machine (repair-machine.ts): reads the repair, runs the step for its
+ * stored status (propose, validate, decide), reads it again, and so on until it rests (deployed,
+ * awaiting_approval, failed, rejected); then RepairOutcome makes the run follow. Every step stores
+ * its status, so a job redelivered after a worker died goes on from the last stored status, and a
+ * repair that already rests only has its outcome applied again (which changes nothing twice). A step
+ * whose move another delivery made first stops this one: that delivery carries the repair on.
  */
 @Injectable()
 export class RepairService {
   private readonly logger = new Logger('Repair');
+  private readonly steps: Record<RepairStep, RepairStepHandler>;
+  private readonly outcome: RepairOutcome;
 
   constructor(
-    @Inject(REPAIR_PROVIDER) private readonly provider: RepairProvider,
+    @Inject(REPAIR_PROVIDER) provider: RepairProvider,
     private readonly repairs: RepairsRepository,
     private readonly automations: AutomationsRepository,
     private readonly execution: RunExecutionRepository,
-    private readonly audit: AuditRepository,
-    private readonly validator: CandidateValidator,
-    private readonly engine: RunEngine,
-    private readonly metrics: WorkerMetrics,
-    private readonly budget: RepairBudget,
-  ) {}
+    audit: AuditRepository,
+    validator: CandidateValidator,
+    engine: RunEngine,
+    metrics: WorkerMetrics,
+    budget: RepairBudget,
+    private readonly runs: RunsRepository,
+  ) {
+    const deps: RepairDeps = {
+      provider,
+      repairs,
+      automations,
+      audit,
+      validator,
+      engine,
+      metrics,
+      budget,
+      logger: this.logger,
+    };
+    this.steps = {
+      propose: new ProposeStep(deps),
+      validate: new ValidateStep(deps),
+      decide: new DecideStep(deps),
+    };
+    this.outcome = new RepairOutcome(deps, runs);
+  }
 
   async process(workspaceId: string, repairId: string): Promise<void> {
-    const repair = await this.repairs.get(workspaceId, repairId);
-    if (repair.status !== 'requested') return; // a redelivered job: this repair already ran
-    const failing = await this.execution.loadAttemptForRepair(workspaceId, repair.runId, repair.attempt);
-    if (!failing || failing.run.status !== 'repairing') {
-      await this.repairs.update(workspaceId, repair.id, {
-        status: 'failed',
-        error: 'the run is no longer waiting for this repair',
-      });
-      return;
-    }
-    const automation = await this.automations.get(workspaceId, repair.automationId);
-    const manifest = failing.version.manifest as unknown as Manifest;
-    const error = (failing.error ?? { name: 'Error', message: 'unknown' }) as unknown as RunError;
-    const recording = (failing.recording ?? { version: 1, calls: [] }) as unknown as Recording;
-    const classification = (failing.classification ?? {}) as { class?: string; reason?: string };
-    const successes = (
-      await this.execution.recentSuccesses(workspaceId, repair.automationId, MAX_SUCCESSES + 1)
-    )
-      .filter((s) => s.runId !== repair.runId)
-      .slice(0, MAX_SUCCESSES)
-      .map((s): ReplayCase => ({
-        runId: s.runId,
-        input: s.run.input,
-        output: s.output,
-        recording: s.recording as unknown as Recording,
-      }));
-
-    const request: RepairRequest = {
-      automation: { id: automation.id, name: automation.name },
-      version: failing.version.number,
-      source: failing.version.source,
-      manifest,
-      error: { ...pick(error), sourceLine: sourceLineOf(failing.version.source, error.location) },
-      classification: {
-        class: classification.class ?? 'logic',
-        reason: classification.reason ?? error.message,
-      },
-      input: failing.run.input,
-      hostCalls: summarizeCalls(recording),
-      recentSuccesses: successes.map((s) => ({ input: s.input, output: s.output })),
-    };
-
-    let proposal: RepairProposal;
-    try {
-      proposal = await this.provider.propose(request, AbortSignal.timeout(10 * 60_000));
-    } catch (cause) {
-      const usage = (cause as { usage?: { promptTokens: number; completionTokens: number } }).usage;
-      const message = `the ${this.provider.name} repair provider failed: ${(cause as Error).message}`;
-      await this.repairs.update(workspaceId, repair.id, {
-        status: 'failed',
-        error: message,
-        ...usage,
-        ...(usage && { costUsd: this.budget.costOf(usage) }),
-      });
-      this.metrics.repairs.inc({ result: 'failed' });
-      await this.escalate(workspaceId, repair, 'Repair failed', message, { repairId: repair.id });
-      return;
-    }
-
-    const diff = createTwoFilesPatch(
-      'script.js',
-      'script.js',
-      failing.version.source,
-      proposal.source,
-      `version ${failing.version.number}`,
-      'repair candidate',
-    );
-    await this.repairs.update(workspaceId, repair.id, {
-      status: 'validating',
-      model: proposal.model ?? null,
-      candidateSource: proposal.source,
-      diff,
-      explanation: proposal.explanation,
-      prompt: proposal.prompt,
-      answer: proposal.answer,
-      promptTokens: proposal.promptTokens,
-      completionTokens: proposal.completionTokens,
-      costUsd: this.budget.costOf(proposal),
-    });
-    await this.engine.note(runOf(workspaceId, repair), {
-      type: 'repair.proposed',
-      data: {
-        repairId: repair.id,
-        provider: this.provider.name,
-        model: proposal.model ?? null,
-        explanation: proposal.explanation,
-        tokens: proposal.promptTokens + proposal.completionTokens,
-      },
-    });
-    await this.audit.record(workspaceId, {
-      actorKind: 'repair',
-      actorId: repair.id,
-      action: 'repair.proposed',
-      targetKind: 'run',
-      targetId: repair.runId,
-      data: { provider: this.provider.name, model: proposal.model ?? null },
-    });
-
-    const report = await this.validator.validate({
-      candidate: proposal.source,
-      manifest,
-      run: {
-        id: repair.runId,
-        attempt: repair.attempt,
-        automationId: repair.automationId,
-        version: failing.version.number,
-        trigger: 'repair',
-      },
-      failing: { runId: repair.runId, input: failing.run.input, recording },
-      successes,
-    });
-    await this.repairs.update(workspaceId, repair.id, { validation: report });
-    await this.engine.note(runOf(workspaceId, repair), {
-      type: 'repair.validated',
-      data: validationSummary(repair.id, report),
-    });
-
-    if (!report.passed) {
-      await this.repairs.update(workspaceId, repair.id, {
-        status: 'failed',
-        error: report.reason ?? 'validation failed',
-      });
-      this.metrics.repairs.inc({ result: 'failed' });
-      await this.escalate(
+    let repair = await this.repairs.get(workspaceId, repairId);
+    let facts: RepairCase | null | undefined;
+    for (let steps = 0; !isResting(repair.status); steps++) {
+      const step = stepFor(repair.status)!;
+      if (steps === MAX_STEPS)
+        throw new Error(`repair ${repair.id} is still ${repair.status} after ${steps} steps`);
+      facts ??= await loadRepairCase(
+        { execution: this.execution, automations: this.automations },
         workspaceId,
         repair,
-        'Repair candidate failed validation',
-        report.reason ?? 'validation failed',
-        {
-          repairId: repair.id,
-          validation: validationSummary(repair.id, report),
-        },
       );
-      return;
+      const moved =
+        !facts || !(await runWaitsFor(this.runs, workspaceId, repair))
+          ? await moveRepair(this.repairs, workspaceId, repair, 'failed', { error: RUN_STOPPED_WAITING })
+          : await this.steps[step].run({ workspaceId, repair, case: facts });
+      if (!moved) {
+        // Another delivery of this job is working on the repair right now (its move came first).
+        this.logger.warn(
+          `repair ${repair.id}: another delivery moved it on from ${repair.status}; leaving it`,
+        );
+        return;
+      }
+      const before = repair.status;
+      repair = await this.repairs.get(workspaceId, repairId);
+      if (repair.status === before) {
+        throw new Error(`repair ${repair.id}: the ${step} step left it ${before}`);
+      }
     }
-
-    if (manifest.repair.requireApproval) {
-      await this.repairs.update(workspaceId, repair.id, { status: 'awaiting_approval' });
-      this.metrics.repairs.inc({ result: 'awaiting_approval' });
-      await this.engine.escalate(
-        runOf(workspaceId, repair),
-        {
-          kind: 'repair_approval',
-          title: 'Approve a repair',
-          reason: proposal.explanation || 'a validated repair is ready to deploy',
-          evidence: { repairId: repair.id, diff, validation: validationSummary(repair.id, report) },
-          actions: ['approve', 'reject', 'cancel'],
-          repairId: repair.id,
-        },
-        { repairId: repair.id },
-        { from: 'repairing' },
-      );
-      return;
-    }
-
-    const fresh = await this.repairs.get(workspaceId, repair.id);
-    const version = await deployRepair(
-      { automations: this.automations, repairs: this.repairs, audit: this.audit },
-      workspaceId,
-      fresh,
-    );
-    this.metrics.repairs.inc({ result: 'deployed' });
-    this.logger.log(
-      `repair ${repair.id} deployed version ${version.number} of ${automation.name}; resuming run ${repair.runId}`,
-    );
-    await this.engine.resumeAfterRepair(runOf(workspaceId, repair), repair, version, { from: 'repairing' });
+    await this.outcome.settle(workspaceId, repair as RepairRecord & { status: RestingStatus });
   }
-
-  private async escalate(
-    workspaceId: string,
-    repair: RepairRecord,
-    title: string,
-    reason: string,
-    evidence: Record<string, unknown>,
-  ) {
-    await this.engine.escalate(
-      runOf(workspaceId, repair),
-      { kind: 'repair_failed', title, reason, evidence, actions: ['retry', 'cancel'], repairId: repair.id },
-      { repairId: repair.id, reason },
-      { from: 'repairing' },
-    );
-  }
-}
-
-/** The run a repair works for, as engine commands address it. */
-function runOf(workspaceId: string, repair: RepairRecord) {
-  return { workspaceId, runId: repair.runId, automationId: repair.automationId };
-}
-
-function pick(error: RunError) {
-  return { name: error.name, message: error.message, location: error.location, stack: error.stack };
-}
-
-/** The line of the user's script the error points at, so the provider sees it without counting. */
-function sourceLineOf(source: string, location?: string): string | undefined {
-  const line = Number(/:(\d+):\d+$/.exec(location ?? '')?.[1]);
-  return Number.isInteger(line) && line > 0 ? source.split('\n')[line - 1]?.trim() : undefined;
-}
-
-function summarizeCalls(recording: Recording): unknown[] {
-  return recording.calls.slice(-50).map((call) =>
-    call.kind === 'fetch'
-      ? {
-          kind: 'fetch',
-          request: call.request,
-          status: call.response?.status,
-          body: call.response?.body.slice(0, MAX_CALL_BODY),
-          error: call.error,
-        }
-      : call,
-  );
-}
-
-function validationSummary(repairId: string, report: ValidationReport) {
-  return {
-    repairId,
-    passed: report.passed,
-    reason: report.reason ?? null,
-    lintOk: report.lint.ok,
-    failingReplay: report.failingReplay?.status ?? 'not run',
-    regressionsChecked: report.regressions.length,
-    regressionsBroken: report.regressions.filter((r) => !r.sameOutput).length,
-  };
 }

@@ -3,8 +3,19 @@ import type { Db } from '../database';
 import type { Prisma } from '../generated/prisma/client';
 import { asJson } from '../json';
 
+/**
+ * A repair's status (the worker's machine: apps/worker/src/repairs/repair-machine.ts).
+ * `validating` is what rows written before the machine say instead of `proposed`; still read, never written.
+ */
 export type RepairStatus =
-  'requested' | 'validating' | 'deployed' | 'awaiting_approval' | 'rejected' | 'failed';
+  | 'requested'
+  | 'proposed'
+  | 'validating'
+  | 'validated'
+  | 'deployed'
+  | 'awaiting_approval'
+  | 'rejected'
+  | 'failed';
 
 export interface RepairRecord {
   id: string;
@@ -59,13 +70,26 @@ export class RepairsRepository {
   }
 
   async update(workspaceId: string, id: string, update: RepairUpdate): Promise<void> {
-    const data: Prisma.RepairUpdateManyMutationInput = { updatedAt: new Date() };
-    for (const [key, value] of Object.entries(update)) {
-      if (value === undefined) continue;
-      (data as Record<string, unknown>)[key] =
-        key === 'validation' || key === 'prompt' ? asJson(value) : value;
-    }
-    await this.db.repair.updateMany({ where: { id, workspaceId }, data });
+    await this.db.repair.updateMany({ where: { id, workspaceId }, data: toData(update) });
+  }
+
+  /**
+   * Moves a repair from `from` to `to` (with `update`) only if it is still `from`: one conditional
+   * UPDATE, so a redelivered job or a second worker cannot make the same move twice. False when the
+   * repair was not `from` any more (nothing changed).
+   */
+  async transition(
+    workspaceId: string,
+    id: string,
+    from: RepairStatus,
+    to: RepairStatus,
+    update: Omit<RepairUpdate, 'status'> = {},
+  ): Promise<boolean> {
+    const { count } = await this.db.repair.updateMany({
+      where: { id, workspaceId, status: from },
+      data: toData({ ...update, status: to }),
+    });
+    return count === 1;
   }
 
   async get(workspaceId: string, id: string): Promise<RepairRecord> {
@@ -114,6 +138,15 @@ export class RepairsRepository {
     });
     return (sum._sum.promptTokens ?? 0) + (sum._sum.completionTokens ?? 0);
   }
+}
+
+function toData(update: RepairUpdate): Prisma.RepairUpdateManyMutationInput {
+  const data: Prisma.RepairUpdateManyMutationInput = { updatedAt: new Date() };
+  for (const [key, value] of Object.entries(update)) {
+    if (value === undefined) continue;
+    (data as Record<string, unknown>)[key] = key === 'validation' || key === 'prompt' ? asJson(value) : value;
+  }
+  return data;
 }
 
 function toRecord(row: Awaited<ReturnType<Db['repair']['create']>>): RepairRecord {
