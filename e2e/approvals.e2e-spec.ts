@@ -1,4 +1,4 @@
-import { redisConnection } from '@mendflow/queue';
+import { redisConnection, wakeJobId } from '@mendflow/queue';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,23 +242,15 @@ describe('approvals', () => {
   it('expires an unanswered request: the script gets expired, and a late answer is refused', async () => {
     const runId = await start(approvalAutomation, { tag: 'x1' });
     const { item } = await approvalOf(runId);
-    // Make the deadline pass without waiting a day: move it into the past in PostgreSQL, and drop the
-    // timer job (set for the real deadline) from Redis, as a Redis that lost it would. The reconciler
-    // finds the overdue wait and wakes it.
+    // Make the deadline pass without waiting a day: move it into the past in PostgreSQL. The timer job
+    // in Redis is still set for the real deadline; the reconciler (PostgreSQL decides) finds the wait
+    // overdue and makes that timer fire now.
     await database.query(`UPDATE inbox_items SET expires_at = now() - interval '10 seconds' WHERE id = $1`, [
       item.id,
     ]);
     await database.query(`UPDATE runs SET next_attempt_at = now() - interval '10 seconds' WHERE id = $1`, [
       runId,
     ]);
-    const maintenance = new Queue('maintenance', { connection: redisConnection(stack.redisUrl) });
-    try {
-      const timer = await maintenance.getJob(`wake_${runId}_1`);
-      expect(await timer?.getState()).toBe('delayed');
-      await timer!.remove();
-    } finally {
-      await maintenance.close();
-    }
 
     const done = await waitForRun(api, runId, ['succeeded', 'failed', 'action_needed'], 30_000);
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
@@ -392,6 +384,36 @@ describe('durable sleep', () => {
       [expect.stringContaining('going to sleep')],
       [expect.stringContaining('awake')],
     ]);
+  });
+
+  it('wakes a sleep whose timer Redis lost (the reconciler sets it again)', async () => {
+    const automation = await createAutomation(
+      'lost-timer',
+      `export default async function run(input, ctx) {
+        await ctx.fetch('${service.url}/lost/before');
+        await ctx.sleep(2500);
+        await ctx.fetch('${service.url}/lost/after');
+        return 'woken';
+      }`,
+    );
+    const runId = await start(automation);
+    const waiting = await waitForRun(api, runId, ['waiting', 'succeeded', 'failed', 'action_needed'], 30_000);
+    expect(waiting.waitingFor?.kind).toBe('sleep');
+    const until = Date.parse(waiting.waitingFor.until);
+    const maintenance = new Queue('maintenance', { connection: redisConnection(stack.redisUrl) });
+    try {
+      const timer = await maintenance.getJob(wakeJobId({ runId, attempt: 1 }));
+      expect(await timer?.getState()).toBe('delayed');
+      await timer!.remove();
+    } finally {
+      await maintenance.close();
+    }
+    const done = await waitForRun(api, runId, ['succeeded', 'failed', 'action_needed'], 30_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.output).toBe('woken');
+    expect(hits('/lost/before')).toBe(1);
+    expect(hits('/lost/after')).toBe(1);
+    expect(hitTimes.get('/lost/after')![0]).toBeGreaterThanOrEqual(until);
   });
 
   it('does not suspend for a sleepUntil in the past', async () => {
