@@ -38,7 +38,10 @@ beforeAll(async () => {
   api = apiClient(stack.apiUrl);
   web = await startWeb(stack.apiUrl);
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    reducedMotion: 'reduce',
+  });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -137,7 +140,9 @@ describe('approving in the dashboard', () => {
     ]);
     const timeline = await page.getByTestId('timeline').innerText();
     expect(timeline).toContain('Checked with finance');
-    await poll(() => page.getByTestId('run-output').innerText()).toContain('"comment": "Checked with finance"');
+    await poll(() => page.getByTestId('run-output').innerText()).toContain(
+      '"comment": "Checked with finance"',
+    );
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(SHOTS, 'run-approved.png'), fullPage: true });
 

@@ -143,7 +143,10 @@ describe('approvals', () => {
     expect(hits('/before/a1')).toBe(1);
     expect(hits('/after/a1')).toBe(0);
     await eventually(
-      () => live.messages.some((m) => m.name === 'run.event' && m.payload.runId === runId && m.payload.type === 'run.waiting'),
+      () =>
+        live.messages.some(
+          (m) => m.name === 'run.event' && m.payload.runId === runId && m.payload.type === 'run.waiting',
+        ),
       'run.waiting over Socket.IO',
     );
 
@@ -202,7 +205,10 @@ describe('approvals', () => {
 
     // Socket.IO delivered the whole timeline, in seq order, with nothing missing.
     await eventually(
-      () => live.messages.some((m) => m.name === 'run.event' && m.payload.runId === runId && m.payload.type === 'run.succeeded'),
+      () =>
+        live.messages.some(
+          (m) => m.name === 'run.event' && m.payload.runId === runId && m.payload.type === 'run.succeeded',
+        ),
       'run.succeeded over Socket.IO',
     );
     const delivered = live.messages.filter((m) => m.name === 'run.event' && m.payload.runId === runId);

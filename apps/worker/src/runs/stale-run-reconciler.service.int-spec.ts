@@ -272,7 +272,8 @@ describe('StaleRunReconciler: waiting runs past their wake-up (PostgreSQL, Redis
       await db.$executeRaw`UPDATE runs SET status = 'waiting', next_attempt_at = now() - make_interval(secs => ${agoMs / 1000}) WHERE id = ${runId}::uuid`;
       return runId;
     };
-    const timerState = async (runId: string) => (await maintenance.getJob(wakeJobId({ runId, attempt: 1 })))?.getState();
+    const timerState = async (runId: string) =>
+      (await maintenance.getJob(wakeJobId({ runId, attempt: 1 })))?.getState();
     const setTimer = async (runId: string, delayMs: number) => {
       const job = JOB_CATALOG['run.wake'].build(
         { runId, workspaceId: seeded.workspaceId, attempt: 1 },

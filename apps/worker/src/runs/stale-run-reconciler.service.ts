@@ -141,7 +141,8 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
         attempt: run.attempt,
       });
     }
-    if (overdue.length > 0) this.logger.log(`woke ${overdue.length} waiting run(s) whose timer was missing or late`);
+    if (overdue.length > 0)
+      this.logger.log(`woke ${overdue.length} waiting run(s) whose timer was missing or late`);
     return overdue.length;
   }
 
