@@ -90,12 +90,26 @@ describe('approving in the dashboard', () => {
     const waiting = await waitForRun(api, runId, ['waiting', 'succeeded', 'failed', 'action_needed'], 30_000);
     expect(waiting.status, JSON.stringify(waiting.error)).toBe('waiting');
 
-    // Sign in; the inbox shows the request with what the script says about it.
-    await page.goto(`${web.url}/login?next=%2Finbox`);
+    // Sign in to the run page: it says what the run waits for and links to the request.
+    await page.goto(`${web.url}/login?next=${encodeURIComponent(`/runs/${runId}`)}`);
     await page.locator('input[name=email]').fill(ADMIN.email);
     await page.locator('input[name=password]').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${web.url}/inbox`);
+    await page.waitForURL(`${web.url}/runs/${runId}`);
+    await poll(statusText).toBe('Waiting');
+    await poll(() => page.getByTestId('waiting-for').getAttribute('data-kind')).toBe('approval');
+    const itemHref = `/inbox#item-${waiting.waitingFor.inboxItemId}`;
+    // The timeline's run.waiting entry links the same request.
+    await poll(() =>
+      page
+        .getByTestId('timeline')
+        .getByRole('link', { name: 'Approve or reject it in the inbox' })
+        .getAttribute('href'),
+    ).toBe(itemHref);
+    await page.getByTestId('waiting-for').getByRole('link').click();
+    await page.waitForURL(`${web.url}${itemHref}`);
+
+    // The inbox shows the request with what the script says about it.
     const item = page.locator(`[data-testid=inbox-item][data-run-id="${runId}"]`);
     await poll(() => item.getAttribute('data-kind')).toBe('approval');
     expect(await item.getAttribute('data-status')).toBe('open');

@@ -196,6 +196,14 @@ describe('approvals', () => {
       'run.running',
       'run.succeeded',
     ]);
+    expect(timeline.find((e) => e.type === 'run.waiting')!.data).toEqual({
+      attempt: 1,
+      kind: 'approval',
+      until: item.expiresAt,
+      title: 'Send invoice',
+      inboxItemId: item.id,
+      caps: { maxFetches: 1 },
+    });
     expect(timeline.find((e) => e.type === 'run.resumed')!.data).toMatchObject({
       kind: 'approval',
       approved: true,
