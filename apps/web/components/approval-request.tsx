@@ -62,8 +62,15 @@ export function approvalEvidence(item: Pick<InboxItem, 'evidence' | 'title'>): A
       : undefined,
     expiresAt: typeof e.expiresAt === 'string' ? e.expiresAt : '',
     attempt: typeof e.attempt === 'number' ? e.attempt : 1,
-    startedBy: typeof e.startedBy === 'string' ? e.startedBy : null,
+    startedBy: startedByOf(e.startedBy),
   };
+}
+
+/** The engine stores who started the run as `{ kind, id }` (null for a schedule or a webhook). */
+function startedByOf(value: unknown): ApprovalEvidence['startedBy'] {
+  if (typeof value !== 'object' || value === null) return null;
+  const { kind, id } = value as Record<string, unknown>;
+  return (kind === 'user' || kind === 'api_key') && typeof id === 'string' ? { kind, id } : null;
 }
 
 /**
@@ -172,8 +179,8 @@ export function ApprovalRequest({ item, onResolved }: { item: InboxItem; onResol
           <Text size="sm" c="dimmed">
             · attempt {evidence.attempt} · started by{' '}
             {evidence.startedBy
-              ? `user ${shortId(evidence.startedBy)}`
-              : 'an API key, a schedule or a webhook'}
+              ? `${evidence.startedBy.kind === 'user' ? 'user' : 'API key'} ${shortId(evidence.startedBy.id)}`
+              : 'a schedule or a webhook'}
           </Text>
         </Group>
         {evidence.details ? (

@@ -238,7 +238,8 @@ export interface ApprovalEvidence {
   caps?: ApprovalCaps;
   expiresAt: string;
   attempt: number;
-  startedBy?: string | null;
+  /** Who started the run (the engine stores `{ kind, id }`); null for a schedule or a webhook. */
+  startedBy?: { kind: 'user' | 'api_key'; id: string } | null;
 }
 export interface ResolveInboxBody {
   action: InboxAction;

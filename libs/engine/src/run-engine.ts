@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type ApprovalAnswer,
   type ApprovalCaps,
@@ -230,9 +231,12 @@ export class RunEngine {
     wait: WaitRequest,
   ): Promise<TransitionResult | null> {
     const until = new Date(wait.kind === 'sleep' ? wait.until : Date.now() + wait.timeoutMs);
+    // The item's id is chosen here so that the run.waiting event can point at it (the timeline links it).
+    const inboxItemId = wait.kind === 'approval' ? randomUUID() : undefined;
     const inbox: InboxDraft | undefined =
       wait.kind === 'approval'
         ? {
+            id: inboxItemId,
             kind: 'approval',
             title: wait.title,
             reason: wait.details ?? 'the script asks for approval before it continues',
@@ -255,7 +259,11 @@ export class RunEngine {
         attempt: ref.attempt,
         kind: wait.kind,
         until: until.toISOString(),
-        ...(wait.kind === 'approval' && { title: wait.title, ...(wait.caps && { caps: wait.caps }) }),
+        ...(wait.kind === 'approval' && {
+          title: wait.title,
+          inboxItemId,
+          ...(wait.caps && { caps: wait.caps }),
+        }),
       }),
       { attempt: { number: ref.attempt, outcome, wait }, nextAttemptAt: until, ...(inbox && { inbox }) },
     );

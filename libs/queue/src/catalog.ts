@@ -24,6 +24,11 @@ export const wakeJobPayload = z.strictObject({
 });
 export type WakeJobPayload = z.output<typeof wakeJobPayload>;
 
+/** One timer per waiting attempt. */
+export function wakeJobId(payload: Pick<WakeJobPayload, 'runId' | 'attempt'>): string {
+  return `wake_${payload.runId}_${payload.attempt}`;
+}
+
 export const reconcileJobPayload = z.strictObject({});
 
 interface BuiltJob {
@@ -69,7 +74,7 @@ export const JOB_CATALOG = {
         name: 'run.wake',
         data,
         opts: {
-          jobId: `wake_${data.runId}_${data.attempt}`,
+          jobId: wakeJobId(data),
           attempts: 5,
           backoff: { type: 'exponential', delay: 1000 },
           removeOnComplete: { age: 3600 },

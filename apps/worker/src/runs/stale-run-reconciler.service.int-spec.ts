@@ -5,7 +5,7 @@
  * that keeps losing its worker is paused for a person instead of looping.
  */
 import { createDb, type Db, RunExecutionRepository, RunSlotsRepository, RunsRepository } from '@mendflow/db';
-import { QueueNames, redisConnection, runJob, runJobId } from '@mendflow/queue';
+import { JOB_CATALOG, QueueNames, redisConnection, runJob, runJobId, wakeJobId } from '@mendflow/queue';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -280,5 +280,47 @@ describe('StaleRunReconciler: one pass per interval across the cluster (Redis)',
       every: 30_000,
     });
     await testEngine.queues.maintenance.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+  });
+});
+
+describe('StaleRunReconciler: waiting runs past their wake-up (PostgreSQL, Redis)', () => {
+  it('sets a lost timer again, makes a timer set for later than the deadline fire now, and leaves waits not yet due alone', async () => {
+    const maintenance = testEngine.queues.maintenance;
+    /** A run waiting on attempt 1 whose wake-up was `agoMs` ago (negative: still ahead). */
+    const waitingRun = async (agoMs: number) => {
+      const runId = await runningRun();
+      await db.$executeRaw`UPDATE runs SET status = 'waiting', next_attempt_at = now() - make_interval(secs => ${agoMs / 1000}) WHERE id = ${runId}::uuid`;
+      return runId;
+    };
+    const timerState = async (runId: string) =>
+      (await maintenance.getJob(wakeJobId({ runId, attempt: 1 })))?.getState();
+    const setTimer = async (runId: string, delayMs: number) => {
+      const job = JOB_CATALOG['run.wake'].build(
+        { runId, workspaceId: seeded.workspaceId, attempt: 1 },
+        { delayMs },
+      );
+      await maintenance.add(job.name, job.data, job.opts);
+    };
+    // Its timer vanished with Redis.
+    const lost = await waitingRun(5 * 60_000);
+    // Its timer is still set for tomorrow, though PostgreSQL's deadline passed long ago.
+    const late = await waitingRun(5 * 60_000);
+    await setTimer(late, 86_400_000);
+    // Due in an hour, timer set: nothing to do.
+    const ahead = await waitingRun(-3_600_000);
+    await setTimer(ahead, 3_600_000);
+    expect(await timerState(lost)).toBeUndefined();
+    expect(await timerState(late)).toBe('delayed');
+
+    await reconciler().reconcile();
+    expect(await timerState(lost)).toBe('waiting');
+    expect(await timerState(late)).toBe('waiting');
+    expect(await timerState(ahead)).toBe('delayed');
+    // Another pass changes nothing: the timers are due and wait for a worker.
+    await reconciler().reconcile();
+    expect(await timerState(lost)).toBe('waiting');
+    expect(await timerState(late)).toBe('waiting');
+
+    await db.$executeRaw`UPDATE runs SET status = 'cancelled', next_attempt_at = NULL WHERE id = ANY(${[lost, late, ahead]}::uuid[])`;
   });
 });

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
-import { JOB_CATALOG, JobQueues, QueueNames, runJobId } from '@mendflow/queue';
+import { JOB_CATALOG, JobQueues, QueueNames, runJobId, wakeJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
@@ -34,7 +34,8 @@ const LOST_ATTEMPT_ERROR: RunError = {
 
 /**
  * PostgreSQL is the source of truth, and this reconciler makes sure every run it holds has an owner.
- * A waiting run whose wake-up is overdue lost its timer job (Redis flushed): it is woken.
+ * A waiting run whose wake-up is overdue lost its timer job (Redis flushed), or its timer is set for
+ * later than the deadline PostgreSQL holds: it is woken.
  *
  * A run still `queued` long after it was created, or whose retry is long overdue, lost its job (Redis
  * flushed, or the API could not enqueue). Re-adding the job with the same id is a no-op when the job
@@ -118,17 +119,30 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     return enqueued;
   }
 
-  /** Waiting runs past their wake-up (a sleep's end, an approval's expiry) whose timer job was lost. */
+  /**
+   * Waiting runs past their wake-up (a sleep's end, an approval's expiry) whose timer job was lost, or
+   * is set for later than PostgreSQL's deadline (a timer still delayed while the run is long overdue):
+   * a lost timer is set again to fire now, a late one fires now. PostgreSQL's deadline decides.
+   */
   private async wakeOverdue(): Promise<number> {
     const overdue = await this.execution.findOverdueWaits(this.config.STALE_QUEUED_RUN_MS, 500);
     for (const run of overdue) {
+      const timer = await this.maintenance.getJob(wakeJobId({ runId: run.id, attempt: run.attempt }));
+      if (timer && (await timer.getState()) === 'delayed') {
+        await timer.promote().catch((error: unknown) => {
+          // It just became due, or another reconciler promoted it: either way it fires now.
+          this.logger.debug(`timer of run ${run.id} not promoted: ${(error as Error).message}`);
+        });
+        continue;
+      }
       await this.jobs.enqueue('run.wake', {
         runId: run.id,
         workspaceId: run.workspaceId,
         attempt: run.attempt,
       });
     }
-    if (overdue.length > 0) this.logger.log(`woke ${overdue.length} waiting run(s) whose timer was missing`);
+    if (overdue.length > 0)
+      this.logger.log(`woke ${overdue.length} waiting run(s) whose timer was missing or late`);
     return overdue.length;
   }
 

@@ -23,6 +23,8 @@ export interface AttemptOutcome {
 
 /** An action-needed item opened in the same statement as the transition that needs it. */
 export interface InboxDraft {
+  /** The item's id, when the caller names it in the event it appends with it; generated otherwise. */
+  id?: string;
   kind: InboxKind;
   title: string;
   reason: string;
@@ -125,8 +127,8 @@ export async function applyTransition(
 
   const inboxInsert = t.inbox
     ? Prisma.sql`, i AS (
-        INSERT INTO inbox_items (workspace_id, run_id, automation_id, kind, title, reason, evidence, actions, repair_id, expires_at)
-        SELECT workspace_id, id, automation_id, ${t.inbox.kind}, ${t.inbox.title}, ${t.inbox.reason},
+        INSERT INTO inbox_items (id, workspace_id, run_id, automation_id, kind, title, reason, evidence, actions, repair_id, expires_at)
+        SELECT COALESCE(${t.inbox.id ?? null}::uuid, gen_random_uuid()), workspace_id, id, automation_id, ${t.inbox.kind}, ${t.inbox.title}, ${t.inbox.reason},
                ${jsonParam(t.inbox.evidence ?? {})}::jsonb, ${t.inbox.actions}::text[], ${t.inbox.repairId ?? null}::uuid,
                ${t.inbox.expiresAt ?? null}::timestamptz
         FROM r RETURNING id
