@@ -1,5 +1,7 @@
 'use client';
 
+import type { RepairStatus } from '@mendflow/contracts';
+
 import {
   Accordion,
   Anchor,
@@ -43,9 +45,11 @@ import {
   TimeAgo,
 } from './ui';
 
-const REPAIR_COLORS: Record<string, string> = {
+const REPAIR_COLORS: Record<RepairStatus, string> = {
   requested: 'gray',
+  proposed: 'blue',
   validating: 'blue',
+  validated: 'cyan',
   deployed: 'teal',
   awaiting_approval: 'indigo',
   rejected: 'red',
@@ -445,7 +449,7 @@ function RepairList({ repairs }: { repairs: Repair[] }) {
         <Accordion.Item key={r.id} value={r.id}>
           <Accordion.Control icon={<IconTool size={16} />}>
             <Group gap={6} wrap="wrap">
-              <Badge size="sm" variant="light" color={REPAIR_COLORS[r.status] ?? 'gray'}>
+              <Badge size="sm" variant="light" color={REPAIR_COLORS[r.status as RepairStatus] ?? 'gray'}>
                 {r.status.replace(/_/g, ' ')}
               </Badge>
               <Tooltip label={formatAbsolute(r.createdAt)}>

@@ -151,7 +151,9 @@ export function describeEvent(event: RunEvent): Described {
         body: (
           <Detail>
             Attempt {num(d.attempt) ?? '?'} · {formatMs(num(d.wallMs))} wall · {formatMs(num(d.cpuMs))} CPU
-            {num(d.fetches) !== undefined ? ` · ${num(d.fetches)} fetches` : ''}
+            {num(d.fetches) !== undefined
+              ? ` · ${num(d.fetches)} ${num(d.fetches) === 1 ? 'fetch' : 'fetches'}`
+              : ''}
           </Detail>
         ),
       };

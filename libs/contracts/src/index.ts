@@ -6,3 +6,4 @@ export * from './run-events';
 export * from './run-lifecycle';
 export * from './run-queue';
 export * from './waits';
+export * from './repairs';

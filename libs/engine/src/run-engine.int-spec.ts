@@ -360,13 +360,12 @@ describe('RunEngine waits: approvals and durable sleep (PostgreSQL, Redis)', () 
   it('wake expires an unanswered approval past its deadline, and ignores an early or stale timer', async () => {
     const attempt = await started();
     await t.engine.wait(attempt, outcome('waiting'), approval);
-    // Early: the deadline is an hour away; the timer is set again and nothing moves.
-    expect(await t.engine.wake(attempt, 1)).toBeNull();
+    // Early: the deadline is an hour away; nothing moves and the caller learns when to fire again.
+    expect(await t.engine.wake(attempt, 1)).toEqual({ notBefore: expect.any(Date) });
     expect((await state(attempt.runId)).run.status).toBe('waiting');
     await db.$executeRaw`UPDATE runs SET next_attempt_at = now() - interval '1 second' WHERE id = ${attempt.runId}::uuid`;
     await db.$executeRaw`UPDATE inbox_items SET expires_at = now() - interval '1 second' WHERE run_id = ${attempt.runId}::uuid`;
-    const transition = await t.engine.wake(attempt, 1);
-    expect(transition?.status).toBe('queued');
+    expect(await t.engine.wake(attempt, 1)).toMatchObject({ status: 'queued' });
     const { attempts, inbox, events } = await state(attempt.runId);
     expect(attempts[0]!.answer).toEqual({ approved: false, expired: true });
     expect(inbox[0]).toMatchObject({ status: 'expired', resolution: 'expire' });
@@ -381,9 +380,9 @@ describe('RunEngine waits: approvals and durable sleep (PostgreSQL, Redis)', () 
     const job = await t.queues.maintenance.getJob(`wake_${attempt.runId}_1`);
     expect(await job?.getState()).toBe('delayed');
     expect(job!.opts.delay).toBeGreaterThan(55_000);
-    expect(await t.engine.wake(attempt, 1)).toBeNull(); // too early
+    expect(await t.engine.wake(attempt, 1)).toMatchObject({ notBefore: expect.any(Date) }); // too early
     await db.$executeRaw`UPDATE runs SET next_attempt_at = now() WHERE id = ${attempt.runId}::uuid`;
-    expect((await t.engine.wake(attempt, 1))?.status).toBe('queued');
+    expect(await t.engine.wake(attempt, 1)).toMatchObject({ status: 'queued' });
     expect((await state(attempt.runId)).attempts[0]!.answer).toEqual({ slept: true });
   });
 

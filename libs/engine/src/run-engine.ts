@@ -315,9 +315,14 @@ export class RunEngine {
   /**
    * A wait's timer fired: a sleep ends; an approval request nobody answered expires (the item closes as
    * expired and the script gets `{ approved: false, expired: true }`). A timer for a wait that already
-   * ended, or that fired early, changes nothing (an early one is set again).
+   * ended changes nothing (null). A timer that fired before the deadline PostgreSQL holds changes
+   * nothing either and says when to fire again (`{ notBefore }`): the caller's job is the timer, so it
+   * is the one to put back.
    */
-  async wake(ref: { workspaceId: string; runId: string }, attempt: number): Promise<TransitionResult | null> {
+  async wake(
+    ref: { workspaceId: string; runId: string },
+    attempt: number,
+  ): Promise<TransitionResult | { notBefore: Date } | null> {
     const run = await this.deps.runs.get(ref.workspaceId, ref.runId);
     if (run.status !== 'waiting' || run.attemptCount !== attempt) return null;
     const waiting = await this.deps.execution.loadWait(ref.workspaceId, ref.runId, attempt);
@@ -325,8 +330,7 @@ export class RunEngine {
     if (!wait || waiting?.status !== 'waiting') return null;
     const target = { ...ref, automationId: run.automationId };
     if (run.nextAttemptAt && run.nextAttemptAt.getTime() > Date.now()) {
-      await this.setTimer(target, attempt, run.nextAttemptAt);
-      return null;
+      return { notBefore: run.nextAttemptAt };
     }
     if (wait.kind === 'sleep') {
       return this.resume(target, attempt, { slept: true } satisfies SleepAnswer, { kind: 'sleep' });

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { RunEngine } from '@mendflow/engine';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { StaleRunReconciler } from './stale-run-reconciler.service';
 
 /** Timers and housekeeping: the reconciler's scheduled pass, and wake-ups of waiting runs. */
@@ -17,14 +17,20 @@ export class MaintenanceProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<void> {
+  async process(job: Job, token?: string): Promise<void> {
     switch (job.name) {
       case 'runs.reconcile':
         await this.reconciler.reconcile();
         return;
       case 'run.wake': {
         const { workspaceId, runId, attempt } = parseJob('run.wake', job.data);
-        await this.engine.wake({ workspaceId, runId }, attempt);
+        const woke = await this.engine.wake({ workspaceId, runId }, attempt);
+        if (woke && 'notBefore' in woke && token) {
+          // Fired before the deadline PostgreSQL holds (clocks apart, a deadline moved): this job is the
+          // timer, so it goes back to wait until then (a new job under its id would be ignored).
+          await job.moveToDelayed(woke.notBefore.getTime(), token);
+          throw new DelayedError();
+        }
         return;
       }
       default:

@@ -1,21 +1,11 @@
+import type { RepairStatus } from '@mendflow/contracts';
 import { NotFoundError } from '@mendflow/common';
 import type { Db } from '../database';
 import type { Prisma } from '../generated/prisma/client';
 import { asJson } from '../json';
 
-/**
- * A repair's status (the worker's machine: apps/worker/src/repairs/repair-machine.ts).
- * `validating` is what rows written before the machine say instead of `proposed`; still read, never written.
- */
-export type RepairStatus =
-  | 'requested'
-  | 'proposed'
-  | 'validating'
-  | 'validated'
-  | 'deployed'
-  | 'awaiting_approval'
-  | 'rejected'
-  | 'failed';
+/** A repair's status: REPAIR_STATUSES in @mendflow/contracts, moved by the worker's repair machine. */
+export type { RepairStatus } from '@mendflow/contracts';
 
 export interface RepairRecord {
   id: string;
