@@ -56,8 +56,12 @@ export type NewRun = Parameters<RunsRepository['createQueued']>[1] &
 /** A state change's extras, beyond its status and event (see @mendflow/db's Transition). */
 type Extras = Omit<Transition, 'from' | 'to' | 'event'>;
 
-/** The run and attempt a worker's command is about. */
-export type AttemptRef = Pick<StartedAttempt, 'workspaceId' | 'runId' | 'automationId' | 'attempt'>;
+/**
+ * The run and attempt a worker's command is about. With the run's concurrency limit when the caller
+ * has it (a StartedAttempt does): a run known to have none skips freeing a slot.
+ */
+export type AttemptRef = Pick<StartedAttempt, 'workspaceId' | 'runId' | 'automationId' | 'attempt'> &
+  Partial<Pick<StartedAttempt, 'concurrencyLimit'>>;
 
 export interface Actor {
   /** A person's user id; null for the system. */
@@ -471,7 +475,7 @@ export class RunEngine {
    */
   protected async apply(
     command: RunCommand,
-    ref: { workspaceId: string; runId: string },
+    ref: { workspaceId: string; runId: string; concurrencyLimit?: number | null },
     event: RunEventDraft,
     extras: Extras,
     from?: readonly string[],
@@ -486,6 +490,7 @@ export class RunEngine {
     }
     const transition = await this.deps.execution.transition(ref.workspaceId, ref.runId, {
       ...extras,
+      ...(ref.concurrencyLimit === null && { holdsSlot: false }),
       from: (from ?? allowed) as Transition['from'],
       to: spec.to,
       event: { type: event.type, data: event.data as Record<string, unknown> },

@@ -22,8 +22,10 @@ CREATE TABLE "run_slots" (
 -- CreateIndex
 CREATE UNIQUE INDEX "run_slots_automation_id_key_slot_no_key" ON "run_slots"("automation_id", "key", "slot_no");
 
--- CreateIndex: the line of a limited automation (and key), in the order its runs start.
-CREATE INDEX "runs_automation_id_concurrency_key_status_priority_created__idx" ON "runs"("automation_id", "concurrency_key", "status", "priority" DESC, "created_at", "id");
+-- CreateIndex: the line of a limited automation (and key), in the order its runs start. Partial: only
+-- limited runs are in it, so runs without a limit (every update of theirs) never maintain it. Prisma's
+-- schema cannot express a partial index; schema.prisma says so where the index would be.
+CREATE INDEX "runs_automation_id_concurrency_key_status_priority_created__idx" ON "runs"("automation_id", "concurrency_key", "status", "priority" DESC, "created_at", "id") WHERE "concurrency_limit" IS NOT NULL;
 
 -- AddForeignKey
 ALTER TABLE "run_slots" ADD CONSTRAINT "run_slots_run_id_fkey" FOREIGN KEY ("run_id") REFERENCES "runs"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,5 +1,6 @@
 import type { Manifest, RunError } from '@mendflow/common';
 import type { Db } from '../database';
+import { Prisma } from '../generated/prisma/client';
 import { asJson, jsonParam } from '../json';
 import {
   type AttemptOutcome,
@@ -104,6 +105,76 @@ export class RunExecutionRepository {
    * slot frees up gives it a job again. Runs without a limit pay one primary-key probe for this.
    */
   async beginAttempt(workspaceId: string, runId: string): Promise<BeginAttemptResult> {
+    // Runs without a limit (nearly all) start in one statement that never looks at slots; the slot
+    // statement runs only when that one found nothing to start (a limited run, or a moot job).
+    const started =
+      (await this.beginUnlimited(workspaceId, runId)) ?? (await this.beginLimited(workspaceId, runId));
+    // Only a later attempt can continue a wait: a first attempt (nearly every start) skips the look-up.
+    if (started && !isBlocked(started) && started.attempt > 1) {
+      started.resume = await this.resumeOf(workspaceId, runId, started.versionId);
+    }
+    return started;
+  }
+
+  /**
+   * The attempt a start continues: the run's latest answered `waiting` attempt on the version it runs
+   * (after a repair deployed new code, the run starts over).
+   */
+  private async resumeOf(
+    workspaceId: string,
+    runId: string,
+    versionId: string,
+  ): Promise<StartedAttempt['resume']> {
+    const waiting = await this.db.runAttempt.findFirst({
+      where: { workspaceId, runId, versionId, status: 'waiting', answer: { not: Prisma.AnyNull } },
+      orderBy: { number: 'desc' },
+      select: { number: true, recording: true, answer: true },
+    });
+    return waiting ? { attempt: waiting.number, recording: waiting.recording, answer: waiting.answer } : null;
+  }
+
+  /** The start of a run without a concurrency limit: null when the run has one, or is not startable. */
+  private async beginUnlimited(workspaceId: string, runId: string): Promise<StartedAttempt | null> {
+    const rows = await this.db.$queryRaw<BeginAttemptRow[]>`
+      WITH prev AS (
+        UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
+        WHERE run_id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid AND status = 'running'
+          AND (SELECT concurrency_limit IS NULL FROM runs WHERE id = ${runId}::uuid)
+        RETURNING number
+      ), r AS (
+        UPDATE runs SET status = 'running', attempt_count = attempt_count + 1,
+          last_seq = last_seq + 1 + (SELECT count(*)::int FROM prev),
+          started_at = COALESCE(started_at, now()), updated_at = now(), next_attempt_at = NULL
+        WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
+          AND status IN ('queued', 'retry_scheduled', 'running') AND concurrency_limit IS NULL
+        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
+                  priority, created_by_kind, created_by
+      ), a AS (
+        INSERT INTO run_attempts (workspace_id, run_id, number, version_id, status)
+        SELECT workspace_id, id, attempt_count, version_id, 'running' FROM r
+      ), e_abandoned AS (
+        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
+        SELECT r.workspace_id, r.id, r.last_seq - 1, 'attempt.abandoned',
+               jsonb_build_object('attempt', prev.number, 'reason', ${ABANDONED_ERROR.message}::text)
+        FROM r, prev
+      ), e AS (
+        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
+        SELECT workspace_id, id, last_seq, 'run.running', jsonb_build_object('attempt', attempt_count) FROM r
+        RETURNING created_at
+      )
+      SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
+             r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
+             v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
+             (SELECT created_at FROM e) AS "eventsAt", r.priority::int AS priority,
+             NULL::int AS "concurrencyLimit", NULL::text AS "concurrencyKey", NULL::int AS ahead,
+             r.created_by_kind AS "createdByKind", r.created_by AS "createdById", NULL::jsonb AS resume
+      FROM r JOIN automation_versions v ON v.id = r.version_id`;
+    const row = rows[0];
+    return row ? this.started(workspaceId, runId, row) : null;
+  }
+
+  /** The start of a limited run (see beginAttempt), or of a run that turns out not startable. */
+  private async beginLimited(workspaceId: string, runId: string): Promise<BeginAttemptResult> {
     const rows = await this.db.$queryRaw<BeginAttemptRow[]>`
       WITH me AS (
         SELECT id, workspace_id, automation_id, status, priority, created_at, concurrency_limit, concurrency_key,
@@ -169,11 +240,7 @@ export class RunExecutionRepository {
              (SELECT created_at FROM e) AS "eventsAt", me.priority::int AS priority,
              me.concurrency_limit AS "concurrencyLimit", me.concurrency_key AS "concurrencyKey",
              (SELECT ahead FROM line) AS ahead,
-             r.created_by_kind AS "createdByKind", r.created_by AS "createdById",
-             (SELECT jsonb_build_object('attempt', w.number, 'recording', w.recording, 'answer', w.answer)
-              FROM run_attempts w
-              WHERE w.run_id = r.id AND w.status = 'waiting' AND w.answer IS NOT NULL AND w.version_id = r.version_id
-              ORDER BY w.number DESC LIMIT 1) AS resume
+             r.created_by_kind AS "createdByKind", r.created_by AS "createdById", NULL::jsonb AS resume
       FROM me LEFT JOIN r ON true LEFT JOIN automation_versions v ON v.id = r.version_id`;
     const row = rows[0];
     if (!row) return null;
@@ -186,6 +253,11 @@ export class RunExecutionRepository {
         line,
       };
     }
+    return this.started(workspaceId, runId, row);
+  }
+
+  /** A started attempt from the row either start statement returns. */
+  private started(workspaceId: string, runId: string, row: BeginAttemptRow): StartedAttempt {
     // Both events were inserted by this statement, so they carry its timestamp (as stored, to the ms).
     const now = row.eventsAt;
     const events: RunEventRecord[] = [];

@@ -33,10 +33,15 @@ export const waitingInLine = (q: string) =>
     `(${q}.status = 'queued' OR (${q}.status = 'retry_scheduled' AND ${q}.next_attempt_at <= now()))`,
   );
 
-/** SQL: run `q` is in the same line as `me` and starts before it. */
+/**
+ * SQL: run `q` is in the same line as `me` and starts before it. (`concurrency_limit IS NOT NULL` is
+ * implied by a shared key; it is said so the planner can use the lines' partial index, which holds
+ * only limited runs.)
+ */
 export const aheadOf = (q: string, me: string) =>
   Prisma.raw(
-    `${q}.automation_id = ${me}.automation_id AND ${q}.concurrency_key = ${me}.concurrency_key
+    `${q}.concurrency_limit IS NOT NULL
+     AND ${q}.automation_id = ${me}.automation_id AND ${q}.concurrency_key = ${me}.concurrency_key
      AND (${q}.priority > ${me}.priority
        OR (${q}.priority = ${me}.priority AND (${q}.created_at, ${q}.id) < (${me}.created_at, ${me}.id)))`,
   );

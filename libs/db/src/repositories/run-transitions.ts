@@ -39,6 +39,11 @@ export interface Transition {
   /** The run moves only from one of these statuses; anything else means a newer decision won. */
   from: readonly RunStatus[];
   to: RunStatus;
+  /**
+   * `false` when the caller knows the run has no concurrency limit (a worker settling an attempt it
+   * started): the statement then skips freeing a slot. Absent means "maybe": the slot is freed.
+   */
+  holdsSlot?: boolean;
   event: { type: string; data: Record<string, unknown> };
   /**
    * Closes this attempt (the run must still be on it): with what it left behind, or as abandoned (no
@@ -136,9 +141,9 @@ export async function applyTransition(
     : Prisma.sql`, i AS (SELECT NULL::uuid AS id WHERE false)`;
 
   // A run leaving running gives up its concurrency slot in the same statement (a primary-key delete,
-  // which finds nothing for a run without a limit).
+  // which finds nothing for a run without a limit, and is left out when the caller knows it has none).
   const slotRelease =
-    t.to === 'running'
+    t.to === 'running' || t.holdsSlot === false
       ? Prisma.empty
       : Prisma.sql`, s AS (DELETE FROM run_slots WHERE run_id = ${runId}::uuid AND EXISTS (SELECT 1 FROM r))`;
 

@@ -97,12 +97,16 @@ export interface RunFilters {
 
 const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 'run', id);
 
-const RUN_COLUMNS = Prisma.sql`
+/** A run's own columns. */
+const RUN_OWN_COLUMNS = Prisma.sql`
   r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", a.name AS "automationName",
   r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.input, r.output, r.error,
   r.idempotency_key AS "idempotencyKey", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
   r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt",
-  r.priority::int AS priority, r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey",
+  r.priority::int AS priority, r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey"`;
+
+/** What a run waits for, when it rests: its place in a concurrency line, its open approval request. */
+const RUN_WAIT_COLUMNS = Prisma.sql`
   CASE WHEN r.concurrency_limit IS NOT NULL AND ${waitingInLine('r')} THEN
     (SELECT count(*)::int FROM runs q WHERE ${aheadOf('q', 'r')} AND ${waitingInLine('q')}) END AS "slotAhead",
   CASE WHEN r.concurrency_limit IS NOT NULL AND ${waitingInLine('r')} THEN
@@ -112,6 +116,10 @@ const RUN_COLUMNS = Prisma.sql`
                                'expiresAt', to_char(i.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
      FROM inbox_items i WHERE i.run_id = r.id AND i.kind = 'approval' AND i.status = 'open'
      ORDER BY i.created_at DESC LIMIT 1) END AS "approvalWait"`;
+
+const RUN_COLUMNS = Prisma.sql`${RUN_OWN_COLUMNS}, ${RUN_WAIT_COLUMNS}`;
+/** A run just created without a limit waits for nothing yet: its columns without the subqueries. */
+const NEW_RUN_COLUMNS = Prisma.sql`${RUN_OWN_COLUMNS}, NULL::int AS "slotAhead", NULL::int AS "slotsUsed", NULL::jsonb AS "approvalWait"`;
 
 /**
  * Runs as users see them: creation, history, one run with its attempts, and its event timeline.
@@ -156,7 +164,7 @@ export class RunsRepository {
         INSERT INTO run_events (workspace_id, run_id, seq, type, data)
         SELECT workspace_id, id, 1, 'run.queued', ${JSON.stringify({ trigger: input.trigger })}::jsonb FROM r
       )
-      SELECT ${RUN_COLUMNS}
+      SELECT ${input.concurrency ? RUN_COLUMNS : NEW_RUN_COLUMNS}
       FROM r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id`;
     const created = inserted[0];
     if (created) return { run: toRecord(created), created: true };
