@@ -79,6 +79,10 @@ export type RepairJobPayload = z.output<typeof repairJobPayload>;
 
 export const REPAIR_JOB_NAME = 'repair.propose';
 
+export function repairJobId(repairId: string): string {
+  return `repair_${repairId}`;
+}
+
 /** One job per repair: asking a provider twice for the same failure would spend its budget twice. */
 export function repairJob(payload: RepairJobPayload) {
   const data = repairJobPayload.parse(payload);
@@ -89,7 +93,7 @@ export function repairJob(payload: RepairJobPayload) {
       attempts: 1,
       removeOnComplete: { age: 86_400 },
       removeOnFail: { age: 86_400 },
-      jobId: `repair_${data.repairId}`,
+      jobId: repairJobId(data.repairId),
     },
   };
 }

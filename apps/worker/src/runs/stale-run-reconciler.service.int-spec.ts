@@ -48,6 +48,7 @@ const reconciler = () =>
     new RunSlotsRepository(db),
     queue,
     testEngine.queues.maintenance,
+    testEngine.queues.repairs,
     config,
   );
 
@@ -322,5 +323,47 @@ describe('StaleRunReconciler: waiting runs past their wake-up (PostgreSQL, Redis
     expect(await timerState(late)).toBe('waiting');
 
     await db.$executeRaw`UPDATE runs SET status = 'cancelled', next_attempt_at = NULL WHERE id = ANY(${[lost, late, ahead]}::uuid[])`;
+  });
+});
+
+describe('StaleRunReconciler: repairing runs whose repair job is gone (PostgreSQL, Redis)', () => {
+  it('enqueues the repair again, once, and leaves a repair whose job is alive alone', async () => {
+    const repairingRun = async () => {
+      const id = await runningRun();
+      const repair = await db.repair.create({
+        data: {
+          workspaceId: seeded.workspaceId,
+          automationId: seeded.automationId,
+          runId: id,
+          attempt: 1,
+          baseVersionId: seeded.versionId,
+          provider: 'webhook',
+          status: 'proposed',
+        },
+      });
+      await db.$executeRaw`UPDATE runs SET status = 'repairing', updated_at = now() - interval '5 minutes' WHERE id = ${id}::uuid`;
+      return { id, repairId: repair.id };
+    };
+    const lost = await repairingRun();
+    const alive = await repairingRun();
+    await testEngine.jobs.enqueue('repair.propose', {
+      repairId: alive.repairId,
+      workspaceId: seeded.workspaceId,
+    });
+    await reconciler().reconcile();
+    const jobOf = async (repairId: string) => {
+      const job = await testEngine.queues.repairs.getJob(`repair_${repairId}`);
+      return job ? { state: await job.getState(), data: job.data } : undefined;
+    };
+    expect(await jobOf(lost.repairId)).toMatchObject({
+      state: 'waiting',
+      data: { repairId: lost.repairId, workspaceId: seeded.workspaceId },
+    });
+    expect((await jobOf(alive.repairId))?.state).toBe('waiting');
+    // A second pass finds the job alive: nothing more is added.
+    const counts = await testEngine.queues.repairs.getJobCounts('waiting');
+    await reconciler().reconcile();
+    expect(await testEngine.queues.repairs.getJobCounts('waiting')).toEqual(counts);
+    await db.$executeRaw`UPDATE runs SET status = 'cancelled' WHERE id = ANY(${[lost.id, alive.id]}::uuid[])`;
   });
 });

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
-import { JOB_CATALOG, JobQueues, QueueNames, runJobId, wakeJobId } from '@mendflow/queue';
+import { JOB_CATALOG, JobQueues, QueueNames, repairJobId, runJobId, wakeJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
@@ -58,6 +58,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     private readonly slots: RunSlotsRepository,
     @InjectQueue(QueueNames.runs) private readonly runsQueue: Queue,
     @InjectQueue(QueueNames.maintenance) private readonly maintenance: Queue,
+    @InjectQueue(QueueNames.repairs) private readonly repairsQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -83,7 +84,31 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
 
   /** One pass; returns how many runs it re-enqueued, woke or recovered. */
   async reconcile(): Promise<number> {
-    return (await this.requeueWaiting()) + (await this.wakeOverdue()) + (await this.recoverLostAttempts());
+    return (
+      (await this.requeueWaiting()) +
+      (await this.wakeOverdue()) +
+      (await this.resumeRepairs()) +
+      (await this.recoverLostAttempts())
+    );
+  }
+
+  /**
+   * Runs `repairing` whose repair job is gone (Redis lost it, or it failed past the loop's own
+   * handling): the job is enqueued again, and the repair loop goes on from the status the repair
+   * stored (a stored candidate is not asked for twice), or makes the run follow a repair that rests.
+   */
+  private async resumeRepairs(): Promise<number> {
+    const stale = await this.execution.findStaleRepairing(this.config.STALE_QUEUED_RUN_MS, 500);
+    let enqueued = 0;
+    for (const run of stale) {
+      const job = await this.repairsQueue.getJob(repairJobId(run.repairId));
+      if (job && LIVE_JOB_STATES.has(await job.getState())) continue;
+      await this.jobs.enqueue('repair.propose', { repairId: run.repairId, workspaceId: run.workspaceId });
+      enqueued++;
+    }
+    if (enqueued > 0)
+      this.logger.warn(`re-enqueued the repair of ${enqueued} repairing run(s) whose job was gone`);
+    return enqueued;
   }
 
   private async requeueWaiting(): Promise<number> {

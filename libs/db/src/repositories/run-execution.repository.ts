@@ -397,6 +397,26 @@ export class RunExecutionRepository {
       ORDER BY next_attempt_at LIMIT ${limit}`;
   }
 
+  /**
+   * Runs `repairing` for longer than `olderThanMs`, with the repair of their current attempt: the
+   * caller checks the repair's job and enqueues it again when Redis lost it (the repair loop goes on
+   * from the status the repair stored). Not workspace-scoped, like the above.
+   */
+  async findStaleRepairing(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<{ id: string; workspaceId: string; repairId: string }[]> {
+    return this.db.$queryRaw<{ id: string; workspaceId: string; repairId: string }[]>`
+      SELECT r.id, r.workspace_id AS "workspaceId", rp.id AS "repairId"
+      FROM runs r
+      JOIN LATERAL (
+        SELECT id FROM repairs p WHERE p.run_id = r.id AND p.attempt = r.attempt_count
+        ORDER BY p.created_at DESC LIMIT 1
+      ) rp ON true
+      WHERE r.status = 'repairing' AND r.updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
+      ORDER BY r.updated_at LIMIT ${limit}`;
+  }
+
   /** What a waiting attempt waits for and the answer it got, if any. */
   async loadWait(
     workspaceId: string,
