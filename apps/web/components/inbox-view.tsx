@@ -1,5 +1,7 @@
 'use client';
 
+import type { InboxStatus } from '@mendflow/contracts';
+
 import {
   Accordion,
   Alert,
@@ -46,8 +48,23 @@ export function secretNameOf(item: Pick<InboxItem, 'evidence' | 'reason'>): stri
   return match?.[1] ?? null;
 }
 
+const EMPTY_INBOX: Record<InboxStatus, { title: string; text: string }> = {
+  open: {
+    title: 'Nothing needs you right now',
+    text: 'When a run needs a person — a missing secret, a repair or a step to approve, a failure Mendflow cannot place — it shows up here.',
+  },
+  resolved: {
+    title: 'No resolved items yet',
+    text: 'Items you resolve are kept here with who resolved them and how.',
+  },
+  expired: {
+    title: 'No expired requests',
+    text: 'Approval requests nobody answered before their deadline end up here; their runs went on as rejected.',
+  },
+};
+
 export function InboxView() {
-  const [status, setStatus] = useState<'open' | 'resolved'>('open');
+  const [status, setStatus] = useState<InboxStatus>('open');
   const list = useQuery(queries.inbox({ status }));
   const client = useQueryClient();
 
@@ -74,10 +91,11 @@ export function InboxView() {
           <SegmentedControl
             aria-label="Which items"
             value={status}
-            onChange={(v) => setStatus(v as 'open' | 'resolved')}
+            onChange={(v) => setStatus(v as InboxStatus)}
             data={[
               { value: 'open', label: 'Open' },
               { value: 'resolved', label: 'Resolved' },
+              { value: 'expired', label: 'Expired' },
             ]}
           />
         }
@@ -89,11 +107,9 @@ export function InboxView() {
         empty={
           <EmptyState
             icon={status === 'open' ? <IconCheck size={22} /> : <IconInbox size={22} />}
-            title={status === 'open' ? 'Nothing needs you right now' : 'No resolved items yet'}
+            title={EMPTY_INBOX[status].title}
           >
-            {status === 'open'
-              ? 'When a run needs a person — a missing secret, a repair to approve, a failure Mendflow cannot place — it shows up here.'
-              : 'Items you resolve are kept here with who resolved them and how.'}
+            {EMPTY_INBOX[status].text}
           </EmptyState>
         }
       >
