@@ -2,7 +2,6 @@
 
 import {
   Alert,
-  Anchor,
   Badge,
   Button,
   Card,
@@ -16,7 +15,6 @@ import {
 import { notifications } from '@mantine/notifications';
 import { IconClockPause } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useState } from 'react';
 import {
   type ApiError,
@@ -27,6 +25,7 @@ import {
   toApiError,
 } from '@/lib/api';
 import { shortId } from '@/lib/format';
+import { InboxItemOrigin } from './inbox-item-origin';
 import { queryKeys, useResolveInbox } from '@/lib/queries';
 import { useCan } from '@/lib/session';
 import { useNow } from '@/lib/use-now';
@@ -166,23 +165,14 @@ export function ApprovalRequest({ item, onResolved }: { item: InboxItem; onResol
           </Group>
           <TimeAgo iso={item.createdAt} size="xs" c="dimmed" />
         </Group>
-        <Group gap="xs" wrap="wrap">
-          <Anchor component={Link} href={`/automations/${item.automation.id}`} size="sm">
-            {item.automation.name}
-          </Anchor>
-          <Text size="sm" c="dimmed">
-            ·
-          </Text>
-          <Anchor component={Link} href={`/runs/${item.run.id}`} size="sm" ff="monospace">
-            run {shortId(item.run.id)}
-          </Anchor>
+        <InboxItemOrigin item={item}>
           <Text size="sm" c="dimmed">
             · attempt {evidence.attempt} · started by{' '}
             {evidence.startedBy
               ? `${evidence.startedBy.kind === 'user' ? 'user' : 'API key'} ${shortId(evidence.startedBy.id)}`
               : 'a schedule or a webhook'}
           </Text>
-        </Group>
+        </InboxItemOrigin>
         {evidence.details ? (
           <Text
             size="sm"

@@ -5,7 +5,6 @@ import type { InboxStatus } from '@mendflow/contracts';
 import {
   Accordion,
   Alert,
-  Anchor,
   Badge,
   Button,
   Card,
@@ -20,12 +19,12 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconInbox, IconKey } from '@tabler/icons-react';
-import Link from 'next/link';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { InboxAction } from '@mendflow/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type InboxItem, type Items, toApiError } from '@/lib/api';
 import { humanize, shortId } from '@/lib/format';
+import { InboxItemOrigin } from './inbox-item-origin';
 import { INBOX_ACTION_META, inboxKindMeta } from '@/lib/status';
 import { useCan } from '@/lib/session';
 import { queries, queryKeys, usePutSecret, useResolveInbox } from '@/lib/queries';
@@ -187,17 +186,7 @@ function InboxCard({ item, onResolved }: { item: InboxItem; onResolved: () => vo
           </Group>
           <TimeAgo iso={item.createdAt} size="xs" c="dimmed" />
         </Group>
-        <Group gap="xs" wrap="wrap">
-          <Anchor component={Link} href={`/automations/${item.automation.id}`} size="sm">
-            {item.automation.name}
-          </Anchor>
-          <Text size="sm" c="dimmed">
-            ·
-          </Text>
-          <Anchor component={Link} href={`/runs/${item.run.id}`} size="sm" ff="monospace">
-            run {shortId(item.run.id)}
-          </Anchor>
-        </Group>
+        <InboxItemOrigin item={item} />
         <Text size="sm" style={{ overflowWrap: 'anywhere' }} data-testid="inbox-reason">
           {item.reason}
         </Text>

@@ -85,6 +85,29 @@ const ABANDONED_ERROR: RunError = {
   message: 'the worker running this attempt stopped before it finished; the run was picked up again',
 };
 
+/** How a start changes the run (CTE `r`), after `prev` closed an attempt a lost worker left open. */
+const START_RUN = Prisma.sql`status = 'running', attempt_count = attempt_count + 1,
+  last_seq = last_seq + 1 + (SELECT count(*)::int FROM prev),
+  started_at = COALESCE(started_at, now()), updated_at = now(), next_attempt_at = NULL`;
+
+/**
+ * What both start statements do once the run (`r`) moved: open the attempt, and append its events
+ * (`attempt.abandoned` for the attempt `prev` closed, then `run.running`), in seq order.
+ */
+const OPEN_ATTEMPT = Prisma.sql`, a AS (
+  INSERT INTO run_attempts (workspace_id, run_id, number, version_id, status)
+  SELECT workspace_id, id, attempt_count, version_id, 'running' FROM r
+), e_abandoned AS (
+  INSERT INTO run_events (workspace_id, run_id, seq, type, data)
+  SELECT r.workspace_id, r.id, r.last_seq - 1, 'attempt.abandoned',
+         jsonb_build_object('attempt', prev.number, 'reason', ${ABANDONED_ERROR.message}::text)
+  FROM r, prev
+), e AS (
+  INSERT INTO run_events (workspace_id, run_id, seq, type, data)
+  SELECT workspace_id, id, last_seq, 'run.running', jsonb_build_object('attempt', attempt_count) FROM r
+  RETURNING created_at
+)`;
+
 /**
  * The worker's state changes. Each is one conditional statement (`WHERE status IN …`), so a late or
  * repeated job can never move a run backwards, and each appends its event with the next seq.
@@ -142,26 +165,12 @@ export class RunExecutionRepository {
           AND (SELECT concurrency_limit IS NULL FROM runs WHERE id = ${runId}::uuid)
         RETURNING number
       ), r AS (
-        UPDATE runs SET status = 'running', attempt_count = attempt_count + 1,
-          last_seq = last_seq + 1 + (SELECT count(*)::int FROM prev),
-          started_at = COALESCE(started_at, now()), updated_at = now(), next_attempt_at = NULL
+        UPDATE runs SET ${START_RUN}
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
           AND status IN ('queued', 'retry_scheduled', 'running') AND concurrency_limit IS NULL
         RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
                   priority, created_by_kind, created_by
-      ), a AS (
-        INSERT INTO run_attempts (workspace_id, run_id, number, version_id, status)
-        SELECT workspace_id, id, attempt_count, version_id, 'running' FROM r
-      ), e_abandoned AS (
-        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
-        SELECT r.workspace_id, r.id, r.last_seq - 1, 'attempt.abandoned',
-               jsonb_build_object('attempt', prev.number, 'reason', ${ABANDONED_ERROR.message}::text)
-        FROM r, prev
-      ), e AS (
-        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
-        SELECT workspace_id, id, last_seq, 'run.running', jsonb_build_object('attempt', attempt_count) FROM r
-        RETURNING created_at
-      )
+      )${OPEN_ATTEMPT}
       SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
              v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
@@ -214,26 +223,12 @@ export class RunExecutionRepository {
           AND EXISTS (SELECT 1 FROM ok)
         RETURNING number
       ), r AS (
-        UPDATE runs SET status = 'running', attempt_count = attempt_count + 1,
-          last_seq = last_seq + 1 + (SELECT count(*)::int FROM prev),
-          started_at = COALESCE(started_at, now()), updated_at = now(), next_attempt_at = NULL
+        UPDATE runs SET ${START_RUN}
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
           AND status IN ('queued', 'retry_scheduled', 'running') AND EXISTS (SELECT 1 FROM ok)
         RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
                   priority, concurrency_limit, concurrency_key, created_by_kind, created_by
-      ), a AS (
-        INSERT INTO run_attempts (workspace_id, run_id, number, version_id, status)
-        SELECT workspace_id, id, attempt_count, version_id, 'running' FROM r
-      ), e_abandoned AS (
-        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
-        SELECT r.workspace_id, r.id, r.last_seq - 1, 'attempt.abandoned',
-               jsonb_build_object('attempt', prev.number, 'reason', ${ABANDONED_ERROR.message}::text)
-        FROM r, prev
-      ), e AS (
-        INSERT INTO run_events (workspace_id, run_id, seq, type, data)
-        SELECT workspace_id, id, last_seq, 'run.running', jsonb_build_object('attempt', attempt_count) FROM r
-        RETURNING created_at
-      )
+      )${OPEN_ATTEMPT}
       SELECT r.id AS "runId", me.workspace_id AS "workspaceId", me.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
              v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
