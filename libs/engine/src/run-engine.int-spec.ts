@@ -410,4 +410,21 @@ describe('RunEngine concurrency lines (PostgreSQL, Redis)', () => {
     // The slot was freed in the same statement, and the engine handed the next run its job.
     expect(await jobOf('runs', `run_${second.id}_1`)).toMatchObject({ name: 'run.attempt' });
   });
+
+  it("keeps a cancelled running run's slot until its attempt has really stopped", async () => {
+    const line = { limit: 1, key: 'cancel-me' };
+    const first = await queued({ concurrency: line });
+    const second = await queued({ concurrency: line });
+    const begun = await t.engine.begin(seeded.workspaceId, first.id);
+    if (!begun || isBlocked(begun)) throw new Error('expected the head to start');
+    await t.engine.cancel(begun, { by: seeded.userId, reason: 'stop' });
+    // The aborted attempt may still run for a moment: the next run of the line must not start yet.
+    const early = await t.engine.begin(seeded.workspaceId, second.id);
+    expect(early && isBlocked(early)).toBe(true);
+    // The worker closes the attempt (the run moved on): the slot is freed and the next run gets its job.
+    await t.engine.attemptClosed(begun);
+    expect(await jobOf('runs', `run_${second.id}_1`)).toMatchObject({ name: 'run.attempt' });
+    const next = await t.engine.begin(seeded.workspaceId, second.id);
+    expect(next && !isBlocked(next) && next.runId).toBe(second.id);
+  });
 });

@@ -415,7 +415,9 @@ export class RunEngine {
       'cancel',
       ref,
       runEvent('run.cancelled', { by: actor.by, reason: actor.reason }),
-      { nextAttemptAt: null },
+      // A running attempt keeps its concurrency slot until it has really stopped (attemptClosed), so
+      // the next run of its line cannot start while it is still aborting.
+      { nextAttemptAt: null, holdsSlot: false },
     );
     if (!transition) return null;
     // The worker running it (if any) aborts the attempt at once; queued jobs find it cancelled and skip.
@@ -453,6 +455,16 @@ export class RunEngine {
   /** A person rejected what the run needed (a repair, a retry): it ends failed. */
   reject(ref: Omit<AttemptRef, 'attempt' | 'automationId'>, actor: Actor): Promise<TransitionResult | null> {
     return this.apply('reject', ref, runEvent('run.failed', { by: actor.by, reason: actor.reason }), {});
+  }
+
+  /**
+   * An attempt closed after its run had moved on (a cancel while it ran): the slot it kept is freed now,
+   * and the line refilled.
+   */
+  async attemptClosed(ref: Pick<StartedAttempt, 'runId' | 'concurrencyLimit'>): Promise<void> {
+    if (ref.concurrencyLimit === null) return;
+    const line = await this.deps.slots.releaseIfNotRunning(ref.runId);
+    if (line) await this.refill(line);
   }
 
   /** Appends an event that changes no status (repair progress, an inbox resolution) and publishes it. */

@@ -156,6 +156,7 @@ export class AttemptSettler {
   ): Promise<SettledAttempt> {
     if (!transition) {
       await this.execution.closeAttempt(started.workspaceId, started.runId, started.attempt, outcome);
+      await this.engine.attemptClosed(started);
       this.logger.debug(
         `run ${started.runId} moved on during attempt ${started.attempt}; attempt recorded only`,
       );

@@ -124,6 +124,19 @@ export class RunSlotsRepository {
       RETURNING s.workspace_id AS "workspaceId", s.automation_id AS "automationId", s.key`;
   }
 
+  /**
+   * Frees the slot of a run that is no longer running (its attempt closed after the run moved on, e.g.
+   * a cancel while it ran: the slot stays held until the aborted attempt is really over). Returns the
+   * run's line when a slot was freed.
+   */
+  async releaseIfNotRunning(runId: string): Promise<SlotLine | null> {
+    const rows = await this.db.$queryRaw<SlotLine[]>`
+      DELETE FROM run_slots s USING runs r
+      WHERE s.run_id = ${runId}::uuid AND r.id = s.run_id AND r.status <> 'running'
+      RETURNING s.workspace_id AS "workspaceId", s.automation_id AS "automationId", s.key`;
+    return rows[0] ?? null;
+  }
+
   /** How many slots a line holds (for tests and metrics). */
   async heldSlots(line: Pick<SlotLine, 'automationId' | 'key'>): Promise<number> {
     const rows = await this.db.$queryRaw<{ n: number }[]>`
