@@ -5,18 +5,16 @@
  * events, and that a worker dying mid-repair is continued from the stored status without asking the
  * provider again.
  */
-import { defaultManifest, SecretBox } from '@mendflow/common';
+import { defaultManifest } from '@mendflow/common';
 import {
   AuditRepository,
   AutomationsRepository,
   createDb,
   type Db,
-  HostStateRepository,
   type RepairStatus,
   RepairsRepository,
   RunExecutionRepository,
   RunsRepository,
-  SecretsRepository,
 } from '@mendflow/db';
 import { Sandbox } from '@mendflow/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,10 +25,8 @@ import {
 } from '../../../../libs/db/src/testing/test-database';
 import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
+import { testExecutor } from '../testing/test-executor';
 import { WorkerMetrics } from '../health/worker-metrics';
-import { AttemptSettler } from '../runs/attempt-settler.service';
-import { CancellationService } from '../runs/cancellation.service';
-import { HostServicesFactory } from '../runs/host-services.factory';
 import { RunExecutor } from '../runs/run-executor.service';
 import type { SandboxHost } from '../runs/sandbox.provider';
 import { CandidateValidator } from './candidate-validator';
@@ -149,26 +145,7 @@ async function failingRun(label: string, repairOptions: { requireApproval?: bool
 }
 
 function executor(): RunExecutor {
-  const repairs = new RepairsRepository(db);
-  const settler = new AttemptSettler(
-    testEngine.engine,
-    new RunExecutionRepository(db),
-    repairs,
-    new RepairBudget(repairs, config),
-  );
-  const hostServices = new HostServicesFactory(
-    new SecretsRepository(db),
-    new HostStateRepository(db),
-    new SecretBox('a'.repeat(64)),
-  );
-  return new RunExecutor(
-    testEngine.engine,
-    hostServices,
-    { sandbox } as unknown as SandboxHost,
-    settler,
-    new CancellationService(config),
-    new WorkerMetrics(),
-  );
+  return testExecutor({ db, engine: testEngine.engine, sandbox, config });
 }
 
 async function eventsOf(workspaceId: string, runId: string) {

@@ -4,17 +4,8 @@
  * executor, settler, sandbox, PostgreSQL and Redis. So are attempts whose sandbox throws, or whose
  * outcome the database refuses; only an unreachable database is left to BullMQ.
  */
-import { defaultManifest, SecretBox } from '@mendflow/common';
-import {
-  AutomationsRepository,
-  createDb,
-  type Db,
-  HostStateRepository,
-  RepairsRepository,
-  RunExecutionRepository,
-  RunsRepository,
-  SecretsRepository,
-} from '@mendflow/db';
+import { defaultManifest } from '@mendflow/common';
+import { AutomationsRepository, createDb, type Db, RunsRepository } from '@mendflow/db';
 import { type AttemptResult, Sandbox } from '@mendflow/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,14 +14,10 @@ import {
   type TestDatabase,
 } from '../../../../libs/db/src/testing/test-database';
 import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
+import type { RunEngine } from '@mendflow/engine';
 import type { WorkerConfig } from '../config/worker-config';
-import { WorkerMetrics } from '../health/worker-metrics';
-import { RepairBudget } from '../repairs/repair-budget.service';
-import { AttemptSettler } from './attempt-settler.service';
-import { CancellationService } from './cancellation.service';
-import { HostServicesFactory } from './host-services.factory';
+import { testExecutor } from '../testing/test-executor';
 import { RunExecutor } from './run-executor.service';
-import type { SandboxHost } from './sandbox.provider';
 
 /** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
 const redisUrl = (() => {
@@ -39,7 +26,6 @@ const redisUrl = (() => {
   return url.toString();
 })();
 const prefix = `mendflow-test-executor-${process.pid}-${Date.now().toString(36)}`;
-const SECRET_KEY = 'a'.repeat(64);
 
 let database: TestDatabase;
 let db: Db;
@@ -56,36 +42,16 @@ const config = {
   REPAIR_TOKEN_BUDGET_PER_DAY: 0,
 } as WorkerConfig;
 
-/** The worker's executor with real parts; `sandbox` and `execution` can be swapped to break them. */
+/** The worker's executor with real parts; `sandbox` and the settling database can be swapped to break them. */
 function executor(options: { sandbox?: Pick<Sandbox, 'runAttempt'>; settleDb?: Db } = {}): RunExecutor {
-  const repairs = new RepairsRepository(db);
-  // A settle database that refuses statements breaks the settler's engine, not the start.
-  let settleEngine = testEngine.engine;
+  let settle: { engine: RunEngine; db: Db } | undefined;
   if (options.settleDb) {
+    // A settle database that refuses statements breaks the settler's engine, not the start.
     const broken = createTestEngine(options.settleDb, { redisUrl, prefix });
     brokenEngines.push(broken);
-    settleEngine = broken.engine;
+    settle = { engine: broken.engine, db: options.settleDb };
   }
-  const settler = new AttemptSettler(
-    settleEngine,
-    new RunExecutionRepository(options.settleDb ?? db),
-    repairs,
-    new RepairBudget(repairs, config),
-  );
-  const hostServices = new HostServicesFactory(
-    new SecretsRepository(db),
-    new HostStateRepository(db),
-    new SecretBox(SECRET_KEY),
-  );
-  const sandboxHost = { sandbox: options.sandbox ?? sandbox } as unknown as SandboxHost;
-  return new RunExecutor(
-    testEngine.engine,
-    hostServices,
-    sandboxHost,
-    settler,
-    new CancellationService(config),
-    new WorkerMetrics(),
-  );
+  return testExecutor({ db, engine: testEngine.engine, sandbox: options.sandbox ?? sandbox, config, settle });
 }
 
 /** Queues a run of `source` (its own version) and executes its first attempt as the worker would. */
