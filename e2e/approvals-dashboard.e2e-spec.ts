@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
 import { ADMIN, type Stack, startStack } from './support/stack';
 import { json, type StandIn, startStandIn } from './support/stand-ins';
-import { launchChromium, startWeb, type WebServer } from './support/web';
+import { launchChromium, recordRunStatuses, seenStatuses, startWeb, type WebServer } from './support/web';
 
 // Answering an approval request in the dashboard: Debian's Chromium (playwright-core) against the built
 // web app, the API and a worker process, PostgreSQL and Redis, and a stand-in service. The request after
@@ -45,15 +45,7 @@ beforeAll(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  // Every text the run status badge shows, from the moment it appears (a string: no DOM types here).
-  await page.addInitScript(`(() => {
-    const seen = (window.__statusSeen = []);
-    const record = () => {
-      const text = document.querySelector('[data-testid="run-status"]')?.textContent?.trim();
-      if (text && seen[seen.length - 1] !== text) seen.push(text);
-    };
-    new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
-  })();`);
+  await recordRunStatuses(page);
 }, 180_000);
 
 afterAll(async () => {
@@ -139,7 +131,7 @@ describe('approving in the dashboard', () => {
 
     await poll(statusText).toBe('Succeeded');
     expect(await page.evaluate('window.__noReload')).toBe(true);
-    const seen = (await page.evaluate('window.__statusSeen')) as string[];
+    const seen = await seenStatuses(page);
     expect(seen.slice(-2)).toEqual(['Running', 'Succeeded']);
     const types = () =>
       page.getByTestId('timeline-event').evaluateAll((els) => els.map((el) => el.getAttribute('data-type')));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
 import { ADMIN, type Stack, startStack } from './support/stack';
 import { json, type StandIn, startStandIn } from './support/stand-ins';
-import { launchChromium, startWeb, type WebServer } from './support/web';
+import { launchChromium, recordRunStatuses, seenStatuses, startWeb, type WebServer } from './support/web';
 
 // The dashboard in a real browser: Debian's Chromium (playwright-core) against the built web app
 // (`next start`, proxying /api and /socket.io to the API), the API and a worker process, PostgreSQL and
@@ -95,15 +95,7 @@ beforeAll(async () => {
     (window.__cspViolations ??= []).push(e.violatedDirective + ' ' + e.blockedURI);
   });`);
   // Records every text the run status badge shows, from the moment it appears, without polling gaps.
-  // (A string, since the tests are type-checked without the DOM library.)
-  await page.addInitScript(`(() => {
-    const seen = (window.__statusSeen = []);
-    const record = () => {
-      const text = document.querySelector('[data-testid="run-status"]')?.textContent?.trim();
-      if (text && seen[seen.length - 1] !== text) seen.push(text);
-    };
-    new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
-  })();`);
+  await recordRunStatuses(page);
 
   const host = service.url.replace('http://', '');
   slowAutomationId = await createAutomation(
@@ -280,7 +272,7 @@ describe('dashboard in a browser', () => {
       input: { who: 'e2e' },
       output: { sent: 3, who: 'e2e' },
     });
-    const seen = (await page.evaluate('window.__statusSeen')) as string[];
+    const seen = await seenStatuses(page);
     const noReload = await page.evaluate('window.__noReload');
     console.log(`run status badge showed: ${seen.join(' → ')}`);
     expect(noReload).toBe(true);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { freePort, startScript, waitFor } from './stack.ts';
 
 const ROOT = process.env.MENDFLOW_ROOT ?? process.cwd();
@@ -52,4 +52,25 @@ export function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/**
+ * Records every text the run status badge shows, from the moment it appears, without polling gaps
+ * (a MutationObserver in the page); `seenStatuses` reads them back. The script is a string because the
+ * tests are type-checked without the DOM library.
+ */
+export async function recordRunStatuses(page: Page): Promise<void> {
+  await page.addInitScript(`(() => {
+    const seen = (window.__statusSeen = []);
+    const record = () => {
+      const text = document.querySelector('[data-testid="run-status"]')?.textContent?.trim();
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    };
+    new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
+  })();`);
+}
+
+/** The run status texts recorded since the page loaded (see recordRunStatuses). */
+export async function seenStatuses(page: Page): Promise<string[]> {
+  return (await page.evaluate('window.__statusSeen')) as string[];
 }

@@ -98,6 +98,22 @@ export interface AuditEntry {
   data: Record<string, unknown>;
   createdAt: string;
 }
+/** GET /api/v1/runs: filters and page. */
+export interface RunsListQuery {
+  status?: string;
+  automationId?: string;
+  failureClass?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  limit?: number;
+  cursor?: string;
+}
+/** GET /api/v1/inbox. */
+export interface InboxListQuery {
+  status?: InboxStatus;
+  runId?: string;
+  limit?: number;
+}
 export interface AuditQuery {
   actorId?: string;
   action?: string;
@@ -481,18 +497,8 @@ export const api = {
   startRun: (automationId: string, input: unknown) =>
     apiRequest<RunDetail>(`/automations/${automationId}/runs`, { method: 'POST', body: { input } }),
 
-  runs: (
-    query: {
-      status?: string;
-      automationId?: string;
-      failureClass?: string;
-      createdFrom?: string;
-      createdTo?: string;
-      limit?: number;
-      cursor?: string;
-    } = {},
-    signal?: AbortSignal,
-  ) => apiRequest<Page<RunSummary>>('/runs', { query: { limit: 50, ...query }, signal }),
+  runs: (query: RunsListQuery = {}, signal?: AbortSignal) =>
+    apiRequest<Page<RunSummary>>('/runs', { query: { limit: 50, ...query }, signal }),
   run: (id: string, signal?: AbortSignal) => apiRequest<RunDetail>(`/runs/${id}`, { signal }),
   runEvents: (id: string, after = 0, signal?: AbortSignal) =>
     apiRequest<Items<RunEvent>>(`/runs/${id}/events`, { query: { after }, signal }),
@@ -505,7 +511,7 @@ export const api = {
     }),
   retryRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/retry`, { method: 'POST' }),
 
-  inbox: (query: { status?: InboxStatus; runId?: string; limit?: number } = {}, signal?: AbortSignal) =>
+  inbox: (query: InboxListQuery = {}, signal?: AbortSignal) =>
     apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
   resolveInbox: (id: string, body: ResolveInboxBody) =>
     apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),

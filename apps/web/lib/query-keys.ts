@@ -4,28 +4,12 @@
  * `queryKeys.runs.all` everything about runs. Writes invalidate by these prefixes, and live messages
  * update the entries they name (see run-cache.ts).
  */
-export interface RunsQuery {
-  status?: string;
-  automationId?: string;
-  failureClass?: string;
-  createdFrom?: string;
-  createdTo?: string;
-  limit?: number;
-}
-export interface AuditListQuery {
-  actorId?: string;
-  action?: string;
-  targetKind?: string;
-  targetId?: string;
-  createdFrom?: string;
-  createdTo?: string;
-  limit?: number;
-}
-export interface InboxQuery {
-  status?: 'open' | 'resolved' | 'expired';
-  runId?: string;
-  limit?: number;
-}
+import type { AuditQuery, InboxListQuery, RunsListQuery } from './api';
+
+// The queries' shapes are the API client's; a list's key leaves out the page cursor (pages live under it).
+export type RunsQuery = Omit<RunsListQuery, 'cursor'>;
+export type AuditListQuery = Omit<AuditQuery, 'cursor'>;
+export type InboxQuery = InboxListQuery;
 
 export const queryKeys = {
   runs: {

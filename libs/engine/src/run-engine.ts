@@ -155,7 +155,7 @@ export class RunEngine {
       }),
       { attempt: failed.closing, error: failed.error, nextAttemptAt },
     );
-    if (transition) await this.enqueueAttempt(transition, delayMs);
+    if (transition) await this.enqueueNext(transition, delayMs);
     return transition;
   }
 
@@ -217,7 +217,7 @@ export class RunEngine {
       runEvent('attempt.abandoned', { attempt: ref.attempt, reason }),
       { attempt: { number: ref.attempt, abandoned } },
     );
-    if (transition) await this.enqueueAttempt(transition);
+    if (transition) await this.enqueueNext(transition);
     return transition;
   }
 
@@ -358,7 +358,7 @@ export class RunEngine {
       answerWait: { attempt, answer },
       nextAttemptAt: null,
     });
-    if (transition) await this.enqueueAttempt(transition);
+    if (transition) await this.enqueueNext(transition);
     return transition;
   }
 
@@ -401,7 +401,7 @@ export class RunEngine {
       { versionId: version.id },
       [options.from],
     );
-    if (transition) await this.enqueueAttempt(transition);
+    if (transition) await this.enqueueNext(transition);
     return transition;
   }
 
@@ -448,7 +448,7 @@ export class RunEngine {
       action: 'retry',
       by: actor.by ?? 'system',
     });
-    await this.enqueueAttempt(transition);
+    await this.enqueueNext(transition);
     return transition;
   }
 
@@ -539,6 +539,15 @@ export class RunEngine {
       );
       return 0;
     }
+  }
+
+  /**
+   * The job of the attempt that follows a transition. A limited run's line was refilled by `apply`
+   * already (the run gets its job when it heads the line), unless the attempt waits for a retry delay.
+   */
+  private async enqueueNext(transition: TransitionResult, delayMs = 0): Promise<void> {
+    if (delayMs === 0 && slotLineOf(transition)) return;
+    await this.enqueueAttempt(transition, delayMs);
   }
 
   /**

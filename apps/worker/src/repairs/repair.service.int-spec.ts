@@ -54,6 +54,16 @@ const BROKEN = 'export default async function run(input, ctx) {\n  return input.
 const FIXED =
   'export default async function run(input, ctx) {\n  return (input.contact ?? input.contact_info).email;\n}\n';
 
+/** A run's timeline once the repair loop deployed its fix and resumed it. */
+const REPAIRED_TIMELINE = [
+  'run.queued',
+  'run.running',
+  'run.repairing',
+  'repair.proposed',
+  'repair.validated',
+  'repair.deployed',
+];
+
 let database: TestDatabase;
 let db: Db;
 let sandbox: Sandbox;
@@ -212,14 +222,7 @@ describe('the repair loop (PostgreSQL, Redis, sandbox)', () => {
     });
     const run = await new RunsRepository(db).get(workspaceId, runId);
     expect(run).toMatchObject({ status: 'queued', versionId: repair.deployedVersionId });
-    expect(await eventsOf(workspaceId, runId)).toEqual([
-      'run.queued',
-      'run.running',
-      'run.repairing',
-      'repair.proposed',
-      'repair.validated',
-      'repair.deployed',
-    ]);
+    expect(await eventsOf(workspaceId, runId)).toEqual(REPAIRED_TIMELINE);
     const audit = await db.auditEntry.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } });
     expect(audit.map((e) => [e.action, e.actorKind, e.actorId])).toEqual(
       expect.arrayContaining([
@@ -260,14 +263,7 @@ describe('the repair loop (PostgreSQL, Redis, sandbox)', () => {
     expect(repairs.moves).toEqual(['proposed→validated', 'validated→deployed']);
     expect(await statusOf(workspaceId, repairId)).toBe('deployed');
     expect((await new RunsRepository(db).get(workspaceId, runId)).status).toBe('queued');
-    expect(await eventsOf(workspaceId, runId)).toEqual([
-      'run.queued',
-      'run.running',
-      'run.repairing',
-      'repair.proposed',
-      'repair.validated',
-      'repair.deployed',
-    ]);
+    expect(await eventsOf(workspaceId, runId)).toEqual(REPAIRED_TIMELINE);
   });
 
   it('a worker that died between claiming the deploy and deploying: the next delivery deploys and resumes', async () => {
