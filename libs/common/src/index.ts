@@ -12,3 +12,4 @@ export * from './example-secrets';
 export * from './storable';
 export * from './roles';
 export * from './request-limits';
+export * from './trigger-schemas';

@@ -22,11 +22,60 @@ describe('manifest', () => {
     expect(manifest.permissions.hosts).toContain('*.chat.example.com');
   });
 
-  it('refuses triggers until schedules and webhooks start runs (nothing accepted and ignored)', () => {
+  it('accepts schedules, a webhook and event subscriptions, filling their defaults', () => {
+    const { triggers } = manifestSchema.parse({
+      triggers: [
+        { type: 'cron', cron: '*/5 * * * *' },
+        { type: 'webhook' },
+        { type: 'event', name: 'order.created' },
+      ],
+    });
+    expect(triggers).toEqual([
+      { type: 'cron', cron: '*/5 * * * *', timezone: 'UTC', catchUp: 'none', overlap: 'skip' },
+      { type: 'webhook', headers: [] },
+      { type: 'event', name: 'order.created' },
+    ]);
+  });
+
+  it('names what is wrong with a schedule: its expression or its time zone', () => {
     expect(() =>
-      parseOrThrow(manifestSchema, { triggers: [{ type: 'webhook' }] }, { prefix: 'manifest' }),
-    ).toThrow(/^manifest\.triggers: triggers \(cron schedules, webhooks\) are not built yet/);
-    expect(manifestSchema.parse({ triggers: [] }).triggers).toEqual([]);
+      parseOrThrow(
+        manifestSchema,
+        { triggers: [{ type: 'cron', cron: '61 * * * *' }] },
+        { prefix: 'manifest' },
+      ),
+    ).toThrow(/^manifest\.triggers\.0\.cron: is not a valid cron expression/);
+    expect(() =>
+      parseOrThrow(
+        manifestSchema,
+        { triggers: [{ type: 'cron', cron: '* * * *   ' }] },
+        { prefix: 'manifest' },
+      ),
+    ).toThrow(/^manifest\.triggers\.0\.cron: must have 5 fields/);
+    expect(() =>
+      parseOrThrow(
+        manifestSchema,
+        { triggers: [{ type: 'cron', cron: '0 9 * * 1-5', timezone: 'Mars/Olympus' }] },
+        { prefix: 'manifest' },
+      ),
+    ).toThrow(/^manifest\.triggers\.0\.timezone: must be an IANA time zone/);
+  });
+
+  it('refuses two webhooks, and a queued schedule beside a concurrency limit', () => {
+    expect(() =>
+      parseOrThrow(
+        manifestSchema,
+        { triggers: [{ type: 'webhook' }, { type: 'webhook' }] },
+        { prefix: 'manifest' },
+      ),
+    ).toThrow(/^manifest\.triggers: an automation has one webhook URL/);
+    expect(() =>
+      parseOrThrow(
+        manifestSchema,
+        { triggers: [{ type: 'cron', cron: '* * * * *', overlap: 'queue' }], concurrency: { limit: 2 } },
+        { prefix: 'manifest' },
+      ),
+    ).toThrow(/^manifest\.triggers\.0\.overlap: overlap "queue"/);
   });
 
   it('names the field of every problem, unknown fields included', () => {

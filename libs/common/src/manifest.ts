@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HOST_PATTERN_SYNTAX } from './host-patterns';
 import { JSON_POINTER_PATTERN } from './concurrency';
+import { secretName, triggersSchema } from './trigger-schemas';
 
 /** A host a script may fetch from: `api.example.com` or a wildcard for subdomains `*.example.com`. */
 const hostPattern = z
@@ -8,13 +9,6 @@ const hostPattern = z
   .regex(
     HOST_PATTERN_SYNTAX,
     'must be a lower-case host name, optionally starting with "*." and ending with ":port"',
-  );
-
-export const secretName = z
-  .string()
-  .regex(
-    /^[A-Z][A-Z0-9_]{0,63}$/,
-    'must be upper-case letters, digits and underscores, starting with a letter',
   );
 
 export const manifestSchema = z
@@ -60,23 +54,12 @@ export const manifestSchema = z
         requireApproval: z.boolean().default(false),
       })
       .default({ maxPerDay: 3, requireApproval: false }),
-    triggers: z
-      .array(
-        z.discriminatedUnion('type', [
-          z.strictObject({
-            type: z.literal('cron'),
-            cron: z.string().min(9).max(120),
-            timezone: z.string().default('UTC'),
-          }),
-          z.strictObject({ type: z.literal('webhook') }),
-        ]),
-      )
-      // Refused, not accepted and ignored: schedules and webhooks do not start runs yet.
-      .max(0, {
-        message:
-          'triggers (cron schedules, webhooks) are not built yet: start runs with POST /api/v1/automations/:id/runs or from the dashboard, and leave triggers out',
-      })
-      .default([]),
+    /** Schedules, the webhook and event subscriptions that start runs (docs/triggers.md). */
+    triggers: triggersSchema,
+    /** Narrows the workspace's notification channels for this automation (names; [] for none). */
+    notifications: z
+      .strictObject({ channels: z.array(z.string().min(1).max(100)).max(20).optional() })
+      .default({}),
     /**
      * At most `limit` runs of the automation are running at once; with `key` (a JSON Pointer into the
      * run input, e.g. "/customerId") at most `limit` per value of the key.
@@ -115,7 +98,20 @@ export const manifestSchema = z
     retry: { maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 300_000, jitter: true } },
     repair: { maxPerDay: 3, requireApproval: false },
     triggers: [],
+    notifications: {},
     approvals: { allowApiKeys: false },
+  })
+  .superRefine((manifest, context) => {
+    // Two lines for one run cannot both hold: a queued schedule waits in a line of its own.
+    manifest.triggers.forEach((trigger, index) => {
+      if (trigger.type === 'cron' && trigger.overlap === 'queue' && manifest.concurrency)
+        context.addIssue({
+          code: 'custom',
+          path: ['triggers', index, 'overlap'],
+          message:
+            'overlap "queue" makes scheduled runs wait in a line of their own and cannot be combined with concurrency: use overlap "skip" or "allow", or leave concurrency out',
+        });
+    });
   });
 
 /** The manifest as stored: every default filled in. */

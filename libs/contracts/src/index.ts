@@ -7,3 +7,4 @@ export * from './run-lifecycle';
 export * from './run-queue';
 export * from './waits';
 export * from './repairs';
+export * from './triggers';

@@ -18,7 +18,7 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const RUN_TRIGGERS = ['manual', 'api', 'cron', 'webhook', 'retry'] as const;
+export const RUN_TRIGGERS = ['manual', 'api', 'cron', 'webhook', 'event', 'retry'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 interface CommandSpec {

@@ -21,3 +21,4 @@ export * from './repositories/repairs.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/repair-deployment';
 export * from './repositories/stats.repository';
+export * from './repositories/triggers.repository';

@@ -388,7 +388,7 @@ describe('lintScript: manifest', () => {
     const result = lint(contractExample, {
       permissions: { hosts: ['crm.example.com', '*.chat.example.com'], secrets: ['CRM_TOKEN'] },
       limits: { timeoutMs: -1 },
-      triggers: [{ type: 'webhook' }],
+      triggers: [{ type: 'cron', cron: 'every minute' }],
       colour: 'blue',
     });
     expect(result.ok).toBe(false);
@@ -403,7 +403,7 @@ describe('lintScript: manifest', () => {
     expect(manifestDiagnostics.map((diagnostic) => diagnostic.message)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^manifest\.limits\.timeoutMs: /),
-        expect.stringMatching(/^manifest\.triggers: triggers \(cron schedules, webhooks\) are not built yet/),
+        expect.stringMatching(/^manifest\.triggers\.0\.cron: must have 5 fields/),
         'manifest.colour: unknown field manifest.colour',
       ]),
     );

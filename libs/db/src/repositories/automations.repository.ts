@@ -3,6 +3,7 @@ import { type Cursor, decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { isRecordNotFound, isUniqueViolation } from '../errors';
 import { asJson } from '../json';
+import { syncTriggers } from './triggers.repository';
 
 export type VersionAuthorKind = 'user' | 'repair';
 
@@ -64,6 +65,7 @@ export class AutomationsRepository {
           },
         });
         await tx.automation.update({ where: { id: automation.id }, data: { deployedVersionId: version.id } });
+        await syncTriggers(tx, automation.id);
         return automation.id;
       });
       return this.get(workspaceId, id);
@@ -100,6 +102,7 @@ export class AutomationsRepository {
           },
         });
         await tx.automation.update({ where: { id: automationId }, data: { deployedVersionId: created.id } });
+        await syncTriggers(tx, automationId);
         return created;
       });
       return toVersion(version);
@@ -116,11 +119,15 @@ export class AutomationsRepository {
     patch: { name?: string; description?: string | null; status?: 'active' | 'paused' },
   ): Promise<AutomationRecord> {
     try {
-      const { count } = await this.db.automation.updateMany({
-        where: { id, workspaceId, deletedAt: null },
-        data: patch,
+      await this.db.$transaction(async (tx) => {
+        const { count } = await tx.automation.updateMany({
+          where: { id, workspaceId, deletedAt: null },
+          data: patch,
+        });
+        if (count === 0) throw automationNotFound(id);
+        // Pausing stops its schedules, webhook and event subscriptions; resuming restores them.
+        if (patch.status !== undefined) await syncTriggers(tx, id);
       });
-      if (count === 0) throw automationNotFound(id);
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new DomainError(
@@ -140,13 +147,16 @@ export class AutomationsRepository {
   /** Soft delete: history (runs, versions) stays readable by id; the name becomes free again. */
   async remove(workspaceId: string, id: string): Promise<void> {
     const automation = await this.get(workspaceId, id);
-    await this.db.automation.updateMany({
-      where: { id, workspaceId },
-      data: {
-        deletedAt: new Date(),
-        status: 'paused',
-        name: `${automation.name} (deleted ${id.slice(0, 8)})`,
-      },
+    await this.db.$transaction(async (tx) => {
+      await tx.automation.updateMany({
+        where: { id, workspaceId },
+        data: {
+          deletedAt: new Date(),
+          status: 'paused',
+          name: `${automation.name} (deleted ${id.slice(0, 8)})`,
+        },
+      });
+      await syncTriggers(tx, id);
     });
   }
 
@@ -157,9 +167,12 @@ export class AutomationsRepository {
       where: { workspaceId, automationId, number },
     });
     if (!version) throw new NotFoundError('VERSION_NOT_FOUND', 'version', String(number));
-    await this.db.automation.updateMany({
-      where: { id: automationId, workspaceId },
-      data: { deployedVersionId: version.id },
+    await this.db.$transaction(async (tx) => {
+      await tx.automation.updateMany({
+        where: { id: automationId, workspaceId },
+        data: { deployedVersionId: version.id },
+      });
+      await syncTriggers(tx, automationId);
     });
     return toVersion(version);
   }
