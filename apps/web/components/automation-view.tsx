@@ -30,6 +30,7 @@ import { useCan, useSignedIn } from '@/lib/session';
 import { queries, useRollback } from '@/lib/queries';
 import { useQuery } from '@tanstack/react-query';
 import { PauseResumeButton, RunNowButton } from './automation-actions';
+import { AutomationTriggers } from './automation-triggers';
 import { DiffView } from './diff-view';
 import {
   AuthorBadge,
@@ -188,6 +189,8 @@ export function AutomationView({ id }: { id: string }) {
                 ]}
               />
             </Card>
+
+            <AutomationTriggers automationId={a.id} />
 
             <Card>
               <SectionTitle

@@ -28,7 +28,15 @@ import { ACTIVE_RUN_STATUSES, isCancellable, isRetryable, type RunStatus } from 
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { type Attempt, type AttemptLogs, type Classification, type RunDetail, toApiError } from '@/lib/api';
-import { formatBytes, formatDuration, formatMs, humanize, prettyJson, shortId } from '@/lib/format';
+import {
+  formatAbsolute,
+  formatBytes,
+  formatDuration,
+  formatMs,
+  humanize,
+  prettyJson,
+  shortId,
+} from '@/lib/format';
 import { useLiveConnection } from '@/lib/live';
 import { useCan } from '@/lib/session';
 import { queries, useCancelRun, useRetryRun } from '@/lib/queries';
@@ -92,7 +100,8 @@ export function RunView({ id }: { id: string }) {
             <Anchor component={Link} href={`/automations/${r.automationId}`} size="sm">
               {r.automationName}
             </Anchor>{' '}
-            · version {r.versionNumber} · {humanize(r.trigger)} · created <TimeAgo iso={r.createdAt} />
+            · version {r.versionNumber} · {humanize(r.trigger)}
+            <TriggerOrigin context={r.triggerContext} /> · created <TimeAgo iso={r.createdAt} />
           </>
         }
         actions={<RunControls run={r} status={status} />}
@@ -573,4 +582,29 @@ function LogTable({ logs }: { logs: AttemptLogs | undefined }) {
       </Table>
     </Table.ScrollContainer>
   );
+}
+
+/** Where a triggered run came from: the tick it was scheduled for, or the run whose event started it. */
+function TriggerOrigin({ context }: { context: RunDetail['triggerContext'] }) {
+  if (!context) return null;
+  if (context.kind === 'cron')
+    return <span data-testid="trigger-origin"> (tick of {formatAbsolute(context.scheduledAt)})</span>;
+  if (context.kind === 'event')
+    return (
+      <span data-testid="trigger-origin">
+        {' '}
+        (<Code>{context.name}</Code>
+        {context.sourceRunId ? (
+          <>
+            {' '}
+            from run{' '}
+            <Anchor component={Link} href={`/runs/${context.sourceRunId}`} size="sm" ff="monospace">
+              {shortId(context.sourceRunId)}
+            </Anchor>
+          </>
+        ) : null}
+        )
+      </span>
+    );
+  return null;
 }

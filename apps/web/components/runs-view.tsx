@@ -5,7 +5,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { IconFilterOff, IconListDetails } from '@tabler/icons-react';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { FAILURE_CLASSES, RUN_STATUSES } from '@mendflow/contracts';
+import { FAILURE_CLASSES, RUN_STATUSES, RUN_TRIGGERS } from '@mendflow/contracts';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { RunSummary } from '@/lib/api';
 import { formatAbsolute, formatDuration, humanize, shortId } from '@/lib/format';
@@ -31,6 +31,15 @@ const RANGES: { value: string; label: string; ms: number }[] = [
 
 const PAGE_SIZE = 25;
 
+const TRIGGER_LABEL: Record<(typeof RUN_TRIGGERS)[number], string> = {
+  manual: 'Manual (dashboard)',
+  api: 'API',
+  cron: 'Schedule',
+  webhook: 'Webhook',
+  event: 'Event',
+  retry: 'Retry',
+};
+
 export function RunsView() {
   const router = useRouter();
   const pathname = usePathname();
@@ -41,6 +50,7 @@ export function RunsView() {
     status: params.get('status') ?? '',
     automationId: params.get('automationId') ?? '',
     failureClass: params.get('failureClass') ?? '',
+    trigger: params.get('trigger') ?? '',
     range: params.get('range') ?? '',
   };
   const filtered = Object.values(filters).some(Boolean);
@@ -61,6 +71,7 @@ export function RunsView() {
     status: filters.status || undefined,
     automationId: filters.automationId || undefined,
     failureClass: filters.failureClass || undefined,
+    trigger: filters.trigger || undefined,
     createdFrom,
     limit: PAGE_SIZE,
   };
@@ -77,7 +88,7 @@ export function RunsView() {
         description="Every run of every automation, newest first. Filters are kept in the address, so a view can be shared."
       />
       <Card mb="lg" padding="md">
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="sm">
           <Select
             label="Status"
             placeholder="Any status"
@@ -106,6 +117,15 @@ export function RunsView() {
             onChange={(v) => setFilter('failureClass', v)}
             data={FAILURE_CLASSES.map((c) => ({ value: c, label: FAILURE_CLASS_META[c].label }))}
             data-testid="filter-class"
+          />
+          <Select
+            label="Trigger"
+            placeholder="Any trigger"
+            clearable
+            value={filters.trigger || null}
+            onChange={(v) => setFilter('trigger', v)}
+            data={RUN_TRIGGERS.map((t) => ({ value: t, label: TRIGGER_LABEL[t] }))}
+            data-testid="filter-trigger"
           />
           <Select
             label="Time range"

@@ -27,6 +27,7 @@ import { queries, useCreateApiKey, useDeleteSecret, usePutSecret, useRevokeApiKe
 import { useQuery } from '@tanstack/react-query';
 import { CopyableSecret } from './copyable-secret';
 import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';
+import { NotificationSettings } from './notification-settings';
 import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
 
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -45,7 +46,7 @@ export function SettingsView() {
     <>
       <PageHeader
         title="Settings"
-        description="Your account, the workspace's members, API keys for scripts and agents, and secrets."
+        description="Your account, the workspace's members, API keys for scripts and agents, secrets, and who is told when a run needs a person."
       />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 7 }}>
@@ -53,6 +54,7 @@ export function SettingsView() {
             <MembersSection />
             {canManageKeys ? <ApiKeys /> : null}
             <Secrets />
+            <NotificationSettings />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>

@@ -8,14 +8,19 @@
  */
 
 import type {
+  DeliveryStatus,
   FailureClass,
   InboxAction,
   InboxKind,
   InboxStatus,
+  NotificationChannelKind,
+  NotificationTopic,
   RunError,
   RunStatus,
   RunTrigger,
+  RunTriggerContext,
   RunWaitingFor,
+  TriggerKind,
 } from '@mendflow/contracts';
 
 // The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
@@ -36,6 +41,7 @@ export type Permission =
   | 'api_keys:manage'
   | 'members:manage'
   | 'audit:read'
+  | 'notifications:manage'
   | 'workspace:manage';
 
 export interface User {
@@ -103,6 +109,7 @@ export interface RunsListQuery {
   status?: string;
   automationId?: string;
   failureClass?: string;
+  trigger?: string;
   createdFrom?: string;
   createdTo?: string;
   limit?: number;
@@ -185,6 +192,8 @@ export interface RunSummary {
   finishedAt: string | null;
   /** What a resting run waits for (a slot, an approval, a sleep); absent from APIs that predate it. */
   waitingFor?: RunWaitingFor | null;
+  /** Where a triggered run came from: a schedule's tick, an event, a webhook delivery. */
+  triggerContext?: RunTriggerContext | null;
 }
 export interface Classification {
   class: FailureClass | (string & {});
@@ -301,6 +310,72 @@ export interface RepairDetail extends Repair {
   candidateSource: string | null;
   diff: string | null;
   validation: unknown;
+}
+
+/** GET /automations/:id/triggers: the deployed triggers, with a schedule's next fire times and last runs. */
+export interface AutomationTrigger {
+  id: string;
+  kind: TriggerKind;
+  config: Record<string, unknown> & { type: TriggerKind };
+  eventName: string | null;
+  armedAt: string;
+  lastTickAt: string | null;
+  nextFireTimes: string[];
+  lastRuns: { id: string; status: RunStatus; scheduledAt: string | null; createdAt: string }[];
+}
+/** GET /automations/:id/webhook: never the token itself. */
+export interface WebhookInfo {
+  enabled: boolean;
+  hasToken: boolean;
+  tokenPrefix: string | null;
+  createdAt: string | null;
+  urlTemplate: string;
+  signature: { scheme: string; header: string; secret: string } | null;
+}
+/** POST /automations/:id/webhook/token: shown once. */
+export interface WebhookToken {
+  token: string;
+  url: string;
+  tokenPrefix: string;
+  createdAt: string;
+}
+
+export interface NotificationChannel {
+  id: string;
+  name: string;
+  kind: NotificationChannelKind;
+  topics: NotificationTopic[];
+  enabled: boolean;
+  /** What is not secret (a webhook URL, recipients, the SMTP host); secrets only as `hasSecret`. */
+  config: Record<string, unknown>;
+  hasSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+/** POST /notification-channels: a webhook channel's signing secret is shown once. */
+export interface CreatedNotificationChannel extends NotificationChannel {
+  signingSecret?: string;
+}
+export interface NewNotificationChannel {
+  name: string;
+  kind: NotificationChannelKind;
+  topics?: NotificationTopic[];
+  config: Record<string, unknown>;
+  secret?: string;
+}
+export interface NotificationDelivery {
+  id: string;
+  channelId: string;
+  channelName: string;
+  topic: NotificationTopic | (string & {});
+  subjectId: string;
+  runId: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  message: { title?: string; text?: string; url?: string } & Record<string, unknown>;
+  createdAt: string;
+  deliveredAt: string | null;
 }
 
 export interface Overview {
@@ -565,6 +640,34 @@ export const api = {
 
   audit: (query: AuditQuery = {}, signal?: AbortSignal) =>
     apiRequest<Page<AuditEntry>>('/audit', { query: { limit: 50, ...query }, signal }),
+
+  triggers: (automationId: string, signal?: AbortSignal) =>
+    apiRequest<Items<AutomationTrigger>>(`/automations/${automationId}/triggers`, { signal }),
+  webhook: (automationId: string, signal?: AbortSignal) =>
+    apiRequest<WebhookInfo>(`/automations/${automationId}/webhook`, { signal }),
+  rotateWebhookToken: (automationId: string) =>
+    apiRequest<WebhookToken>(`/automations/${automationId}/webhook/token`, { method: 'POST' }),
+
+  notificationChannels: (signal?: AbortSignal) =>
+    apiRequest<Items<NotificationChannel>>('/notification-channels', { signal }),
+  createNotificationChannel: (body: NewNotificationChannel) =>
+    apiRequest<CreatedNotificationChannel>('/notification-channels', { method: 'POST', body }),
+  updateNotificationChannel: (id: string, body: { enabled?: boolean; topics?: NotificationTopic[] }) =>
+    apiRequest<NotificationChannel>(`/notification-channels/${id}`, { method: 'PATCH', body }),
+  deleteNotificationChannel: (id: string) =>
+    apiRequest<void>(`/notification-channels/${id}`, { method: 'DELETE' }),
+  testNotificationChannel: (id: string) =>
+    apiRequest<{ delivered: boolean; error?: string }>(`/notification-channels/${id}/test`, {
+      method: 'POST',
+    }),
+  notificationDeliveries: (
+    query: { channelId?: string; status?: string; limit?: number },
+    signal?: AbortSignal,
+  ) =>
+    apiRequest<Page<NotificationDelivery>>('/notification-deliveries', {
+      query: { limit: 20, ...query },
+      signal,
+    }),
 
   repairs: (query: { automationId?: string; runId?: string }, signal?: AbortSignal) =>
     apiRequest<Items<Repair>>('/repairs', { query, signal }),

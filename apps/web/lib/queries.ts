@@ -15,6 +15,7 @@ import {
   useMutation,
   useQueryClient,
 } from '@tanstack/react-query';
+import type { NotificationTopic } from '@mendflow/contracts';
 import { useMemo } from 'react';
 import {
   api,
@@ -23,6 +24,7 @@ import {
   type Automation,
   type Items,
   type Member,
+  type NewNotificationChannel,
   type Page,
   type ResolveInboxBody,
   type RunEvent,
@@ -112,6 +114,26 @@ export const queries = {
     queryOptions({
       queryKey: queryKeys.versions.list(automationId),
       queryFn: read((s) => api.versions(automationId, s)),
+    }),
+  triggers: (automationId: string) =>
+    queryOptions({
+      queryKey: queryKeys.triggers.list(automationId),
+      queryFn: read((s) => api.triggers(automationId, s)),
+    }),
+  webhook: (automationId: string) =>
+    queryOptions({
+      queryKey: queryKeys.triggers.webhook(automationId),
+      queryFn: read((s) => api.webhook(automationId, s)),
+    }),
+  notificationChannels: () =>
+    queryOptions({
+      queryKey: queryKeys.notifications.channels,
+      queryFn: read((s) => api.notificationChannels(s)),
+    }),
+  notificationDeliveries: () =>
+    queryOptions({
+      queryKey: queryKeys.notifications.deliveries,
+      queryFn: read((s) => api.notificationDeliveries({ limit: 20 }, s)),
     }),
   repairs: (query: { automationId?: string; runId?: string }) =>
     queryOptions({ queryKey: queryKeys.repairs.list(query), queryFn: read((s) => api.repairs(query, s)) }),
@@ -317,3 +339,31 @@ export const useRevokeInvitation = () =>
         page ? { items: page.items.filter((i) => i.id !== id) } : page,
       ),
   );
+
+export const useRotateWebhookToken = () =>
+  useWrite(
+    (automationId: string) => api.rotateWebhookToken(automationId),
+    (automationId) => [queryKeys.triggers.webhook(automationId), queryKeys.audit.all],
+  );
+
+export const useCreateNotificationChannel = () =>
+  useWrite(
+    (body: NewNotificationChannel) => api.createNotificationChannel(body),
+    [queryKeys.notifications.channels, queryKeys.audit.all],
+  );
+
+export const useUpdateNotificationChannel = () =>
+  useWrite(
+    ({ id, ...body }: { id: string; enabled?: boolean; topics?: NotificationTopic[] }) =>
+      api.updateNotificationChannel(id, body),
+    [queryKeys.notifications.channels, queryKeys.audit.all],
+  );
+
+export const useDeleteNotificationChannel = () =>
+  useWrite(
+    (id: string) => api.deleteNotificationChannel(id),
+    [queryKeys.notifications.all, queryKeys.audit.all],
+  );
+
+export const useTestNotificationChannel = () =>
+  useWrite((id: string) => api.testNotificationChannel(id), [queryKeys.notifications.deliveries]);

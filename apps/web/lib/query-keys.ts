@@ -29,6 +29,16 @@ export const queryKeys = {
     list: (limit: number) => ['automations', 'list', limit] as const,
     detail: (id: string) => ['automations', 'detail', id] as const,
   },
+  triggers: {
+    all: ['triggers'] as const,
+    list: (automationId: string) => ['triggers', automationId] as const,
+    webhook: (automationId: string) => ['triggers', automationId, 'webhook'] as const,
+  },
+  notifications: {
+    all: ['notifications'] as const,
+    channels: ['notifications', 'channels'] as const,
+    deliveries: ['notifications', 'deliveries'] as const,
+  },
   versions: {
     all: ['versions'] as const,
     list: (automationId: string) => ['versions', automationId] as const,
