@@ -1,3 +1,4 @@
+import { secretContext } from '@mendflow/common';
 import { NOTIFICATION_TOPICS, type NotificationChannelKind, type NotificationTopic } from '@mendflow/contracts';
 import { z } from 'zod';
 
@@ -106,4 +107,13 @@ export function channelTarget(
     default:
       throw new Error(`unknown channel kind ${kind}`);
   }
+}
+
+/**
+ * The associated data a channel's secret is sealed with (SecretBox): bound to the workspace and the
+ * channel's id, so the ciphertext opens for no other row. Secret names cannot hold ':', so this never
+ * matches a workspace secret's context.
+ */
+export function channelSecretContext(workspaceId: string, channelId: string): string {
+  return secretContext(workspaceId, `notification-channel:${channelId}`);
 }
