@@ -34,6 +34,7 @@ export type Permission =
   | 'inbox:resolve'
   | 'secrets:write'
   | 'api_keys:manage'
+  | 'notifications:manage'
   | 'members:manage'
   | 'audit:read'
   | 'workspace:manage';

@@ -1,5 +1,9 @@
 import { secretContext } from '@mendflow/common';
-import { NOTIFICATION_TOPICS, type NotificationChannelKind, type NotificationTopic } from '@mendflow/contracts';
+import {
+  NOTIFICATION_TOPICS,
+  type NotificationChannelKind,
+  type NotificationTopic,
+} from '@mendflow/contracts';
 import { z } from 'zod';
 
 /**
@@ -88,11 +92,7 @@ export function splitConfig(
  * The sender's view of a stored channel. Throws when the stored row cannot be used (a config written
  * by hand, a secret missing): the delivery fails with that reason instead of sending half a message.
  */
-export function channelTarget(
-  kind: string,
-  storedConfig: unknown,
-  secret: string | null,
-): ChannelTarget {
+export function channelTarget(kind: string, storedConfig: unknown, secret: string | null): ChannelTarget {
   switch (kind) {
     case 'webhook': {
       if (!secret) throw new Error('the webhook channel has no signing secret');

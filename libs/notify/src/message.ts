@@ -54,7 +54,10 @@ function clip(text: string, max: number): string {
 }
 
 /** The message of a subject; pure, so what is sent is exactly what is recorded. */
-export function renderMessage(subject: NotificationSubject, options: { webUrl: string }): NotificationMessage {
+export function renderMessage(
+  subject: NotificationSubject,
+  options: { webUrl: string },
+): NotificationMessage {
   const base = options.webUrl.replace(/\/+$/, '');
   const url = `${base}/runs/${subject.runId}`;
   const automation = subject.automation;

@@ -67,7 +67,10 @@ export class NotificationsRepository {
   // ---- channels ----
 
   async listChannels(workspaceId: string): Promise<NotificationChannelRecord[]> {
-    const rows = await this.db.notificationChannel.findMany({ where: { workspaceId }, orderBy: { name: 'asc' } });
+    const rows = await this.db.notificationChannel.findMany({
+      where: { workspaceId },
+      orderBy: { name: 'asc' },
+    });
     return rows.map(toChannel);
   }
 
@@ -225,10 +228,7 @@ export class NotificationsRepository {
   }
 
   /** Pending deliveries nobody touched for `olderThanMs`: their job may be gone (the reconciler checks). */
-  async findStalePending(
-    olderThanMs: number,
-    limit: number,
-  ): Promise<{ id: string; workspaceId: string }[]> {
+  async findStalePending(olderThanMs: number, limit: number): Promise<{ id: string; workspaceId: string }[]> {
     return this.db.$queryRaw<{ id: string; workspaceId: string }[]>`
       SELECT id, workspace_id AS "workspaceId" FROM notification_deliveries
       WHERE status = 'pending' AND updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
