@@ -65,8 +65,10 @@ async function post(
   } catch (error) {
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
     const name = (error as Error).name;
-    if (name === 'TimeoutError') throw new Error(`no answer within ${timeoutMs} ms`);
-    throw new Error(`request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    if (name === 'TimeoutError') throw new Error(`no answer within ${timeoutMs} ms`, { cause: error });
+    throw new Error(`request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
   // The body is not needed; reading it frees the connection.
   await response.arrayBuffer().catch(() => undefined);
