@@ -55,8 +55,7 @@ export class NotificationService {
   async dispatch({ workspaceId, topic, subjectId }: NotificationDispatchPayload): Promise<number> {
     const subject = await this.subject(workspaceId, topic, subjectId);
     if (!subject) return 0;
-    const automation = await this.automations.get(workspaceId, subject.automation.id);
-    const names = automation.deployedVersion?.manifest.notifications.channels;
+    const names = await this.narrowedTo(workspaceId, subject.automation.id);
     const channels = await this.notifications.channelsFor(workspaceId, topic, names);
     if (channels.length === 0) return 0;
     const message = renderMessage(subject, { webUrl: this.config.MENDFLOW_WEB_URL });
@@ -118,6 +117,20 @@ export class NotificationService {
       { workspaceId, deliveryId },
       { retryBaseMs: this.config.NOTIFY_RETRY_BASE_MS },
     );
+  }
+
+  /**
+   * The channel names the automation's deployed manifest narrows to (undefined: all). An automation
+   * gone since (or without a deployed version) is not narrowed: every channel of the topic is told.
+   */
+  private async narrowedTo(workspaceId: string, automationId: string): Promise<string[] | undefined> {
+    try {
+      const automation = await this.automations.get(workspaceId, automationId);
+      return automation.deployedVersion?.manifest.notifications.channels;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
   }
 
   /** What the notification is about; null when it is gone (an automation deleted meanwhile). */
