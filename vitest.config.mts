@@ -26,6 +26,7 @@ const alias = [
     '@mendflow/failure': lib('failure'),
     '@mendflow/events': lib('events'),
     '@mendflow/engine': lib('engine'),
+    '@mendflow/notify': lib('notify'),
   }).map(([find, replacement]) => ({ find, replacement })),
 ];
 const plugins = [swc.vite({ module: { type: 'es6' } })];

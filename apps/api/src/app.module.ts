@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { LintModule } from './lint/lint.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { RedisModule } from './redis/redis.module';
 import { RepairsModule } from './repairs/repairs.module';
 import { RunsModule } from './runs/runs.module';
@@ -52,6 +53,7 @@ export class AppModule {
         LintModule,
         AutomationsModule,
         RunsModule,
+        NotificationsModule,
         SecretsModule,
         InboxModule,
         RepairsModule,

@@ -39,6 +39,7 @@ export type Permission =
   | 'inbox:resolve'
   | 'secrets:write'
   | 'api_keys:manage'
+  | 'notifications:manage'
   | 'members:manage'
   | 'audit:read'
   | 'notifications:manage'

@@ -8,6 +8,8 @@ import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
 import { WorkerHealthServer } from './health/health-server';
 import { SANDBOX_HEALTH } from './health/sandbox-health';
 import { WorkerMetrics } from './health/worker-metrics';
+import { NotificationProcessor } from './notifications/notification.processor';
+import { NotificationService } from './notifications/notification.service';
 import { ProcessLifecycle } from './lifecycle/process-lifecycle';
 import { CandidateValidator } from './repairs/candidate-validator';
 import { RepairBudget } from './repairs/repair-budget.service';
@@ -30,8 +32,13 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig, lifecycle: ProcessLifecycle): DynamicModule {
     // Every job of the queues this worker consumes has exactly one handler, or the worker does not start.
     assertHandlers(
-      [QueueNames.runs, QueueNames.repairs, QueueNames.maintenance],
-      [RunProcessor.handles, RepairProcessor.handles, MaintenanceProcessor.handles],
+      [QueueNames.runs, QueueNames.repairs, QueueNames.maintenance, QueueNames.notifications],
+      [
+        RunProcessor.handles,
+        RepairProcessor.handles,
+        MaintenanceProcessor.handles,
+        NotificationProcessor.handles,
+      ],
     );
     return {
       module: WorkerModule,
@@ -59,6 +66,8 @@ export class WorkerModule {
         RepairProcessor,
         StaleRunReconciler,
         MaintenanceProcessor,
+        NotificationService,
+        NotificationProcessor,
         WorkerHealthServer,
       ],
     };

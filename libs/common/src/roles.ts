@@ -8,8 +8,9 @@
  * |        | names, members) and follow it live                                                    |
  * | editor | + write automations (create, deploy, rollback, pause, delete, lint), start, cancel and  |
  * |        | retry runs, resolve inbox items                                                       |
- * | admin  | + set and delete secrets, manage API keys, invite, change and remove members (never an  |
- * |        | owner, never to owner), read the audit log                                            |
+ * | admin  | + set and delete secrets, manage API keys, manage notification channels (create, change, |
+ * |        | delete, test), invite, change and remove members (never an owner, never to owner), read  |
+ * |        | the audit log                                                                         |
  * | owner  | + rename the workspace, grant and remove owner (the last owner stays)                  |
  *
  * `account` is not a workspace permission: any signed-in caller may read who they are, list and create
@@ -26,6 +27,7 @@ export const PERMISSIONS = [
   'inbox:resolve',
   'secrets:write',
   'api_keys:manage',
+  'notifications:manage',
   'members:manage',
   'audit:read',
   'workspace:manage',
@@ -43,6 +45,7 @@ export const PERMISSION_MIN_ROLE: Record<Permission, Role> = {
   'inbox:resolve': 'editor',
   'secrets:write': 'admin',
   'api_keys:manage': 'admin',
+  'notifications:manage': 'admin',
   'members:manage': 'admin',
   'audit:read': 'admin',
   'workspace:manage': 'owner',

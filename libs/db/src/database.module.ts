@@ -7,6 +7,7 @@ import { HostStateRepository } from './repositories/host-state.repository';
 import { InboxRepository } from './repositories/inbox.repository';
 import { InvitationsRepository } from './repositories/invitations.repository';
 import { MembershipsRepository } from './repositories/memberships.repository';
+import { NotificationsRepository } from './repositories/notifications.repository';
 import { RepairsRepository } from './repositories/repairs.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
 import { RunSlotsRepository } from './repositories/run-slots.repository';
@@ -36,6 +37,7 @@ const REPOSITORIES = [
   SessionsRepository,
   MembershipsRepository,
   InvitationsRepository,
+  NotificationsRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

@@ -30,7 +30,7 @@ import {
 } from '@mendflow/db';
 import type { LiveEventsPublisher } from '@mendflow/events';
 import type { JobQueues } from '@mendflow/queue';
-import type { FailureClass } from '@mendflow/contracts';
+import type { FailureClass, NotificationTopic } from '@mendflow/contracts';
 
 /** What the engine needs around it; the API and the worker each wire their own. */
 export interface RunEngineDeps {
@@ -74,7 +74,7 @@ export interface Actor {
  * (@mendflow/contracts RUN_COMMANDS), builds its event from the catalog, applies the change in one
  * conditional statement (so a late or repeated message cannot move a run backwards: the command
  * returns null and changes nothing), publishes exactly the stored event, and hands on the work that
- * follows (the next attempt's job, a repair, a wake-up). Work is enqueued only after the state is
+ * follows (the next attempt's job, a repair, a wake-up, a notification). Work is enqueued only after the state is
  * stored: a crash in between leaves a state the reconciler picks up, never a lost run.
  */
 export class RunEngine {
@@ -401,6 +401,8 @@ export class RunEngine {
       { versionId: version.id },
       [options.from],
     );
+    // Deployed whether or not the run could still resume on it (a cancel may have come first).
+    await this.notify(ref.workspaceId, 'repair.deployed', repair.id);
     if (transition) await this.enqueueNext(transition);
     return transition;
   }
@@ -508,6 +510,8 @@ export class RunEngine {
       event: { type: event.type, data: event.data as Record<string, unknown> },
     });
     this.deps.live.publishTransition(transition);
+    if (transition?.inboxItemId) await this.notify(ref.workspaceId, 'inbox.opened', transition.inboxItemId);
+    if (transition?.status === 'failed') await this.notify(ref.workspaceId, 'run.failed', ref.runId);
     // A limited run left running (its slot was freed in the statement) or its line changed: the runs
     // at the head of the line get their jobs.
     const line = transition && slotLineOf(transition);
@@ -538,6 +542,19 @@ export class RunEngine {
         `could not refill the concurrency line of automation ${line.automationId}: ${(error as Error).message}`,
       );
       return 0;
+    }
+  }
+
+  /**
+   * Tells the workspace's notification channels (a job of its own: the run never waits for a channel,
+   * and a channel that fails cannot hold it up). Its id comes from the topic and subject, so telling
+   * twice is a no-op. A job Redis refused is only warned about: the run's state is already stored.
+   */
+  private async notify(workspaceId: string, topic: NotificationTopic, subjectId: string): Promise<void> {
+    try {
+      await this.deps.jobs.enqueue('notification.dispatch', { workspaceId, topic, subjectId });
+    } catch (error) {
+      this.deps.warn(`${topic} ${subjectId}: notifications not dispatched: ${(error as Error).message}`);
     }
   }
 

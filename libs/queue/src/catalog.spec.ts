@@ -7,6 +7,32 @@ describe('the job catalog', () => {
     expect(jobsOfQueue(QueueNames.runs)).toEqual(['run.attempt']);
     expect(jobsOfQueue(QueueNames.repairs)).toEqual(['repair.propose']);
     expect(jobsOfQueue(QueueNames.maintenance).sort()).toEqual(['run.wake', 'runs.reconcile']);
+    expect(jobsOfQueue(QueueNames.notifications).sort()).toEqual([
+      'notification.deliver',
+      'notification.dispatch',
+    ]);
+  });
+
+  it('builds notification jobs with deterministic ids, and deliveries with backoff from the given base', () => {
+    const subjectId = '00000000-0000-4000-8000-000000000004';
+    const workspaceId = '00000000-0000-4000-8000-000000000002';
+    const dispatch = JOB_CATALOG['notification.dispatch'].build(
+      { workspaceId, topic: 'inbox.opened', subjectId },
+      {},
+    );
+    expect(dispatch.opts.jobId).toBe(`notify_inbox.opened_${subjectId}`);
+    const deliver = JOB_CATALOG['notification.deliver'].build(
+      { workspaceId, deliveryId: subjectId },
+      { retryBaseMs: 50 },
+    );
+    expect(deliver.opts).toMatchObject({
+      jobId: `delivery_${subjectId}`,
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 50 },
+    });
+    expect(() =>
+      JOB_CATALOG['notification.dispatch'].build({ workspaceId, topic: 'run.nope' as never, subjectId }, {}),
+    ).toThrow();
   });
 
   it('builds a run job with its id, priority and delay, and refuses one without a priority', () => {

@@ -1,3 +1,4 @@
+import { NOTIFICATION_TOPICS } from '@mendflow/contracts';
 import { z } from 'zod';
 import {
   addJob,
@@ -31,6 +32,34 @@ export function wakeJobId(payload: Pick<WakeJobPayload, 'runId' | 'attempt'>): s
 
 export const reconcileJobPayload = z.strictObject({});
 
+export const notificationDispatchPayload = z.strictObject({
+  workspaceId: z.uuid(),
+  topic: z.enum(NOTIFICATION_TOPICS),
+  /** The inbox item (inbox.opened), run (run.failed) or repair (repair.deployed). */
+  subjectId: z.uuid(),
+});
+export type NotificationDispatchPayload = z.output<typeof notificationDispatchPayload>;
+
+export const notificationDeliverPayload = z.strictObject({
+  workspaceId: z.uuid(),
+  deliveryId: z.uuid(),
+});
+export type NotificationDeliverPayload = z.output<typeof notificationDeliverPayload>;
+
+/** Tries of one delivery (the first and five retries, the delay doubling from the base each time). */
+export const NOTIFICATION_DELIVERY_ATTEMPTS = 6;
+/** The first retry's delay unless the producer says otherwise (the worker's NOTIFY_RETRY_BASE_MS). */
+export const NOTIFICATION_RETRY_BASE_MS = 2000;
+
+/** One dispatch per subject and topic: the same inbox item opened twice is told once. */
+export function notificationDispatchJobId(payload: Pick<NotificationDispatchPayload, 'topic' | 'subjectId'>) {
+  return `notify_${payload.topic}_${payload.subjectId}`;
+}
+
+export function notificationDeliverJobId(deliveryId: string): string {
+  return `delivery_${deliveryId}`;
+}
+
 interface BuiltJob {
   name: string;
   data: unknown;
@@ -42,6 +71,8 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** run.attempt only: the run's priority (RUN_PRIORITY.min..max, higher first); other jobs have none. */
   priority?: number;
+  /** notification.deliver only: the first retry's delay (NOTIFICATION_RETRY_BASE_MS by default). */
+  retryBaseMs?: number;
 }
 
 interface CatalogEntry<P> {
@@ -89,6 +120,50 @@ export const JOB_CATALOG = {
     queue: QueueNames.repairs,
     payload: repairJobPayload,
     build: (payload) => repairJob(payload),
+  }),
+  /**
+   * Who is told about a subject: one delivery row per matching channel, then one deliver job each.
+   * Retried by BullMQ when PostgreSQL is briefly away; a repeat adds no second delivery (unique key).
+   */
+  'notification.dispatch': entry<NotificationDispatchPayload>({
+    queue: QueueNames.notifications,
+    payload: notificationDispatchPayload,
+    build: (payload) => {
+      const data = notificationDispatchPayload.parse(payload);
+      return {
+        name: 'notification.dispatch',
+        data,
+        opts: {
+          jobId: notificationDispatchJobId(data),
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 86_400 },
+        },
+      };
+    },
+  }),
+  /**
+   * One delivery through one channel, retried with exponential backoff; the processor records every
+   * failed try on the delivery row and marks it failed after the last one.
+   */
+  'notification.deliver': entry<NotificationDeliverPayload>({
+    queue: QueueNames.notifications,
+    payload: notificationDeliverPayload,
+    build: (payload, options) => {
+      const data = notificationDeliverPayload.parse(payload);
+      return {
+        name: 'notification.deliver',
+        data,
+        opts: {
+          jobId: notificationDeliverJobId(data.deliveryId),
+          attempts: NOTIFICATION_DELIVERY_ATTEMPTS,
+          backoff: { type: 'exponential', delay: options.retryBaseMs ?? NOTIFICATION_RETRY_BASE_MS },
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 86_400 },
+        },
+      };
+    },
   }),
   /**
    * The stale-run reconciler's pass. Not enqueued by anyone: workers register it as a BullMQ job

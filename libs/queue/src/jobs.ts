@@ -11,6 +11,8 @@ export const QueueNames = {
   repairs: 'repairs',
   /** Timers and housekeeping: wake-ups of waiting runs, the reconciler's scheduled pass. */
   maintenance: 'maintenance',
+  /** Notifications to the channels a workspace configures: dispatch (who is told) and each delivery. */
+  notifications: 'notifications',
 } as const;
 export type QueueName = (typeof QueueNames)[keyof typeof QueueNames];
 

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateAutomationBody, CreateVersionBody, UpdateAutomationBody } from '@mendflow/common';
-import { AutomationsRepository, StatsRepository } from '@mendflow/db';
+import {
+  type CreateAutomationBody,
+  type CreateVersionBody,
+  ErrorCodes,
+  type Manifest,
+  type UpdateAutomationBody,
+  ValidationError,
+} from '@mendflow/common';
+import { AutomationsRepository, NotificationsRepository, StatsRepository } from '@mendflow/db';
 import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
 import { ScriptChecker } from '../lint/script-checker.service';
@@ -12,6 +19,7 @@ export class AutomationsService {
     private readonly checker: ScriptChecker,
     private readonly audit: AuditTrail,
     private readonly statsRepository: StatsRepository,
+    private readonly notifications: NotificationsRepository,
   ) {}
 
   stats(principal: Principal, automationIds: string[]) {
@@ -20,6 +28,7 @@ export class AutomationsService {
 
   async create(principal: Principal, body: CreateAutomationBody) {
     const manifest = this.checker.checkDeployable(body.source, body.manifest);
+    await this.checkChannels(principal, manifest);
     const automation = await this.automations.create(principal.workspaceId, {
       name: body.name,
       description: body.description,
@@ -43,6 +52,7 @@ export class AutomationsService {
   async addVersion(principal: Principal, automationId: string, body: CreateVersionBody) {
     await this.automations.get(principal.workspaceId, automationId);
     const manifest = this.checker.checkDeployable(body.source, body.manifest);
+    await this.checkChannels(principal, manifest);
     const version = await this.automations.addVersion(principal.workspaceId, automationId, {
       source: body.source,
       manifest,
@@ -84,6 +94,26 @@ export class AutomationsService {
     const deployed = await this.automations.deployVersion(principal.workspaceId, id, version);
     await this.deployed(principal, id, version, 'automation.rolled_back');
     return deployed;
+  }
+
+  /**
+   * A manifest narrowing notifications to a channel the workspace does not have is refused at deploy
+   * time: a typo would otherwise silence the automation's notifications without anyone noticing.
+   */
+  private async checkChannels(principal: Principal, manifest: Manifest): Promise<void> {
+    const names = manifest.notifications.channels ?? [];
+    const unknown = new Set(await this.notifications.unknownChannelNames(principal.workspaceId, names));
+    const issues = names.flatMap((name, index) =>
+      unknown.has(name)
+        ? [
+            {
+              path: `manifest.notifications.channels.${index}`,
+              message: `no notification channel named ${JSON.stringify(name)} in this workspace`,
+            },
+          ]
+        : [],
+    );
+    if (issues.length > 0) throw new ValidationError(issues, ErrorCodes.AUTOMATION_INVALID_MANIFEST);
   }
 
   private deployed(

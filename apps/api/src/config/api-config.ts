@@ -16,6 +16,10 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxySetting,
   // Bearer token for GET /metrics; unset, /metrics answers 404 (see metrics-token.guard.ts).
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  // The dashboard's address, for the link in a channel's test notification.
+  MENDFLOW_WEB_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
+    .default('http://localhost:3000'),
 });
 
 export type ApiConfig = z.output<typeof envSchema>;

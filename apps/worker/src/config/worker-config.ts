@@ -60,6 +60,14 @@ const envSchema = z
     REPAIR_PRICE_OUTPUT_PER_MTOK: z.coerce.number().min(0).optional(),
     /** After a failed repair, the automation gets no new repair for this long. */
     REPAIR_COOLDOWN_MS: z.coerce.number().int().min(0).default(600_000),
+    /** The dashboard's address, for the links in notifications. */
+    MENDFLOW_WEB_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
+      .default('http://localhost:3000'),
+    /** A notification delivery's first retry waits this long, doubling for each of the five retries. */
+    NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(2000),
+    /** How long one notification send (an HTTP POST, an SMTP session step) may take. */
+    NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .superRefine((config, context) => {
     if (config.REPAIR_PROVIDER !== 'none' && !config.REPAIR_BASE_URL) {

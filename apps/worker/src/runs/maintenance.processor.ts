@@ -2,9 +2,13 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { RunEngine } from '@mendflow/engine';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
 import { DelayedError, type Job } from 'bullmq';
+import { NotificationService } from '../notifications/notification.service';
 import { StaleRunReconciler } from './stale-run-reconciler.service';
 
-/** Timers and housekeeping: the reconciler's scheduled pass, and wake-ups of waiting runs. */
+/**
+ * Timers and housekeeping: the reconciler's scheduled pass (runs, then notification deliveries), and
+ * wake-ups of waiting runs.
+ */
 @Processor(QueueNames.maintenance, { concurrency: 4 })
 export class MaintenanceProcessor extends WorkerHost {
   /** The job names this processor handles (checked against the job catalog when the worker starts). */
@@ -13,6 +17,7 @@ export class MaintenanceProcessor extends WorkerHost {
   constructor(
     private readonly reconciler: StaleRunReconciler,
     private readonly engine: RunEngine,
+    private readonly notifications: NotificationService,
   ) {
     super();
   }
@@ -21,6 +26,8 @@ export class MaintenanceProcessor extends WorkerHost {
     switch (job.name) {
       case 'runs.reconcile':
         await this.reconciler.reconcile();
+        // Notification deliveries that lost their job are caught up by the same pass.
+        await this.notifications.redeliverStale();
         return;
       case 'run.wake': {
         const { workspaceId, runId, attempt } = parseJob('run.wake', job.data);

@@ -1,0 +1,42 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
+import type { Job } from 'bullmq';
+import { NotificationService } from './notification.service';
+
+/** A failed try BullMQ retries after its backoff; the delivery row already holds the reason. */
+class DeliveryRetry extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'DeliveryRetry';
+  }
+}
+
+@Processor(QueueNames.notifications, { concurrency: 8 })
+export class NotificationProcessor extends WorkerHost {
+  /** The job names this processor handles (checked against the job catalog when the worker starts). */
+  static readonly handles = [
+    'notification.dispatch',
+    'notification.deliver',
+  ] as const satisfies readonly JobName[];
+
+  constructor(private readonly notifications: NotificationService) {
+    super();
+  }
+
+  async process(job: Job): Promise<void> {
+    switch (job.name) {
+      case 'notification.dispatch':
+        await this.notifications.dispatch(parseJob('notification.dispatch', job.data));
+        return;
+      case 'notification.deliver': {
+        const { workspaceId, deliveryId } = parseJob('notification.deliver', job.data);
+        const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        const outcome = await this.notifications.deliver(workspaceId, deliveryId, final);
+        if (outcome === 'retry') throw new DeliveryRetry(`delivery ${deliveryId} failed; retried`);
+        return;
+      }
+      default:
+        throw new Error(`no handler for job ${job.name} on queue ${QueueNames.notifications}`);
+    }
+  }
+}

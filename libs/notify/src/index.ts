@@ -1,0 +1,5 @@
+export * from './channels';
+export * from './message';
+export * from './scrub';
+export * from './senders';
+export * from './signature';
