@@ -24,7 +24,12 @@ describe('verifyWebhookSignature', () => {
     it('accepts GitHub’s published test vector, and signs it the same way', () => {
       expect(githubSignature(secret, rawBody)).toBe(published);
       expect(
-        verifyWebhookSignature(github, { rawBody, secret, now, headers: { 'x-hub-signature-256': published } }),
+        verifyWebhookSignature(github, {
+          rawBody,
+          secret,
+          now,
+          headers: { 'x-hub-signature-256': published },
+        }),
       ).toEqual({ ok: true });
     });
 
@@ -32,7 +37,9 @@ describe('verifyWebhookSignature', () => {
       const check = (headers: Record<string, string>, body = rawBody, key = secret) =>
         verifyWebhookSignature(github, { rawBody: body, secret: key, now, headers });
       const refused = { ok: false, code: 'WEBHOOK_SIGNATURE_INVALID' };
-      expect(check({ 'x-hub-signature-256': published }, Buffer.from('Hello, World?'))).toMatchObject(refused);
+      expect(check({ 'x-hub-signature-256': published }, Buffer.from('Hello, World?'))).toMatchObject(
+        refused,
+      );
       expect(check({ 'x-hub-signature-256': published }, rawBody, 'other')).toMatchObject(refused);
       expect(check({})).toMatchObject({ ...refused, reason: 'the x-hub-signature-256 header is missing' });
       expect(check({ 'x-hub-signature-256': published.slice('sha256='.length) })).toMatchObject(refused);
@@ -96,7 +103,12 @@ describe('verifyWebhookSignature', () => {
       const plain = config({ scheme: 'hmac-sha256' });
       expect(signatureHeader(plain)).toBe('x-webhook-signature');
       expect(
-        verifyWebhookSignature(plain, { rawBody, secret: 'k3y', now, headers: { 'x-webhook-signature': hex } }),
+        verifyWebhookSignature(plain, {
+          rawBody,
+          secret: 'k3y',
+          now,
+          headers: { 'x-webhook-signature': hex },
+        }),
       ).toEqual({ ok: true });
       const shaped = config({ scheme: 'hmac-sha256', header: 'x-sig', encoding: 'base64', prefix: 'v1=' });
       const headers = (value: string) => ({ 'x-sig': value });

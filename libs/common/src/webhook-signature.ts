@@ -47,7 +47,10 @@ export function signatureHeader(config: Pick<WebhookSignatureConfig, 'scheme' | 
  * The signature is checked before the timestamp, so only a sender holding the secret ever learns that
  * a timestamp was too old. Digests are compared in constant time.
  */
-export function verifyWebhookSignature(config: WebhookSignatureConfig, request: SignedRequest): SignatureVerdict {
+export function verifyWebhookSignature(
+  config: WebhookSignatureConfig,
+  request: SignedRequest,
+): SignatureVerdict {
   const headerName = signatureHeader(config);
   const value = headerValue(request.headers, headerName);
   if (value === undefined) return invalid(`the ${headerName} header is missing`);
@@ -64,7 +67,10 @@ export function verifyWebhookSignature(config: WebhookSignatureConfig, request: 
       if (!parsed) return invalid(`${headerName} must be "t=<unix seconds>,v1=<hex digest>"`);
       const expected = hmac(request.secret, [Buffer.from(`${parsed.timestamp}.`), request.rawBody]);
       // Every v1 is compared, so the time taken does not say which one (if any) matched.
-      const matched = parsed.signatures.reduce((any, digest) => digestMatches(digest, expected) || any, false);
+      const matched = parsed.signatures.reduce(
+        (any, digest) => digestMatches(digest, expected) || any,
+        false,
+      );
       if (!matched) return invalid(`${headerName} does not match the body`);
       return withinTolerance(parsed.timestamp, config.toleranceSeconds, request.now);
     }

@@ -17,9 +17,19 @@ const envSchema = z.object({
   // Bearer token for GET /metrics; unset, /metrics answers 404 (see metrics-token.guard.ts).
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // How long an idempotency key (a run's idempotencyKey, a webhook's Idempotency-Key) holds.
-  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(DEFAULT_IDEMPOTENCY_TTL_HOURS),
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(DEFAULT_IDEMPOTENCY_TTL_HOURS),
   // Webhooks (docs/webhooks.md): the largest body, the longest ?wait=, and requests per minute per hook.
-  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(32 * 1024 * 1024).default(1_048_576),
+  WEBHOOK_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(32 * 1024 * 1024)
+    .default(1_048_576),
   WEBHOOK_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
   WEBHOOK_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(120),
 });

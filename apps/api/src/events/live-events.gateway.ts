@@ -124,7 +124,8 @@ export class LiveEventsGateway
     this.statusWatchers.set(runId, watchers);
     return () => {
       watchers.delete(listener);
-      if (watchers.size === 0 && this.statusWatchers.get(runId) === watchers) this.statusWatchers.delete(runId);
+      if (watchers.size === 0 && this.statusWatchers.get(runId) === watchers)
+        this.statusWatchers.delete(runId);
     };
   }
 

@@ -93,7 +93,9 @@ describe('buildWebhookInput', () => {
         query: {},
         selectedHeaders: [],
       }),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_CHARACTERS', message: expect.stringMatching(/^body: /) }));
+    ).toThrow(
+      expect.objectContaining({ code: 'INVALID_CHARACTERS', message: expect.stringMatching(/^body: /) }),
+    );
   });
 });
 
@@ -110,7 +112,9 @@ describe('parseWait', () => {
     expect(parseWait('5', 30)).toBe(5);
     expect(parseWait('30', 30)).toBe(30);
     for (const bad of ['0', '31', '1.5', 'soon', '-1', ['1', '2']]) {
-      expect(() => parseWait(bad, 30)).toThrow(expect.objectContaining({ message: expect.stringMatching(/^wait: /) }));
+      expect(() => parseWait(bad, 30)).toThrow(
+        expect.objectContaining({ message: expect.stringMatching(/^wait: /) }),
+      );
     }
   });
 });

@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { HttpException } from '@nestjs/common';
 import { checkRequestData, DomainError, ErrorCodes, ValidationError } from '@mendflow/common';
 import { httpError } from '../common/http-error.filter';
@@ -82,7 +83,13 @@ export function buildWebhookInput(request: {
     const value = headerText(request.headers[name]);
     if (value !== undefined) headers[name] = value;
   }
-  const input: WebhookInput = { body: parsed.body, encoding: parsed.encoding, contentType: parsed.contentType, query, headers };
+  const input: WebhookInput = {
+    body: parsed.body,
+    encoding: parsed.encoding,
+    contentType: parsed.contentType,
+    query,
+    headers,
+  };
   checkRequestData(input);
   return input;
 }
@@ -91,7 +98,9 @@ export function buildWebhookInput(request: {
 export function parseWait(value: unknown, max: number): number | null {
   if (value === undefined) return null;
   if (typeof value !== 'string' || !/^\d{1,6}$/.test(value) || Number(value) < 1 || Number(value) > max) {
-    throw new ValidationError([{ path: 'wait', message: `must be a whole number of seconds from 1 to ${max}` }]);
+    throw new ValidationError([
+      { path: 'wait', message: `must be a whole number of seconds from 1 to ${max}` },
+    ]);
   }
   return Number(value);
 }

@@ -46,7 +46,12 @@ export class RunsService {
   startTriggered(
     workspaceId: string,
     automationId: string,
-    request: { trigger: RunTrigger; input: unknown; idempotencyKey?: string; triggerContext: RunTriggerContext },
+    request: {
+      trigger: RunTrigger;
+      input: unknown;
+      idempotencyKey?: string;
+      triggerContext: RunTriggerContext;
+    },
   ) {
     return this.queueRun(workspaceId, automationId, request);
   }

@@ -12,7 +12,14 @@ let automationId: string;
 let versionId: string;
 
 const start = (idempotencyKey: string, input: unknown, extra: { idempotencyTtlHours?: number } = {}) =>
-  runs.createQueued(workspaceId, { automationId, versionId, trigger: 'api', input, idempotencyKey, ...extra });
+  runs.createQueued(workspaceId, {
+    automationId,
+    versionId,
+    trigger: 'api',
+    input,
+    idempotencyKey,
+    ...extra,
+  });
 
 beforeAll(async () => {
   database = await createTestDatabase('runs_idempotency');
