@@ -96,8 +96,9 @@ export class HooksController {
 }
 
 /**
- * 202 `{ runId, status }` unless the caller waited and the run finished in time: then its output as
- * the JSON body (200) when it succeeded, or 422 RUN_FAILED with its public error when it did not.
+ * 202 `{ runId, status }` unless the caller waited and the run settled in time: then its output as the
+ * JSON body (200) when it succeeded, or 422 RUN_FAILED with its public error when it failed, was
+ * cancelled, or failed into action_needed (it waits for a person: no output is coming within a wait).
  */
 function send(response: Response, { run, created, waited }: HookOutcome): void {
   response.setHeader('X-Mendflow-Run-Id', run.id);
@@ -107,7 +108,7 @@ function send(response: Response, { run, created, waited }: HookOutcome): void {
     response.status(200).json(run.output ?? null);
     return;
   }
-  if (waited?.settled && run.status !== 'action_needed') {
+  if (waited?.settled) {
     const error = run.error ? { name: run.error.name, message: run.error.message } : null;
     throw httpError(422, ErrorCodes.RUN_FAILED, `run ${run.id} ended ${run.status}`, {
       runId: run.id,
