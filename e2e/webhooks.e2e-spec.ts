@@ -32,7 +32,7 @@ async function post(
 ): Promise<HookAnswer> {
   const response = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers, body });
   const text = await response.text();
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
