@@ -247,7 +247,7 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     expect(badName.body.error.code).toBe('SECRET_INVALID_NAME');
   });
 
-  it('returns the same run for the same idempotency key', async () => {
+  it('returns the same run for the same idempotency key and input, and 409 for another input', async () => {
     const automation = await createAutomation(
       'idem',
       'export default async function run(input) { return input; }',
@@ -257,10 +257,19 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
       idempotencyKey: 'order-7',
     });
     const second = await api('POST', `/api/v1/automations/${automation.id}/runs`, {
-      input: 2,
+      input: 1,
       idempotencyKey: 'order-7',
     });
     expect(second.body.id).toBe(first.body.id);
+    const reused = await api('POST', `/api/v1/automations/${automation.id}/runs`, {
+      input: 2,
+      idempotencyKey: 'order-7',
+    });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { field: 'idempotencyKey', runId: first.body.id },
+    });
     const run = await waitForRun(api, first.body.id);
     expect(run.output).toBe(1);
   });

@@ -12,6 +12,7 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { HooksModule } from './hooks/hooks.module';
 import { InboxModule } from './inbox/inbox.module';
 import { LintModule } from './lint/lint.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -54,6 +55,7 @@ export class AppModule {
         AutomationsModule,
         RunsModule,
         NotificationsModule,
+        HooksModule,
         SecretsModule,
         InboxModule,
         RepairsModule,

@@ -22,7 +22,7 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
     bodyParser: false,
   });
   app.use(securityHeaders());
-  useRequestGuards(app);
+  useRequestGuards(app, { webhookMaxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES });
   answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);

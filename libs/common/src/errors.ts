@@ -50,6 +50,15 @@ export const ErrorCodes = {
   APPROVAL_REQUIRES_PERSON: 'APPROVAL_REQUIRES_PERSON',
   /** An approver's caps would allow more than the script asked for. */
   APPROVAL_CAPS_WIDENED: 'APPROVAL_CAPS_WIDENED',
+  /** An idempotency key still within its time to live was sent again with a different input. */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** A webhook's signature is missing, malformed or wrong (or its secret is not set): nothing started. */
+  WEBHOOK_SIGNATURE_INVALID: 'WEBHOOK_SIGNATURE_INVALID',
+  /** A webhook's signed timestamp is outside the trigger's tolerance: a replay, refused. */
+  WEBHOOK_SIGNATURE_EXPIRED: 'WEBHOOK_SIGNATURE_EXPIRED',
+  /** A synchronous webhook's run ended in time, but not succeeded (its public error is in details). */
+  RUN_FAILED: 'RUN_FAILED',
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 
 export class NotFoundError extends DomainError {

@@ -36,10 +36,27 @@ export const createVersionBody = z.strictObject({
 });
 export type CreateVersionBody = z.output<typeof createVersionBody>;
 
+/**
+ * A webhook's `Idempotency-Key` header is stored with this prefix, so it never meets a key an API
+ * caller chose for the same automation.
+ */
+export const WEBHOOK_IDEMPOTENCY_PREFIX = 'hook:';
+
+/** How long an idempotency key holds when IDEMPOTENCY_TTL_HOURS is not set (docs/operations.md). */
+export const DEFAULT_IDEMPOTENCY_TTL_HOURS = 24;
+
 export const startRunBody = z
   .strictObject({
     input: z.unknown().optional(),
-    idempotencyKey: z.string().min(1).max(200).optional(),
+    /** Within IDEMPOTENCY_TTL_HOURS the same key and input return the same run; another input is a 409. */
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((key) => !key.startsWith(WEBHOOK_IDEMPOTENCY_PREFIX), {
+        error: `must not start with "${WEBHOOK_IDEMPOTENCY_PREFIX}" (reserved for webhook Idempotency-Key headers)`,
+      })
+      .optional(),
     /** Higher runs first; RUN_PRIORITY.default when absent. */
     priority: z.int().min(RUN_PRIORITY.min).max(RUN_PRIORITY.max).optional(),
   })

@@ -16,6 +16,7 @@ import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
 import { WorkspacesRepository } from './repositories/workspaces.repository';
 
 export const DB = Symbol('mendflow.db');
@@ -38,6 +39,7 @@ const REPOSITORIES = [
   MembershipsRepository,
   InvitationsRepository,
   NotificationsRepository,
+  WebhooksRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

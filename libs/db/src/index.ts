@@ -23,3 +23,4 @@ export * from './repositories/repair-deployment';
 export * from './repositories/stats.repository';
 export * from './repositories/triggers.repository';
 export * from './repositories/notifications.repository';
+export * from './repositories/webhooks.repository';

@@ -142,7 +142,7 @@ describe('route permissions', () => {
     expect(viewerWrites).toEqual([]);
   });
 
-  it('keeps the public surface to health, metrics, sign-in and invitation links', () => {
+  it('keeps the public surface to health, metrics, sign-in, invitation links and webhook URLs', () => {
     expect(
       all
         .filter((h) => h.isPublic)
@@ -153,6 +153,7 @@ describe('route permissions', () => {
       'GET /metrics',
       'GET /readyz',
       'POST /api/v1/auth/login',
+      'POST /api/v1/hooks/:automationId/:token',
       'POST /api/v1/invitations/accept',
       'POST /api/v1/invitations/preview',
     ]);

@@ -5,9 +5,13 @@ import { checkParsedRequest, refuseOtherMediaTypes } from './request-guards';
 type Guard = (request: Request, response: Response, next: NextFunction) => void;
 
 /** Runs one guard on a fake request and returns what it passed to `next`. */
-function run(guard: Guard, request: { headers?: Record<string, string>; body?: unknown; query?: unknown }) {
+function run(
+  guard: Guard,
+  request: { headers?: Record<string, string>; body?: unknown; query?: unknown; path?: string },
+) {
   const headers = request.headers ?? {};
   const fake = {
+    path: request.path ?? '/api/v1/automations',
     headers,
     body: request.body,
     query: request.query ?? {},
@@ -39,6 +43,12 @@ describe('refuseOtherMediaTypes', () => {
       expect(refused?.getStatus?.()).toBe(415);
       expect(refused?.getResponse?.()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
     }
+  });
+
+  it('lets webhooks through with any type: the hook parses its raw body itself', () => {
+    const headers = { 'content-type': 'text/plain', 'content-length': '5' };
+    expect(run(refuseOtherMediaTypes, { headers, path: '/api/v1/hooks/a/b' })).toBeUndefined();
+    expect(run(refuseOtherMediaTypes, { headers, path: '/api/v1/hooksx' })?.getStatus?.()).toBe(415);
   });
 });
 

@@ -1,6 +1,6 @@
 import { checkRequestData, ErrorCodes, REQUEST_LIMITS } from '@mendflow/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import { raw, type NextFunction, type Request, type Response } from 'express';
 import { httpError } from './http-error.filter';
 
 /**
@@ -15,15 +15,29 @@ import { httpError } from './http-error.filter';
  *
  * These run before authentication, as body parsing always did: a malformed request is refused for
  * what it is, whoever sent it.
+ *
+ * Webhooks (HOOKS_PATH) are the one exception: senders use any content type and sign the exact bytes,
+ * so their body is kept raw, up to `webhookMaxBodyBytes`, and parsed by the hook itself
+ * (apps/api/src/hooks/webhook-input.ts), which applies the same character and depth checks.
  */
-export function useRequestGuards(app: NestExpressApplication): void {
+export function useRequestGuards(
+  app: NestExpressApplication,
+  options: { webhookMaxBodyBytes: number },
+): void {
+  // Registered first: a body it reads is marked parsed, and the JSON parser below leaves it alone.
+  app.use(HOOKS_PATH.slice(0, -1), raw({ type: () => true, limit: options.webhookMaxBodyBytes }));
   app.use(refuseOtherMediaTypes);
   app.useBodyParser('json', { limit: REQUEST_LIMITS.maxBodyBytes });
   app.use(checkParsedRequest);
 }
 
+/** Where webhook senders post (HooksController). */
+export const HOOKS_PATH = '/api/v1/hooks/';
+
+const isHook = (request: Request) => request.path.startsWith(HOOKS_PATH);
+
 export function refuseOtherMediaTypes(request: Request, _response: Response, next: NextFunction): void {
-  if (!hasBody(request) || request.is('application/json')) return next();
+  if (!hasBody(request) || request.is('application/json') || isHook(request)) return next();
   const type = request.headers['content-type'];
   next(
     httpError(
@@ -40,7 +54,7 @@ export function checkParsedRequest(request: Request, _response: Response, next: 
   try {
     // Express parses the query on each read of `request.query`; routes see the same values checked here.
     checkRequestData(request.query);
-    if (request.body !== undefined) checkRequestData(request.body);
+    if (request.body !== undefined && !Buffer.isBuffer(request.body)) checkRequestData(request.body);
     next();
   } catch (error) {
     next(error);

@@ -1,4 +1,4 @@
-import { parseEnv } from '@mendflow/common';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, parseEnv } from '@mendflow/common';
 import { z } from 'zod';
 import { trustProxySetting } from './trust-proxy';
 
@@ -20,6 +20,22 @@ const envSchema = z.object({
   MENDFLOW_WEB_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
     .default('http://localhost:3000'),
+  // How long an idempotency key (a run's idempotencyKey, a webhook's Idempotency-Key) holds.
+  IDEMPOTENCY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(DEFAULT_IDEMPOTENCY_TTL_HOURS),
+  // Webhooks (docs/webhooks.md): the largest body, the longest ?wait=, and requests per minute per hook.
+  WEBHOOK_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(32 * 1024 * 1024)
+    .default(1_048_576),
+  WEBHOOK_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+  WEBHOOK_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(120),
 });
 
 export type ApiConfig = z.output<typeof envSchema>;

@@ -8,7 +8,7 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { DomainError, ErrorCodes, parseOrThrow } from '@mendflow/common';
+import { DomainError, ErrorCodes, parseOrThrow, type RunStatus } from '@mendflow/common';
 import { AutomationsRepository, loggableError, RunsRepository } from '@mendflow/db';
 import {
   EVENTS_NAMESPACE,
@@ -16,6 +16,7 @@ import {
   type LiveEnvelope,
   LiveMessages,
   Rooms,
+  type RunStatusMessage,
 } from '@mendflow/events';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { Authenticator } from '../auth/authenticator.service';
@@ -79,6 +80,8 @@ export class LiveEventsGateway
 {
   private readonly logger = new Logger('LiveEvents');
   private readonly connections = new Map<string, Connection>();
+  /** In-process listeners to one run's status (a synchronous webhook waiting for its run). */
+  private readonly statusWatchers = new Map<string, Set<(status: RunStatus) => void>>();
   private namespace?: LiveNamespace;
 
   constructor(
@@ -102,11 +105,38 @@ export class LiveEventsGateway
     });
     namespace.on(LIVE_ENVELOPE_EVENT, (envelope) => {
       try {
+        if (envelope?.name === LiveMessages.runStatus) this.notifyStatus(envelope.payload);
         this.deliver(envelope);
       } catch (error) {
         this.logger.error(`could not deliver a live ${envelope?.name} message`, (error as Error).stack);
       }
     });
+  }
+
+  /**
+   * Calls `listener` with each status this replica hears for the run (every replica hears every run's
+   * messages) until the returned function is called. A hint, not the truth: messages can be lost, so a
+   * watcher reads the run from PostgreSQL when told and when it stops waiting.
+   */
+  watchRunStatus(runId: string, listener: (status: RunStatus) => void): () => void {
+    const watchers = this.statusWatchers.get(runId) ?? new Set();
+    watchers.add(listener);
+    this.statusWatchers.set(runId, watchers);
+    return () => {
+      watchers.delete(listener);
+      if (watchers.size === 0 && this.statusWatchers.get(runId) === watchers)
+        this.statusWatchers.delete(runId);
+    };
+  }
+
+  private notifyStatus(message: RunStatusMessage): void {
+    for (const listener of this.statusWatchers.get(message.runId) ?? []) {
+      try {
+        listener(message.status);
+      } catch (error) {
+        this.logger.error('a run status watcher failed', loggableError(error));
+      }
+    }
   }
 
   handleConnection(socket: LiveSocket): void {

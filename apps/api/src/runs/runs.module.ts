@@ -7,6 +7,6 @@ import { RunsService } from './runs.service';
 @Module({
   controllers: [RunsController],
   providers: [RunsService, RunControlService, RunInputValidator],
-  exports: [RunControlService],
+  exports: [RunControlService, RunsService],
 })
 export class RunsModule {}

@@ -1,8 +1,17 @@
-import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCodes, RUN_PRIORITY, runConcurrency, type StartRunBody } from '@mendflow/common';
-import { AutomationsRepository, type RunFilters, RunsRepository } from '@mendflow/db';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DomainError,
+  ErrorCodes,
+  RUN_PRIORITY,
+  runConcurrency,
+  type RunTrigger,
+  type StartRunBody,
+} from '@mendflow/common';
+import type { RunTriggerContext } from '@mendflow/contracts';
+import { AutomationsRepository, type RunFilters, type RunRecord, RunsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import type { Principal } from '../auth/principal';
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { RunInputValidator } from './run-input.validator';
 
 @Injectable()
@@ -12,11 +21,55 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly engine: RunEngine,
     private readonly inputs: RunInputValidator,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /** Records the run, then enqueues it; the same idempotency key returns the same run. */
   async start(principal: Principal, automationId: string, body: StartRunBody) {
-    const automation = await this.automations.get(principal.workspaceId, automationId);
+    const { run } = await this.queueRun(principal.workspaceId, automationId, {
+      trigger: principal.via === 'session' ? 'manual' : 'api',
+      input: body.input ?? null,
+      idempotencyKey: body.idempotencyKey,
+      createdBy:
+        principal.via === 'api_key' && principal.keyId
+          ? { kind: 'api_key', id: principal.keyId }
+          : { kind: 'user', id: principal.userId },
+      priority: body.priority,
+    });
+    return run;
+  }
+
+  /**
+   * Starts a run for a trigger (a webhook): no person or key started it, its origin is in
+   * `triggerContext`. Returns whether it was created or an idempotent repeat.
+   */
+  startTriggered(
+    workspaceId: string,
+    automationId: string,
+    request: {
+      trigger: RunTrigger;
+      input: unknown;
+      idempotencyKey?: string;
+      triggerContext: RunTriggerContext;
+    },
+  ) {
+    return this.queueRun(workspaceId, automationId, request);
+  }
+
+  /** The one way the API records and enqueues a run: the deployed version, its input schema and limits. */
+  private async queueRun(
+    workspaceId: string,
+    automationId: string,
+    request: {
+      trigger: RunTrigger;
+      input: unknown;
+      idempotencyKey?: string;
+      triggerContext?: RunTriggerContext;
+      createdBy?: { kind: 'user' | 'api_key'; id: string };
+      priority?: number;
+    },
+  ): Promise<{ run: RunRecord; created: boolean }> {
+    const automation = await this.automations.get(workspaceId, automationId);
     if (automation.status === 'paused') {
       throw new DomainError(
         ErrorCodes.AUTOMATION_PAUSED,
@@ -32,21 +85,19 @@ export class RunsService {
       );
     }
     const { manifest } = automation.deployedVersion;
-    this.inputs.check(manifest.inputSchema, body.input ?? null);
-    const { run } = await this.engine.queue(principal.workspaceId, {
+    this.inputs.check(manifest.inputSchema, request.input);
+    return this.engine.queue(workspaceId, {
       automationId,
       versionId: automation.deployedVersion.id,
-      trigger: principal.via === 'session' ? 'manual' : 'api',
-      input: body.input ?? null,
-      idempotencyKey: body.idempotencyKey,
-      createdBy:
-        principal.via === 'api_key' && principal.keyId
-          ? { kind: 'api_key', id: principal.keyId }
-          : { kind: 'user', id: principal.userId },
-      priority: body.priority ?? RUN_PRIORITY.default,
-      concurrency: runConcurrency(manifest.concurrency, body.input ?? null),
+      trigger: request.trigger,
+      input: request.input,
+      idempotencyKey: request.idempotencyKey,
+      idempotencyTtlHours: this.config.IDEMPOTENCY_TTL_HOURS,
+      triggerContext: request.triggerContext,
+      createdBy: request.createdBy,
+      priority: request.priority ?? RUN_PRIORITY.default,
+      concurrency: runConcurrency(manifest.concurrency, request.input),
     });
-    return run;
   }
 
   list(principal: Principal, filters: RunFilters, page: { limit: number; cursor?: string }) {

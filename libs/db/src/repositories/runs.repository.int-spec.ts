@@ -59,7 +59,7 @@ describe('RunsRepository and RunExecutionRepository (PostgreSQL)', () => {
       automationId,
       versionId,
       trigger: 'api',
-      input: { a: 2 },
+      input: { a: 1 },
       idempotencyKey: 'k1',
     });
     expect(first.created).toBe(true);

@@ -1,4 +1,7 @@
+import type { RunTriggerContext } from '@mendflow/contracts';
 import {
+  DEFAULT_IDEMPOTENCY_TTL_HOURS,
+  DomainError,
   ErrorCodes,
   NotFoundError,
   RUN_PRIORITY,
@@ -25,6 +28,8 @@ export interface RunRecord {
   output: unknown;
   error: RunError | null;
   idempotencyKey: string | null;
+  /** Where a triggered run came from (a schedule's tick, a webhook, an event); null when started by hand or API. */
+  triggerContext: RunTriggerContext | null;
   attemptCount: number;
   nextAttemptAt: Date | null;
   createdAt: Date;
@@ -101,7 +106,7 @@ const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 
 const RUN_OWN_COLUMNS = Prisma.sql`
   r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", a.name AS "automationName",
   r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.input, r.output, r.error,
-  r.idempotency_key AS "idempotencyKey", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
+  r.idempotency_key AS "idempotencyKey", r.trigger_context AS "triggerContext", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
   r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt",
   r.priority::int AS priority, r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey"`;
 
@@ -130,8 +135,11 @@ export class RunsRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Creates a queued run and its first event. With an idempotency key already used for this automation,
-   * returns the existing run instead (`created: false`).
+   * Creates a queued run and its first event. An idempotency key holds for `idempotencyTtlHours` (24 by
+   * default) from the run that took it: within that time the same key with the same input returns the
+   * existing run (`created: false`), and with a different input is a 409 IDEMPOTENCY_KEY_REUSED (a key
+   * is a promise that the request is the same one again). Past it, the key is released from the old run
+   * (which keeps everything else) and taken by the new one.
    */
   async createQueued(
     workspaceId: string,
@@ -141,6 +149,10 @@ export class RunsRepository {
       trigger: RunTrigger;
       input: unknown;
       idempotencyKey?: string;
+      /** How long the key holds; DEFAULT_IDEMPOTENCY_TTL_HOURS when absent. */
+      idempotencyTtlHours?: number;
+      /** Where a triggered run came from (stored in runs.trigger_context). */
+      triggerContext?: RunTriggerContext;
       /** Who started it: a person or an API key. */
       createdBy?: { kind: 'user' | 'api_key'; id: string };
       /** RUN_PRIORITY.default when absent. */
@@ -149,13 +161,26 @@ export class RunsRepository {
       concurrency?: { limit: number; key: string } | null;
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
+    const key = input.idempotencyKey ?? null;
+    const ttlHours = input.idempotencyTtlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS;
+    if (key !== null) {
+      // An expired key is given up by its run first. Racing requests are safe without a transaction:
+      // the unique index lets one insert win, and the others then meet that run below.
+      await this.db.$executeRaw`
+        UPDATE runs SET idempotency_key = NULL, idempotency_expires_at = NULL
+        WHERE workspace_id = ${workspaceId}::uuid AND automation_id = ${input.automationId}::uuid
+          AND idempotency_key = ${key} AND idempotency_expires_at <= now()`;
+    }
     // One round trip: insert the run and its first event, and read it back as users see it.
     const inserted = await this.db.$queryRaw<RunRow[]>`
       WITH r AS (
-        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq,
+        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key,
+                          idempotency_expires_at, trigger_context, last_seq,
                           priority, concurrency_limit, concurrency_key, created_by_kind, created_by)
         VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
-                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1,
+                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${key},
+                CASE WHEN ${key}::text IS NULL THEN NULL ELSE now() + make_interval(secs => ${ttlHours * 3600}::float8) END,
+                ${jsonParam(input.triggerContext)}::jsonb, 1,
                 ${input.priority ?? RUN_PRIORITY.default}::smallint, ${input.concurrency?.limit ?? null}::int,
                 ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
@@ -168,12 +193,22 @@ export class RunsRepository {
       FROM r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id`;
     const created = inserted[0];
     if (created) return { run: toRecord(created), created: true };
-    const existing = await this.db.run.findFirst({
-      where: { workspaceId, automationId: input.automationId, idempotencyKey: input.idempotencyKey ?? null },
-      select: { id: true },
-    });
-    if (!existing) throw new Error('idempotent insert found neither a new nor an existing run');
-    return { run: await this.get(workspaceId, existing.id), created: false };
+    // jsonb equality: the same document however its keys were ordered or spaced when sent.
+    const existing = await this.db.$queryRaw<{ id: string; sameInput: boolean }[]>`
+      SELECT id, (input IS NOT DISTINCT FROM ${jsonParam(input.input)}::jsonb) AS "sameInput" FROM runs
+      WHERE workspace_id = ${workspaceId}::uuid AND automation_id = ${input.automationId}::uuid
+        AND idempotency_key = ${key}`;
+    const found = existing[0];
+    if (!found) throw new Error('idempotent insert found neither a new nor an existing run');
+    if (!found.sameInput) {
+      throw new DomainError(
+        ErrorCodes.IDEMPOTENCY_KEY_REUSED,
+        'conflict',
+        `idempotencyKey: this key started run ${found.id} with a different input; use a new key for a new request`,
+        { field: 'idempotencyKey', runId: found.id },
+      );
+    }
+    return { run: await this.get(workspaceId, found.id), created: false };
   }
 
   async get(workspaceId: string, id: string): Promise<RunRecord> {
