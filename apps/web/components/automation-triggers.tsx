@@ -148,7 +148,7 @@ function WebhookTrigger({ automationId }: { automationId: string }) {
           <Text size="xs" c="dimmed">
             The URL holds its token: copy it now, it is not shown again.
           </Text>
-          <CopyableSecret value={absolute(created.url)} what="webhook URL" testId="webhook-url" />
+          <CopyableSecret value={absolute(created.path)} what="webhook URL" testId="webhook-url" />
         </Stack>
       ) : info.hasToken ? (
         <Text size="sm">
@@ -192,7 +192,7 @@ function WebhookTrigger({ automationId }: { automationId: string }) {
   );
 }
 
-/** The API answers with a path; senders need the whole URL, on the origin people reach the dashboard on. */
+/** Senders need the whole URL: the path on the origin people reach the dashboard on (it forwards /api). */
 function absolute(url: string): string {
   return url.startsWith('/') && typeof window !== 'undefined' ? `${window.location.origin}${url}` : url;
 }

@@ -232,11 +232,11 @@ const EMPTY: Draft = {
   secret: '',
 };
 
-/** The request body for a draft: each kind's own fields, secrets in `secret` only. */
+/** The request body for a draft: each kind's own fields (the API stores a Slack URL and a password encrypted). */
 function channelBody(draft: Draft): NewNotificationChannel {
   const common = { name: draft.name.trim(), kind: draft.kind, topics: draft.topics };
   if (draft.kind === 'webhook') return { ...common, config: { url: draft.url.trim() } };
-  if (draft.kind === 'slack') return { ...common, config: {}, secret: draft.url.trim() };
+  if (draft.kind === 'slack') return { ...common, config: { webhookUrl: draft.url.trim() } };
   return {
     ...common,
     config: {
@@ -252,7 +252,7 @@ function channelBody(draft: Draft): NewNotificationChannel {
         ...(draft.user.trim() && { user: draft.user.trim() }),
       },
     },
-    ...(draft.secret && { secret: draft.secret }),
+    ...(draft.secret && { password: draft.secret }),
   };
 }
 

@@ -336,6 +336,9 @@ export interface WebhookInfo {
 /** POST /automations/:id/webhook/token: shown once. */
 export interface WebhookToken {
   token: string;
+  /** The hook's path with the token; the dashboard's origin forwards it to the API. */
+  path: string;
+  /** The same on the origin the API saw the request on. */
   url: string;
   tokenPrefix: string;
   createdAt: string;
@@ -362,7 +365,8 @@ export interface NewNotificationChannel {
   kind: NotificationChannelKind;
   topics?: NotificationTopic[];
   config: Record<string, unknown>;
-  secret?: string;
+  /** Email: the SMTP password, stored encrypted. */
+  password?: string;
 }
 export interface NotificationDelivery {
   id: string;
