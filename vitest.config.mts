@@ -26,6 +26,7 @@ const alias = [
     '@mendflow/failure': lib('failure'),
     '@mendflow/events': lib('events'),
     '@mendflow/engine': lib('engine'),
+    '@mendflow/triggers': lib('triggers'),
   }).map(([find, replacement]) => ({ find, replacement })),
 ];
 const plugins = [swc.vite({ module: { type: 'es6' } })];

@@ -13,6 +13,7 @@ import { RunSlotsRepository } from './repositories/run-slots.repository';
 import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
+import { TriggersRepository } from './repositories/triggers.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { WorkspacesRepository } from './repositories/workspaces.repository';
@@ -36,6 +37,7 @@ const REPOSITORIES = [
   SessionsRepository,
   MembershipsRepository,
   InvitationsRepository,
+  TriggersRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

@@ -6,6 +6,7 @@ import {
   type RunStatus,
   type RunTrigger,
 } from '@mendflow/common';
+import { ACTIVE_RUN_STATUSES, type RunTriggerContext } from '@mendflow/contracts';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
@@ -25,6 +26,8 @@ export interface RunRecord {
   output: unknown;
   error: RunError | null;
   idempotencyKey: string | null;
+  /** Where a triggered run came from beyond its trigger kind (a schedule's tick, an event); null otherwise. */
+  triggerContext: RunTriggerContext | null;
   attemptCount: number;
   nextAttemptAt: Date | null;
   createdAt: Date;
@@ -88,6 +91,7 @@ export interface RunEventRecord {
 
 export interface RunFilters {
   status?: RunStatus;
+  trigger?: RunTrigger;
   automationId?: string;
   /** Failure class of the run's latest attempt (transient, logic, auth, policy, unknown). */
   failureClass?: string;
@@ -101,7 +105,7 @@ const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 
 const RUN_OWN_COLUMNS = Prisma.sql`
   r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", a.name AS "automationName",
   r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.input, r.output, r.error,
-  r.idempotency_key AS "idempotencyKey", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
+  r.idempotency_key AS "idempotencyKey", r.trigger_context AS "triggerContext", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
   r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt",
   r.priority::int AS priority, r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey"`;
 
@@ -141,6 +145,8 @@ export class RunsRepository {
       trigger: RunTrigger;
       input: unknown;
       idempotencyKey?: string;
+      /** Where a triggered run came from (runs.trigger_context). */
+      triggerContext?: RunTriggerContext;
       /** Who started it: a person or an API key. */
       createdBy?: { kind: 'user' | 'api_key'; id: string };
       /** RUN_PRIORITY.default when absent. */
@@ -152,10 +158,11 @@ export class RunsRepository {
     // One round trip: insert the run and its first event, and read it back as users see it.
     const inserted = await this.db.$queryRaw<RunRow[]>`
       WITH r AS (
-        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq,
-                          priority, concurrency_limit, concurrency_key, created_by_kind, created_by)
+        INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, trigger_context,
+                          last_seq, priority, concurrency_limit, concurrency_key, created_by_kind, created_by)
         VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
-                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1,
+                ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null},
+                ${input.triggerContext ? JSON.stringify(input.triggerContext) : null}::jsonb, 1,
                 ${input.priority ?? RUN_PRIORITY.default}::smallint, ${input.concurrency?.limit ?? null}::int,
                 ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
@@ -193,6 +200,7 @@ export class RunsRepository {
   ): Promise<{ items: RunRecord[]; nextCursor: string | null }> {
     const conditions = [Prisma.sql`r.workspace_id = ${workspaceId}::uuid`];
     if (filters.status) conditions.push(Prisma.sql`r.status = ${filters.status}`);
+    if (filters.trigger) conditions.push(Prisma.sql`r.trigger = ${filters.trigger}`);
     if (filters.automationId) conditions.push(Prisma.sql`r.automation_id = ${filters.automationId}::uuid`);
     if (filters.createdFrom) conditions.push(Prisma.sql`r.created_at >= ${filters.createdFrom}`);
     if (filters.createdTo) conditions.push(Prisma.sql`r.created_at < ${filters.createdTo}`);
@@ -214,6 +222,49 @@ export class RunsRepository {
     const items = rows.slice(0, page.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Whether a run of a schedule other than the one of tick `exceptTick` is not finished yet (overlap
+   * 'skip'): the run of the tick itself, found when its job is delivered again, does not count.
+   */
+  async hasActiveScheduledRun(
+    workspaceId: string,
+    automationId: string,
+    triggerId: string,
+    exceptTick: string,
+  ): Promise<boolean> {
+    const rows = await this.db.$queryRaw<{ found: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM runs
+        WHERE workspace_id = ${workspaceId}::uuid AND automation_id = ${automationId}::uuid AND trigger = 'cron'
+          AND status = ANY(${[...ACTIVE_RUN_STATUSES]}::text[])
+          AND trigger_context->>'triggerId' = ${triggerId}
+          AND trigger_context->>'scheduledAt' <> ${exceptTick}
+      ) AS found`;
+    return rows[0]?.found ?? false;
+  }
+
+  /** The latest runs a schedule started, newest tick first. */
+  async listScheduled(
+    workspaceId: string,
+    automationId: string,
+    triggerIds: string[],
+    perTrigger: number,
+  ): Promise<{ id: string; triggerId: string; status: RunStatus; scheduledAt: string; createdAt: Date }[]> {
+    if (triggerIds.length === 0) return [];
+    return this.db.$queryRaw`
+      SELECT x.id, x."triggerId", x.status, x."scheduledAt", x."createdAt" FROM (
+        SELECT r.id, r.trigger_context->>'triggerId' AS "triggerId", r.status,
+               r.trigger_context->>'scheduledAt' AS "scheduledAt", r.created_at AS "createdAt",
+               row_number() OVER (PARTITION BY r.trigger_context->>'triggerId'
+                                  ORDER BY r.trigger_context->>'scheduledAt' DESC) AS n
+        FROM runs r
+        WHERE r.workspace_id = ${workspaceId}::uuid AND r.automation_id = ${automationId}::uuid
+          AND r.trigger = 'cron' AND r.trigger_context->>'triggerId' = ANY(${triggerIds}::text[])
+      ) x
+      WHERE x.n <= ${perTrigger}
+      ORDER BY x."triggerId", x."scheduledAt" DESC`;
   }
 
   async listAttempts(workspaceId: string, runId: string): Promise<AttemptRecord[]> {
