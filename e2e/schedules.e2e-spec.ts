@@ -123,8 +123,16 @@ describe('schedules', () => {
       const done = await waitForRun(api, run.id);
       expect(done.status).toBe('succeeded');
       expect(done.trigger).toBe('cron');
-      expect(done.triggerContext).toEqual({ kind: 'cron', triggerId: schedule.id, scheduledAt: run.scheduledAt });
-      expect(done.output).toEqual({ scheduledAt: run.scheduledAt, trigger: 'cron', input: { from: 'schedule' } });
+      expect(done.triggerContext).toEqual({
+        kind: 'cron',
+        triggerId: schedule.id,
+        scheduledAt: run.scheduledAt,
+      });
+      expect(done.output).toEqual({
+        scheduledAt: run.scheduledAt,
+        trigger: 'cron',
+        input: { from: 'schedule' },
+      });
     }
 
     // The delay from a tick to its run, as the closing note reports it.
@@ -145,7 +153,9 @@ describe('schedules', () => {
     const deadline = resumedAt + 10_000;
     let resumedRuns: ScheduledRow[] = [];
     while (Date.now() < deadline) {
-      resumedRuns = (await scheduledRuns(automationId)).filter((run) => Date.parse(run.scheduledAt) > pausedAt + 1000);
+      resumedRuns = (await scheduledRuns(automationId)).filter(
+        (run) => Date.parse(run.scheduledAt) > pausedAt + 1000,
+      );
       if (resumedRuns.length >= 2) break;
       await pause(200);
     }
@@ -172,7 +182,9 @@ describe('schedules', () => {
     expect((await api('DELETE', `/api/v1/automations/${automationId}`)).status).toBe(204);
     const deletedAt = Date.now();
     await pause(2000);
-    const late = (await scheduledRuns(automationId)).filter((run) => Date.parse(run.scheduledAt) > deletedAt + 1000);
+    const late = (await scheduledRuns(automationId)).filter(
+      (run) => Date.parse(run.scheduledAt) > deletedAt + 1000,
+    );
     expect(late).toEqual([]);
   }, 60_000);
 

@@ -26,7 +26,9 @@ export function nextFireTimes(schedule: Schedule, from: Date, count: number): Da
 /** The schedule's latest fire time at or before `at`. */
 export function latestTick(schedule: Schedule, at: Date): Date {
   // prev() is strictly before its start: start one millisecond later so a tick exactly at `at` counts.
-  return parse(schedule, new Date(at.getTime() + 1)).prev().toDate();
+  return parse(schedule, new Date(at.getTime() + 1))
+    .prev()
+    .toDate();
 }
 
 /**

@@ -59,7 +59,9 @@ const deploy = (automationId: string, triggerList: unknown[]) =>
 const cronRows = async (automationId: string) =>
   (await triggers.listForAutomation(seeded.workspaceId, automationId)).filter((t) => t.kind === 'cron');
 const ourSchedulers = async () =>
-  (await queue.getJobSchedulers()).filter((s) => s.key.startsWith('cron:')).sort((a, b) => a.key.localeCompare(b.key));
+  (await queue.getJobSchedulers())
+    .filter((s) => s.key.startsWith('cron:'))
+    .sort((a, b) => a.key.localeCompare(b.key));
 
 describe('ScheduleSync', () => {
   it('writes one scheduler per cron trigger of the automation, and follows a redeploy and a pause', async () => {
@@ -85,7 +87,10 @@ describe('ScheduleSync', () => {
     expect(scheduler.next! % (5 * 60_000)).toBe(0);
 
     // Nothing changed: nothing written again.
-    expect(await sync.syncAutomation(seeded.workspaceId, seeded.automationId)).toEqual({ upserted: [], removed: [] });
+    expect(await sync.syncAutomation(seeded.workspaceId, seeded.automationId)).toEqual({
+      upserted: [],
+      removed: [],
+    });
 
     // A redeploy that changes one schedule: its old scheduler goes, the new one comes, the other stays.
     await deploy(seeded.automationId, [
@@ -122,7 +127,11 @@ describe('ScheduleSync', () => {
   });
 
   it('syncAll re-creates every scheduler after Redis lost them, and removes orphans only', async () => {
-    await queue.upsertJobScheduler('mendflow:runs.reconcile', { every: 60_000 }, { name: 'runs.reconcile', data: {} });
+    await queue.upsertJobScheduler(
+      'mendflow:runs.reconcile',
+      { every: 60_000 },
+      { name: 'runs.reconcile', data: {} },
+    );
     const orphan = scheduleSchedulerId('00000000-0000-4000-8000-000000000000');
     await queue.upsertJobScheduler(orphan, { pattern: '* * * * *' }, { name: 'schedule.tick', data: {} });
     // Redis lost our schedulers (flushed, failed over to an empty replica).
@@ -133,7 +142,9 @@ describe('ScheduleSync', () => {
     const rows = await triggers.listByKind('cron');
     expect(repaired.upserted.map((t) => t.id).sort()).toEqual(rows.map((t) => t.id).sort());
     expect(repaired.removed).toEqual([orphan]);
-    expect((await ourSchedulers()).map((s) => s.key).sort()).toEqual(rows.map((t) => scheduleSchedulerId(t.id)).sort());
+    expect((await ourSchedulers()).map((s) => s.key).sort()).toEqual(
+      rows.map((t) => scheduleSchedulerId(t.id)).sort(),
+    );
     // The reconciler's own scheduler is not a schedule's: untouched.
     expect(await queue.getJobScheduler('mendflow:runs.reconcile')).toBeDefined();
 

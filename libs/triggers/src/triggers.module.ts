@@ -18,7 +18,8 @@ export class TriggersModule {
         {
           provide: ScheduleSync,
           inject: [TriggersRepository, getQueueToken(QueueNames.maintenance)],
-          useFactory: (triggers: TriggersRepository, queue: SchedulerQueue) => new ScheduleSync(triggers, queue),
+          useFactory: (triggers: TriggersRepository, queue: SchedulerQueue) =>
+            new ScheduleSync(triggers, queue),
         },
       ],
       exports: [ScheduleSync],

@@ -28,7 +28,10 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
  */
 const KIND_FIELDS: Record<
   TriggerRecord['kind'],
-  (trigger: TriggerRecord, context: TriggerViewContext) => {
+  (
+    trigger: TriggerRecord,
+    context: TriggerViewContext,
+  ) => {
     nextFireTimes: string[];
     lastRuns: ScheduledRunView[];
   }

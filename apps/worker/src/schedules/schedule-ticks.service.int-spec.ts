@@ -66,12 +66,18 @@ async function scheduled(trigger: Record<string, unknown>, manifest: Record<stri
   const automation = await automations.create(seeded.workspaceId, {
     name: `scheduled-${++counter}`,
     source: 'export default async () => 1',
-    manifest: manifestSchema.parse({ ...manifest, triggers: [{ type: 'cron', cron: '* * * * *', ...trigger }] }),
+    manifest: manifestSchema.parse({
+      ...manifest,
+      triggers: [{ type: 'cron', cron: '* * * * *', ...trigger }],
+    }),
     createdByKind: 'user',
     createdBy: seeded.userId,
   });
   const [row] = await triggers.listForAutomation(seeded.workspaceId, automation.id);
-  return { ...row!, payload: { triggerId: row!.id, workspaceId: seeded.workspaceId, automationId: automation.id } };
+  return {
+    ...row!,
+    payload: { triggerId: row!.id, workspaceId: seeded.workspaceId, automationId: automation.id },
+  };
 }
 
 const runsOf = (automationId: string) =>
@@ -117,9 +123,15 @@ describe('ScheduleTicks.tick', () => {
     const one = minute(-2);
     const two = minute(-1);
     expect((await ticks.tick(trigger.payload, one, at(one, 10))).outcome).toBe('run_created');
-    expect(await ticks.tick(trigger.payload, two, at(two, 10))).toEqual({ outcome: 'skipped_overlap', scheduledAt: two });
+    expect(await ticks.tick(trigger.payload, two, at(two, 10))).toEqual({
+      outcome: 'skipped_overlap',
+      scheduledAt: two,
+    });
     expect(await runsOf(trigger.automationId)).toHaveLength(1);
-    expect(await triggers.get(trigger.id)).toMatchObject({ lastTickAt: two, lastTickOutcome: 'skipped_overlap' });
+    expect(await triggers.get(trigger.id)).toMatchObject({
+      lastTickAt: two,
+      lastTickOutcome: 'skipped_overlap',
+    });
     // The first run finished: the next tick runs.
     await db.run.updateMany({ where: { automationId: trigger.automationId }, data: { status: 'succeeded' } });
     const three = minute(0);
@@ -146,7 +158,10 @@ describe('ScheduleTicks.tick', () => {
       scheduledAt: tick,
     });
     expect(await runsOf(trigger.automationId)).toEqual([]);
-    expect(await triggers.get(trigger.id)).toMatchObject({ lastTickAt: tick, lastTickOutcome: 'skipped_missed' });
+    expect(await triggers.get(trigger.id)).toMatchObject({
+      lastTickAt: tick,
+      lastTickOutcome: 'skipped_missed',
+    });
   });
 
   it("a missed tick runs the latest tick once with catchUp 'latest'", async () => {

@@ -117,7 +117,9 @@ export class ScheduleTicks {
     this.metrics.scheduleTicks.inc({ outcome: label });
     if (result.outcome === 'run_created') {
       const what = result.catchUp ? 'caught up on missed tick' : 'tick';
-      this.logger.debug(`schedule ${triggerId}: ${what} ${result.scheduledAt.toISOString()} → run ${result.runId}`);
+      this.logger.debug(
+        `schedule ${triggerId}: ${what} ${result.scheduledAt.toISOString()} → run ${result.runId}`,
+      );
     } else if (result.outcome === 'skipped_overlap' || result.outcome === 'skipped_missed') {
       this.logger.log(`schedule ${triggerId}: tick ${result.scheduledAt.toISOString()} ${result.outcome}`);
     }
