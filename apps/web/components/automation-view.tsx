@@ -31,6 +31,7 @@ import { queries, useRollback } from '@/lib/queries';
 import { useQuery } from '@tanstack/react-query';
 import { PauseResumeButton, RunNowButton } from './automation-actions';
 import { DiffView } from './diff-view';
+import { declaresSchedules, SchedulesCard } from './schedules-card';
 import {
   AuthorBadge,
   CodeBlock,
@@ -188,6 +189,11 @@ export function AutomationView({ id }: { id: string }) {
                 ]}
               />
             </Card>
+
+            <SchedulesCard
+              automationId={a.id}
+              pausedWithSchedules={a.status === 'paused' && declaresSchedules(deployed?.manifest)}
+            />
 
             <Card>
               <SectionTitle

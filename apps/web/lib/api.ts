@@ -102,6 +102,7 @@ export interface AuditEntry {
 export interface RunsListQuery {
   status?: string;
   automationId?: string;
+  trigger?: RunTrigger;
   failureClass?: string;
   createdFrom?: string;
   createdTo?: string;
@@ -185,6 +186,25 @@ export interface RunSummary {
   finishedAt: string | null;
   /** What a resting run waits for (a slot, an approval, a sleep); absent from APIs that predate it. */
   waitingFor?: RunWaitingFor | null;
+  /** Where a triggered run came from (a schedule's tick: its triggerId and scheduledAt). */
+  triggerContext?: { kind: string; triggerId?: string; scheduledAt?: string } | null;
+}
+
+/** GET /api/v1/automations/:id/triggers: one trigger in force. */
+export interface Trigger {
+  id: string;
+  kind: 'cron' | 'webhook' | 'event' | (string & {});
+  config: Record<string, unknown>;
+  eventName: string | null;
+  armedAt: string;
+  lastTickAt: string | null;
+  /** cron: run_created | skipped_overlap | skipped_missed; null before the first tick. */
+  lastTickOutcome: string | null;
+  lastRunId: string | null;
+  /** cron: the next fire times (ISO); [] for other kinds. */
+  nextFireTimes: string[];
+  /** cron: the latest scheduled runs, newest tick first; [] for other kinds. */
+  lastRuns: { id: string; status: RunStatus; scheduledAt: string; createdAt: string }[];
 }
 export interface Classification {
   class: FailureClass | (string & {});
@@ -492,6 +512,8 @@ export const api = {
   ) => apiRequest<AutomationDetail>(`/automations/${id}`, { method: 'PATCH', body }),
   versions: (id: string, signal?: AbortSignal) =>
     apiRequest<Items<Version>>(`/automations/${id}/versions`, { signal }),
+  triggers: (id: string, signal?: AbortSignal) =>
+    apiRequest<Items<Trigger>>(`/automations/${id}/triggers`, { signal }),
   rollback: (id: string, version: number) =>
     apiRequest<AutomationDetail>(`/automations/${id}/rollback`, { method: 'POST', body: { version } }),
   startRun: (automationId: string, input: unknown) =>

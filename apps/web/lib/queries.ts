@@ -108,6 +108,13 @@ export const queries = {
     }),
   automation: (id: string) =>
     queryOptions({ queryKey: queryKeys.automations.detail(id), queryFn: read((s) => api.automation(id, s)) }),
+  /** Polled: a schedule's next fire times move on and its runs come while the page is open. */
+  triggers: (automationId: string) =>
+    queryOptions({
+      queryKey: queryKeys.automations.triggers(automationId),
+      queryFn: read((s) => api.triggers(automationId, s)),
+      refetchInterval: 15_000,
+    }),
   versions: (automationId: string) =>
     queryOptions({
       queryKey: queryKeys.versions.list(automationId),

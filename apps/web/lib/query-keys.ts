@@ -28,6 +28,8 @@ export const queryKeys = {
     all: ['automations'] as const,
     list: (limit: number) => ['automations', 'list', limit] as const,
     detail: (id: string) => ['automations', 'detail', id] as const,
+    /** Under automations: pausing, resuming or redeploying (which invalidate `all`) refreshes them. */
+    triggers: (id: string) => ['automations', 'triggers', id] as const,
   },
   versions: {
     all: ['versions'] as const,
