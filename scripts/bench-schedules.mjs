@@ -14,7 +14,8 @@ import { apiClient } from '../e2e/support/client.ts';
 const TICKS = Number(process.env.BENCH_TICKS ?? 20);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const summarize = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) };

@@ -5,8 +5,6 @@ import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { UuidParam } from '../common/uuid.pipe';
 import { TriggersService } from './triggers.service';
 
-const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation');
-
 @ApiTags('automations')
 @ApiBearerAuth()
 @Controller('api/v1/automations')
@@ -19,7 +17,10 @@ export class TriggersController {
     summary:
       "An automation's triggers in force (none while paused): schedules with their next fire times, last tick and last scheduled runs",
   })
-  async list(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation')) id: string,
+  ) {
     return { items: await this.triggers.list(principal, id) };
   }
 }
