@@ -28,7 +28,15 @@ import { ACTIVE_RUN_STATUSES, isCancellable, isRetryable, type RunStatus } from 
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { type Attempt, type AttemptLogs, type Classification, type RunDetail, toApiError } from '@/lib/api';
-import { formatBytes, formatDuration, formatMs, humanize, prettyJson, shortId } from '@/lib/format';
+import {
+  formatAbsolute,
+  formatBytes,
+  formatDuration,
+  formatMs,
+  humanize,
+  prettyJson,
+  shortId,
+} from '@/lib/format';
 import { useLiveConnection } from '@/lib/live';
 import { useCan } from '@/lib/session';
 import { queries, useCancelRun, useRetryRun } from '@/lib/queries';
@@ -92,7 +100,11 @@ export function RunView({ id }: { id: string }) {
             <Anchor component={Link} href={`/automations/${r.automationId}`} size="sm">
               {r.automationName}
             </Anchor>{' '}
-            · version {r.versionNumber} · {humanize(r.trigger)} · created <TimeAgo iso={r.createdAt} />
+            · version {r.versionNumber} · {humanize(r.trigger)}
+            {r.triggerContext?.scheduledAt && (
+              <> for the tick of {formatAbsolute(r.triggerContext.scheduledAt)}</>
+            )}{' '}
+            · created <TimeAgo iso={r.createdAt} />
           </>
         }
         actions={<RunControls run={r} status={status} />}
