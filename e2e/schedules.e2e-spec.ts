@@ -1,3 +1,5 @@
+import { QueueNames, redisConnection, scheduleSchedulerId } from '@mendflow/queue';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
@@ -12,7 +14,8 @@ let api: Api;
 let database: pg.Client;
 
 beforeAll(async () => {
-  stack = await startStack('schedules', { redisDb: 15 });
+  // A reconciler pass every 2 s (STALE_QUEUED_RUN_MS / 2), so a lost scheduler is written again quickly.
+  stack = await startStack('schedules', { redisDb: 15, workerEnv: { STALE_QUEUED_RUN_MS: '4000' } });
   await stack.startWorker();
   api = apiClient(stack.apiUrl);
   database = new pg.Client({ connectionString: stack.databaseUrl });
@@ -217,5 +220,36 @@ describe('schedules', () => {
     for (let i = 1; i < settled.length; i++) {
       expect(settled[i]!.createdAt.getTime()).toBeGreaterThanOrEqual(settled[i - 1]!.finishedAt!.getTime());
     }
+  }, 60_000);
+
+  it('a scheduler Redis lost is written again by the reconciler, and the schedule goes on without doubling a tick', async () => {
+    const automationId = await createScheduled('redis-loss', REPORTING, {
+      overlap: 'allow',
+      catchUp: 'latest',
+    });
+    const [schedule] = (await api('GET', `/api/v1/automations/${automationId}/triggers`)).body.items;
+    await pause(2500);
+    // Redis loses the scheduler (a flush, a failover to an empty replica): no more tick jobs.
+    const maintenance = new Queue(QueueNames.maintenance, { connection: redisConnection(stack.redisUrl) });
+    try {
+      expect(await maintenance.removeJobScheduler(scheduleSchedulerId(schedule.id))).toBe(true);
+      const lostAt = Date.now();
+      const deadline = lostAt + 15_000;
+      let repaired = false;
+      while (Date.now() < deadline && !repaired) {
+        await pause(250);
+        repaired = (await maintenance.getJobScheduler(scheduleSchedulerId(schedule.id))) !== undefined;
+      }
+      expect(repaired).toBe(true);
+      await pause(2500);
+      const runs = await scheduledRuns(automationId);
+      const ticks = runs.map((run) => run.scheduledAt);
+      expect(new Set(ticks).size).toBe(ticks.length);
+      // Ticks after the repair started runs again.
+      expect(ticks.filter((tick) => Date.parse(tick) > lostAt + 1000).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await maintenance.close();
+    }
+    expect((await api('DELETE', `/api/v1/automations/${automationId}`)).status).toBe(204);
   }, 60_000);
 });
