@@ -96,7 +96,7 @@ export class TriggersRepository {
    * connections (RunEngine.queue), and a row lock held meanwhile would make a delete (which renames
    * the automation, a key update) and the run's insert wait on each other where PostgreSQL cannot see
    * the cycle. The row is read inside the lock, so a tick after a pause, delete or redeploy finds it
-   * gone.
+   * gone. A tick holds one pooled connection for its transaction and takes a second to create the run.
    */
   async withTick<T>(triggerId: string, handle: (tick: TickTransaction) => Promise<T>): Promise<T> {
     return this.db.$transaction(
