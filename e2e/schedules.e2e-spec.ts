@@ -89,6 +89,18 @@ describe('schedules', () => {
     const zone = await bad({ cron: '0 * * * *', timezone: 'Mars/Olympus' });
     expect(zone.status).toBe(400);
     expect(zone.body.error.details.issues[0].path).toBe('manifest.triggers.0.timezone');
+    // The runs' input is checked at deploy as a run's would be: here it lacks the concurrency key.
+    const keyless = await api('POST', '/api/v1/automations', {
+      name: 'keyless-schedule',
+      source: REPORTING,
+      manifest: {
+        concurrency: { limit: 1, key: '/customerId' },
+        triggers: [{ type: 'cron', cron: '0 * * * *', input: { other: 1 } }],
+      },
+    });
+    expect(keyless.status).toBe(400);
+    expect(keyless.body.error.code).toBe('AUTOMATION_INVALID_MANIFEST');
+    expect(keyless.body.error.details.issues[0].path).toBe('manifest.triggers.0.input.customerId');
   });
 
   it('a schedule firing exactly once per tick with two workers running; pause stops it, resume restarts it', async () => {

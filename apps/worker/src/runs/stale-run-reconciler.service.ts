@@ -86,29 +86,31 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     );
   }
 
-  /** One pass; returns how many runs it re-enqueued, woke or recovered. */
+  /**
+   * One pass; returns how many runs it re-enqueued, woke or recovered. The schedules are synced in the
+   * same pass (their repairs are logged, not counted: they are schedulers, not runs).
+   */
   async reconcile(): Promise<number> {
-    return (
+    const runs =
       (await this.requeueWaiting()) +
       (await this.wakeOverdue()) +
       (await this.resumeRepairs()) +
-      (await this.recoverLostAttempts()) +
-      (await this.syncSchedules())
-    );
+      (await this.recoverLostAttempts());
+    await this.syncSchedules();
+    return runs;
   }
 
   /**
    * Schedulers follow the cron trigger rows: a crash between a deploy's commit and its Redis write, or
    * a Redis that lost its data, left a schedule without its scheduler (written now), or a scheduler
    * without its schedule (removed). A schedule whose scheduler was missing and whose catchUp is
-   * 'latest' runs its most recent tick that never ran, once. Returns the schedulers written or removed.
+   * 'latest' runs its most recent tick that never ran, once.
    */
-  private async syncSchedules(): Promise<number> {
+  private async syncSchedules(): Promise<void> {
     const { upserted, removed } = await this.schedules.syncAll();
     for (const trigger of upserted) await this.ticks.catchUp(trigger.id);
     if (upserted.length > 0) this.logger.warn(`wrote ${upserted.length} missing schedule scheduler(s)`);
     if (removed.length > 0) this.logger.log(`removed ${removed.length} scheduler(s) of schedules gone`);
-    return upserted.length + removed.length;
   }
 
   /**
