@@ -27,6 +27,7 @@ const alias = [
     '@mendflow/events': lib('events'),
     '@mendflow/engine': lib('engine'),
     '@mendflow/notify': lib('notify'),
+    '@mendflow/triggers': lib('triggers'),
   }).map(([find, replacement]) => ({ find, replacement })),
 ];
 const plugins = [swc.vite({ module: { type: 'es6' } })];

@@ -3,6 +3,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DatabaseModule } from '@mendflow/db';
 import { EngineModule } from '@mendflow/engine';
+import { TriggersModule } from '@mendflow/triggers';
 import { redisConnection } from '@mendflow/queue';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
@@ -24,6 +25,7 @@ import { SecretsModule } from './secrets/secrets.module';
 import { StatsModule } from './stats/stats.module';
 import { SessionModule } from './session/session.module';
 import { TeamsModule } from './teams/teams.module';
+import { TriggersApiModule } from './triggers/triggers.module';
 
 @Global()
 @Module({})
@@ -47,6 +49,7 @@ export class AppModule {
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
         EngineModule.forRoot({ redisUrl: config.REDIS_URL }),
+        TriggersModule.forRoot(),
         RedisModule,
         AuthModule,
         HealthModule,
@@ -65,6 +68,7 @@ export class AppModule {
         ApiKeysModule,
         AuditModule,
         TeamsModule,
+        TriggersApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

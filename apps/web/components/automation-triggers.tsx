@@ -17,7 +17,27 @@ import { ErrorState, LoadingState, RunStatusBadge, SectionTitle, TimeAgo } from 
  * What starts an automation besides "Run now": its schedules (next fire times, last scheduled runs),
  * its webhook URL (shown in full once, when created or rotated) and the events it listens to.
  */
-export function AutomationTriggers({ automationId }: { automationId: string }) {
+/** How a schedule's last tick went, in words (the API's lastTickOutcome). */
+const TICK_OUTCOMES: Record<
+  NonNullable<AutomationTrigger['lastTickOutcome']>,
+  { label: string; color: string }
+> = {
+  run_created: { label: 'started a run', color: 'teal' },
+  skipped_overlap: { label: 'skipped: the previous run was still going', color: 'yellow' },
+  skipped_missed: { label: 'skipped: missed (too late)', color: 'orange' },
+};
+
+export function AutomationTriggers({
+  automationId,
+  paused,
+  declared,
+}: {
+  automationId: string;
+  /** A paused automation has no triggers in force: they start nothing until it is resumed. */
+  paused: boolean;
+  /** Whether the deployed manifest lists triggers. */
+  declared: boolean;
+}) {
   const triggers = useQuery(queries.triggers(automationId));
   const items = triggers.data?.items ?? [];
   const hasWebhook = items.some((t) => t.kind === 'webhook');
@@ -32,6 +52,10 @@ export function AutomationTriggers({ automationId }: { automationId: string }) {
         />
       ) : triggers.isPending ? (
         <LoadingState rows={2} />
+      ) : items.length === 0 && paused && declared ? (
+        <Text size="sm" c="dimmed" data-testid="triggers-paused">
+          Paused: its schedules, webhook and events start nothing until it is resumed.
+        </Text>
       ) : items.length === 0 ? (
         <Text size="sm" c="dimmed">
           Runs start only from “Run now” and the API. Add <Code>triggers</Code> to the manifest for a
@@ -87,6 +111,18 @@ function ScheduleTrigger({ trigger }: { trigger: AutomationTrigger }) {
           ))}
         </Stack>
       )}
+      {trigger.lastTickAt ? (
+        <Group gap="xs">
+          <Text size="xs" c="dimmed">
+            Last tick <TimeAgo iso={trigger.lastTickAt} size="xs" c="dimmed" />
+          </Text>
+          {trigger.lastTickOutcome ? (
+            <Badge size="xs" variant="light" color={TICK_OUTCOMES[trigger.lastTickOutcome].color}>
+              {TICK_OUTCOMES[trigger.lastTickOutcome].label}
+            </Badge>
+          ) : null}
+        </Group>
+      ) : null}
       {trigger.lastRuns.length > 0 ? (
         <>
           <Text size="xs" c="dimmed">

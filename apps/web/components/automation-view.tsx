@@ -190,7 +190,11 @@ export function AutomationView({ id }: { id: string }) {
               />
             </Card>
 
-            <AutomationTriggers automationId={a.id} />
+            <AutomationTriggers
+              automationId={a.id}
+              paused={a.status === 'paused'}
+              declared={((deployed?.manifest?.triggers as unknown[] | undefined) ?? []).length > 0}
+            />
 
             <Card>
               <SectionTitle

@@ -321,6 +321,9 @@ export interface AutomationTrigger {
   eventName: string | null;
   armedAt: string;
   lastTickAt: string | null;
+  /** cron: how the last tick went; null before the first one. */
+  lastTickOutcome: 'run_created' | 'skipped_overlap' | 'skipped_missed' | null;
+  lastRunId: string | null;
   nextFireTimes: string[];
   lastRuns: { id: string; status: RunStatus; scheduledAt: string | null; createdAt: string }[];
 }

@@ -110,19 +110,21 @@ export const queries = {
     }),
   automation: (id: string) =>
     queryOptions({ queryKey: queryKeys.automations.detail(id), queryFn: read((s) => api.automation(id, s)) }),
+  /** Polled: a schedule's next fire times move on and its runs come while the page is open. */
+  triggers: (automationId: string) =>
+    queryOptions({
+      queryKey: queryKeys.automations.triggers(automationId),
+      queryFn: read((s) => api.triggers(automationId, s)),
+      refetchInterval: 15_000,
+    }),
   versions: (automationId: string) =>
     queryOptions({
       queryKey: queryKeys.versions.list(automationId),
       queryFn: read((s) => api.versions(automationId, s)),
     }),
-  triggers: (automationId: string) =>
-    queryOptions({
-      queryKey: queryKeys.triggers.list(automationId),
-      queryFn: read((s) => api.triggers(automationId, s)),
-    }),
   webhook: (automationId: string) =>
     queryOptions({
-      queryKey: queryKeys.triggers.webhook(automationId),
+      queryKey: queryKeys.automations.webhook(automationId),
       queryFn: read((s) => api.webhook(automationId, s)),
     }),
   notificationChannels: () =>
@@ -343,7 +345,7 @@ export const useRevokeInvitation = () =>
 export const useRotateWebhookToken = () =>
   useWrite(
     (automationId: string) => api.rotateWebhookToken(automationId),
-    (automationId) => [queryKeys.triggers.webhook(automationId), queryKeys.audit.all],
+    (automationId) => [queryKeys.automations.webhook(automationId), queryKeys.audit.all],
   );
 
 export const useCreateNotificationChannel = () =>

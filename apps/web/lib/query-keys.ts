@@ -28,11 +28,9 @@ export const queryKeys = {
     all: ['automations'] as const,
     list: (limit: number) => ['automations', 'list', limit] as const,
     detail: (id: string) => ['automations', 'detail', id] as const,
-  },
-  triggers: {
-    all: ['triggers'] as const,
-    list: (automationId: string) => ['triggers', automationId] as const,
-    webhook: (automationId: string) => ['triggers', automationId, 'webhook'] as const,
+    /** Under automations: pausing, resuming or redeploying (which invalidate `all`) refreshes them. */
+    triggers: (id: string) => ['automations', 'triggers', id] as const,
+    webhook: (id: string) => ['automations', 'webhook', id] as const,
   },
   notifications: {
     all: ['notifications'] as const,

@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { SecretBox } from '@mendflow/common';
 import { DatabaseModule } from '@mendflow/db';
 import { EngineModule } from '@mendflow/engine';
+import { TriggersModule } from '@mendflow/triggers';
 import { assertHandlers, QueueNames, redisConnection } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
 import { WorkerHealthServer } from './health/health-server';
@@ -25,6 +26,7 @@ import { RunProcessor } from './runs/run.processor';
 import { SandboxHost } from './runs/sandbox.provider';
 import { MaintenanceProcessor } from './runs/maintenance.processor';
 import { StaleRunReconciler } from './runs/stale-run-reconciler.service';
+import { ScheduleTicks } from './schedules/schedule-ticks.service';
 
 @Module({})
 export class WorkerModule {
@@ -46,6 +48,7 @@ export class WorkerModule {
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
         BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
         EngineModule.forRoot({ redisUrl: config.REDIS_URL }),
+        TriggersModule.forRoot(),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
@@ -65,6 +68,7 @@ export class WorkerModule {
         RepairService,
         RepairProcessor,
         StaleRunReconciler,
+        ScheduleTicks,
         MaintenanceProcessor,
         NotificationService,
         NotificationProcessor,

@@ -14,6 +14,7 @@ import { RunSlotsRepository } from './repositories/run-slots.repository';
 import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
+import { TriggersRepository } from './repositories/triggers.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
@@ -40,6 +41,7 @@ const REPOSITORIES = [
   InvitationsRepository,
   NotificationsRepository,
   WebhooksRepository,
+  TriggersRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

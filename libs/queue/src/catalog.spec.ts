@@ -6,7 +6,11 @@ describe('the job catalog', () => {
   it('places every job on one queue', () => {
     expect(jobsOfQueue(QueueNames.runs)).toEqual(['run.attempt']);
     expect(jobsOfQueue(QueueNames.repairs)).toEqual(['repair.propose']);
-    expect(jobsOfQueue(QueueNames.maintenance).sort()).toEqual(['run.wake', 'runs.reconcile']);
+        expect(jobsOfQueue(QueueNames.maintenance).sort()).toEqual([
+      'run.wake',
+      'runs.reconcile',
+      'schedule.tick',
+    ]);
     expect(jobsOfQueue(QueueNames.notifications).sort()).toEqual([
       'notification.deliver',
       'notification.dispatch',
@@ -47,6 +51,19 @@ describe('the job catalog', () => {
     expect(() => JOB_CATALOG['run.attempt'].build(payload, {})).toThrow(/priority/);
   });
 
+  it('refuses to build a schedule tick: only job schedulers add them', () => {
+    expect(() =>
+      JOB_CATALOG['schedule.tick'].build(
+        {
+          triggerId: '00000000-0000-4000-8000-000000000001',
+          workspaceId: '00000000-0000-4000-8000-000000000002',
+          automationId: '00000000-0000-4000-8000-000000000003',
+        },
+        {},
+      ),
+    ).toThrow(/job schedulers/);
+  });
+
   it('validates payloads: a malformed wake-up is refused before it reaches Redis', () => {
     expect(() => JOB_CATALOG['run.wake'].build({ runId: 'x', workspaceId: 'y', attempt: 0 }, {})).toThrow();
   });
@@ -57,7 +74,11 @@ describe('assertHandlers', () => {
 
   it('accepts exactly one handler per job of the consumed queues', () => {
     expect(() =>
-      assertHandlers(queues, [['run.attempt'], ['repair.propose'], ['runs.reconcile', 'run.wake']]),
+      assertHandlers(queues, [
+        ['run.attempt'],
+        ['repair.propose'],
+        ['runs.reconcile', 'run.wake', 'schedule.tick'],
+      ]),
     ).not.toThrow();
   });
 
@@ -69,14 +90,14 @@ describe('assertHandlers', () => {
       assertHandlers(queues, [
         ['run.attempt', 'repair.propose'],
         ['repair.propose'],
-        ['runs.reconcile', 'run.wake'],
+        ['runs.reconcile', 'run.wake', 'schedule.tick'],
       ]),
     ).toThrow(/job repair\.propose \(queue repairs\) has 2 handlers/);
     expect(() =>
       assertHandlers(queues, [
         ['run.attempt'],
         ['repair.propose'],
-        ['runs.reconcile', 'run.wake', 'run.nope'],
+        ['runs.reconcile', 'run.wake', 'schedule.tick', 'run.nope'],
       ]),
     ).toThrow(/run\.nope, which is not in the job catalog/);
   });

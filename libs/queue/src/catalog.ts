@@ -60,6 +60,20 @@ export function notificationDeliverJobId(deliveryId: string): string {
   return `delivery_${deliveryId}`;
 }
 
+/** One tick of one schedule (an automation's cron trigger row). */
+export const scheduleTickPayload = z.strictObject({
+  triggerId: z.uuid(),
+  workspaceId: z.uuid(),
+  automationId: z.uuid(),
+});
+export type ScheduleTickPayload = z.output<typeof scheduleTickPayload>;
+
+/** The BullMQ job scheduler of one cron trigger: one per row, named after it. */
+export function scheduleSchedulerId(triggerId: string): string {
+  return `${SCHEDULE_SCHEDULER_PREFIX}${triggerId}`;
+}
+export const SCHEDULE_SCHEDULER_PREFIX = 'cron:';
+
 interface BuiltJob {
   name: string;
   data: unknown;
@@ -174,6 +188,26 @@ export const JOB_CATALOG = {
     payload: reconcileJobPayload,
     build: () => ({ name: 'runs.reconcile', data: {}, opts: { jobId: 'runs.reconcile' } }),
   }),
+  /**
+   * One tick of a schedule. Not enqueued by anyone: ScheduleSync (@mendflow/triggers) keeps one BullMQ
+   * job scheduler per cron trigger, which adds one job per tick (its id carries the tick time).
+   */
+  'schedule.tick': entry<ScheduleTickPayload>({
+    queue: QueueNames.maintenance,
+    payload: scheduleTickPayload,
+    build: () => {
+      throw new Error('schedule.tick jobs come from job schedulers (ScheduleSync), never from enqueue');
+    },
+  }),
+} as const;
+
+/** The options of every schedule.tick job, as its job scheduler adds them. */
+export const SCHEDULE_TICK_JOB_OPTS = {
+  // A tick failing on a database hiccup is tried again; the run's idempotency key keeps it one run.
+  attempts: 3,
+  backoff: { type: 'fixed', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 3600 },
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const QueueNames = {
   runs: 'runs',
   repairs: 'repairs',
-  /** Timers and housekeeping: wake-ups of waiting runs, the reconciler's scheduled pass. */
+  /** Timers and housekeeping: wake-ups of waiting runs, the reconciler's scheduled pass, schedule ticks. */
   maintenance: 'maintenance',
   /** Notifications to the channels a workspace configures: dispatch (who is told) and each delivery. */
   notifications: 'notifications',

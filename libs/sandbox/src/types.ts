@@ -12,6 +12,8 @@ export interface RunIdentity {
   automationId: string;
   version: number;
   trigger: string;
+  /** Scheduled runs: the tick the run is for (ISO 8601, UTC), not when it started. */
+  scheduledAt?: string;
 }
 
 /** Durable services the host offers the script through ctx; the worker backs them with PostgreSQL. */

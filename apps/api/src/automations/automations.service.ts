@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   type CreateAutomationBody,
   type CreateVersionBody,
@@ -8,18 +8,22 @@ import {
   ValidationError,
 } from '@mendflow/common';
 import { AutomationsRepository, NotificationsRepository, StatsRepository } from '@mendflow/db';
+import { ScheduleSync } from '@mendflow/triggers';
 import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
 import { ScriptChecker } from '../lint/script-checker.service';
 
 @Injectable()
 export class AutomationsService {
+  private readonly logger = new Logger('AutomationsService');
+
   constructor(
     private readonly automations: AutomationsRepository,
     private readonly checker: ScriptChecker,
     private readonly audit: AuditTrail,
     private readonly statsRepository: StatsRepository,
     private readonly notifications: NotificationsRepository,
+    private readonly schedules: ScheduleSync,
   ) {}
 
   stats(principal: Principal, automationIds: string[]) {
@@ -37,6 +41,7 @@ export class AutomationsService {
       createdByKind: 'user',
       createdBy: principal.userId,
     });
+    await this.followSchedules(principal, automation.id);
     await this.deployed(principal, automation.id, 1);
     return automation;
   }
@@ -59,12 +64,14 @@ export class AutomationsService {
       createdByKind: 'user',
       createdBy: principal.userId,
     });
+    await this.followSchedules(principal, automationId);
     await this.deployed(principal, automationId, version.number);
     return version;
   }
 
   async update(principal: Principal, id: string, patch: UpdateAutomationBody) {
     const updated = await this.automations.update(principal.workspaceId, id, patch);
+    if (patch.status !== undefined) await this.followSchedules(principal, id);
     await this.audit.record(principal, {
       action: 'automation.updated',
       targetKind: 'automation',
@@ -82,6 +89,7 @@ export class AutomationsService {
   async remove(principal: Principal, id: string) {
     const automation = await this.automations.get(principal.workspaceId, id);
     await this.automations.remove(principal.workspaceId, id);
+    await this.followSchedules(principal, id);
     await this.audit.record(principal, {
       action: 'automation.deleted',
       targetKind: 'automation',
@@ -92,6 +100,7 @@ export class AutomationsService {
 
   async rollback(principal: Principal, id: string, version: number) {
     const deployed = await this.automations.deployVersion(principal.workspaceId, id, version);
+    await this.followSchedules(principal, id);
     await this.deployed(principal, id, version, 'automation.rolled_back');
     return deployed;
   }
@@ -114,6 +123,21 @@ export class AutomationsService {
         : [],
     );
     if (issues.length > 0) throw new ValidationError(issues, ErrorCodes.AUTOMATION_INVALID_MANIFEST);
+  }
+
+  /**
+   * The change committed its trigger rows (syncTriggers, same transaction); Redis's schedulers follow
+   * now. If Redis refuses, the change stands and the reconciler's next pass writes the schedulers
+   * (ScheduleSync.syncAll): the request does not fail for what is already done.
+   */
+  private async followSchedules(principal: Principal, automationId: string): Promise<void> {
+    try {
+      await this.schedules.syncAutomation(principal.workspaceId, automationId);
+    } catch (error) {
+      this.logger.warn(
+        `schedules of automation ${automationId} not synced (the reconciler will): ${(error as Error).message}`,
+      );
+    }
   }
 
   private deployed(

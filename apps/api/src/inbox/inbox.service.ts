@@ -11,6 +11,7 @@ import {
   RunsRepository,
 } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
+import { ScheduleSync } from '@mendflow/triggers';
 import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
 import { RunControlService } from '../runs/run-control.service';
@@ -34,6 +35,7 @@ export class InboxService {
     private readonly trail: AuditTrail,
     private readonly control: RunControlService,
     private readonly engine: RunEngine,
+    private readonly schedules: ScheduleSync,
   ) {}
 
   list(principal: Principal, filter: { status?: InboxItemRecord['status']; runId?: string; limit: number }) {
@@ -173,6 +175,9 @@ export class InboxService {
       repair,
       { approvedBy: principal.userId },
     );
+    // The repair's version carries the manifest the run failed on, which may not be the one deployed
+    // before: the schedules follow the deploy.
+    await this.schedules.syncAutomation(workspaceId, repair.automationId);
     await this.engine.resumeAfterRepair(
       { workspaceId, runId: repair.runId, automationId: repair.automationId },
       repair,

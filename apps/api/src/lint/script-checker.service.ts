@@ -5,14 +5,17 @@ import {
   type Manifest,
   manifestSchema,
   parseOrThrow,
+  runConcurrency,
   ValidationError,
 } from '@mendflow/common';
 import { lintScript, type LintResult } from '@mendflow/lint';
-import { inputSchemaProblem } from '../runs/run-input.validator';
+import { inputSchemaProblem, RunInputValidator } from '../runs/run-input.validator';
 
 /** What every create and new version goes through: a valid manifest, then a script that lints clean. */
 @Injectable()
 export class ScriptChecker {
+  private readonly inputs = new RunInputValidator();
+
   lint(source: string, manifest?: unknown): LintResult {
     return lintScript(source, manifest);
   }
@@ -30,6 +33,7 @@ export class ScriptChecker {
         ErrorCodes.AUTOMATION_INVALID_MANIFEST,
       );
     }
+    this.checkScheduledInputs(parsed);
     const result = lintScript(source, parsed);
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     const first = errors[0];
@@ -42,5 +46,26 @@ export class ScriptChecker {
       );
     }
     return parsed;
+  }
+
+  /**
+   * A schedule's runs all get the trigger's `input`: checked now as a run's input would be (the
+   * inputSchema, the concurrency key), so a bad one is a 400 at deploy rather than a failure per tick.
+   */
+  private checkScheduledInputs(manifest: Manifest): void {
+    manifest.triggers.forEach((trigger, index) => {
+      if (trigger.type !== 'cron') return;
+      const input = trigger.input ?? null;
+      try {
+        this.inputs.check(manifest.inputSchema, input);
+        runConcurrency(manifest.concurrency, input);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        throw new ValidationError(
+          error.issues.map((issue) => ({ ...issue, path: `manifest.triggers.${index}.${issue.path}` })),
+          ErrorCodes.AUTOMATION_INVALID_MANIFEST,
+        );
+      }
+    });
   }
 }

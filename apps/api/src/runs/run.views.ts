@@ -12,6 +12,7 @@ export function runSummaryView(run: RunRecord) {
     versionNumber: run.versionNumber,
     status: run.status,
     trigger: run.trigger,
+    triggerContext: run.triggerContext,
     attemptCount: run.attemptCount,
     priority: run.priority,
     waitingFor: waitingFor(run),

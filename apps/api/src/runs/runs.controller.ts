@@ -8,6 +8,7 @@ import {
   listQuery,
   REQUEST_LIMITS,
   RUN_STATUSES,
+  RUN_TRIGGERS,
   type StartRunBody,
   startRunBody,
 } from '@mendflow/common';
@@ -26,6 +27,7 @@ const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation'
 const listRunsQuery = listQuery.extend({
   status: z.enum(RUN_STATUSES).optional(),
   automationId: z.uuid().optional(),
+  trigger: z.enum(RUN_TRIGGERS).optional(),
   failureClass: z.enum(['transient', 'logic', 'auth', 'policy', 'unknown']).optional(),
   createdFrom: dateParam.optional(),
   createdTo: dateParam.optional(),
@@ -62,7 +64,7 @@ export class RunsController {
   @Requires('workspace:read')
   @ApiOperation({
     summary:
-      'Run history, newest first; filter by status, automation, failure class and time; cursor pagination',
+      'Run history, newest first; filter by status, automation, trigger, failure class and time; cursor pagination',
   })
   async list(
     @CurrentPrincipal() principal: Principal,

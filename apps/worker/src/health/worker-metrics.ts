@@ -24,6 +24,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly scheduleTicks = new Counter({
+    name: 'mendflow_schedule_ticks_total',
+    help: 'Schedule ticks handled, by outcome (run_created, skipped_overlap, skipped_missed, caught_up, gone)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly repairs = new Counter({
     name: 'mendflow_repairs_total',
     help: 'Repairs finished, by result (deployed, awaiting_approval, failed)',

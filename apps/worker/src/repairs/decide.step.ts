@@ -27,15 +27,21 @@ export class DecideStep implements RepairStepHandler {
   }
 }
 
-/** The repair's candidate as a new deployed version (the repair is `deployed` already). */
-export function deployCandidate(
-  deps: Pick<RepairDeps, 'automations' | 'repairs' | 'audit'>,
+/**
+ * The repair's candidate as a new deployed version (the repair is `deployed` already). The version
+ * carries the manifest of the version the run failed on, which may not be the one deployed before
+ * (its schedules may differ): the schedulers follow the deploy.
+ */
+export async function deployCandidate(
+  deps: Pick<RepairDeps, 'automations' | 'repairs' | 'audit' | 'schedules'>,
   workspaceId: string,
   repair: RepairRecord,
 ): Promise<VersionRecord> {
-  return deployRepair(
+  const version = await deployRepair(
     { automations: deps.automations, repairs: deps.repairs, audit: deps.audit },
     workspaceId,
     repair,
   );
+  await deps.schedules.syncAutomation(workspaceId, repair.automationId);
+  return version;
 }

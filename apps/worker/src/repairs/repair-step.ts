@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { ScheduleSync } from '@mendflow/triggers';
 import type { AuditRepository, AutomationsRepository, RepairRecord, RepairsRepository } from '@mendflow/db';
 import type { RunEngine } from '@mendflow/engine';
 import type { WorkerMetrics } from '../health/worker-metrics';
@@ -17,6 +18,8 @@ export interface RepairDeps {
   engine: RunEngine;
   metrics: WorkerMetrics;
   budget: RepairBudget;
+  /** A deployed repair changes the automation's deployed version: its schedules follow. */
+  schedules: Pick<ScheduleSync, 'syncAutomation'>;
   logger: Pick<Logger, 'log' | 'warn'>;
 }
 

@@ -15,8 +15,10 @@ import {
   RepairsRepository,
   RunExecutionRepository,
   RunsRepository,
+  TriggersRepository,
 } from '@mendflow/db';
 import { Sandbox } from '@mendflow/sandbox';
+import { ScheduleSync } from '@mendflow/triggers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
@@ -119,6 +121,7 @@ function repairService(
     new WorkerMetrics(),
     new RepairBudget(repairs, config),
     new RunsRepository(db),
+    new ScheduleSync(new TriggersRepository(db), testEngine.queues.maintenance),
   );
 }
 

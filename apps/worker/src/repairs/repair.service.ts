@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ScheduleSync } from '@mendflow/triggers';
 import {
   AuditRepository,
   AutomationsRepository,
@@ -50,6 +51,7 @@ export class RepairService {
     metrics: WorkerMetrics,
     budget: RepairBudget,
     private readonly runs: RunsRepository,
+    schedules: ScheduleSync,
   ) {
     const deps: RepairDeps = {
       provider,
@@ -60,6 +62,7 @@ export class RepairService {
       engine,
       metrics,
       budget,
+      schedules,
       logger: this.logger,
     };
     this.steps = {

@@ -1,23 +1,31 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { RunEngine } from '@mendflow/engine';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
+import { tickTimeOf } from '@mendflow/triggers';
 import { DelayedError, type Job } from 'bullmq';
 import { NotificationService } from '../notifications/notification.service';
+import { ScheduleTicks } from '../schedules/schedule-ticks.service';
 import { StaleRunReconciler } from './stale-run-reconciler.service';
 
 /**
- * Timers and housekeeping: the reconciler's scheduled pass (runs, then notification deliveries), and
- * wake-ups of waiting runs.
+ * Timers and housekeeping: the reconciler's scheduled pass (runs, then notification deliveries),
+ * wake-ups of waiting runs, and schedule ticks. One processor for the queue: a BullMQ worker consumes
+ * a queue with one processing function.
  */
 @Processor(QueueNames.maintenance, { concurrency: 4 })
 export class MaintenanceProcessor extends WorkerHost {
   /** The job names this processor handles (checked against the job catalog when the worker starts). */
-  static readonly handles = ['runs.reconcile', 'run.wake'] as const satisfies readonly JobName[];
+  static readonly handles = [
+    'runs.reconcile',
+    'run.wake',
+    'schedule.tick',
+  ] as const satisfies readonly JobName[];
 
   constructor(
     private readonly reconciler: StaleRunReconciler,
     private readonly engine: RunEngine,
     private readonly notifications: NotificationService,
+    private readonly ticks: ScheduleTicks,
   ) {
     super();
   }
@@ -38,6 +46,12 @@ export class MaintenanceProcessor extends WorkerHost {
           await job.moveToDelayed(woke.notBefore.getTime(), token);
           throw new DelayedError();
         }
+        return;
+      }
+      case 'schedule.tick': {
+        const scheduledAt = tickTimeOf(job);
+        if (!scheduledAt) throw new Error(`schedule.tick job ${job.id} does not come from a job scheduler`);
+        await this.ticks.tick(parseJob('schedule.tick', job.data), scheduledAt);
         return;
       }
       default:

@@ -79,6 +79,9 @@ export class RunExecutor {
           automationId: started.automationId,
           version: started.versionNumber,
           trigger: started.trigger,
+          ...(started.triggerContext?.kind === 'cron' && {
+            scheduledAt: started.triggerContext.scheduledAt,
+          }),
         },
         host: this.hostServices.forAttempt(started),
         signal,

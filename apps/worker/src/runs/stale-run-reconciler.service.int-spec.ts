@@ -4,8 +4,17 @@
  * job, one event saying why), a run whose job is alive or that just started is left alone, and a run
  * that keeps losing its worker is paused for a person instead of looping.
  */
-import { createDb, type Db, RunExecutionRepository, RunSlotsRepository, RunsRepository } from '@mendflow/db';
+import {
+  AutomationsRepository,
+  createDb,
+  type Db,
+  RunExecutionRepository,
+  RunSlotsRepository,
+  RunsRepository,
+  TriggersRepository,
+} from '@mendflow/db';
 import { JOB_CATALOG, QueueNames, redisConnection, runJob, runJobId, wakeJobId } from '@mendflow/queue';
+import { ScheduleSync } from '@mendflow/triggers';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +24,8 @@ import {
 } from '../../../../libs/db/src/testing/test-database';
 import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
+import { WorkerMetrics } from '../health/worker-metrics';
+import { ScheduleTicks } from '../schedules/schedule-ticks.service';
 import {
   LOST_ATTEMPT_REASON,
   MAX_LOST_ATTEMPTS,
@@ -50,6 +61,14 @@ const reconciler = () =>
     testEngine.queues.maintenance,
     testEngine.queues.repairs,
     config,
+    new ScheduleSync(new TriggersRepository(db), testEngine.queues.maintenance),
+    new ScheduleTicks(
+      new TriggersRepository(db),
+      new AutomationsRepository(db),
+      runs,
+      testEngine.engine,
+      new WorkerMetrics(),
+    ),
   );
 
 /** A run started `times` times (each start after the first abandons the attempt before it). */

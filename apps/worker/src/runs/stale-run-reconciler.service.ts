@@ -4,8 +4,10 @@ import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import { JOB_CATALOG, JobQueues, QueueNames, repairJobId, runJobId, wakeJobId } from '@mendflow/queue';
+import { ScheduleSync } from '@mendflow/triggers';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+import { ScheduleTicks } from '../schedules/schedule-ticks.service';
 
 /** A job in one of these states still has (or will get) a worker; any other state, or none, has not. */
 const LIVE_JOB_STATES = new Set<JobState | 'unknown'>([
@@ -60,6 +62,8 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     @InjectQueue(QueueNames.maintenance) private readonly maintenance: Queue,
     @InjectQueue(QueueNames.repairs) private readonly repairsQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly schedules: ScheduleSync,
+    private readonly ticks: ScheduleTicks,
   ) {}
 
   /** How often a pass runs, cluster-wide. */
@@ -82,14 +86,31 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     );
   }
 
-  /** One pass; returns how many runs it re-enqueued, woke or recovered. */
+  /**
+   * One pass; returns how many runs it re-enqueued, woke or recovered. The schedules are synced in the
+   * same pass (their repairs are logged, not counted: they are schedulers, not runs).
+   */
   async reconcile(): Promise<number> {
-    return (
+    const runs =
       (await this.requeueWaiting()) +
       (await this.wakeOverdue()) +
       (await this.resumeRepairs()) +
-      (await this.recoverLostAttempts())
-    );
+      (await this.recoverLostAttempts());
+    await this.syncSchedules();
+    return runs;
+  }
+
+  /**
+   * Schedulers follow the cron trigger rows: a crash between a deploy's commit and its Redis write, or
+   * a Redis that lost its data, left a schedule without its scheduler (written now), or a scheduler
+   * without its schedule (removed). A schedule whose scheduler was missing and whose catchUp is
+   * 'latest' runs its most recent tick that never ran, once.
+   */
+  private async syncSchedules(): Promise<void> {
+    const { upserted, removed } = await this.schedules.syncAll();
+    for (const trigger of upserted) await this.ticks.catchUp(trigger.id);
+    if (upserted.length > 0) this.logger.warn(`wrote ${upserted.length} missing schedule scheduler(s)`);
+    if (removed.length > 0) this.logger.log(`removed ${removed.length} scheduler(s) of schedules gone`);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Manifest, RunError } from '@mendflow/common';
+import type { RunTriggerContext } from '@mendflow/contracts';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
 import { asJson, jsonParam } from '../json';
@@ -18,6 +19,8 @@ export interface StartedAttempt {
   automationId: string;
   attempt: number;
   trigger: string;
+  /** Where a triggered run came from (a schedule's tick: its scheduled time reaches ctx.run). */
+  triggerContext: RunTriggerContext | null;
   input: unknown;
   versionId: string;
   versionNumber: number;
@@ -168,11 +171,11 @@ export class RunExecutionRepository {
         UPDATE runs SET ${START_RUN}
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
           AND status IN ('queued', 'retry_scheduled', 'running') AND concurrency_limit IS NULL
-        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
+        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger, trigger_context,
                   priority, created_by_kind, created_by
       )${OPEN_ATTEMPT}
       SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
-             r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
+             r.attempt_count AS attempt, r.trigger, r.trigger_context AS "triggerContext", r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
              v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
              (SELECT created_at FROM e) AS "eventsAt", r.priority::int AS priority,
              NULL::int AS "concurrencyLimit", NULL::text AS "concurrencyKey", NULL::int AS ahead,
@@ -226,11 +229,11 @@ export class RunExecutionRepository {
         UPDATE runs SET ${START_RUN}
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
           AND status IN ('queued', 'retry_scheduled', 'running') AND EXISTS (SELECT 1 FROM ok)
-        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger,
+        RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger, trigger_context,
                   priority, concurrency_limit, concurrency_key, created_by_kind, created_by
       )${OPEN_ATTEMPT}
       SELECT r.id AS "runId", me.workspace_id AS "workspaceId", me.automation_id AS "automationId",
-             r.attempt_count AS attempt, r.trigger, r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
+             r.attempt_count AS attempt, r.trigger, r.trigger_context AS "triggerContext", r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
              v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
              (SELECT created_at FROM e) AS "eventsAt", me.priority::int AS priority,
              me.concurrency_limit AS "concurrencyLimit", me.concurrency_key AS "concurrencyKey",

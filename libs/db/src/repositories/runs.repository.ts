@@ -1,4 +1,3 @@
-import type { RunTriggerContext } from '@mendflow/contracts';
 import {
   DEFAULT_IDEMPOTENCY_TTL_HOURS,
   DomainError,
@@ -9,6 +8,7 @@ import {
   type RunStatus,
   type RunTrigger,
 } from '@mendflow/common';
+import { ACTIVE_RUN_STATUSES, type RunTriggerContext } from '@mendflow/contracts';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
@@ -93,6 +93,7 @@ export interface RunEventRecord {
 
 export interface RunFilters {
   status?: RunStatus;
+  trigger?: RunTrigger;
   automationId?: string;
   /** Failure class of the run's latest attempt (transient, logic, auth, policy, unknown). */
   failureClass?: string;
@@ -228,6 +229,7 @@ export class RunsRepository {
   ): Promise<{ items: RunRecord[]; nextCursor: string | null }> {
     const conditions = [Prisma.sql`r.workspace_id = ${workspaceId}::uuid`];
     if (filters.status) conditions.push(Prisma.sql`r.status = ${filters.status}`);
+    if (filters.trigger) conditions.push(Prisma.sql`r.trigger = ${filters.trigger}`);
     if (filters.automationId) conditions.push(Prisma.sql`r.automation_id = ${filters.automationId}::uuid`);
     if (filters.createdFrom) conditions.push(Prisma.sql`r.created_at >= ${filters.createdFrom}`);
     if (filters.createdTo) conditions.push(Prisma.sql`r.created_at < ${filters.createdTo}`);
@@ -249,6 +251,49 @@ export class RunsRepository {
     const items = rows.slice(0, page.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Whether a run of a schedule other than the one of tick `exceptTick` is not finished yet (overlap
+   * 'skip'): the run of the tick itself, found when its job is delivered again, does not count.
+   */
+  async hasActiveScheduledRun(
+    workspaceId: string,
+    automationId: string,
+    triggerId: string,
+    exceptTick: string,
+  ): Promise<boolean> {
+    const rows = await this.db.$queryRaw<{ found: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM runs
+        WHERE workspace_id = ${workspaceId}::uuid AND automation_id = ${automationId}::uuid AND trigger = 'cron'
+          AND status = ANY(${[...ACTIVE_RUN_STATUSES]}::text[])
+          AND trigger_context->>'triggerId' = ${triggerId}
+          AND trigger_context->>'scheduledAt' <> ${exceptTick}
+      ) AS found`;
+    return rows[0]?.found ?? false;
+  }
+
+  /** The latest runs a schedule started, newest tick first. */
+  async listScheduled(
+    workspaceId: string,
+    automationId: string,
+    triggerIds: string[],
+    perTrigger: number,
+  ): Promise<{ id: string; triggerId: string; status: RunStatus; scheduledAt: string; createdAt: Date }[]> {
+    if (triggerIds.length === 0) return [];
+    return this.db.$queryRaw`
+      SELECT x.id, x."triggerId", x.status, x."scheduledAt", x."createdAt" FROM (
+        SELECT r.id, r.trigger_context->>'triggerId' AS "triggerId", r.status,
+               r.trigger_context->>'scheduledAt' AS "scheduledAt", r.created_at AS "createdAt",
+               row_number() OVER (PARTITION BY r.trigger_context->>'triggerId'
+                                  ORDER BY r.trigger_context->>'scheduledAt' DESC) AS n
+        FROM runs r
+        WHERE r.workspace_id = ${workspaceId}::uuid AND r.automation_id = ${automationId}::uuid
+          AND r.trigger = 'cron' AND r.trigger_context->>'triggerId' = ANY(${triggerIds}::text[])
+      ) x
+      WHERE x.n <= ${perTrigger}
+      ORDER BY x."triggerId", x."scheduledAt" DESC`;
   }
 
   async listAttempts(workspaceId: string, runId: string): Promise<AttemptRecord[]> {

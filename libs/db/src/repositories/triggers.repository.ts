@@ -17,10 +17,28 @@ export interface TriggerRecord {
   armedAt: Date;
   lastTickAt: Date | null;
   lastRunId: string | null;
+  /** cron triggers: what the last tick did (null before the first tick). */
+  lastTickOutcome: TickOutcome | null;
+}
+
+/**
+ * What a schedule's tick did: created a run, or was skipped because the previous scheduled run still
+ * went (overlap 'skip') or because it came too late (catchUp 'none').
+ */
+export const TICK_OUTCOMES = ['run_created', 'skipped_overlap', 'skipped_missed'] as const;
+export type TickOutcome = (typeof TICK_OUTCOMES)[number];
+
+/** What a tick handler may do while it holds its trigger (see TriggersRepository.withTick). */
+export interface TickTransaction {
+  /** The trigger as it is now, or null when it is gone (paused, deleted, redeployed without it). */
+  trigger: TriggerRecord | null;
+  /** Records the tick on the row; last_tick_at never moves backwards (a late redelivery). */
+  record(tickAt: Date, outcome: TickOutcome, runId: string | null): Promise<void>;
 }
 
 const TRIGGER_COLUMNS = Prisma.sql`id, workspace_id AS "workspaceId", automation_id AS "automationId", kind, key,
-  config, event_name AS "eventName", armed_at AS "armedAt", last_tick_at AS "lastTickAt", last_run_id AS "lastRunId"`;
+  config, event_name AS "eventName", armed_at AS "armedAt", last_tick_at AS "lastTickAt", last_run_id AS "lastRunId",
+  last_tick_outcome AS "lastTickOutcome"`;
 
 /**
  * Re-derives an automation's trigger rows from its deployed version's manifest: rows exist only while
@@ -69,6 +87,37 @@ export class TriggersRepository {
   async listByKind(kind: TriggerKind): Promise<TriggerRecord[]> {
     return this.db.$queryRaw<TriggerRecord[]>`
       SELECT ${TRIGGER_COLUMNS} FROM automation_triggers WHERE kind = ${kind} ORDER BY created_at`;
+  }
+
+  /**
+   * Runs one tick of a trigger holding the trigger's transaction-scoped advisory lock: ticks of one
+   * trigger handled by two workers at once take turns, so an overlap check sees the run the other
+   * tick created. An advisory lock, not the row (FOR UPDATE): `handle` creates the run through other
+   * connections (RunEngine.queue), and a row lock held meanwhile would make a delete (which renames
+   * the automation, a key update) and the run's insert wait on each other where PostgreSQL cannot see
+   * the cycle. The row is read inside the lock, so a tick after a pause, delete or redeploy finds it
+   * gone. A tick holds one pooled connection for its transaction and takes a second to create the run.
+   */
+  async withTick<T>(triggerId: string, handle: (tick: TickTransaction) => Promise<T>): Promise<T> {
+    return this.db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tick:${triggerId}`}, 0))`;
+        const rows = await tx.$queryRaw<TriggerRecord[]>`
+          SELECT ${TRIGGER_COLUMNS} FROM automation_triggers WHERE id = ${triggerId}::uuid`;
+        return handle({
+          trigger: rows[0] ?? null,
+          record: async (tickAt, outcome, runId) => {
+            await tx.$executeRaw`
+              UPDATE automation_triggers
+              SET last_tick_at = ${tickAt}, last_tick_outcome = ${outcome},
+                  last_run_id = COALESCE(${runId}::uuid, last_run_id), updated_at = now()
+              WHERE id = ${triggerId}::uuid AND (last_tick_at IS NULL OR last_tick_at <= ${tickAt})`;
+          },
+        });
+      },
+      // Creating the run includes enqueueing its job on Redis: allow for a slow moment.
+      { timeout: 15_000, maxWait: 10_000 },
+    );
   }
 
   async get(id: string): Promise<TriggerRecord | null> {
