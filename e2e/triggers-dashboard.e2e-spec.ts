@@ -144,7 +144,7 @@ describe('notification channels in Settings', () => {
     await poll(() => received.length).toBe(2);
     expect(JSON.parse(received[1]!)).toMatchObject({ topic: 'inbox.opened' });
     const deliveries = settings.getByTestId('notification-deliveries');
-    await poll(() => deliveries.innerText(), 20_000).toMatch(/delivered[\s\S]*ops-hook/);
+    await poll(() => deliveries.innerText(), 20_000).toMatch(/delivered[\s\S]*ops-hook/i);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(SHOTS, 'settings-notifications.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
