@@ -13,3 +13,4 @@ export * from './storable';
 export * from './roles';
 export * from './request-limits';
 export * from './trigger-schemas';
+export * from './input-schema';

@@ -3,6 +3,7 @@ import { createDb, type Db } from './database';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { AutomationsRepository } from './repositories/automations.repository';
+import { EmittedEventsRepository } from './repositories/emitted-events.repository';
 import { HostStateRepository } from './repositories/host-state.repository';
 import { InboxRepository } from './repositories/inbox.repository';
 import { InvitationsRepository } from './repositories/invitations.repository';
@@ -13,6 +14,7 @@ import { RunSlotsRepository } from './repositories/run-slots.repository';
 import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
+import { TriggersRepository } from './repositories/triggers.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { WorkspacesRepository } from './repositories/workspaces.repository';
@@ -36,6 +38,8 @@ const REPOSITORIES = [
   SessionsRepository,
   MembershipsRepository,
   InvitationsRepository,
+  TriggersRepository,
+  EmittedEventsRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

@@ -22,3 +22,4 @@ export * from './repositories/audit.repository';
 export * from './repositories/repair-deployment';
 export * from './repositories/stats.repository';
 export * from './repositories/triggers.repository';
+export * from './repositories/emitted-events.repository';

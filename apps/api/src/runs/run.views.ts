@@ -49,6 +49,7 @@ export function runView(run: RunRecord, attempts?: AttemptRecord[]) {
     output: run.output ?? null,
     error: run.error,
     idempotencyKey: run.idempotencyKey,
+    triggerContext: run.triggerContext,
     ...(attempts && { attempts: attempts.map(attemptView) }),
   };
 }

@@ -6,6 +6,7 @@ import {
   type RunStatus,
   type RunTrigger,
 } from '@mendflow/common';
+import type { RunTriggerContext } from '@mendflow/contracts';
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
@@ -21,6 +22,8 @@ export interface RunRecord {
   versionNumber: number;
   status: RunStatus;
   trigger: RunTrigger;
+  /** Where a triggered run came from (an event, a schedule, a webhook); null for manual and API runs. */
+  triggerContext: RunTriggerContext | null;
   input: unknown;
   output: unknown;
   error: RunError | null;
@@ -100,7 +103,7 @@ const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 
 /** A run's own columns. */
 const RUN_OWN_COLUMNS = Prisma.sql`
   r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", a.name AS "automationName",
-  r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.input, r.output, r.error,
+  r.version_id AS "versionId", v.number AS "versionNumber", r.status, r.trigger, r.trigger_context AS "triggerContext", r.input, r.output, r.error,
   r.idempotency_key AS "idempotencyKey", r.attempt_count AS "attemptCount", r.next_attempt_at AS "nextAttemptAt",
   r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.updated_at AS "updatedAt",
   r.priority::int AS priority, r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey"`;
@@ -147,17 +150,20 @@ export class RunsRepository {
       priority?: number;
       /** The manifest's limit and the run's line (see runConcurrency in @mendflow/common). */
       concurrency?: { limit: number; key: string } | null;
+      /** Where a triggered run came from (see RunTriggerContext). */
+      triggerContext?: RunTriggerContext;
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
     // One round trip: insert the run and its first event, and read it back as users see it.
     const inserted = await this.db.$queryRaw<RunRow[]>`
       WITH r AS (
         INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key, last_seq,
-                          priority, concurrency_limit, concurrency_key, created_by_kind, created_by)
+                          priority, concurrency_limit, concurrency_key, created_by_kind, created_by, trigger_context)
         VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
                 ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${input.idempotencyKey ?? null}, 1,
                 ${input.priority ?? RUN_PRIORITY.default}::smallint, ${input.concurrency?.limit ?? null}::int,
-                ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
+                ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null},
+                ${jsonParam(input.triggerContext)}::jsonb)
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
         RETURNING *
       ), e AS (
