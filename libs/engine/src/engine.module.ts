@@ -108,15 +108,13 @@ export class EngineModule {
         {
           // ctx.emit (worker) and POST /api/v1/events (API) route through the same router.
           provide: EventRouter,
-          inject: [EmittedEventsRepository, TriggersRepository, AutomationsRepository, RunsRepository, RunEngine],
+          inject: [EmittedEventsRepository, TriggersRepository, AutomationsRepository, RunEngine],
           useFactory: (
             events: EmittedEventsRepository,
             triggers: TriggersRepository,
             automations: AutomationsRepository,
-            runs: RunsRepository,
             engine: RunEngine,
-          ) =>
-            new EventRouter({ events, triggers, automations, runs, engine, inputs: new InputSchemaChecker() }),
+          ) => new EventRouter({ events, triggers, automations, engine, inputs: new InputSchemaChecker() }),
         },
       ],
       // The queues too: processors and the reconciler read jobs (@InjectQueue).

@@ -1,12 +1,16 @@
-import { SecretBox } from '@mendflow/common';
+import { InputSchemaChecker, SecretBox } from '@mendflow/common';
 import {
+  AutomationsRepository,
   type Db,
+  EmittedEventsRepository,
   HostStateRepository,
   RepairsRepository,
   RunExecutionRepository,
+  RunsRepository,
   SecretsRepository,
+  TriggersRepository,
 } from '@mendflow/db';
-import type { RunEngine } from '@mendflow/engine';
+import { EventRouter, type RunEngine } from '@mendflow/engine';
 import type { Sandbox } from '@mendflow/sandbox';
 import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
@@ -39,9 +43,19 @@ export function testExecutor(parts: {
     repairs,
     new RepairBudget(repairs, parts.config),
   );
+  const runs = new RunsRepository(parts.db);
+  const events = new EventRouter({
+    events: new EmittedEventsRepository(parts.db),
+    triggers: new TriggersRepository(parts.db),
+    automations: new AutomationsRepository(parts.db),
+    engine: parts.engine,
+    inputs: new InputSchemaChecker(),
+  });
   const hostServices = new HostServicesFactory(
     new SecretsRepository(parts.db),
     new HostStateRepository(parts.db),
+    runs,
+    events,
     new SecretBox(TEST_SECRET_KEY),
   );
   return new RunExecutor(

@@ -11,7 +11,6 @@ import {
   type EmittedEventRecord,
   type EmittedEventsRepository,
   eventRunIdempotencyKey,
-  type RunsRepository,
   type SkippedSubscriber,
   type TriggersRepository,
 } from '@mendflow/db';
@@ -22,7 +21,6 @@ export interface EventRouterDeps {
   events: EmittedEventsRepository;
   triggers: TriggersRepository;
   automations: AutomationsRepository;
-  runs: RunsRepository;
   engine: RunEngine;
   inputs: InputSchemaChecker;
 }
