@@ -18,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { RepairsModule } from './repairs/repairs.module';
 import { RunsModule } from './runs/runs.module';
+import { EmittedEventsModule } from './emitted-events/emitted-events.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { StatsModule } from './stats/stats.module';
 import { SessionModule } from './session/session.module';
@@ -52,6 +53,7 @@ export class AppModule {
         LintModule,
         AutomationsModule,
         RunsModule,
+        EmittedEventsModule,
         SecretsModule,
         InboxModule,
         RepairsModule,

@@ -13,7 +13,11 @@ import {
   seedAutomation,
   type TestDatabase,
 } from '../../../../libs/db/src/testing/test-database';
-import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
+import {
+  createTestEngine,
+  createTestEventRouter,
+  type TestEngine,
+} from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
 import {
   LOST_ATTEMPT_REASON,
@@ -50,6 +54,7 @@ const reconciler = () =>
     testEngine.queues.maintenance,
     testEngine.queues.repairs,
     config,
+    createTestEventRouter(db, testEngine.engine),
   );
 
 /** A run started `times` times (each start after the first abandons the attempt before it). */

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
-import { RunEngine } from '@mendflow/engine';
+import { EventRouter, RunEngine } from '@mendflow/engine';
 import { JOB_CATALOG, JobQueues, QueueNames, repairJobId, runJobId, wakeJobId } from '@mendflow/queue';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
@@ -22,6 +22,9 @@ const LIVE_JOB_STATES = new Set<JobState | 'unknown'>([
  * down or away, and running it again and again would only repeat that.
  */
 export const MAX_LOST_ATTEMPTS = 3;
+
+/** An event this long unrouted was left by a crash: emit and POST /events route within milliseconds. */
+const UNROUTED_EVENT_MS = 30_000;
 
 export const LOST_ATTEMPT_REASON = "no worker held this attempt's job (lost lease); queued again";
 
@@ -60,6 +63,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     @InjectQueue(QueueNames.maintenance) private readonly maintenance: Queue,
     @InjectQueue(QueueNames.repairs) private readonly repairsQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly events: EventRouter,
   ) {}
 
   /** How often a pass runs, cluster-wide. */
@@ -82,14 +86,25 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     );
   }
 
-  /** One pass; returns how many runs it re-enqueued, woke or recovered. */
+  /** One pass; returns how many runs it re-enqueued, woke or recovered, and events it routed. */
   async reconcile(): Promise<number> {
     return (
       (await this.requeueWaiting()) +
       (await this.wakeOverdue()) +
       (await this.resumeRepairs()) +
-      (await this.recoverLostAttempts())
+      (await this.recoverLostAttempts()) +
+      (await this.routeUnrouted())
     );
+  }
+
+  /**
+   * Events stored but never routed: the process that stored one died before creating its runs.
+   * Routing is idempotent (each run's key names the event), so an event routed meanwhile gains nothing.
+   */
+  private async routeUnrouted(): Promise<number> {
+    const routed = await this.events.routePending(new Date(Date.now() - UNROUTED_EVENT_MS), 500);
+    if (routed > 0) this.logger.warn(`routed ${routed} event(s) left unrouted`);
+    return routed;
   }
 
   /**

@@ -1,16 +1,14 @@
-import { InputSchemaChecker, SecretBox } from '@mendflow/common';
+import { SecretBox } from '@mendflow/common';
 import {
-  AutomationsRepository,
   type Db,
-  EmittedEventsRepository,
   HostStateRepository,
   RepairsRepository,
   RunExecutionRepository,
   RunsRepository,
   SecretsRepository,
-  TriggersRepository,
 } from '@mendflow/db';
-import { EventRouter, type RunEngine } from '@mendflow/engine';
+import type { RunEngine } from '@mendflow/engine';
+import { createTestEventRouter } from '../../../../libs/engine/src/testing/test-engine';
 import type { Sandbox } from '@mendflow/sandbox';
 import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
@@ -43,19 +41,11 @@ export function testExecutor(parts: {
     repairs,
     new RepairBudget(repairs, parts.config),
   );
-  const runs = new RunsRepository(parts.db);
-  const events = new EventRouter({
-    events: new EmittedEventsRepository(parts.db),
-    triggers: new TriggersRepository(parts.db),
-    automations: new AutomationsRepository(parts.db),
-    engine: parts.engine,
-    inputs: new InputSchemaChecker(),
-  });
   const hostServices = new HostServicesFactory(
     new SecretsRepository(parts.db),
     new HostStateRepository(parts.db),
-    runs,
-    events,
+    new RunsRepository(parts.db),
+    createTestEventRouter(parts.db, parts.engine),
     new SecretBox(TEST_SECRET_KEY),
   );
   return new RunExecutor(
