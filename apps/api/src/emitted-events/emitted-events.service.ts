@@ -10,7 +10,8 @@ export class EmittedEventsService {
   /** An event from outside: no chain (depth 0), so policy never refuses it. */
   async emit(principal: Principal, body: EmitEventBody): Promise<RoutedEvent> {
     const outcome = await this.router.emit(principal.workspaceId, { name: body.name, payload: body.payload });
-    if (!outcome.ok) throw new Error(`an event from outside was refused (${outcome.code}): ${outcome.message}`);
+    if (!outcome.ok)
+      throw new Error(`an event from outside was refused (${outcome.code}): ${outcome.message}`);
     return outcome;
   }
 }

@@ -64,7 +64,12 @@ describe('decideEmit', () => {
 
   it('checks the depth before cycles', () => {
     expect(
-      decideEmit({ name: 'x', source: { automationId: 'b', chain: ['a'], depth: 1 }, subscribers: ['a'], maxDepth: 1 }),
+      decideEmit({
+        name: 'x',
+        source: { automationId: 'b', chain: ['a'], depth: 1 },
+        subscribers: ['a'],
+        maxDepth: 1,
+      }),
     ).toMatchObject({ code: 'EVENT_CHAIN_TOO_DEEP' });
   });
 });

@@ -101,11 +101,18 @@ export class EventRouter {
   async route(workspaceId: string, event: EmittedEventRecord): Promise<RoutedEvent> {
     const runs: RoutedEvent['runs'] = [];
     const skipped: SkippedSubscriber[] = [];
-    const inChain = new Set([...event.chain, ...(event.sourceAutomationId ? [event.sourceAutomationId] : [])]);
+    const inChain = new Set([
+      ...event.chain,
+      ...(event.sourceAutomationId ? [event.sourceAutomationId] : []),
+    ]);
     for (const automationId of await this.subscribers(workspaceId, event.name)) {
       // A subscriber deployed between the emit's check and now could close a loop: never start it.
       if (inChain.has(automationId)) {
-        skipped.push({ automationId, code: 'EVENT_CYCLE', reason: 'the automation is already in this event chain' });
+        skipped.push({
+          automationId,
+          code: 'EVENT_CYCLE',
+          reason: 'the automation is already in this event chain',
+        });
         continue;
       }
       const outcome = await this.start(workspaceId, automationId, event);
@@ -165,7 +172,10 @@ export class EventRouter {
     if (issues.length > 0) {
       const first = issues[0]!;
       const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-      return skip('RUN_INPUT_INVALID', `its inputSchema refuses the payload: ${first.path}: ${first.message}${more}`);
+      return skip(
+        'RUN_INPUT_INVALID',
+        `its inputSchema refuses the payload: ${first.path}: ${first.message}${more}`,
+      );
     }
     const { run } = await this.deps.engine.queue(workspaceId, {
       automationId,
