@@ -386,7 +386,8 @@ export class HostOps {
     this.emits++;
     if (replay) {
       const recorded = log.push(replay.take({ kind: 'emit', key: name, description: `ctx.emit("${name}")` }));
-      if (recorded.error) return { reply: { ok: false, error: this.emitRefusal(recorded.error) }, record: recorded };
+      if (recorded.error)
+        return { reply: { ok: false, error: this.emitRefusal(recorded.error) }, record: recorded };
       return { reply: { ok: true, value: recorded.value }, record: recorded };
     }
     const record = log.push<RecordOf<'emit'>>({ kind: 'emit', name });

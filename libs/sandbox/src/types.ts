@@ -53,8 +53,7 @@ export interface EmitResult {
 }
 
 export type EmitOutcome =
-  | { ok: true; value: EmitResult }
-  | { ok: false; code: EventPolicyCode; message: string };
+  { ok: true; value: EmitResult } | { ok: false; code: EventPolicyCode; message: string };
 
 export interface AttemptRequest {
   source: string;
