@@ -16,6 +16,11 @@ const alias = [
     find: '@mendflow/contracts/waits',
     replacement: fileURLToPath(new URL('./libs/contracts/src/waits.ts', import.meta.url)),
   },
+  {
+    // The event names and policy codes, for the sandbox processes likewise.
+    find: '@mendflow/contracts/triggers',
+    replacement: fileURLToPath(new URL('./libs/contracts/src/triggers.ts', import.meta.url)),
+  },
   ...Object.entries({
     '@mendflow/contracts': lib('contracts'),
     '@mendflow/common': lib('common'),

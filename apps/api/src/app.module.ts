@@ -21,6 +21,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { RedisModule } from './redis/redis.module';
 import { RepairsModule } from './repairs/repairs.module';
 import { RunsModule } from './runs/runs.module';
+import { EmittedEventsModule } from './emitted-events/emitted-events.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { StatsModule } from './stats/stats.module';
 import { SessionModule } from './session/session.module';
@@ -59,6 +60,7 @@ export class AppModule {
         RunsModule,
         NotificationsModule,
         HooksModule,
+        EmittedEventsModule,
         SecretsModule,
         InboxModule,
         RepairsModule,

@@ -14,3 +14,4 @@ export * from './roles';
 export * from './request-limits';
 export * from './trigger-schemas';
 export * from './webhook-signature';
+export * from './input-schema';

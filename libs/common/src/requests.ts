@@ -1,4 +1,4 @@
-import { RUN_PRIORITY } from '@mendflow/contracts';
+import { EVENT_NAME_PATTERN, MAX_EVENT_PAYLOAD_BYTES, RUN_PRIORITY } from '@mendflow/contracts';
 import { z } from 'zod';
 import { REQUEST_LIMITS } from './request-limits';
 
@@ -62,6 +62,23 @@ export const startRunBody = z
   })
   .default({});
 export type StartRunBody = z.output<typeof startRunBody>;
+
+/** `POST /events`: an event from outside; every automation with an event trigger for `name` gets a run. */
+export const emitEventBody = z.strictObject({
+  name: z
+    .string()
+    .regex(EVENT_NAME_PATTERN, 'must be lower-case letters, digits and . _ : -, at most 100 characters'),
+  /** The subscribers' run input; null when absent. */
+  payload: z
+    .unknown()
+    .optional()
+    .refine(
+      (payload) =>
+        new TextEncoder().encode(JSON.stringify(payload ?? null)).length <= MAX_EVENT_PAYLOAD_BYTES,
+      `must be at most ${MAX_EVENT_PAYLOAD_BYTES} bytes as JSON`,
+    ),
+});
+export type EmitEventBody = z.output<typeof emitEventBody>;
 
 /** `POST /runs/:id/cancel`: the body is optional; the reason is recorded in the run.cancelled event. */
 export const cancelRunBody = z

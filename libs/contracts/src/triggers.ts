@@ -28,6 +28,20 @@ export const EVENT_NAME_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,99}$/;
  */
 export const MAX_EVENT_CHAIN_DEPTH = 8;
 
+/**
+ * An event payload becomes each subscriber's run input: bounded like a ctx.kv value (64 KiB as JSON),
+ * the same from a script (ctx.emit) and from outside (POST /api/v1/events).
+ */
+export const MAX_EVENT_PAYLOAD_BYTES = 65_536;
+
+/**
+ * Why ctx.emit refuses an event (docs/events.md): the chain is MAX_EVENT_CHAIN_DEPTH automations long
+ * already, or a subscriber is already in the chain (or is the emitter). Policy: the run fails closed and
+ * a person decides; nothing is emitted.
+ */
+export const EVENT_POLICY_CODES = ['EVENT_CHAIN_TOO_DEEP', 'EVENT_CYCLE'] as const;
+export type EventPolicyCode = (typeof EVENT_POLICY_CODES)[number];
+
 /** Where a triggered run came from (runs.trigger_context), by trigger. */
 export type RunTriggerContext =
   | { kind: 'cron'; triggerId: string; scheduledAt: string }

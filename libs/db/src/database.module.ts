@@ -3,6 +3,7 @@ import { createDb, type Db } from './database';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { AutomationsRepository } from './repositories/automations.repository';
+import { EmittedEventsRepository } from './repositories/emitted-events.repository';
 import { HostStateRepository } from './repositories/host-state.repository';
 import { InboxRepository } from './repositories/inbox.repository';
 import { InvitationsRepository } from './repositories/invitations.repository';
@@ -42,6 +43,7 @@ const REPOSITORIES = [
   NotificationsRepository,
   WebhooksRepository,
   TriggersRepository,
+  EmittedEventsRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

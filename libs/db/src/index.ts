@@ -24,3 +24,4 @@ export * from './repositories/stats.repository';
 export * from './repositories/triggers.repository';
 export * from './repositories/notifications.repository';
 export * from './repositories/webhooks.repository';
+export * from './repositories/emitted-events.repository';

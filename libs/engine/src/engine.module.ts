@@ -7,10 +7,20 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InboxRepository, RunExecutionRepository, RunSlotsRepository, RunsRepository } from '@mendflow/db';
+import { InputSchemaChecker } from '@mendflow/common';
+import {
+  AutomationsRepository,
+  EmittedEventsRepository,
+  InboxRepository,
+  RunExecutionRepository,
+  RunSlotsRepository,
+  RunsRepository,
+  TriggersRepository,
+} from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { CANCEL_CHANNEL, JobQueues, type QueueLike, type QueueName, QueueNames } from '@mendflow/queue';
 import { Redis } from 'ioredis';
+import { EventRouter } from './events/event-router';
 import { RunEngine } from './run-engine';
 
 const STOP_PUBLISHER = Symbol('mendflow.engine.stop-publisher');
@@ -25,7 +35,7 @@ class StopPublisherLifecycle implements OnApplicationShutdown {
 
 /**
  * The engine for a Nest app (API or worker): every catalog queue registered, one JobQueues over them,
- * the live-events publisher and the RunEngine. Needs BullModule.forRoot and DatabaseModule.
+ * the live-events publisher, the RunEngine and the EventRouter. Needs BullModule.forRoot and DatabaseModule.
  */
 @Global()
 @Module({})
@@ -95,9 +105,20 @@ export class EngineModule {
             });
           },
         },
+        {
+          // ctx.emit (worker) and POST /api/v1/events (API) route through the same router.
+          provide: EventRouter,
+          inject: [EmittedEventsRepository, TriggersRepository, AutomationsRepository, RunEngine],
+          useFactory: (
+            events: EmittedEventsRepository,
+            triggers: TriggersRepository,
+            automations: AutomationsRepository,
+            engine: RunEngine,
+          ) => new EventRouter({ events, triggers, automations, engine, inputs: new InputSchemaChecker() }),
+        },
       ],
       // The queues too: processors and the reconciler read jobs (@InjectQueue).
-      exports: [JobQueues, RunEngine, LiveEventsPublisher, queues],
+      exports: [JobQueues, RunEngine, EventRouter, LiveEventsPublisher, queues],
     };
   }
 }

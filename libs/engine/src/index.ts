@@ -1,2 +1,3 @@
 export * from './run-engine';
 export * from './engine.module';
+export * from './events';

@@ -31,15 +31,23 @@ export interface SecretFact {
   denied?: string;
 }
 
+/** A ctx.emit that policy refused (EVENT_CYCLE, EVENT_CHAIN_TOO_DEEP). */
+export interface EmitRefusalFact {
+  name: string;
+  code: string;
+  message: string;
+}
+
 export interface RecordingFacts {
   fetches: FetchFact[];
   secrets: SecretFact[];
+  emitRefusals: EmitRefusalFact[];
   hostCalls: number;
 }
 
 export function readRecording(recording: Recording | undefined): RecordingFacts {
   const calls: unknown[] = Array.isArray(recording?.calls) ? recording.calls : [];
-  const facts: RecordingFacts = { fetches: [], secrets: [], hostCalls: calls.length };
+  const facts: RecordingFacts = { fetches: [], secrets: [], emitRefusals: [], hostCalls: calls.length };
   for (const call of calls) {
     if (!call || typeof call !== 'object') continue;
     const record = call as HostCallRecord;
@@ -47,6 +55,12 @@ export function readRecording(recording: Recording | undefined): RecordingFacts 
     // A secret record without a name says nothing about which secret to fix, so it is skipped.
     else if (record.kind === 'secret' && typeof record.name === 'string') {
       facts.secrets.push({ name: record.name, present: record.present === true, denied: record.denied });
+    } else if (record.kind === 'emit' && record.error && typeof record.error.code === 'string') {
+      facts.emitRefusals.push({
+        name: String(record.name),
+        code: record.error.code,
+        message: String(record.error.message ?? ''),
+      });
     }
   }
   return facts;

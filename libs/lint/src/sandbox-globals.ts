@@ -16,6 +16,7 @@ export const CTX_CAPABILITIES: ReadonlyMap<string, readonly string[]> = new Map<
   ['secrets', ['get']],
   ['kv', ['get', 'set', 'delete']],
   ['step', []],
+  ['emit', []],
   ['log', ['debug', 'info', 'warn', 'error']],
   ['errors', ['TransientError', 'AuthError', 'LogicError']],
   ['waitForApproval', []],
@@ -40,7 +41,7 @@ export interface ForbiddenGlobal {
 }
 
 const noModules =
-  'scripts cannot load modules; everything a script can reach is on ctx (ctx.fetch, ctx.secrets, ctx.kv, ctx.step, ctx.log, ctx.sleep, ctx.waitForApproval)';
+  'scripts cannot load modules; everything a script can reach is on ctx (ctx.fetch, ctx.secrets, ctx.kv, ctx.step, ctx.emit, ctx.log, ctx.sleep, ctx.waitForApproval)';
 const noTimers =
   'a script cannot schedule timers. To pause the run, await ctx.sleep(ms) or ctx.sleepUntil(date) (the run waits without holding a worker, up to 30 days); to wait and try again after a failure, throw new ctx.errors.TransientError(…) and the retry policy (manifest.retry) runs it again with backoff; to wait for a person, use ctx.waitForApproval(…)';
 const noCodegen = 'code cannot be generated at run time; write the code in the script itself';

@@ -347,7 +347,7 @@ export class Attempt {
     if (this.hostCalls > this.limits.maxHostCalls) {
       return this.breach(
         'host_calls',
-        `The script made more than ${this.limits.maxHostCalls} host calls (ctx.fetch, ctx.kv, ctx.secrets, ctx.step)`,
+        `The script made more than ${this.limits.maxHostCalls} host calls (ctx.fetch, ctx.kv, ctx.secrets, ctx.step, ctx.emit)`,
       );
     }
     const size = payload.length;

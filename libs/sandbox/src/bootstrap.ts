@@ -355,6 +355,7 @@ return function setup(send, configJson) {
   OP_LABELS['kv.delete'] = 'ctx.kv.delete';
   OP_LABELS['step.get'] = 'ctx.step';
   OP_LABELS['step.put'] = 'ctx.step';
+  OP_LABELS.emit = 'ctx.emit';
   OP_LABELS.fetch = 'ctx.fetch';
   OP_LABELS.wait = 'ctx.waitForApproval / ctx.sleep';
   // Characters of the payloads sent and not yet answered (see HOST_CALL_BOUNDS.maxInFlightChars).
@@ -573,6 +574,18 @@ return function setup(send, configJson) {
     return p;
   }
 
+  // ---- ctx.emit ---------------------------------------------------------------------------------------
+  // The name's pattern is the host's to check; here only what must be bounded before it is copied.
+  function emitEvent(name, payload) {
+    let json;
+    try {
+      checkName(name, config.maxEventNameChars, 'ctx.emit(name, payload)', 'name');
+      json = payload === undefined ? 'null' : toJson(payload, config.maxKvValueChars, config.maxDepth, 'The payload of ctx.emit("' + name + '")', valueErrors('EVENT_PAYLOAD_TOO_LARGE'));
+      if (json === undefined) throw coded(TypeErrorCtor, 'ctx.emit: the payload must be JSON-serializable, not ' + typeof payload, 'INVALID_VALUE');
+    } catch (e) { return rejected(e); }
+    return hostCall('emit', '{"name":' + JSONStringify(name) + ',"payload":' + json + '}', undefined);
+  }
+
   // ---- ctx.waitForApproval, ctx.sleep, ctx.sleepUntil ------------------------------------------------
   // Only types and sizes are checked here (what must be bounded before it is copied); the host checks
   // the values (ranges, dates, caps against the manifest) against the script's clock.
@@ -666,6 +679,7 @@ return function setup(send, configJson) {
     secrets: ObjectFreeze({ get: secretsGet }),
     kv: ObjectFreeze({ get: kvGet, set: kvSet, delete: kvDelete }),
     step: step,
+    emit: emitEvent,
     waitForApproval: waitForApproval,
     sleep: sleep,
     sleepUntil: sleepUntil,

@@ -1,5 +1,5 @@
 /**
- * The host side of ctx: secrets, kv, steps and fetch. Every request arrives as a string from the
+ * The host side of ctx: secrets, kv, steps, emit and fetch. Every request arrives as a string from the
  * isolate and is validated here as untrusted input; every answer goes back as plain data. In record
  * mode the calls reach the world (HostServices, the network) and are recorded; in replay mode they are
  * served from the recording, and nothing is written anywhere. A resume serves the recording's calls
@@ -14,6 +14,7 @@
  * UTF-8 encoding and browsers' fetch do).
  */
 import type { Manifest } from '@mendflow/common';
+import { EVENT_NAME_PATTERN } from '@mendflow/contracts/triggers';
 import {
   describeCharacter,
   findUnstorable,
@@ -81,6 +82,7 @@ export const HOST_OPS = new Set([
   'kv.delete',
   'step.get',
   'step.put',
+  'emit',
   'fetch',
   'wait',
 ]);
@@ -104,6 +106,11 @@ export class HostOps {
   private readonly openSteps = new Map<string, RecordOf<'step'>>();
   /** The caps of the last approval, on every fetch after it. */
   private caps: ApprovalCapsGuard | undefined;
+  /**
+   * ctx.emit calls so far, served ones included: an emit's memo key is its ordinal (and name), which a
+   * retry or a resume reaches again by making the same calls in the same order.
+   */
+  private emits = 0;
   /** The answer for the wait a resume continues from (AttemptResume.answer, checked and copied). */
   private resumeAnswer: unknown;
 
@@ -150,6 +157,8 @@ export class HostOps {
           );
         case 'step.put':
           return await this.stepPut(payload);
+        case 'emit':
+          return await this.emit(payload);
         case 'fetch':
           return await this.fetch(payload);
         case 'wait':
@@ -352,6 +361,52 @@ export class HostOps {
     return { reply: { ok: true } };
   }
 
+  // ---- emit -----------------------------------------------------------------------------------------------
+  /**
+   * Memoized like a step, by the event row itself (HostServices.events.emit): a retry reaches the same
+   * key and gets the stored event. A replay or a resume's prefix is served from the recording, so
+   * nothing is emitted. A refusal by policy fails the attempt even if the script catches it.
+   */
+  private async emit(payload: string): Promise<OpOutcome> {
+    const { limits, log } = this.env;
+    const replay = this.replay;
+    if (payload.length > limits.maxKvValueBytes + 6 * EVENT_NAME_MAX + 64) throw payloadTooLarge(limits);
+    const body = parseObject(payload, 'ctx.emit');
+    const name = checkName(body.name, 'ctx.emit', 'event name', EVENT_NAME_MAX);
+    if (!EVENT_NAME_PATTERN.test(name)) {
+      throw new OpError({
+        name: 'TypeError',
+        message: `ctx.emit: "${name}" is not an event name: use lower-case letters, digits and . _ : - (at most ${EVENT_NAME_MAX} characters, starting with a letter or digit), such as "order.created"`,
+        code: 'INVALID_EVENT_NAME',
+      });
+    }
+    const value = body.payload === undefined ? null : body.payload;
+    checkStorableValue(value, `ctx.emit("${name}")`, 'the payload', limits.maxDepth);
+    if (Buffer.byteLength(JSON.stringify(value)) > limits.maxKvValueBytes) throw payloadTooLarge(limits);
+    this.emits++;
+    if (replay) {
+      const recorded = log.push(replay.take({ kind: 'emit', key: name, description: `ctx.emit("${name}")` }));
+      if (recorded.error)
+        return { reply: { ok: false, error: this.emitRefusal(recorded.error) }, record: recorded };
+      return { reply: { ok: true, value: recorded.value }, record: recorded };
+    }
+    const record = log.push<RecordOf<'emit'>>({ kind: 'emit', name });
+    const outcome = await this.env.host.events.emit({ key: `${this.emits}:${name}`, name, payload: value });
+    if (!outcome.ok) {
+      record.error = { code: outcome.code, message: outcome.message };
+      return { reply: { ok: false, error: this.emitRefusal(record.error) }, record };
+    }
+    const result = plainCopy(outcome.value) as RecordOf<'emit'>['value'];
+    record.value = result;
+    return { reply: { ok: true, value: result }, record };
+  }
+
+  private emitRefusal(error: { code: string; message: string }): ErrorInfo {
+    const info = { name: 'PolicyError', message: error.message, code: error.code };
+    this.env.onViolation(info);
+    return info;
+  }
+
   // ---- fetch ----------------------------------------------------------------------------------------------
   private async fetch(payload: string): Promise<OpOutcome> {
     const { limits, log, redactor } = this.env;
@@ -541,6 +596,17 @@ function kindOfCode(code: string): FetchFailure['kind'] {
 
 function label(op: string): string {
   return op === 'secret' ? 'ctx.secrets.get' : op.startsWith('step') ? 'ctx.step' : `ctx.${op}`;
+}
+
+const EVENT_NAME_MAX = HOST_CALL_BOUNDS.maxEventNameChars;
+
+/** An event payload becomes its subscribers' run input: bounded like a kv value (limits.maxKvValueBytes). */
+function payloadTooLarge(limits: EffectiveLimits): OpError {
+  return new OpError({
+    name: 'RangeError',
+    message: `ctx.emit: the payload is larger than ${limits.maxKvValueBytes} bytes as JSON`,
+    code: 'EVENT_PAYLOAD_TOO_LARGE',
+  });
 }
 
 function invalid(fn: string): OpError {

@@ -46,6 +46,8 @@ export const HOST_CALL_BOUNDS = {
   maxSecretNameLength: 64,
   /** Most servers and proxies refuse longer request lines anyway (8 KiB is the common default). */
   maxUrlChars: 8192,
+  /** EVENT_NAME_PATTERN's bound (@mendflow/contracts triggers.ts). */
+  maxEventNameChars: 100,
   /** Methods are short tokens (GET, PATCH, PROPFIND). */
   maxMethodChars: 32,
   maxHeaders: 100,

@@ -68,6 +68,8 @@ export function describeCall(record: HostCallRecord): string {
       return `ctx.${record.kind}("${record.key}")`;
     case 'step':
       return `ctx.step("${record.name}")`;
+    case 'emit':
+      return `ctx.emit("${record.name}")`;
     case 'fetch':
       return `ctx.fetch ${record.request.method} ${record.request.url}`;
     case 'wait':
@@ -92,6 +94,7 @@ function keyOf(record: HostCallRecord): string {
   switch (record.kind) {
     case 'secret':
     case 'step':
+    case 'emit':
       return record.name;
     case 'kv.get':
     case 'kv.set':

@@ -23,6 +23,7 @@ const untouchable: HostServices = {
     get: () => Promise.reject(new Error('steps touched during replay')),
     put: () => Promise.reject(new Error('steps touched during replay')),
   },
+  events: { emit: () => Promise.reject(new Error('events emitted during replay')) },
 };
 
 const SOURCE = script(`

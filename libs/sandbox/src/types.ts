@@ -4,6 +4,7 @@
  * recording. Everything here is plain data: nothing of the isolate leaks out through these types.
  */
 import type { Manifest } from '@mendflow/common';
+import type { EventPolicyCode } from '@mendflow/contracts/triggers';
 import type { ApprovalAnswer, WaitRequest } from '@mendflow/contracts/waits';
 
 export interface RunIdentity {
@@ -28,7 +29,33 @@ export interface HostServices {
     get(name: string): Promise<{ found: true; value: unknown } | { found: false }>;
     put(name: string, value: unknown): Promise<void>;
   };
+  events: {
+    /**
+     * ctx.emit: stores and routes the event, or returns the event an earlier attempt of the run stored
+     * under the same `key` ("<ordinal>:<name>"), so a retry never emits twice. A refusal by policy
+     * (chain too deep, a cycle) is an answer, not a throw: it travels to sandbox processes intact.
+     */
+    emit(request: EmitRequest): Promise<EmitOutcome>;
+  };
 }
+
+export interface EmitRequest {
+  key: string;
+  name: string;
+  payload: unknown;
+}
+
+/** What ctx.emit resolves to. */
+export interface EmitResult {
+  eventId: string;
+  /** How many runs the event started (one per subscribing automation at most). */
+  runs: number;
+  /** Subscribers that got no run, and why (their inputSchema refused the payload …). */
+  skipped: { automationId: string; reason: string }[];
+}
+
+export type EmitOutcome =
+  { ok: true; value: EmitResult } | { ok: false; code: EventPolicyCode; message: string };
 
 export interface AttemptRequest {
   source: string;
@@ -96,6 +123,8 @@ export type HostCallRecordBody =
   | { kind: 'kv.set'; key: string }
   | { kind: 'kv.delete'; key: string }
   | { kind: 'step'; name: string; cached: boolean; value?: unknown }
+  /** ctx.emit: its result, or the policy refusal (EVENT_CYCLE, EVENT_CHAIN_TOO_DEEP). */
+  | { kind: 'emit'; name: string; value?: EmitResult; error?: { code: string; message: string } }
   | {
       kind: 'fetch';
       request: { method: string; url: string };

@@ -41,6 +41,7 @@ const REPLAY_ONLY_HOST: HostServices = {
     get: () => Promise.reject(new Error('a replay may not read steps')),
     put: () => Promise.resolve(),
   },
+  events: { emit: () => Promise.reject(new Error('a replay may not emit events')) },
 };
 
 /**

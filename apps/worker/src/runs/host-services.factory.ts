@@ -1,16 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretBox, secretContext } from '@mendflow/common';
-import { HostStateRepository, SecretsRepository, type StartedAttempt } from '@mendflow/db';
-import type { HostServices } from '@mendflow/sandbox';
+import { HostStateRepository, RunsRepository, SecretsRepository, type StartedAttempt } from '@mendflow/db';
+import { EventRouter } from '@mendflow/engine';
+import type { EmitOutcome, EmitRequest, HostServices } from '@mendflow/sandbox';
 
 export const SECRET_BOX = Symbol('mendflow.secret-box');
 
-/** The durable side of ctx for one attempt: secrets (decrypted here, redacted by the sandbox), kv, steps. */
+/**
+ * The durable side of ctx for one attempt: secrets (decrypted here, redacted by the sandbox), kv, steps,
+ * and events (ctx.emit, routed here with the attempt's run as the source).
+ */
 @Injectable()
 export class HostServicesFactory {
   constructor(
     private readonly secrets: SecretsRepository,
     private readonly state: HostStateRepository,
+    private readonly runs: RunsRepository,
+    private readonly events: EventRouter,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
   ) {}
 
@@ -33,6 +39,27 @@ export class HostServicesFactory {
       steps: {
         get: (name) => this.state.getStep(workspaceId, runId, name),
         put: (name, value) => this.state.putStep(workspaceId, runId, name, attempt.attempt, value),
+      },
+      events: { emit: (request) => this.emit(attempt, request) },
+    };
+  }
+
+  private async emit(attempt: StartedAttempt, request: EmitRequest): Promise<EmitOutcome> {
+    const { workspaceId, automationId, runId } = attempt;
+    // Read per emit, not per attempt: most attempts never emit.
+    const { triggerContext } = await this.runs.get(workspaceId, runId);
+    const outcome = await this.events.emit(workspaceId, {
+      name: request.name,
+      payload: request.payload,
+      source: { runId, automationId, triggerContext, key: request.key },
+    });
+    if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message };
+    return {
+      ok: true,
+      value: {
+        eventId: outcome.event.id,
+        runs: outcome.runs.length,
+        skipped: outcome.skipped.map(({ automationId: id, reason }) => ({ automationId: id, reason })),
       },
     };
   }

@@ -22,7 +22,11 @@ import {
   seedAutomation,
   type TestDatabase,
 } from '../../../../libs/db/src/testing/test-database';
-import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
+import {
+  createTestEngine,
+  createTestEventRouter,
+  type TestEngine,
+} from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { ScheduleTicks } from '../schedules/schedule-ticks.service';
@@ -69,6 +73,7 @@ const reconciler = () =>
       testEngine.engine,
       new WorkerMetrics(),
     ),
+    createTestEventRouter(db, testEngine.engine),
   );
 
 /** A run started `times` times (each start after the first abandons the attempt before it). */

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
-import { RunEngine } from '@mendflow/engine';
+import { EventRouter, RunEngine } from '@mendflow/engine';
 import { JOB_CATALOG, JobQueues, QueueNames, repairJobId, runJobId, wakeJobId } from '@mendflow/queue';
 import { ScheduleSync } from '@mendflow/triggers';
 import type { JobState, Queue } from 'bullmq';
@@ -24,6 +24,9 @@ const LIVE_JOB_STATES = new Set<JobState | 'unknown'>([
  * down or away, and running it again and again would only repeat that.
  */
 export const MAX_LOST_ATTEMPTS = 3;
+
+/** An event this long unrouted was left by a crash: emit and POST /events route within milliseconds. */
+const UNROUTED_EVENT_MS = 30_000;
 
 export const LOST_ATTEMPT_REASON = "no worker held this attempt's job (lost lease); queued again";
 
@@ -64,6 +67,7 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly schedules: ScheduleSync,
     private readonly ticks: ScheduleTicks,
+    private readonly events: EventRouter,
   ) {}
 
   /** How often a pass runs, cluster-wide. */
@@ -87,15 +91,17 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
   }
 
   /**
-   * One pass; returns how many runs it re-enqueued, woke or recovered. The schedules are synced in the
-   * same pass (their repairs are logged, not counted: they are schedulers, not runs).
+   * One pass; returns how many runs it re-enqueued, woke or recovered, and events it routed. The
+   * schedules are synced in the same pass (their repairs are logged, not counted: they are schedulers,
+   * not runs).
    */
   async reconcile(): Promise<number> {
     const runs =
       (await this.requeueWaiting()) +
       (await this.wakeOverdue()) +
       (await this.resumeRepairs()) +
-      (await this.recoverLostAttempts());
+      (await this.recoverLostAttempts()) +
+      (await this.routeUnrouted());
     await this.syncSchedules();
     return runs;
   }
@@ -111,6 +117,16 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
     for (const trigger of upserted) await this.ticks.catchUp(trigger.id);
     if (upserted.length > 0) this.logger.warn(`wrote ${upserted.length} missing schedule scheduler(s)`);
     if (removed.length > 0) this.logger.log(`removed ${removed.length} scheduler(s) of schedules gone`);
+  }
+
+  /**
+   * Events stored but never routed: the process that stored one died before creating its runs.
+   * Routing is idempotent (each run's key names the event), so an event routed meanwhile gains nothing.
+   */
+  private async routeUnrouted(): Promise<number> {
+    const routed = await this.events.routePending(new Date(Date.now() - UNROUTED_EVENT_MS), 500);
+    if (routed > 0) this.logger.warn(`routed ${routed} event(s) left unrouted`);
+    return routed;
   }
 
   /**

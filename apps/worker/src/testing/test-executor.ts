@@ -4,9 +4,11 @@ import {
   HostStateRepository,
   RepairsRepository,
   RunExecutionRepository,
+  RunsRepository,
   SecretsRepository,
 } from '@mendflow/db';
 import type { RunEngine } from '@mendflow/engine';
+import { createTestEventRouter } from '../../../../libs/engine/src/testing/test-engine';
 import type { Sandbox } from '@mendflow/sandbox';
 import type { WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
@@ -42,6 +44,8 @@ export function testExecutor(parts: {
   const hostServices = new HostServicesFactory(
     new SecretsRepository(parts.db),
     new HostStateRepository(parts.db),
+    new RunsRepository(parts.db),
+    createTestEventRouter(parts.db, parts.engine),
     new SecretBox(TEST_SECRET_KEY),
   );
   return new RunExecutor(

@@ -24,12 +24,12 @@ export interface RunRecord {
   versionNumber: number;
   status: RunStatus;
   trigger: RunTrigger;
+  /** Where a triggered run came from (an event, a schedule, a webhook); null for manual and API runs. */
+  triggerContext: RunTriggerContext | null;
   input: unknown;
   output: unknown;
   error: RunError | null;
   idempotencyKey: string | null;
-  /** Where a triggered run came from (a schedule's tick, a webhook, an event); null when started by hand or API. */
-  triggerContext: RunTriggerContext | null;
   attemptCount: number;
   nextAttemptAt: Date | null;
   createdAt: Date;

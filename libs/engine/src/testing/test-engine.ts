@@ -1,16 +1,20 @@
+import { InputSchemaChecker } from '@mendflow/common';
 import {
+  AutomationsRepository,
   type Db,
+  EmittedEventsRepository,
   InboxRepository,
   RunExecutionRepository,
   RunSlotsRepository,
   RunsRepository,
+  TriggersRepository,
 } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
 import { CANCEL_CHANNEL, JobQueues, type QueueName, QueueNames, redisConnection } from '@mendflow/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 // The package's own name, not a relative path: callers' specs get the same RunEngine class they import.
-import { RunEngine } from '@mendflow/engine';
+import { EventRouter, RunEngine } from '@mendflow/engine';
 
 export interface TestEngine {
   engine: RunEngine;
@@ -63,4 +67,15 @@ export function createTestEngine(db: Db, options: { redisUrl: string; prefix: st
       stop.disconnect();
     },
   };
+}
+
+/** The EventRouter as EngineModule wires it, over a test's database and engine. */
+export function createTestEventRouter(db: Db, engine: RunEngine): EventRouter {
+  return new EventRouter({
+    events: new EmittedEventsRepository(db),
+    triggers: new TriggersRepository(db),
+    automations: new AutomationsRepository(db),
+    engine,
+    inputs: new InputSchemaChecker(),
+  });
 }

@@ -8,9 +8,10 @@
  * fix without touching a limit), and wall time depends on where the time went (limits.ts). The classes
  * are documented in docs/lifecycle.md.
  */
+import { EVENT_POLICY_CODES } from '@mendflow/contracts';
 import type { LimitKind } from '@mendflow/sandbox';
 import { describeScriptError, truncate } from '../describe';
-import type { FetchFact, RecordingFacts, SecretFact } from '../recording-facts';
+import type { EmitRefusalFact, FetchFact, RecordingFacts, SecretFact } from '../recording-facts';
 import { hostInText } from '../recording-facts';
 import type { Rule, RuleContext, Verdict } from './rule';
 import { fetchEvidence, limitOf, secretNameInText } from './rule';
@@ -38,6 +39,7 @@ export const policyRule: Rule = (context) => {
   }
   if (code === 'SECRET_NOT_DECLARED') return undeclaredSecret(context, lastDenied(facts), false);
   if (code === 'APPROVAL_CAP_EXCEEDED') return approvalCap(context, lastRefusal(facts, code), false);
+  if (code && EVENT_CODES.has(code)) return refusedEmit(context, facts.emitRefusals.at(-1), false);
   const limit = code === 'FETCH_LIMIT' ? 'fetches' : limitOf(error);
   if (limit && BUDGET_LIMITS.has(limit)) return budget(context, limit as BudgetLimit);
 
@@ -49,8 +51,27 @@ export const policyRule: Rule = (context) => {
   if (denied) return undeclaredSecret(context, denied, true);
   const beyondCaps = lastRefusal(facts, 'APPROVAL_CAP_EXCEEDED');
   if (beyondCaps) return approvalCap(context, beyondCaps, true);
+  const refusedEvent = facts.emitRefusals.at(-1);
+  if (refusedEvent) return refusedEmit(context, refusedEvent, true);
   return undefined;
 };
+
+const EVENT_CODES: ReadonlySet<string> = new Set(EVENT_POLICY_CODES);
+
+/**
+ * ctx.emit refused: the event chain is too deep or would loop. A retry would be refused the same way
+ * and a repair must not break a chain a person designed: a person decides (docs/events.md).
+ */
+function refusedEmit(context: RuleContext, emit: EmitRefusalFact | undefined, caught: boolean): Verdict {
+  const code = emit?.code ?? context.error.code ?? 'EVENT_CYCLE';
+  const message = emit?.message ?? context.error.message;
+  return {
+    class: 'policy',
+    rule: code === 'EVENT_CHAIN_TOO_DEEP' ? 'policy.event_chain_too_deep' : 'policy.event_cycle',
+    reason: `${truncate(message, 300)}${caughtSuffix(context, caught)}`,
+    evidence: { code, ...(emit ? { event: emit.name } : {}), caught },
+  };
+}
 
 /**
  * A fetch beyond what a person approved (ctx.waitForApproval's caps). A repair must not lift a cap a

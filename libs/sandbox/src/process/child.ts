@@ -79,6 +79,7 @@ function hostFor(attempt: number): HostServices {
       get: (name) => call({ op: 'steps.get', args: [name] }),
       put: (name, value) => call({ op: 'steps.put', args: [name, value] }),
     },
+    events: { emit: (request) => call({ op: 'events.emit', args: [request] }) },
   };
 }
 

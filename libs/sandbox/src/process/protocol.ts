@@ -2,12 +2,12 @@
  * The messages between the worker (parent) and a sandbox process (child), over Node's IPC channel
  * with the "advanced" (structured clone) serialization. Everything here is plain data.
  *
- * The parent owns the durable world (secrets, kv, steps live behind HostServices in the parent, next
+ * The parent owns the durable world (secrets, kv, steps and events live behind HostServices in the parent, next
  * to the database); the child owns the isolates and the network side of ctx.fetch. A host call of the
  * script therefore crosses twice: isolate → child (validated there, see host-ops.ts) → parent.
  */
 import type { SandboxOptions } from '../sandbox';
-import type { AttemptRequest, AttemptResult } from '../types';
+import type { AttemptRequest, AttemptResult, EmitRequest } from '../types';
 
 /** The part of the in-process sandbox's options that can cross to a child (no functions). */
 export type SandboxSettings = Pick<
@@ -34,7 +34,8 @@ export type HostCall =
   | { op: 'kv.set'; args: [key: string, value: unknown] }
   | { op: 'kv.delete'; args: [key: string] }
   | { op: 'steps.get'; args: [name: string] }
-  | { op: 'steps.put'; args: [name: string, value: unknown] };
+  | { op: 'steps.put'; args: [name: string, value: unknown] }
+  | { op: 'events.emit'; args: [request: EmitRequest] };
 
 export type ParentMessage =
   | { t: 'run'; id: number; request: ChildAttemptRequest }

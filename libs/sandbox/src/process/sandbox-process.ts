@@ -272,6 +272,8 @@ function callHost(host: HostServices, call: HostCall): Promise<unknown> {
       return host.steps.get(...call.args);
     case 'steps.put':
       return host.steps.put(...call.args);
+    case 'events.emit':
+      return host.events.emit(...call.args);
   }
 }
 

@@ -1,0 +1,2 @@
+export * from './event-chain';
+export * from './event-router';
