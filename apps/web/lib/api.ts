@@ -42,7 +42,6 @@ export type Permission =
   | 'notifications:manage'
   | 'members:manage'
   | 'audit:read'
-  | 'notifications:manage'
   | 'workspace:manage';
 
 export interface User {
