@@ -262,4 +262,23 @@ describe('notifications (PostgreSQL, Redis, a real HTTP receiver)', () => {
     expect((await settled(subjectId, 1))[0]).toMatchObject({ status: 'delivered' });
     expect(await service.redeliverStale()).toBe(0);
   });
+
+  it('the reconciler pass dispatches an inbox item whose dispatch job was lost, once', async () => {
+    const runId = await runningRun();
+    // An item the engine committed a while ago whose dispatch job never reached Redis.
+    const [item] = await db.$queryRaw<{ id: string }[]>`
+      INSERT INTO inbox_items (workspace_id, run_id, automation_id, kind, title, reason, actions, created_at)
+      VALUES (${seeded.workspaceId}::uuid, ${runId}::uuid, ${seeded.automationId}::uuid, 'unknown_failure',
+              'Lost in Redis', 'the dispatch job vanished', ARRAY['retry'], now() - interval '5 minutes')
+      RETURNING id`;
+    const id = item!.id;
+    expect(await service.redispatchLost()).toBe(1);
+    const deadline = Date.now() + 15_000;
+    while ((await deliveriesOf(id)).length === 0) {
+      if (Date.now() > deadline) throw new Error('the lost dispatch was not run again');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await deliveriesOf(id)).every((d) => d.topic === 'inbox.opened')).toBe(true);
+    expect(await service.redispatchLost()).toBe(0);
+  });
 });

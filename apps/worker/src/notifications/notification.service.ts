@@ -111,6 +111,23 @@ export class NotificationService {
     return stale.length;
   }
 
+  /**
+   * The reconciler's other part: an inbox item whose dispatch job was lost (Redis lost it after the
+   * engine's commit) is dispatched again. The dispatch job's id is the subject's, so an item whose
+   * dispatch ran (and found every channel narrowed away) is not dispatched twice while that job is kept.
+   */
+  async redispatchLost(): Promise<number> {
+    const lost = await this.notifications.findUndispatchedInboxItems(STALE_DELIVERY_MS, 200);
+    for (const item of lost) {
+      await this.jobs.enqueue('notification.dispatch', {
+        workspaceId: item.workspaceId,
+        topic: 'inbox.opened',
+        subjectId: item.id,
+      });
+    }
+    return lost.length;
+  }
+
   private enqueueDelivery(workspaceId: string, deliveryId: string): Promise<void> {
     return this.jobs.enqueue(
       'notification.deliver',

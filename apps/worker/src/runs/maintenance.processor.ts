@@ -36,6 +36,7 @@ export class MaintenanceProcessor extends WorkerHost {
         await this.reconciler.reconcile();
         // Notification deliveries that lost their job are caught up by the same pass.
         await this.notifications.redeliverStale();
+        await this.notifications.redispatchLost();
         return;
       case 'run.wake': {
         const { workspaceId, runId, attempt } = parseJob('run.wake', job.data);

@@ -235,6 +235,28 @@ export class NotificationsRepository {
       ORDER BY updated_at LIMIT ${limit}`;
   }
 
+  /**
+   * Open inbox items of the last day, older than `olderThanMs`, that no channel was told about although
+   * the workspace has an enabled channel for `inbox.opened`: their dispatch job was lost (Redis lost
+   * it between the engine's commit and the job). Items narrowed away by their manifest come back too;
+   * dispatching them again records nothing.
+   */
+  async findUndispatchedInboxItems(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<{ id: string; workspaceId: string }[]> {
+    return this.db.$queryRaw<{ id: string; workspaceId: string }[]>`
+      SELECT i.id, i.workspace_id AS "workspaceId" FROM inbox_items i
+      WHERE i.status = 'open'
+        AND i.created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+        AND i.created_at > now() - interval '1 day'
+        AND NOT EXISTS (SELECT 1 FROM notification_deliveries d
+                        WHERE d.subject_id = i.id AND d.topic = 'inbox.opened')
+        AND EXISTS (SELECT 1 FROM notification_channels c
+                    WHERE c.workspace_id = i.workspace_id AND c.enabled AND 'inbox.opened' = ANY(c.topics))
+      ORDER BY i.created_at LIMIT ${limit}`;
+  }
+
   /** Newest first, keyset-paginated like runs. */
   async listDeliveries(
     workspaceId: string,
