@@ -255,6 +255,7 @@ describe('no 5xx for any input, one error envelope everywhere (issue 9 §2)', ()
       ['GET', '/api/v1/runs?createdFrom=99999-01-01', undefined, 400, 'VALIDATION_FAILED', 'createdFrom'],
       ['GET', '/api/v1/runs?createdFrom=-271821-04-20', undefined, 400, 'VALIDATION_FAILED', 'createdFrom'],
       ['GET', '/api/v1/runs?createdTo=1969-12-31', undefined, 400, 'VALIDATION_FAILED', 'createdTo'],
+      ['GET', '/api/v1/audit?createdTo=0000-01-01', undefined, 400, 'VALIDATION_FAILED', 'createdTo'],
       [
         'GET',
         `/api/v1/runs/${fixtures.runs[0]}/events?after=3000000000`,

@@ -1,17 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { listQuery } from '@mendflow/common';
+import { dateParam, listQuery } from '@mendflow/common';
 import { type AuditRecord, AuditRepository } from '@mendflow/db';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { ZodPipe } from '../common/zod.pipe';
-
-// A date (midnight UTC) or a date-time with an offset; four-digit years only, so no date is out of range.
-const instant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
-    error: 'must be an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z',
-  })
-  .optional();
 
 const auditQuery = listQuery.extend({
   actorId: z.string().trim().min(1).max(100).optional(),
@@ -27,8 +20,9 @@ const auditQuery = listQuery.extend({
     .optional(),
   targetKind: z.string().trim().min(1).max(50).optional(),
   targetId: z.string().trim().min(1).max(200).optional(),
-  createdFrom: instant,
-  createdTo: instant,
+  // The shared date parameter (1970 to 9999): year 0000 parses in JavaScript, PostgreSQL refuses it.
+  createdFrom: dateParam.optional(),
+  createdTo: dateParam.optional(),
 });
 
 export function auditEntryView(entry: AuditRecord) {
@@ -58,16 +52,8 @@ export class AuditController {
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodPipe(auditQuery)) query: z.output<typeof auditQuery>,
   ) {
-    const { limit, cursor, createdFrom, createdTo, ...filters } = query;
-    const page = await this.audit.list(
-      principal.workspaceId,
-      {
-        ...filters,
-        ...(createdFrom && { createdFrom: new Date(createdFrom) }),
-        ...(createdTo && { createdTo: new Date(createdTo) }),
-      },
-      { limit, cursor },
-    );
+    const { limit, cursor, ...filters } = query;
+    const page = await this.audit.list(principal.workspaceId, filters, { limit, cursor });
     return { items: page.items.map(auditEntryView), nextCursor: page.nextCursor };
   }
 }
