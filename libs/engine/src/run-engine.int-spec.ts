@@ -9,14 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, seedAutomation, type TestDatabase } from '../../db/src/testing/test-database';
 import type { FailedAttempt } from './run-engine';
 import { createTestEngine, type TestEngine } from './testing/test-engine';
+import { testRedis } from '../../queue/src/testing/test-redis';
 
 /** Redis db 1 is this suite's (and the approvals e2e's), under a prefix of its own. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/1';
-  return url.toString();
-})();
-const prefix = `mendflow-test-engine-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(1, 'engine');
 
 let database: TestDatabase;
 let db: Db;

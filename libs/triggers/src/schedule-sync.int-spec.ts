@@ -15,14 +15,10 @@ import {
   type TestDatabase,
 } from '../../db/src/testing/test-database';
 import { ScheduleSync } from './schedule-sync';
+import { testRedis } from '../../queue/src/testing/test-redis';
 
 /** Redis db 15 and a prefix of this file's own: nothing another suite uses. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/15';
-  return url.toString();
-})();
-const prefix = `mendflow-test-schedule-sync-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(15, 'schedule-sync');
 
 let database: TestDatabase;
 let db: Db;

@@ -14,6 +14,16 @@ import type { Principal } from '../auth/principal';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { RunInputValidator } from './run-input.validator';
 
+/** A run to start, as its starters (a person, an API key, a webhook) describe it. */
+interface RunRequest {
+  trigger: RunTrigger;
+  input: unknown;
+  idempotencyKey?: string;
+  triggerContext?: RunTriggerContext;
+  createdBy?: { kind: 'user' | 'api_key'; id: string };
+  priority?: number;
+}
+
 @Injectable()
 export class RunsService {
   constructor(
@@ -46,12 +56,7 @@ export class RunsService {
   startTriggered(
     workspaceId: string,
     automationId: string,
-    request: {
-      trigger: RunTrigger;
-      input: unknown;
-      idempotencyKey?: string;
-      triggerContext: RunTriggerContext;
-    },
+    request: RunRequest & { triggerContext: RunTriggerContext },
   ) {
     return this.queueRun(workspaceId, automationId, request);
   }
@@ -60,14 +65,7 @@ export class RunsService {
   private async queueRun(
     workspaceId: string,
     automationId: string,
-    request: {
-      trigger: RunTrigger;
-      input: unknown;
-      idempotencyKey?: string;
-      triggerContext?: RunTriggerContext;
-      createdBy?: { kind: 'user' | 'api_key'; id: string };
-      priority?: number;
-    },
+    request: RunRequest,
   ): Promise<{ run: RunRecord; created: boolean }> {
     const automation = await this.automations.get(workspaceId, automationId);
     if (automation.status === 'paused') {

@@ -31,14 +31,10 @@ import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/t
 import type { WorkerConfig } from '../config/worker-config';
 import { NotificationProcessor } from './notification.processor';
 import { NotificationService } from './notification.service';
+import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
 /** Redis db 6 and a prefix of this file's own. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/6';
-  return url.toString();
-})();
-const prefix = `mendflow-test-notify-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(6, 'notify');
 const box = new SecretBox('cd'.repeat(32));
 const config = {
   MENDFLOW_WEB_URL: 'http://dashboard.test',

@@ -35,13 +35,9 @@ import { CandidateValidator } from './candidate-validator';
 import { RepairBudget } from './repair-budget.service';
 import type { RepairProposal, RepairProvider, RepairRequest } from './repair-provider';
 import { RepairService } from './repair.service';
+import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/14';
-  return url.toString();
-})();
-const prefix = `mendflow-test-repair-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(14, 'repair');
 
 const config = {
   REDIS_URL: redisUrl,

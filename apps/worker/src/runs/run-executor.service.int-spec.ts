@@ -18,14 +18,10 @@ import type { RunEngine } from '@mendflow/engine';
 import type { WorkerConfig } from '../config/worker-config';
 import { testExecutor } from '../testing/test-executor';
 import { RunExecutor } from './run-executor.service';
+import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
 /** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/14';
-  return url.toString();
-})();
-const prefix = `mendflow-test-executor-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(14, 'executor');
 
 let database: TestDatabase;
 let db: Db;

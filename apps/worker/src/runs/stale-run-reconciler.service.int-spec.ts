@@ -36,14 +36,10 @@ import {
   RECONCILE_SCHEDULER_ID,
   StaleRunReconciler,
 } from './stale-run-reconciler.service';
+import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
 /** Redis db 14 and a prefix of this file's own: nothing another suite uses. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/14';
-  return url.toString();
-})();
-const prefix = `mendflow-test-reconciler-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(14, 'reconciler');
 const connection = redisConnection(redisUrl);
 
 let database: TestDatabase;

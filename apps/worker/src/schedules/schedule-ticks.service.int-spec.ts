@@ -23,13 +23,10 @@ import {
 import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { ScheduleTicks } from './schedule-ticks.service';
+import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
 /** Redis db 15 and a prefix of this file's own: nothing another suite uses. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/15';
-  return url.toString();
-})();
+const { redisUrl, prefix } = testRedis(15, 'ticks');
 
 let database: TestDatabase;
 let db: Db;
@@ -43,10 +40,7 @@ let seeded: SeededAutomation;
 beforeAll(async () => {
   database = await createTestDatabase('schedule_ticks');
   db = createDb(database.url, { poolSize: 4 });
-  testEngine = createTestEngine(db, {
-    redisUrl,
-    prefix: `mendflow-test-ticks-${process.pid}-${Date.now().toString(36)}`,
-  });
+  testEngine = createTestEngine(db, { redisUrl, prefix });
   automations = new AutomationsRepository(db);
   triggers = new TriggersRepository(db);
   runs = new RunsRepository(db);

@@ -9,14 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, seedAutomation, type TestDatabase } from '../../../db/src/testing/test-database';
 import { createTestEngine, createTestEventRouter, type TestEngine } from '../testing/test-engine';
 import type { EventRouter } from './event-router';
+import { testRedis } from '../../../queue/src/testing/test-redis';
 
 /** Redis db 5 is this suite's (and the events e2e's), under a prefix of its own. */
-const redisUrl = (() => {
-  const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/5';
-  return url.toString();
-})();
-const prefix = `mendflow-test-events-${process.pid}-${Date.now().toString(36)}`;
+const { redisUrl, prefix } = testRedis(5, 'events');
 
 let database: TestDatabase;
 let db: Db;
