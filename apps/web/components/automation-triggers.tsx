@@ -1,6 +1,6 @@
 'use client';
 
-import { Anchor, Badge, Button, Card, Code, Group, Modal, Stack, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Code, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconBolt, IconClock, IconRefresh, IconWebhook } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
@@ -11,7 +11,7 @@ import { formatAbsolute, shortId } from '@/lib/format';
 import { queries, useRotateWebhookToken } from '@/lib/queries';
 import { useCan } from '@/lib/session';
 import { CopyableSecret } from './copyable-secret';
-import { ErrorState, LoadingState, RunStatusBadge, SectionTitle, TimeAgo } from './ui';
+import { ConfirmModal, ErrorState, LoadingState, RunStatusBadge, SectionTitle, TimeAgo } from './ui';
 
 /**
  * What starts an automation besides "Run now": its schedules (next fire times, last scheduled runs),
@@ -211,19 +211,16 @@ function WebhookTrigger({ automationId }: { automationId: string }) {
           </Button>
         </Group>
       ) : null}
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Rotate the webhook URL?">
-        <Text size="sm" mb="md">
-          The current URL stops working at once; senders need the new one.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => setConfirming(false)}>
-            Keep it
-          </Button>
-          <Button color="red" onClick={() => void doRotate()} loading={rotate.isPending}>
-            Rotate
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmModal
+        opened={confirming}
+        title="Rotate the webhook URL?"
+        confirmLabel="Rotate"
+        busy={rotate.isPending}
+        onClose={() => setConfirming(false)}
+        onConfirm={() => void doRotate()}
+      >
+        The current URL stops working at once; senders need the new one.
+      </ConfirmModal>
     </Stack>
   );
 }

@@ -46,7 +46,7 @@ import {
 } from '@/lib/queries';
 import { useCan } from '@/lib/session';
 import { CopyableSecret } from './copyable-secret';
-import { EmptyState, LoadingState, QueryView, SectionTitle, TimeAgo } from './ui';
+import { ConfirmModal, EmptyState, LoadingState, QueryView, SectionTitle, TimeAgo } from './ui';
 
 const KIND_LABEL: Record<NotificationChannelKind, string> = {
   webhook: 'Webhook (signed)',
@@ -172,35 +172,28 @@ function Channels({ canManage }: { canManage: boolean }) {
           </Table.ScrollContainer>
         )}
       </QueryView>
-      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title="Delete this channel?">
-        <Text size="sm" mb="md">
-          {removing?.name} is no longer told anything; its delivery history goes with it.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={() => setRemoving(null)}>
-            Keep it
-          </Button>
-          <Button
-            color="red"
-            loading={remove.isPending}
-            onClick={() =>
-              removing &&
-              void remove
-                .mutateAsync(removing.id)
-                .then(() => setRemoving(null))
-                .catch((err: unknown) =>
-                  notifications.show({
-                    color: 'red',
-                    title: 'Could not delete',
-                    message: toApiError(err).message,
-                  }),
-                )
-            }
-          >
-            Delete
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmModal
+        opened={removing !== null}
+        title="Delete this channel?"
+        confirmLabel="Delete"
+        busy={remove.isPending}
+        onClose={() => setRemoving(null)}
+        onConfirm={() =>
+          removing &&
+          void remove
+            .mutateAsync(removing.id)
+            .then(() => setRemoving(null))
+            .catch((err: unknown) =>
+              notifications.show({
+                color: 'red',
+                title: 'Could not delete',
+                message: toApiError(err).message,
+              }),
+            )
+        }
+      >
+        {removing?.name} is no longer told anything; its delivery history goes with it.
+      </ConfirmModal>
     </>
   );
 }

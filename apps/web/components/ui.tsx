@@ -8,6 +8,7 @@ import {
   Button,
   Center,
   Group,
+  Modal,
   Paper,
   Skeleton,
   Stack,
@@ -406,5 +407,40 @@ export function LoadMoreFooter({
         </Text>
       ) : null}
     </>
+  );
+}
+
+/** Asks before something that cannot be undone: "Keep it" closes, the red button does it. */
+export function ConfirmModal({
+  opened,
+  title,
+  children,
+  confirmLabel,
+  busy = false,
+  onConfirm,
+  onClose,
+}: {
+  opened: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  busy?: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={title}>
+      <Text size="sm" mb="md">
+        {children}
+      </Text>
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Keep it
+        </Button>
+        <Button color="red" onClick={onConfirm} loading={busy}>
+          {confirmLabel}
+        </Button>
+      </Group>
+    </Modal>
   );
 }
