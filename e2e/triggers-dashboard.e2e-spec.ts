@@ -35,7 +35,10 @@ beforeAll(async () => {
   api = apiClient(stack.apiUrl);
   web = await startWeb(stack.apiUrl);
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    reducedMotion: 'reduce',
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -87,7 +90,11 @@ describe('triggers on the automation page', () => {
     await page.screenshot({ path: path.join(SHOTS, 'automation-triggers.png'), fullPage: true });
 
     // The URL works as shown, from outside, through the dashboard's origin.
-    const hook = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const hook = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(hook.status).toBe(202);
     const { runId } = (await hook.json()) as { runId: string };
     const run = await waitForRun(api, runId, ['succeeded', 'failed', 'action_needed']);
@@ -113,7 +120,7 @@ describe('triggers on the automation page', () => {
 });
 
 describe('notification channels in Settings', () => {
-  it('adds a signed webhook channel, shows its secret once, tests it, and lists the delivery of an inbox item', async () => {
+  it('adds a signed webhook channel, shows its secret once, tests it, lists the delivery of an inbox item, disables and deletes it', async () => {
     await page.goto(`${web.url}/settings`);
     const settings = page.getByTestId('notification-settings');
     const form = settings.getByRole('form', { name: 'Add a notification channel' });
@@ -147,6 +154,16 @@ describe('notification channels in Settings', () => {
     await poll(() => deliveries.innerText(), 20_000).toMatch(/delivered[\s\S]*ops-hook/i);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(SHOTS, 'settings-notifications.png'), fullPage: true });
+
+    // Disabled, it is told nothing (PATCH); deleted, it is gone with its deliveries (DELETE).
+    const listed = async () => (await api('GET', '/api/v1/notification-channels')).body.items;
+    await channels.getByLabel('ops-hook enabled').click({ force: true });
+    await poll(async () => (await listed())[0]?.enabled).toBe(false);
+    await channels.getByRole('button', { name: 'Delete ops-hook' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await poll(async () => (await listed()).length).toBe(0);
+    expect((await api('GET', '/api/v1/notification-deliveries')).body.items).toEqual([]);
+    await poll(() => settings.getByText('No channels').count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
