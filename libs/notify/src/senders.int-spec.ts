@@ -3,6 +3,7 @@
  * with its title, text and link; a refused login fails with a reason that holds no credential.
  */
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,51 @@ describe('the email sender (a real SMTP server)', () => {
     expect(reason).toMatch(/invalid credentials/i);
     expect(reason).not.toContain(wrong);
     expect(reason).not.toContain(Buffer.from(`\u0000mailer\u0000${wrong}`).toString('base64'));
+  });
+});
+
+describe('the Slack-compatible sender (a real HTTP receiver)', () => {
+  it("posts Slack's incoming-webhook JSON, and a refusal's reason holds no part of the secret URL", async () => {
+    const posts: { path: string; type: string; body: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        posts.push({ path: request.url ?? '', type: String(request.headers['content-type']), body });
+        const refused = (request.url ?? '').includes('revoked');
+        response
+          .writeHead(refused ? 404 : 200, { 'content-type': 'text/plain' })
+          .end(refused ? 'no_service' : 'ok');
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    try {
+      const secretPath = '/services/T0001/B0001/s3cr3tTokenXYZ';
+      await sendNotification({ kind: 'slack', webhookUrl: `${base}${secretPath}` }, message, {
+        deliveryId: 'd3',
+        timeoutMs: 5000,
+      });
+      expect(posts[0]).toMatchObject({ path: secretPath });
+      expect(posts[0]!.type).toMatch(/^application\/json/);
+      const body = JSON.parse(posts[0]!.body) as { text: string; blocks: unknown[] };
+      expect(body.text).toContain('CRM refused the token');
+      expect(JSON.stringify(body.blocks)).toContain('the CRM answered 401');
+
+      const revoked = '/services/T0001/B0001/revokedTokenABC';
+      const error = await sendNotification({ kind: 'slack', webhookUrl: `${base}${revoked}` }, message, {
+        deliveryId: 'd4',
+        timeoutMs: 5000,
+      }).then(
+        () => null,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(NotificationSendError);
+      expect((error as Error).message).toMatch(/404/);
+      expect((error as Error).message).not.toContain('revokedTokenABC');
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });
