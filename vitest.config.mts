@@ -33,6 +33,7 @@ const alias = [
     '@mendflow/engine': lib('engine'),
     '@mendflow/notify': lib('notify'),
     '@mendflow/triggers': lib('triggers'),
+    '@mendflow/sdk': lib('sdk'),
   }).map(([find, replacement]) => ({ find, replacement })),
 ];
 const plugins = [swc.vite({ module: { type: 'es6' } })];
