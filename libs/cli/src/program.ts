@@ -512,5 +512,7 @@ async function pull(ctx: CommandContext, dir: string): Promise<void> {
 async function mcp(ctx: CommandContext): Promise<void> {
   const credentials: Credentials = (await connect(ctx.env)).credentials;
   const relay = await relayMcp(credentials, undefined, (line) => ctx.stderr.write(`${line}\n`));
+  // The agent closing our stdin ends the session (StdioServerTransport does not watch for it).
+  ctx.stdin.on('end', () => void relay.close());
   await relay.closed;
 }
