@@ -63,10 +63,14 @@ describe('the mendflow CLI against the real stack', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ apiUrl: stack.apiUrl, apiKey: BOOTSTRAP_KEY });
 
-    const refused = await cli(['whoami', '--json'], { env: { MENDFLOW_API_KEY: 'mf_not_a_real_key_0000000000000000' } });
+    const refused = await cli(['whoami', '--json'], {
+      env: { MENDFLOW_API_KEY: 'mf_not_a_real_key_0000000000000000' },
+    });
     expect(refused.code).toBe(3);
     expect(JSON.parse(refused.stdout).error.code).toBe('UNAUTHENTICATED');
-    const wrongKey = await cli(['login', '--url', stack.apiUrl], { stdin: 'mf_wrong_key_00000000000000000000\n' });
+    const wrongKey = await cli(['login', '--url', stack.apiUrl], {
+      stdin: 'mf_wrong_key_00000000000000000000\n',
+    });
     expect(wrongKey.code).toBe(3);
     // A refused login leaves the saved credentials alone.
     expect(JSON.parse(readFileSync(path, 'utf8')).apiKey).toBe(BOOTSTRAP_KEY);
@@ -75,8 +79,12 @@ describe('the mendflow CLI against the real stack', () => {
   it('scaffolds, lints (an error case and a clean case), deploys and watches a run to its end', async () => {
     const init = await cli(['init', 'greet']);
     expect(init.code, init.stderr).toBe(0);
-    expect(readFileSync(join(work, 'greet', 'mendflow-ctx.d.ts'), 'utf8')).toContain('waitForApproval(options: ApprovalOptions)');
-    expect(JSON.parse(readFileSync(join(work, 'greet', 'jsconfig.json'), 'utf8')).compilerOptions.checkJs).toBe(true);
+    expect(readFileSync(join(work, 'greet', 'mendflow-ctx.d.ts'), 'utf8')).toContain(
+      'waitForApproval(options: ApprovalOptions)',
+    );
+    expect(
+      JSON.parse(readFileSync(join(work, 'greet', 'jsconfig.json'), 'utf8')).compilerOptions.checkJs,
+    ).toBe(true);
 
     mkdirSync(join(work, 'broken'));
     writeFileSync(
@@ -137,7 +145,10 @@ describe('the mendflow CLI against the real stack', () => {
     mkdirSync(repo);
     cpSync(join(work, 'greet'), join(repo, 'greet'), { recursive: true });
     mkdirSync(join(repo, 'second'));
-    writeFileSync(join(repo, 'second', 'script.js'), 'export default async function run() {\n  return 2;\n}\n');
+    writeFileSync(
+      join(repo, 'second', 'script.js'),
+      'export default async function run() {\n  return 2;\n}\n',
+    );
 
     const first = await cli(['push', 'repo']);
     expect(first.code, first.stderr).toBe(0);
@@ -145,9 +156,15 @@ describe('the mendflow CLI against the real stack', () => {
     expect(first.stderr).toMatch(/created second \(version 1/);
     const second = await cli(['push', 'repo', '--json']);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout).outcomes.map((o: { action: string }) => o.action)).toEqual(['unchanged', 'unchanged']);
+    expect(JSON.parse(second.stdout).outcomes.map((o: { action: string }) => o.action)).toEqual([
+      'unchanged',
+      'unchanged',
+    ]);
 
-    writeFileSync(join(repo, 'second', 'script.js'), 'export default async function run() {\n  return 3;\n}\n');
+    writeFileSync(
+      join(repo, 'second', 'script.js'),
+      'export default async function run() {\n  return 3;\n}\n',
+    );
     const changed = await cli(['push', 'repo']);
     expect(changed.stderr).toContain('updated second to version 2');
     const automations = await api('GET', '/api/v1/automations');
@@ -157,13 +174,17 @@ describe('the mendflow CLI against the real stack', () => {
     const pulled = await cli(['pull', 'pulled']);
     expect(pulled.code, pulled.stderr).toBe(0);
     expect(readFileSync(join(work, 'pulled', 'second', 'script.js'), 'utf8')).toContain('return 3;');
-    expect(JSON.parse(readFileSync(join(work, 'pulled', 'greet', 'manifest.json'), 'utf8')).limits.timeoutMs).toBe(30000);
+    expect(
+      JSON.parse(readFileSync(join(work, 'pulled', 'greet', 'manifest.json'), 'utf8')).limits.timeoutMs,
+    ).toBe(30000);
     const again = await cli(['push', 'pulled', '--json']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout).outcomes.every((o: { action: string }) => o.action === 'unchanged')).toBe(true);
+    expect(JSON.parse(again.stdout).outcomes.every((o: { action: string }) => o.action === 'unchanged')).toBe(
+      true,
+    );
   });
 
-  it("watches a failing run to its inbox item and resolves it from the inbox", async () => {
+  it('watches a failing run to its inbox item and resolves it from the inbox', async () => {
     mkdirSync(join(work, 'expired'));
     writeFileSync(
       join(work, 'expired', 'script.js'),
@@ -176,7 +197,9 @@ describe('the mendflow CLI against the real stack', () => {
     expect(watched.stdout.trim().split('\n').at(-1)).toMatch(/^action needed: .*the token expired/);
 
     const inbox = await cli(['inbox', '--json']);
-    const item = JSON.parse(inbox.stdout).items.find((i: { automation: { name: string } }) => i.automation.name === 'expired');
+    const item = JSON.parse(inbox.stdout).items.find(
+      (i: { automation: { name: string } }) => i.automation.name === 'expired',
+    );
     expect(item).toMatchObject({ kind: 'auth_required', status: 'open' });
     const text = await cli(['inbox']);
     expect(text.stdout).toContain(item.id);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS bin: it runs before anything is built, so it cannot be TypeScript */
 // The `mendflow` command: runs the compiled CLI, or says how to build it.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');

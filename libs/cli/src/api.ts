@@ -21,8 +21,14 @@ export interface Api {
   loose: LooseClient;
 }
 
-type LooseInit = { params?: { path?: Record<string, string>; query?: Record<string, unknown> }; body?: unknown };
-type LooseCall = (path: string, init?: LooseInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type LooseInit = {
+  params?: { path?: Record<string, string>; query?: Record<string, unknown> };
+  body?: unknown;
+};
+type LooseCall = (
+  path: string,
+  init?: LooseInit,
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 export interface LooseClient {
   GET: LooseCall;
   POST: LooseCall;
@@ -39,7 +45,9 @@ export async function connect(env: Env): Promise<Api> {
 }
 
 /** An API answer, or a CliError with the envelope's code (401/403: exit 3). */
-export async function call<T>(pending: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
+export async function call<T>(
+  pending: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): Promise<T> {
   try {
     return (await unwrap(pending)) as T;
   } catch (error) {
@@ -51,7 +59,12 @@ export function asCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof MendflowApiError) {
     const auth = error.status === 401 || (error.status === 403 && error.code !== 'FORBIDDEN');
-    return new CliError(`${error.code}: ${error.message}`, auth ? EXIT.auth : EXIT.failed, error.code, error.details);
+    return new CliError(
+      `${error.code}: ${error.message}`,
+      auth ? EXIT.auth : EXIT.failed,
+      error.code,
+      error.details,
+    );
   }
   const cause = (error as { cause?: { code?: string } })?.cause;
   if (error instanceof TypeError && cause?.code) {
@@ -79,7 +92,9 @@ export async function listAutomations(api: Api): Promise<AutomationSummary[]> {
   let cursor: string | undefined;
   do {
     const page = await call<{ items: AutomationSummary[]; nextCursor: string | null }>(
-      api.loose.GET('/api/v1/automations', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } }),
+      api.loose.GET('/api/v1/automations', {
+        params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } },
+      }),
     );
     all.push(...page.items);
     cursor = page.nextCursor ?? undefined;
@@ -93,7 +108,9 @@ export async function findAutomation(api: Api, ref: string): Promise<AutomationD
   if (!id) id = (await listAutomations(api)).find((automation) => automation.name === ref)?.id;
   if (!id) return undefined;
   try {
-    return await call<AutomationDetail>(api.client.GET('/api/v1/automations/{id}', { params: { path: { id } } }));
+    return await call<AutomationDetail>(
+      api.client.GET('/api/v1/automations/{id}', { params: { path: { id } } }),
+    );
   } catch (error) {
     if (error instanceof CliError && error.code === 'AUTOMATION_NOT_FOUND') return undefined;
     throw error;
@@ -102,6 +119,7 @@ export async function findAutomation(api: Api, ref: string): Promise<AutomationD
 
 export async function getAutomation(api: Api, ref: string): Promise<AutomationDetail> {
   const automation = await findAutomation(api, ref);
-  if (!automation) throw new CliError(`no automation named or with id "${ref}"`, EXIT.failed, 'AUTOMATION_NOT_FOUND');
+  if (!automation)
+    throw new CliError(`no automation named or with id "${ref}"`, EXIT.failed, 'AUTOMATION_NOT_FOUND');
   return automation;
 }

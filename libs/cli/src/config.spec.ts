@@ -37,9 +37,9 @@ describe('the config file', () => {
       apiUrl: 'http://saved.test',
       apiKey: 'mf_env',
     });
-    expect(await resolveCredentials({ HOME: fresh(), MENDFLOW_API_URL: 'http://env.test', MENDFLOW_API_KEY: 'k' })).toEqual(
-      { apiUrl: 'http://env.test', apiKey: 'k' },
-    );
+    expect(
+      await resolveCredentials({ HOME: fresh(), MENDFLOW_API_URL: 'http://env.test', MENDFLOW_API_KEY: 'k' }),
+    ).toEqual({ apiUrl: 'http://env.test', apiKey: 'k' });
   });
 
   it('says "not logged in" (exit 3) when neither holds credentials', async () => {

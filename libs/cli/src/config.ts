@@ -37,7 +37,11 @@ export async function readConfigFile(env: Env): Promise<Partial<Credentials>> {
       ...(typeof parsed.apiKey === 'string' ? { apiKey: parsed.apiKey } : {}),
     };
   } catch {
-    throw new CliError(`${configPath(env)} is not JSON: run mendflow login again`, EXIT.failed, 'CONFIG_INVALID');
+    throw new CliError(
+      `${configPath(env)} is not JSON: run mendflow login again`,
+      EXIT.failed,
+      'CONFIG_INVALID',
+    );
   }
 }
 

@@ -36,10 +36,20 @@ export async function deployFolder(api: Api, folder: ScriptFolder): Promise<Depl
     const created = await call<AutomationDetail>(
       api.loose.POST('/api/v1/automations', { body: { name: folder.name, ...body } }),
     );
-    return { name: created.name, id: created.id, action: 'created', version: created.deployedVersion?.number ?? 1 };
+    return {
+      name: created.name,
+      id: created.id,
+      action: 'created',
+      version: created.deployedVersion?.number ?? 1,
+    };
   }
   if (sameAsDeployed(existing, folder)) {
-    return { name: existing.name, id: existing.id, action: 'unchanged', version: existing.deployedVersion?.number ?? 0 };
+    return {
+      name: existing.name,
+      id: existing.id,
+      action: 'unchanged',
+      version: existing.deployedVersion?.number ?? 0,
+    };
   }
   const version = await call<{ number: number }>(
     api.loose.POST('/api/v1/automations/{id}/versions', { params: { path: { id: existing.id } }, body }),
@@ -64,7 +74,9 @@ export function sameAsDeployed(
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }

@@ -54,7 +54,11 @@ export async function readScriptFile(file: string): Promise<Omit<ScriptFolder, '
     try {
       manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
     } catch (error) {
-      throw new CliError(`${manifestPath} is not JSON: ${(error as Error).message}`, EXIT.lint, 'MANIFEST_NOT_JSON');
+      throw new CliError(
+        `${manifestPath} is not JSON: ${(error as Error).message}`,
+        EXIT.lint,
+        'MANIFEST_NOT_JSON',
+      );
     }
   }
   return { file, source, manifest, ...(file.endsWith('.ts') ? { language: 'typescript' as const } : {}) };
@@ -68,7 +72,8 @@ export async function listScriptFolders(root: string): Promise<ScriptFolder[]> {
   const folders: ScriptFolder[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    if (await scriptFileOf(join(root, entry.name))) folders.push(await readScriptFolder(join(root, entry.name)));
+    if (await scriptFileOf(join(root, entry.name)))
+      folders.push(await readScriptFolder(join(root, entry.name)));
   }
   return folders;
 }

@@ -33,13 +33,18 @@ export async function relayMcp(
         void local.send({
           jsonrpc: '2.0',
           id: message.id,
-          error: { code: -32603, message: `the Mendflow API did not accept the message: ${(error as Error).message}` },
+          error: {
+            code: -32603,
+            message: `the Mendflow API did not accept the message: ${(error as Error).message}`,
+          },
         });
       }
     });
   };
   remote.onmessage = (message) => {
-    local.send(message).catch((error: unknown) => log(`mendflow mcp: stdout failed: ${(error as Error).message}`));
+    local
+      .send(message)
+      .catch((error: unknown) => log(`mendflow mcp: stdout failed: ${(error as Error).message}`));
   };
   remote.onerror = (error) => log(`mendflow mcp: ${error.message}`);
   local.onerror = (error) => log(`mendflow mcp: ${error.message}`);

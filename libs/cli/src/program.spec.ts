@@ -49,7 +49,10 @@ describe('the command line', () => {
 
   it('lints locally without a server: file:line:col severity message rule, exit 4 on errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mendflow-lint-'));
-    writeFileSync(join(dir, 'script.js'), 'export default async function run(input, ctx) {\n  return process.env;\n}\n');
+    writeFileSync(
+      join(dir, 'script.js'),
+      'export default async function run(input, ctx) {\n  return process.env;\n}\n',
+    );
     const result = await cli(['lint', join(dir, 'script.js')]);
     expect(result.code).toBe(EXIT.lint);
     expect(result.stdout).toMatch(/script\.js:2:10 error .+ mendflow\/forbidden-global$/m);

@@ -14,7 +14,13 @@ import {
 import { configPath, type Credentials, readConfigFile, writeConfigFile } from './config';
 import type { CliContext, CommandContext } from './context';
 import { deployFolder, type DeployOutcome } from './deploy';
-import { isSafeFolderName, listScriptFolders, MANIFEST_FILE, readScriptFile, readScriptFolder } from './folder';
+import {
+  isSafeFolderName,
+  listScriptFolders,
+  MANIFEST_FILE,
+  readScriptFile,
+  readScriptFolder,
+} from './folder';
 import { type FileLint, formatDiagnostic, lintFolder } from './linting';
 import { relayMcp } from './mcp';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode, Output, table } from './output';
@@ -55,7 +61,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version are successes; anything else commander refuses is a usage error.
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+      return error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
         ? EXIT.ok
         : EXIT.usage;
     }
@@ -67,7 +75,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
 
 export function buildProgram(ctx: CommandContext, setExit: (code: ExitCode) => void): Command {
   const program = new Command('mendflow')
-    .description('Command-line client for a Mendflow server: scripts, runs, inbox, secrets, bundles, sync, MCP.')
+    .description(
+      'Command-line client for a Mendflow server: scripts, runs, inbox, secrets, bundles, sync, MCP.',
+    )
     .option('--json', 'print JSON (one document; one per line while streaming) instead of text')
     .addHelpText(
       'after',
@@ -88,7 +98,9 @@ export function buildProgram(ctx: CommandContext, setExit: (code: ExitCode) => v
 
   program
     .command('login')
-    .description('save the API URL and an API key (read from stdin or a hidden prompt), checked with GET /api/v1/me')
+    .description(
+      'save the API URL and an API key (read from stdin or a hidden prompt), checked with GET /api/v1/me',
+    )
     .requiredOption('--url <url>', 'where the API listens, e.g. http://localhost:3001')
     .action(action(login));
 
@@ -179,14 +191,18 @@ export function buildProgram(ctx: CommandContext, setExit: (code: ExitCode) => v
 
   program
     .command('import')
-    .description("import a signed bundle; its signature must verify against the workspace's trusted publishers")
+    .description(
+      "import a signed bundle; its signature must verify against the workspace's trusted publishers",
+    )
     .argument('<file>', 'the bundle file')
     .option('--name <name>', 'the new automation name (default: the bundle’s)')
     .action(action(importBundle));
 
   program
     .command('push')
-    .description('deploy every automation folder in <dir> that changed (<dir>/<name>/script.js|ts + manifest.json)')
+    .description(
+      'deploy every automation folder in <dir> that changed (<dir>/<name>/script.js|ts + manifest.json)',
+    )
     .argument('[dir]', 'the folder of automations', '.')
     .action(action(push));
 
@@ -209,12 +225,16 @@ function inheritOutput(command: Command, ctx: CommandContext): void {
   command
     .option('--json', 'print JSON')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    });
   for (const sub of command.commands) inheritOutput(sub, ctx);
 }
 
 function positiveInt(value: string): string {
-  if (!/^[1-9]\d*$/.test(value)) throw new CliError(`--limit must be a positive integer, not "${value}"`, EXIT.usage, 'USAGE');
+  if (!/^[1-9]\d*$/.test(value))
+    throw new CliError(`--limit must be a positive integer, not "${value}"`, EXIT.usage, 'USAGE');
   return value;
 }
 
@@ -230,14 +250,19 @@ async function login(ctx: CommandContext, options: { url: string }): Promise<voi
   try {
     apiUrl = new URL(options.url).origin;
   } catch {
-    throw new CliError(`--url must be a URL such as http://localhost:3001, not "${options.url}"`, EXIT.usage, 'USAGE');
+    throw new CliError(
+      `--url must be a URL such as http://localhost:3001, not "${options.url}"`,
+      EXIT.usage,
+      'USAGE',
+    );
   }
   const apiKey = ctx.env.MENDFLOW_API_KEY || (await readSecret(ctx.stdin, 'API key: ', ctx.stderr));
   const me = await call<Me>(apiFor({ apiUrl, apiKey }).client.GET('/api/v1/me'));
   const path = await writeConfigFile(ctx.env, { apiUrl, apiKey });
   ctx.out.result(
     { apiUrl, configPath: path, user: me.user, workspace: me.workspace },
-    () => `Logged in to ${apiUrl} as ${me.user.email}${me.user.role ? ` (${me.user.role})` : ''} in ${me.workspace.name}\nSaved to ${path}`,
+    () =>
+      `Logged in to ${apiUrl} as ${me.user.email}${me.user.role ? ` (${me.user.role})` : ''} in ${me.workspace.name}\nSaved to ${path}`,
   );
 }
 
@@ -246,14 +271,23 @@ async function whoami(ctx: CommandContext): Promise<void> {
   const me = await call<Me>(api.client.GET('/api/v1/me'));
   const file = await readConfigFile(ctx.env);
   ctx.out.result(
-    { apiUrl: api.credentials.apiUrl, fromEnv: !file.apiKey || file.apiKey !== api.credentials.apiKey, ...me },
-    () => `${me.user.email}${me.user.role ? ` (${me.user.role})` : ''} in ${me.workspace.name} at ${api.credentials.apiUrl}`,
+    {
+      apiUrl: api.credentials.apiUrl,
+      fromEnv: !file.apiKey || file.apiKey !== api.credentials.apiKey,
+      ...me,
+    },
+    () =>
+      `${me.user.email}${me.user.role ? ` (${me.user.role})` : ''} in ${me.workspace.name} at ${api.credentials.apiUrl}`,
   );
 }
 
 async function init(ctx: CommandContext, dir: string, options: { typescript?: boolean }): Promise<void> {
   const made = await scaffold(resolve(ctx.cwd, dir), options.typescript === true);
-  ctx.out.result(made, () => `Created ${made.files.join(', ')} in ${made.dir}\nNext: mendflow lint ${dir} && mendflow deploy ${dir}`);
+  ctx.out.result(
+    made,
+    () =>
+      `Created ${made.files.join(', ')} in ${made.dir}\nNext: mendflow lint ${dir} && mendflow deploy ${dir}`,
+  );
 }
 
 async function lintTargets(ctx: CommandContext, paths: string[]): Promise<FileLint[]> {
@@ -270,7 +304,9 @@ async function lint(ctx: CommandContext, paths: string[]): Promise<ExitCode> {
   const results = await lintTargets(ctx, paths);
   const ok = results.every((result) => result.ok);
   ctx.out.result({ ok, files: results }, () => {
-    const lines = results.flatMap((result) => result.diagnostics.map((d) => formatDiagnostic(result.file, d, ctx.cwd)));
+    const lines = results.flatMap((result) =>
+      result.diagnostics.map((d) => formatDiagnostic(result.file, d, ctx.cwd)),
+    );
     const errors = results.flatMap((r) => r.diagnostics).filter((d) => d.severity === 'error').length;
     const warnings = results.flatMap((r) => r.diagnostics).length - errors;
     return [...lines, `${errors} error(s), ${warnings} warning(s) in ${results.length} file(s)`].join('\n');
@@ -279,7 +315,8 @@ async function lint(ctx: CommandContext, paths: string[]): Promise<ExitCode> {
 }
 
 function describeDeploy(outcome: DeployOutcome): string {
-  if (outcome.action === 'created') return `created ${outcome.name} (version ${outcome.version}, id ${outcome.id})`;
+  if (outcome.action === 'created')
+    return `created ${outcome.name} (version ${outcome.version}, id ${outcome.id})`;
   if (outcome.action === 'updated') return `updated ${outcome.name} to version ${outcome.version}`;
   return `unchanged ${outcome.name} (version ${outcome.version})`;
 }
@@ -311,28 +348,42 @@ async function run(
   const started = await call<{ id: string; status: string }>(
     api.client.POST('/api/v1/automations/{id}/runs', {
       params: { path: { id: automation.id } },
-      body: { ...(input === undefined ? {} : { input }), ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) },
+      body: {
+        ...(input === undefined ? {} : { input }),
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+      },
     }),
   );
   if (!options.watch) {
     ctx.out.result(started, () => `run ${started.id} ${started.status}`);
     return EXIT.ok;
   }
-  ctx.out.note(`run ${started.id} of ${automation.name} started; watching (Ctrl-C stops watching, not the run)`);
+  ctx.out.note(
+    `run ${started.id} of ${automation.name} started; watching (Ctrl-C stops watching, not the run)`,
+  );
   return finishWatch(ctx, api, started.id);
 }
 
 async function finishWatch(ctx: CommandContext, api: Api, runId: string): Promise<ExitCode> {
   const { run: watched, exit } = await streamRun(api, ctx.out, runId);
-  const detail = watched as unknown as { status: string; output?: unknown; error?: { message?: string } | null };
+  const detail = watched as unknown as {
+    status: string;
+    output?: unknown;
+    error?: { message?: string } | null;
+  };
   ctx.out.item({ run: watched }, describeRest(detail));
   return exit;
 }
 
-function describeRest(run: { status: string; output?: unknown; error?: { message?: string } | null }): string {
+function describeRest(run: {
+  status: string;
+  output?: unknown;
+  error?: { message?: string } | null;
+}): string {
   if (run.status === 'succeeded') return `succeeded: ${JSON.stringify(run.output ?? null)}`;
   if (run.status === 'waiting') return 'waiting for an approval: see mendflow inbox';
-  if (run.status === 'action_needed') return `action needed: ${run.error?.message ?? ''} (see mendflow inbox)`.trim();
+  if (run.status === 'action_needed')
+    return `action needed: ${run.error?.message ?? ''} (see mendflow inbox)`.trim();
   return `${run.status}${run.error?.message ? `: ${run.error.message}` : ''}`;
 }
 
@@ -340,7 +391,10 @@ async function watch(ctx: CommandContext, runId: string): Promise<ExitCode> {
   return finishWatch(ctx, await connect(ctx.env), runId);
 }
 
-async function runs(ctx: CommandContext, options: { automation?: string; status?: string; limit: string }): Promise<void> {
+async function runs(
+  ctx: CommandContext,
+  options: { automation?: string; status?: string; limit: string },
+): Promise<void> {
   const api = await connect(ctx.env);
   const automationId = options.automation ? (await getAutomation(api, options.automation)).id : undefined;
   const page = await call<{ items: RunSummary[] }>(
@@ -359,16 +413,23 @@ async function runs(ctx: CommandContext, options: { automation?: string; status?
       ? 'no runs'
       : table([
           ['ID', 'AUTOMATION', 'STATUS', 'TRIGGER', 'ATTEMPTS', 'CREATED'],
-          ...page.items.map((r) => [r.id, r.automationName ?? r.automationId, r.status, r.trigger, String(r.attemptCount), r.createdAt]),
+          ...page.items.map((r) => [
+            r.id,
+            r.automationName ?? r.automationId,
+            r.status,
+            r.trigger,
+            String(r.attemptCount),
+            r.createdAt,
+          ]),
         ]),
   );
 }
 
 async function logs(ctx: CommandContext, runId: string): Promise<void> {
   const api = await connect(ctx.env);
-  const page = await call<{ items: { attempt: number; logs: { level: string; message: string; data?: unknown; t?: number }[] }[] }>(
-    api.client.GET('/api/v1/runs/{id}/logs', { params: { path: { id: runId } } }),
-  );
+  const page = await call<{
+    items: { attempt: number; logs: { level: string; message: string; data?: unknown; t?: number }[] }[];
+  }>(api.client.GET('/api/v1/runs/{id}/logs', { params: { path: { id: runId } } }));
   ctx.out.result(page, () => {
     const lines = page.items.flatMap(({ attempt, logs: entries }) =>
       (Array.isArray(entries) ? entries : []).map(
@@ -383,7 +444,9 @@ async function logs(ctx: CommandContext, runId: string): Promise<void> {
 async function inbox(ctx: CommandContext, options: { run?: string; status: string }): Promise<void> {
   const api = await connect(ctx.env);
   const page = await call<{ items: InboxItem[] }>(
-    api.loose.GET('/api/v1/inbox', { params: { query: { status: options.status, ...(options.run ? { runId: options.run } : {}) } } }),
+    api.loose.GET('/api/v1/inbox', {
+      params: { query: { status: options.status, ...(options.run ? { runId: options.run } : {}) } },
+    }),
   );
   ctx.out.result(page, () =>
     page.items.length === 0
@@ -395,7 +458,12 @@ async function inbox(ctx: CommandContext, options: { run?: string; status: strin
   );
 }
 
-async function resolveItem(ctx: CommandContext, id: string, actionName: string, options: { comment?: string }): Promise<void> {
+async function resolveItem(
+  ctx: CommandContext,
+  id: string,
+  actionName: string,
+  options: { comment?: string },
+): Promise<void> {
   const api = await connect(ctx.env);
   const resolved = await call<InboxItem>(
     api.loose.POST('/api/v1/inbox/{id}/resolve', {
@@ -419,19 +487,26 @@ async function secretsSet(ctx: CommandContext, name: string, value: string[]): P
   const saved = await call<{ name: string; created: boolean }>(
     api.client.PUT('/api/v1/secrets/{name}', { params: { path: { name } }, body: { value: secret } }),
   );
-  ctx.out.result({ name: saved.name, created: saved.created }, () => `${saved.created ? 'created' : 'replaced'} secret ${saved.name}`);
+  ctx.out.result(
+    { name: saved.name, created: saved.created },
+    () => `${saved.created ? 'created' : 'replaced'} secret ${saved.name}`,
+  );
 }
 
 async function secretsList(ctx: CommandContext): Promise<void> {
   const api = await connect(ctx.env);
-  const page = await call<{ items: { name: string; updatedAt?: string }[] }>(api.client.GET('/api/v1/secrets'));
+  const page = await call<{ items: { name: string; updatedAt?: string }[] }>(
+    api.client.GET('/api/v1/secrets'),
+  );
   ctx.out.result(page, () => (page.items.length ? page.items.map((s) => s.name).join('\n') : 'no secrets'));
 }
 
 async function exportBundle(ctx: CommandContext, ref: string, options: { output?: string }): Promise<void> {
   const api = await connect(ctx.env);
   const automation = await getAutomation(api, ref);
-  const bundle = await call<unknown>(api.loose.GET('/api/v1/automations/{id}/bundle', { params: { path: { id: automation.id } } }));
+  const bundle = await call<unknown>(
+    api.loose.GET('/api/v1/automations/{id}/bundle', { params: { path: { id: automation.id } } }),
+  );
   const text = `${JSON.stringify(bundle, null, 2)}\n`;
   if (!options.output) {
     ctx.stdout.write(text);
@@ -439,7 +514,10 @@ async function exportBundle(ctx: CommandContext, ref: string, options: { output?
   }
   const path = resolve(ctx.cwd, options.output);
   await writeFile(path, text);
-  ctx.out.result({ automation: { id: automation.id, name: automation.name }, file: path }, () => `exported ${automation.name} to ${path}`);
+  ctx.out.result(
+    { automation: { id: automation.id, name: automation.name }, file: path },
+    () => `exported ${automation.name} to ${path}`,
+  );
 }
 
 async function importBundle(ctx: CommandContext, file: string, options: { name?: string }): Promise<void> {
@@ -447,13 +525,22 @@ async function importBundle(ctx: CommandContext, file: string, options: { name?:
   try {
     bundle = JSON.parse(await readFile(resolve(ctx.cwd, file), 'utf8'));
   } catch (error) {
-    throw new CliError(`${file} is not a bundle (JSON): ${(error as Error).message}`, EXIT.usage, 'BUNDLE_INVALID');
+    throw new CliError(
+      `${file} is not a bundle (JSON): ${(error as Error).message}`,
+      EXIT.usage,
+      'BUNDLE_INVALID',
+    );
   }
   const api = await connect(ctx.env);
   const imported = await call<AutomationDetail>(
-    api.loose.POST('/api/v1/automations/import', { body: { bundle, ...(options.name ? { name: options.name } : {}) } }),
+    api.loose.POST('/api/v1/automations/import', {
+      body: { bundle, ...(options.name ? { name: options.name } : {}) },
+    }),
   );
-  ctx.out.result(imported, () => `imported ${imported.name} (id ${imported.id}, version ${imported.deployedVersion?.number ?? '?'})`);
+  ctx.out.result(
+    imported,
+    () => `imported ${imported.name} (id ${imported.id}, version ${imported.deployedVersion?.number ?? '?'})`,
+  );
 }
 
 async function push(ctx: CommandContext, dir: string): Promise<ExitCode> {
@@ -473,7 +560,10 @@ async function push(ctx: CommandContext, dir: string): Promise<ExitCode> {
     }
   }
   const changed = outcomes.filter((o) => o.action !== 'unchanged').length;
-  ctx.out.result({ outcomes, failures }, () => `${changed} changed, ${outcomes.length - changed} unchanged, ${failures.length} failed`);
+  ctx.out.result(
+    { outcomes, failures },
+    () => `${changed} changed, ${outcomes.length - changed} unchanged, ${failures.length} failed`,
+  );
   if (failures.some((f) => f.code === 'LINT_FAILED')) return EXIT.lint;
   return failures.length ? EXIT.failed : EXIT.ok;
 }
@@ -505,7 +595,10 @@ async function pull(ctx: CommandContext, dir: string): Promise<void> {
     ctx.out.note(`pulled ${automation.name} (version ${deployed.number})`);
   }
   ctx.out.result({ written, skipped }, () =>
-    [`${written.length} automation(s) written to ${root}`, ...skipped.map((s) => `skipped ${s.name}: ${s.reason}`)].join('\n'),
+    [
+      `${written.length} automation(s) written to ${root}`,
+      ...skipped.map((s) => `skipped ${s.name}: ${s.reason}`),
+    ].join('\n'),
   );
 }
 

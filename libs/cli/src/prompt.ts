@@ -35,7 +35,11 @@ function readAll(input: SecretInput): Promise<string> {
   });
 }
 
-function hiddenPrompt(input: SecretInput, prompt: string, stderr: { write(chunk: string): unknown }): Promise<string> {
+function hiddenPrompt(
+  input: SecretInput,
+  prompt: string,
+  stderr: { write(chunk: string): unknown },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     stderr.write(prompt);
     input.setRawMode?.(true);

@@ -38,7 +38,14 @@ const MANIFEST = {
 };
 
 const EDITOR_CONFIG = {
-  compilerOptions: { target: 'ES2023', module: 'ESNext', moduleResolution: 'Bundler', checkJs: true, strict: true, noEmit: true },
+  compilerOptions: {
+    target: 'ES2023',
+    module: 'ESNext',
+    moduleResolution: 'Bundler',
+    checkJs: true,
+    strict: true,
+    noEmit: true,
+  },
   include: ['*.js', '*.ts'],
 };
 
@@ -58,7 +65,12 @@ export async function scaffold(dir: string, typescript: boolean): Promise<Scaffo
       () => true,
       () => false,
     );
-    if (taken) throw new CliError(`${join(dir, file)} exists: init writes into an empty folder`, EXIT.failed, 'FILE_EXISTS');
+    if (taken)
+      throw new CliError(
+        `${join(dir, file)} exists: init writes into an empty folder`,
+        EXIT.failed,
+        'FILE_EXISTS',
+      );
   }
   await mkdir(abs, { recursive: true });
   await writeFile(join(abs, script), typescript ? TS_SCRIPT : JS_SCRIPT);

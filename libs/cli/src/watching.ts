@@ -11,7 +11,11 @@ export function formatEvent(event: RunEvent): string {
 }
 
 /** Streams the run's timeline until it rests; the exit code says how it ended. */
-export async function streamRun(api: Api, out: Output, runId: string): Promise<{ run: WatchedRun; exit: ExitCode }> {
+export async function streamRun(
+  api: Api,
+  out: Output,
+  runId: string,
+): Promise<{ run: WatchedRun; exit: ExitCode }> {
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', interrupt);

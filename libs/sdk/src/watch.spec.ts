@@ -34,7 +34,8 @@ async function fakeGateway(options: { dropLive?: (seq: number) => boolean } = {}
     subscriptions: [],
     publish(event) {
       fake.events.push(event);
-      if (!options.dropLive?.(event.seq)) io.of('/events').emit('run.event', { ...event, runId: 'run-1', automationId: 'a', workspaceId: 'w' });
+      if (!options.dropLive?.(event.seq))
+        io.of('/events').emit('run.event', { ...event, runId: 'run-1', automationId: 'a', workspaceId: 'w' });
     },
     status(status) {
       fake.run = { ...fake.run, status };
@@ -44,7 +45,8 @@ async function fakeGateway(options: { dropLive?: (seq: number) => boolean } = {}
   };
   io.of('/events').use((socket, next) => {
     fake.tokens.push(socket.handshake.auth.token);
-    if (socket.handshake.auth.token !== 'mf_good') return next(Object.assign(new Error('no'), { data: { code: 'UNAUTHENTICATED' } }));
+    if (socket.handshake.auth.token !== 'mf_good')
+      return next(Object.assign(new Error('no'), { data: { code: 'UNAUTHENTICATED' } }));
     next();
   });
   io.of('/events').on('connection', (socket) => {
@@ -70,7 +72,12 @@ function readerOf(fake: Fake): RunReader {
   };
 }
 
-const event = (seq: number, type = 'test.note'): RunEvent => ({ seq, type, data: { seq }, createdAt: new Date().toISOString() });
+const event = (seq: number, type = 'test.note'): RunEvent => ({
+  seq,
+  type,
+  data: { seq },
+  createdAt: new Date().toISOString(),
+});
 
 describe('watchRun', () => {
   it('delivers stored and live events once each, in order, and resolves when the run finishes', async () => {
@@ -118,9 +125,13 @@ describe('watchRun', () => {
     fake.events.push(event(1), event(2));
     fake.run = { id: 'run-1', status: 'waiting', waitingFor: { kind: 'approval' } };
     const seen: number[] = [];
-    await watchRun({ baseUrl: fake.url, apiKey: 'mf_good' }, readerOf(fake), 'run-1', { onEvent: (e) => seen.push(e.seq) });
+    await watchRun({ baseUrl: fake.url, apiKey: 'mf_good' }, readerOf(fake), 'run-1', {
+      onEvent: (e) => seen.push(e.seq),
+    });
     expect(seen).toEqual([1, 2]);
-    await expect(watchRun({ baseUrl: fake.url, apiKey: 'mf_bad' }, readerOf(fake), 'run-1')).rejects.toMatchObject({
+    await expect(
+      watchRun({ baseUrl: fake.url, apiKey: 'mf_bad' }, readerOf(fake), 'run-1'),
+    ).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
       status: 401,
     });

@@ -22,12 +22,16 @@ export interface WatchedRun {
   [field: string]: unknown;
 }
 
-export type Subscription = { runId: string; afterSeq?: number } | { automationId: string } | { workspace: true };
+export type Subscription =
+  { runId: string; afterSeq?: number } | { automationId: string } | { workspace: true };
 
 export type LiveMessage =
   | { name: 'run.event'; payload: RunEvent & { runId: string; automationId: string; workspaceId: string } }
   | { name: 'run.status'; payload: { runId: string; automationId: string; status: RunStatus } }
-  | { name: 'inbox.item'; payload: { id: string; runId: string; automationId: string; [field: string]: unknown } };
+  | {
+      name: 'inbox.item';
+      payload: { id: string; runId: string; automationId: string; [field: string]: unknown };
+    };
 
 export interface LiveOptions {
   /** Where the API listens, e.g. `http://localhost:3001`. */
@@ -66,7 +70,11 @@ export async function subscribe(
         if (ack?.ok) options.onSubscribed?.();
         else
           options.onError?.(
-            new MendflowApiError(400, ack?.error?.code ?? 'SUBSCRIPTION_REFUSED', ack?.error?.message ?? 'refused'),
+            new MendflowApiError(
+              400,
+              ack?.error?.code ?? 'SUBSCRIPTION_REFUSED',
+              ack?.error?.message ?? 'refused',
+            ),
           );
       })
       .catch(() => {
