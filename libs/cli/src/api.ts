@@ -58,7 +58,8 @@ export async function call<T>(
 export function asCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof MendflowApiError) {
-    const auth = error.status === 401 || (error.status === 403 && error.code !== 'FORBIDDEN');
+    // 401: no valid key; 403 FORBIDDEN: the key's role lacks the permission. Other 403s are refusals.
+    const auth = error.status === 401 || (error.status === 403 && error.code === 'FORBIDDEN');
     return new CliError(
       `${error.code}: ${error.message}`,
       auth ? EXIT.auth : EXIT.failed,

@@ -21,7 +21,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  ok
   1  failed: the API refused, a run failed or was cancelled, something was not found
   2  usage error (unknown command or option, missing argument, a secret value on the command line)
-  3  not logged in, or the API key was refused
+  3  not logged in, the API key was refused, or its role lacks the permission
   4  lint errors in a script`;
 
 /** A failure the CLI reports with a message, a stable code and an exit code. */
