@@ -42,6 +42,7 @@ export type Permission =
   | 'notifications:manage'
   | 'members:manage'
   | 'audit:read'
+  | 'publishers:manage'
   | 'workspace:manage';
 
 export interface User {
