@@ -28,7 +28,6 @@ export function trustedPublisherView(publisher: TrustedPublisherRecord): Trusted
  */
 export function bundleDisposition(automationName: string): string {
   const filename = `${automationName}.mendflow.json`;
-  // eslint-disable-next-line no-control-regex
   const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }

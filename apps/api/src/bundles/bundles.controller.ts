@@ -23,7 +23,6 @@ import { bundleDisposition, signingKeyView, trustedPublisherView } from './bundl
 import { BundlesService } from './bundles.service';
 
 const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation');
-const publisherId = new UuidParam(ErrorCodes.TRUSTED_PUBLISHER_NOT_FOUND, 'trusted publisher');
 
 /** Signed bundles of automations (docs/bundles.md). */
 @ApiTags('bundles')
@@ -117,7 +116,10 @@ export class SigningKeysController {
   @Requires('publishers:manage')
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop trusting a publisher key (automations already imported stay)' })
-  async removeTrusted(@CurrentPrincipal() principal: Principal, @Param('id', publisherId) id: string) {
+  async removeTrusted(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new UuidParam(ErrorCodes.TRUSTED_PUBLISHER_NOT_FOUND, 'trusted publisher')) id: string,
+  ) {
     await this.bundles.removeTrusted(principal, id);
   }
 }
