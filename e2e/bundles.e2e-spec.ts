@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, signBundle } from '../apps/api/src/bundles/bundle-signature';
 import { type Api, apiClient, waitForRun } from './support/client';
 import { BOOTSTRAP_KEY, type Stack, startStack } from './support/stack';
 import { createWorkspace } from './support/workspaces';
@@ -160,6 +161,35 @@ describe('import into another workspace', () => {
     });
     const missing = await b('POST', '/api/v1/automations/import', {});
     expect(missing.status).toBe(400);
+  });
+
+  it("refuses a bundle re-signed by another key, whether it claims the trusted key's fingerprint or its own", async () => {
+    const forger = generateSigningKeyPair();
+    const { signature: _signature, ...unsigned } = bundle;
+    const posing = signBundle(
+      { ...unsigned, publisher: { ...unsigned.publisher, publicKey: forger.publicKey } },
+      forger.privateKeyPem,
+    );
+    const claimed = await b('POST', '/api/v1/automations/import', { bundle: posing });
+    expect(claimed.status).toBe(400);
+    expect(claimed.body.error).toMatchObject({
+      code: 'BUNDLE_INVALID',
+      details: { issues: [{ path: 'bundle.publisher.fingerprint' }] },
+    });
+    const honest = signBundle(
+      {
+        ...unsigned,
+        publisher: { ...unsigned.publisher, publicKey: forger.publicKey, fingerprint: forger.fingerprint },
+      },
+      forger.privateKeyPem,
+    );
+    const untrusted = await b('POST', '/api/v1/automations/import', { bundle: honest });
+    expect(untrusted.status).toBe(403);
+    expect(untrusted.body.error).toMatchObject({
+      code: 'BUNDLE_PUBLISHER_UNTRUSTED',
+      details: { fingerprint: forger.fingerprint },
+    });
+    expect(await names(b)).not.toContain('greeter');
   });
 
   it('succeeds once trusted: deployed as version 1, and the automation runs', async () => {
