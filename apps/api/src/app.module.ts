@@ -9,6 +9,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AutomationsModule } from './automations/automations.module';
+import { BundlesModule } from './bundles/bundles.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { API_CONFIG, type ApiConfig } from './config/api-config';
 import { EventsModule } from './events/events.module';
@@ -57,6 +58,7 @@ export class AppModule {
         MetricsModule,
         LintModule,
         AutomationsModule,
+        BundlesModule,
         RunsModule,
         NotificationsModule,
         HooksModule,

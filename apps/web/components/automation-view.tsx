@@ -30,6 +30,7 @@ import { useCan, useSignedIn } from '@/lib/session';
 import { queries, useRollback } from '@/lib/queries';
 import { useQuery } from '@tanstack/react-query';
 import { PauseResumeButton, RunNowButton } from './automation-actions';
+import { ExportBundleButton } from './bundle-actions';
 import { AutomationTriggers } from './automation-triggers';
 import { DiffView } from './diff-view';
 import {
@@ -98,6 +99,7 @@ export function AutomationView({ id }: { id: string }) {
         description={a.description || undefined}
         actions={
           <>
+            <ExportBundleButton automation={a} />
             <PauseResumeButton automation={a} />
             <RunNowButton automation={a} />
           </>

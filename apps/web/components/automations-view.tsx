@@ -10,6 +10,7 @@ import { queries } from '@/lib/queries';
 import { formatPercent } from '@/lib/format';
 import { useSignedIn } from '@/lib/session';
 import { NewAutomationButton, PauseResumeButton, RunNowButton } from './automation-actions';
+import { ImportBundleButton } from './bundle-actions';
 import { AuthorBadge, EmptyState, ErrorState, LoadingState, PageHeader, RunStatusBadge, TimeAgo } from './ui';
 
 export function AutomationsView() {
@@ -22,7 +23,12 @@ export function AutomationsView() {
       <PageHeader
         title="Automations"
         description="Scripts Mendflow runs on demand, on a schedule or from a webhook. Each change is a new immutable version."
-        actions={<NewAutomationButton />}
+        actions={
+          <>
+            <ImportBundleButton />
+            <NewAutomationButton />
+          </>
+        }
       />
       {list.error && !list.data ? (
         <ErrorState

@@ -28,6 +28,7 @@ import { useQuery } from '@tanstack/react-query';
 import { CopyableSecret } from './copyable-secret';
 import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';
 import { NotificationSettings } from './notification-settings';
+import { SigningSettings } from './signing-settings';
 import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
 
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
@@ -55,6 +56,7 @@ export function SettingsView() {
             {canManageKeys ? <ApiKeys /> : null}
             <Secrets />
             <NotificationSettings />
+            <SigningSettings />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>

@@ -8,6 +8,7 @@
  */
 
 import type {
+  Bundle,
   DeliveryStatus,
   FailureClass,
   InboxAction,
@@ -20,7 +21,9 @@ import type {
   RunTrigger,
   RunTriggerContext,
   RunWaitingFor,
+  SigningKey,
   TriggerKind,
+  TrustedPublisher,
 } from '@mendflow/contracts';
 
 // The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
@@ -42,6 +45,7 @@ export type Permission =
   | 'notifications:manage'
   | 'members:manage'
   | 'audit:read'
+  | 'publishers:manage'
   | 'workspace:manage';
 
 export interface User {
@@ -675,6 +679,17 @@ export const api = {
       query: { limit: 20, ...query },
       signal,
     }),
+
+  // Signed bundles (docs/bundles.md): the shapes are the contracts' (Bundle, SigningKey, TrustedPublisher).
+  exportBundle: (automationId: string) => apiRequest<Bundle>(`/automations/${automationId}/bundle`),
+  importBundle: (body: { bundle: unknown; name?: string }) =>
+    apiRequest<AutomationDetail>('/automations/import', { method: 'POST', body }),
+  signingKey: (signal?: AbortSignal) => apiRequest<SigningKey>('/signing-key', { signal }),
+  trustedPublishers: (signal?: AbortSignal) =>
+    apiRequest<Items<TrustedPublisher>>('/trusted-publishers', { signal }),
+  addTrustedPublisher: (body: { name: string; publicKey: string }) =>
+    apiRequest<TrustedPublisher>('/trusted-publishers', { method: 'POST', body }),
+  removeTrustedPublisher: (id: string) => apiRequest<void>(`/trusted-publishers/${id}`, { method: 'DELETE' }),
 
   repairs: (query: { automationId?: string; runId?: string }, signal?: AbortSignal) =>
     apiRequest<Items<Repair>>('/repairs', { query, signal }),

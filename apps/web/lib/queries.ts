@@ -127,6 +127,13 @@ export const queries = {
       queryKey: queryKeys.automations.webhook(automationId),
       queryFn: read((s) => api.webhook(automationId, s)),
     }),
+  signingKey: () =>
+    queryOptions({ queryKey: queryKeys.bundles.signingKey, queryFn: read((s) => api.signingKey(s)) }),
+  trustedPublishers: () =>
+    queryOptions({
+      queryKey: queryKeys.bundles.trustedPublishers,
+      queryFn: read((s) => api.trustedPublishers(s)),
+    }),
   notificationChannels: () =>
     queryOptions({
       queryKey: queryKeys.notifications.channels,
@@ -346,6 +353,24 @@ export const useRotateWebhookToken = () =>
   useWrite(
     (automationId: string) => api.rotateWebhookToken(automationId),
     (automationId) => [queryKeys.automations.webhook(automationId), queryKeys.audit.all],
+  );
+
+export const useImportBundle = () =>
+  useWrite(
+    (body: { bundle: unknown; name?: string }) => api.importBundle(body),
+    [queryKeys.automations.all, queryKeys.overview.all, queryKeys.audit.all],
+  );
+
+export const useAddTrustedPublisher = () =>
+  useWrite(
+    (body: { name: string; publicKey: string }) => api.addTrustedPublisher(body),
+    [queryKeys.bundles.trustedPublishers, queryKeys.audit.all],
+  );
+
+export const useRemoveTrustedPublisher = () =>
+  useWrite(
+    (id: string) => api.removeTrustedPublisher(id),
+    [queryKeys.bundles.trustedPublishers, queryKeys.audit.all],
   );
 
 export const useCreateNotificationChannel = () =>

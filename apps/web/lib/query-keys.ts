@@ -32,6 +32,11 @@ export const queryKeys = {
     triggers: (id: string) => ['automations', 'triggers', id] as const,
     webhook: (id: string) => ['automations', 'webhook', id] as const,
   },
+  bundles: {
+    all: ['bundles'] as const,
+    signingKey: ['bundles', 'signing-key'] as const,
+    trustedPublishers: ['bundles', 'trusted-publishers'] as const,
+  },
   notifications: {
     all: ['notifications'] as const,
     channels: ['notifications', 'channels'] as const,

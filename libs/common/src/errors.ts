@@ -59,6 +59,15 @@ export const ErrorCodes = {
   /** A synchronous webhook's run ended in time, but not succeeded (its public error is in details). */
   RUN_FAILED: 'RUN_FAILED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A bundle that is not a mendflow.bundle/v1 document (details.issues name the fields): nothing imported. */
+  BUNDLE_INVALID: 'BUNDLE_INVALID',
+  /** A bundle whose signature does not verify against its publisher key: it was changed after signing. */
+  BUNDLE_SIGNATURE_INVALID: 'BUNDLE_SIGNATURE_INVALID',
+  /** A well-signed bundle from a key that is neither the workspace's own nor one of its trusted publishers. */
+  BUNDLE_PUBLISHER_UNTRUSTED: 'BUNDLE_PUBLISHER_UNTRUSTED',
+  /** The workspace already trusts a publisher key with this fingerprint. */
+  PUBLISHER_ALREADY_TRUSTED: 'PUBLISHER_ALREADY_TRUSTED',
+  TRUSTED_PUBLISHER_NOT_FOUND: 'TRUSTED_PUBLISHER_NOT_FOUND',
 } as const;
 
 export class NotFoundError extends DomainError {

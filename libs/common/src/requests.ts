@@ -97,3 +97,18 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
+
+/** `POST /automations/import`: `bundle` is checked against @mendflow/contracts' bundleSchema (BUNDLE_INVALID). */
+export const importBundleBody = z.strictObject({
+  bundle: z.unknown().refine((value) => value !== undefined, { error: 'is required' }),
+  /** Created under this name instead of the bundle's (when the name is taken here). */
+  name: automationName.optional(),
+});
+export type ImportBundleBody = z.output<typeof importBundleBody>;
+
+/** `POST /trusted-publishers`: a publisher's public key, as its workspace shows it (base64 SPKI or PEM). */
+export const addTrustedPublisherBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  publicKey: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+});
+export type AddTrustedPublisherBody = z.output<typeof addTrustedPublisherBody>;

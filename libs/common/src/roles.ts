@@ -10,7 +10,7 @@
  * |        | retry runs, resolve inbox items                                                       |
  * | admin  | + set and delete secrets, manage API keys, manage notification channels (create, change, |
  * |        | delete, test), invite, change and remove members (never an owner, never to owner), read  |
- * |        | the audit log                                                                         |
+ * |        | the audit log, trust and distrust bundle publishers                                   |
  * | owner  | + rename the workspace, grant and remove owner (the last owner stays)                  |
  *
  * `account` is not a workspace permission: any signed-in caller may read who they are, list and create
@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'notifications:manage',
   'members:manage',
   'audit:read',
+  /** Which publisher keys' bundles the workspace imports: who may run code here, so admins (not owners only). */
+  'publishers:manage',
   'workspace:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -48,6 +50,7 @@ export const PERMISSION_MIN_ROLE: Record<Permission, Role> = {
   'notifications:manage': 'admin',
   'members:manage': 'admin',
   'audit:read': 'admin',
+  'publishers:manage': 'admin',
   'workspace:manage': 'owner',
 };
 

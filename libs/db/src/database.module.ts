@@ -16,6 +16,7 @@ import { RunsRepository } from './repositories/runs.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
 import { TriggersRepository } from './repositories/triggers.repository';
+import { SigningKeysRepository } from './repositories/signing-keys.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { WebhooksRepository } from './repositories/webhooks.repository';
@@ -44,6 +45,7 @@ const REPOSITORIES = [
   WebhooksRepository,
   TriggersRepository,
   EmittedEventsRepository,
+  SigningKeysRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

@@ -25,3 +25,4 @@ export * from './repositories/triggers.repository';
 export * from './repositories/notifications.repository';
 export * from './repositories/webhooks.repository';
 export * from './repositories/emitted-events.repository';
+export * from './repositories/signing-keys.repository';
