@@ -3,7 +3,7 @@ import { Linter } from 'eslint';
 import { checkManifest } from './manifest-check';
 import { SCRIPT_FILENAME, scriptConfig } from './script-config';
 import type { LintDiagnostic, LintInput, LintResult } from './types';
-import { resolveLanguage, stripTypes } from './typescript';
+import { prepareScript } from './typescript';
 
 /**
  * One Linter for the process: it holds no per-file state between `verify` calls, and building it (rule
@@ -31,9 +31,10 @@ export function lintScript(
       ? { source: sourceOrInput, manifest: manifestArg, language: languageArg }
       : sourceOrInput;
   const checked = checkManifest(manifest);
-  const resolved = resolveLanguage(source, language);
-  const code = resolved === 'typescript' ? stripTypes(source) : { ok: true as const, code: source };
-  const scriptDiagnostics = code.ok ? lintJavaScript(code.code, checked.permissions) : [code.diagnostic];
+  const { language: resolved, stripped } = prepareScript(source, language);
+  const scriptDiagnostics = stripped.ok
+    ? lintJavaScript(stripped.code, checked.permissions)
+    : [stripped.diagnostic];
   const diagnostics = [...checked.diagnostics, ...scriptDiagnostics];
   return {
     ok: diagnostics.every((diagnostic) => diagnostic.severity !== 'error'),

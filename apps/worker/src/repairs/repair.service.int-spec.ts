@@ -129,6 +129,7 @@ async function failingRun(label: string, repairOptions: { requireApproval?: bool
   const automations = new AutomationsRepository(db);
   const version = await automations.addVersion(seeded.workspaceId, seeded.automationId, {
     source: BROKEN,
+    language: 'javascript',
     manifest,
     createdByKind: 'user',
     createdBy: seeded.userId,

@@ -56,6 +56,7 @@ async function runScript(source: string, options: Parameters<typeof executor>[0]
   manifest.permissions.secrets = ['API_KEY'];
   const version = await new AutomationsRepository(db).addVersion(seeded.workspaceId, seeded.automationId, {
     source,
+    language: 'javascript',
     manifest,
     createdByKind: 'user',
     createdBy: seeded.userId,
