@@ -804,6 +804,8 @@ export interface operations {
                 "application/json": {
                     source: string;
                     manifest?: unknown;
+                    /** @enum {string} */
+                    language?: "javascript" | "typescript";
                 };
             };
         };
@@ -850,6 +852,8 @@ export interface operations {
                     description?: string;
                     source: string;
                     manifest?: unknown;
+                    /** @enum {string} */
+                    language?: "javascript" | "typescript";
                 };
             };
         };
@@ -961,6 +965,8 @@ export interface operations {
                 "application/json": {
                     source: string;
                     manifest?: unknown;
+                    /** @enum {string} */
+                    language?: "javascript" | "typescript";
                 };
             };
         };
