@@ -15,7 +15,7 @@ const typedScript = [
   '}',
   '',
   'export default async function run(input: { order: Order; fail?: boolean }, ctx: any): Promise<Total> {',
-  "  if (input.fail) throw new Error(`order ${input.order.id as number} refused`);",
+  '  if (input.fail) throw new Error(`order ${input.order.id as number} refused`);',
   "  ctx.log.info('totalling', { id: input.order.id });",
   '  return { id: input.order.id, total: sum(input.order.lines) };',
   '}',
@@ -74,9 +74,21 @@ describe('TypeScript scripts over HTTP', () => {
     const created = await api('POST', '/api/v1/automations', { name: 'ts-orders', source: typedScript });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     // Detected, stored with the version, and the source kept as TypeScript.
-    expect(created.body.deployedVersion).toMatchObject({ number: 1, language: 'typescript', source: typedScript });
+    expect(created.body.deployedVersion).toMatchObject({
+      number: 1,
+      language: 'typescript',
+      source: typedScript,
+    });
 
-    const ok = await run(created.body.id, { order: { id: 7, lines: [{ price: 2, qty: 3 }, { price: 1, qty: 4 }] } });
+    const ok = await run(created.body.id, {
+      order: {
+        id: 7,
+        lines: [
+          { price: 2, qty: 3 },
+          { price: 1, qty: 4 },
+        ],
+      },
+    });
     expect(ok.status).toBe('succeeded');
     expect(ok.output).toEqual({ id: 7, total: 10 });
 
@@ -105,15 +117,21 @@ describe('TypeScript scripts over HTTP', () => {
     expect(typed.body.language).toBe('typescript');
 
     const refused = await api('POST', `/api/v1/automations/${created.body.id}/versions`, {
-      source: 'class Lead {\n  constructor(private id: string) {}\n}\nexport default async () => new Lead("a");\n',
+      source:
+        'class Lead {\n  constructor(private id: string) {}\n}\nexport default async () => new Lead("a");\n',
     });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('AUTOMATION_INVALID_SOURCE');
     expect(refused.body.error.message).toMatch(/^source: line 2:\d+: TypeScript parameter property/);
-    expect(refused.body.error.details.diagnostics[0]).toMatchObject({ line: 2, ruleId: 'typescript-unsupported' });
+    expect(refused.body.error.details.diagnostics[0]).toMatchObject({
+      line: 2,
+      ruleId: 'typescript-unsupported',
+    });
 
     const versions = await api('GET', `/api/v1/automations/${created.body.id}/versions`);
-    expect(versions.body.items.map((v: { number: number; language: string }) => [v.number, v.language])).toEqual(
+    expect(
+      versions.body.items.map((v: { number: number; language: string }) => [v.number, v.language]),
+    ).toEqual(
       expect.arrayContaining([
         [1, 'javascript'],
         [2, 'typescript'],

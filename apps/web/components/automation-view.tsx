@@ -118,7 +118,12 @@ export function AutomationView({ id }: { id: string }) {
                 </Tabs.List>
                 <Tabs.Panel value="code">
                   {deployed ? (
-                    <CodeBlock code={deployed.source} language={deployed.language} lineNumbers maxHeight={560} />
+                    <CodeBlock
+                      code={deployed.source}
+                      language={deployed.language}
+                      lineNumbers
+                      maxHeight={560}
+                    />
                   ) : (
                     <Text c="dimmed">No version is deployed.</Text>
                   )}

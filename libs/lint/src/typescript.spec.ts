@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { lintScript } from './lint-script';
-import { detectLanguage, resolveLanguage, runnableScript, ScriptCompileError, stripTypes } from './typescript';
+import {
+  detectLanguage,
+  resolveLanguage,
+  runnableScript,
+  ScriptCompileError,
+  stripTypes,
+} from './typescript';
 
 const typed = `interface Lead { id: string; score: number }
 type Input = { min?: number };
@@ -113,7 +119,9 @@ describe('runnableScript', () => {
     const lines = ['interface Row { id: string; total: number }', 'type Totals = Record<string, number>;'];
     for (let i = 0; lines.length < 197; i++) {
       lines.push(`function step${i}(rows: Row[], ctx: any): Totals {`);
-      lines.push(`  const out: Totals = {}; for (const row of rows as Row[]) out[row.id] = row.total * ${i};`);
+      lines.push(
+        `  const out: Totals = {}; for (const row of rows as Row[]) out[row.id] = row.total * ${i};`,
+      );
       lines.push(`  return out;`, `}`);
     }
     lines.push('export default async function run(input: { rows: Row[] }, ctx: any) {');
@@ -158,7 +166,13 @@ describe('lintScript on TypeScript', () => {
     expect(result.language).toBe('typescript');
     expect(result.ok).toBe(false);
     expect(result.diagnostics).toEqual([
-      expect.objectContaining({ line: 1, column: 1, endLine: 1, endColumn: 25, ruleId: 'typescript-unsupported' }),
+      expect.objectContaining({
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 25,
+        ruleId: 'typescript-unsupported',
+      }),
     ]);
   });
 

@@ -28,7 +28,12 @@ const fetchCall = (i: number, body = `{"i":${i}}`): HostCallRecord => ({
 
 const facts = (overrides: Partial<RepairFacts['failing']> = {}): RepairFacts => ({
   automation: { id: 'a1', name: 'crm-sync' },
-  version: { number: 3, source, language: 'javascript', manifest: { permissions: { hosts: ['crm.example.com'] } } },
+  version: {
+    number: 3,
+    source,
+    language: 'javascript',
+    manifest: { permissions: { hosts: ['crm.example.com'] } },
+  },
   failing: {
     input: { id: 7 },
     error: {
