@@ -44,6 +44,20 @@ describe('stripTypes', () => {
     if (!stripped.ok) expect(stripped.diagnostic.message).toMatch(/^Syntax error: Unexpected token `=`/);
   });
 
+  it('counts columns in UTF-16 code units, as ESLint and V8 do, whatever characters come before', () => {
+    for (const text of ["'ab'", "'é'", "'日本'", "'😀'", "'héllo😀日'"]) {
+      const prefix = `const s = ${text}; `;
+      const stripped = stripTypes(`// ${text}\n${prefix}enum E { A }\n`);
+      expect(stripped.ok).toBe(false);
+      if (stripped.ok) continue;
+      expect(stripped.diagnostic).toMatchObject({
+        line: 2,
+        column: prefix.length + 1,
+        endColumn: prefix.length + 13,
+      });
+    }
+  });
+
   it('refuses the constructs that need code generation, each at its location, with the way out', () => {
     const cases = [
       { source: 'const x = 1;\nenum Color { Red, Green }\n', line: 2, column: 1, what: /enum/ },
