@@ -8,6 +8,7 @@ import {
   JsonInput,
   List,
   Modal,
+  SegmentedControl,
   Stack,
   Text,
   Textarea,
@@ -18,7 +19,7 @@ import { notifications } from '@mantine/notifications';
 import { IconPlayerPause, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-import { type ApiError, type Automation, type Diagnostic, toApiError } from '@/lib/api';
+import { type ApiError, type Automation, type Diagnostic, type ScriptLanguage, toApiError } from '@/lib/api';
 import { useCan } from '@/lib/session';
 import { useCreateAutomation, useSetAutomationStatus, useStartRun } from '@/lib/queries';
 
@@ -234,6 +235,8 @@ function NewAutomation({ size = 'sm' }: { size?: Size }) {
   const [opened, setOpened] = useState(false);
   const [name, setName] = useState('');
   const [source, setSource] = useState(TEMPLATE);
+  // 'detect': the API decides from the source (a source that type stripping changes is TypeScript).
+  const [language, setLanguage] = useState<ScriptLanguage | 'detect'>('detect');
   const [manifest, setManifest] = useState('{}');
   const [error, setError] = useState<ApiError | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -250,6 +253,7 @@ function NewAutomation({ size = 'sm' }: { size?: Size }) {
         name: name.trim(),
         source,
         manifest: parsedManifest.value,
+        ...(language !== 'detect' && { language }),
       });
       notifications.show({
         color: 'teal',
@@ -296,6 +300,21 @@ function NewAutomation({ size = 'sm' }: { size?: Size }) {
               spellCheck={false}
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
             />
+            <Stack gap={4}>
+              <Text size="sm" fw={500} id="new-automation-language">
+                Language
+              </Text>
+              <SegmentedControl
+                aria-labelledby="new-automation-language"
+                value={language}
+                onChange={(value) => setLanguage(value as ScriptLanguage | 'detect')}
+                data={[
+                  { value: 'detect', label: 'Detect' },
+                  { value: 'javascript', label: 'JavaScript' },
+                  { value: 'typescript', label: 'TypeScript' },
+                ]}
+              />
+            </Stack>
             <JsonInput
               label="Manifest"
               description='Permissions, limits, retry and repair policy, e.g. { "permissions": { "hosts": ["api.example.com"] } }'

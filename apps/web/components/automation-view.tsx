@@ -23,7 +23,7 @@ import { notifications } from '@mantine/notifications';
 import { IconArrowBackUp, IconCode, IconFileDescription, IconHistory, IconTool } from '@tabler/icons-react';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import type { Repair, Version } from '@/lib/api';
+import type { Repair, ScriptLanguage, Version } from '@/lib/api';
 import { canonicalJson, unifiedDiff } from '@/lib/diff';
 import { formatAbsolute, formatPercent, shortId } from '@/lib/format';
 import { useCan, useSignedIn } from '@/lib/session';
@@ -112,7 +112,7 @@ export function AutomationView({ id }: { id: string }) {
               <Tabs defaultValue="code" keepMounted={false}>
                 <Tabs.List mb="md">
                   <Tabs.Tab value="code" leftSection={<IconCode size={16} />}>
-                    Code{deployed ? ` (v${deployed.number})` : ''}
+                    Code{deployed ? ` (v${deployed.number}, ${languageLabel(deployed.language)})` : ''}
                   </Tabs.Tab>
                   <Tabs.Tab value="manifest" leftSection={<IconFileDescription size={16} />}>
                     Manifest
@@ -120,7 +120,12 @@ export function AutomationView({ id }: { id: string }) {
                 </Tabs.List>
                 <Tabs.Panel value="code">
                   {deployed ? (
-                    <CodeBlock code={deployed.source} language="javascript" lineNumbers maxHeight={560} />
+                    <CodeBlock
+                      code={deployed.source}
+                      language={deployed.language}
+                      lineNumbers
+                      maxHeight={560}
+                    />
                   ) : (
                     <Text c="dimmed">No version is deployed.</Text>
                   )}
@@ -273,6 +278,11 @@ export function AutomationView({ id }: { id: string }) {
   );
 }
 
+/** How a version's language reads in the dashboard. */
+function languageLabel(language: ScriptLanguage): string {
+  return language === 'typescript' ? 'TypeScript' : 'JavaScript';
+}
+
 function Crumbs({ name }: { name: string }) {
   return (
     <Breadcrumbs separator="/" fz="sm">
@@ -372,6 +382,9 @@ function VersionList({
                         Deployed
                       </Badge>
                     ) : null}
+                    <Badge variant="light" color="gray" size="sm">
+                      {languageLabel(v.language)}
+                    </Badge>
                     <AuthorBadge author={v.createdBy} currentUserId={userId} />
                     <TimeAgo iso={v.createdAt} size="xs" c="dimmed" />
                   </Group>
@@ -412,7 +425,7 @@ function VersionList({
                       )}
                     </>
                   ) : (
-                    <CodeBlock code={v.source} language="javascript" maxHeight={240} />
+                    <CodeBlock code={v.source} language={v.language} maxHeight={240} />
                   )}
                   {v.number !== deployedNumber && canDeploy ? (
                     <Group>

@@ -274,7 +274,7 @@ export function CodeBlock({
   lineNumbers = false,
 }: {
   code: string;
-  language: 'javascript' | 'json' | 'diff' | 'plaintext';
+  language: 'javascript' | 'typescript' | 'json' | 'diff' | 'plaintext';
   maxHeight?: number;
   lineNumbers?: boolean;
 }) {

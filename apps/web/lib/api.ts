@@ -148,9 +148,13 @@ export interface VersionAuthor {
   kind: 'user' | 'repair' | (string & {});
   id: string | null;
 }
+/** A version's script language; a TypeScript source is shown (and its errors located) as written. */
+export type ScriptLanguage = 'javascript' | 'typescript';
+
 export interface VersionSummary {
   id: string;
   number: number;
+  language: ScriptLanguage;
   createdBy: VersionAuthor;
   createdAt: string;
 }
@@ -570,7 +574,7 @@ export const api = {
     }),
   automation: (id: string, signal?: AbortSignal) =>
     apiRequest<AutomationDetail>(`/automations/${id}`, { signal }),
-  createAutomation: (body: { name: string; source: string; manifest?: unknown }) =>
+  createAutomation: (body: { name: string; source: string; manifest?: unknown; language?: ScriptLanguage }) =>
     apiRequest<AutomationDetail>('/automations', { method: 'POST', body }),
   updateAutomation: (
     id: string,

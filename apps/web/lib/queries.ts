@@ -270,7 +270,7 @@ export const useSetAutomationStatus = () =>
 
 export const useCreateAutomation = () =>
   useWrite(
-    (body: { name: string; source: string; manifest?: unknown }) => api.createAutomation(body),
+    (body: Parameters<typeof api.createAutomation>[0]) => api.createAutomation(body),
     [queryKeys.automations.all, queryKeys.overview.all, queryKeys.audit.all],
   );
 

@@ -15,3 +15,4 @@ export * from './request-limits';
 export * from './trigger-schemas';
 export * from './webhook-signature';
 export * from './input-schema';
+export * from './script-language';

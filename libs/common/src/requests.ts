@@ -1,6 +1,7 @@
 import { EVENT_NAME_PATTERN, MAX_EVENT_PAYLOAD_BYTES, RUN_PRIORITY } from '@mendflow/contracts';
 import { z } from 'zod';
 import { REQUEST_LIMITS } from './request-limits';
+import { scriptLanguage } from './script-language';
 
 /** Bodies of the public HTTP API; shared by the API (validation, OpenAPI) and clients. */
 export const automationName = z
@@ -16,6 +17,8 @@ export const createAutomationBody = z.strictObject({
   description: z.string().max(2000).optional(),
   source: scriptSource,
   manifest: z.unknown().optional(),
+  /** Detected from the source when absent (docs/scripts.md, "TypeScript"). */
+  language: scriptLanguage.optional(),
 });
 export type CreateAutomationBody = z.output<typeof createAutomationBody>;
 
@@ -33,6 +36,8 @@ export const rollbackBody = z.strictObject({ version: z.int().min(1).max(REQUEST
 export const createVersionBody = z.strictObject({
   source: scriptSource,
   manifest: z.unknown().optional(),
+  /** Detected from the source when absent (docs/scripts.md, "TypeScript"). */
+  language: scriptLanguage.optional(),
 });
 export type CreateVersionBody = z.output<typeof createVersionBody>;
 

@@ -1,2 +1,11 @@
 export { lintScript } from './lint-script';
-export type { LintDiagnostic, LintResult } from './types';
+export type { LintDiagnostic, LintInput, LintResult } from './types';
+export {
+  detectLanguage,
+  prepareScript,
+  resolveLanguage,
+  runnableScript,
+  ScriptCompileError,
+  type StripResult,
+  stripTypes,
+} from './typescript';

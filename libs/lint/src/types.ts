@@ -1,4 +1,4 @@
-import type { Manifest } from '@mendflow/common';
+import type { Manifest, ScriptLanguage } from '@mendflow/common';
 
 export interface LintDiagnostic {
   /**
@@ -12,13 +12,26 @@ export interface LintDiagnostic {
   /** Only errors block a deploy; warnings are advice. */
   severity: 'error' | 'warning';
   message: string;
-  /** Stable id: `syntax`, `manifest`, `inline-config`, a core ESLint rule id or `mendflow/…`. */
+  /**
+   * Stable id: `syntax`, `typescript-unsupported` (a TypeScript construct type stripping cannot remove),
+   * `manifest`, `inline-config`, a core ESLint rule id or `mendflow/…`.
+   */
   ruleId: string;
+}
+
+/** What `lintScript` lints; the CLI calls it locally with the same object. */
+export interface LintInput {
+  source: string;
+  manifest?: unknown;
+  /** Detected from the source when absent (see detectLanguage). */
+  language?: ScriptLanguage;
 }
 
 export interface LintResult {
   /** False when any diagnostic is an error. */
   ok: boolean;
+  /** The language the source was linted as: the one given, or the detected one. */
+  language: ScriptLanguage;
   diagnostics: LintDiagnostic[];
   /** The manifest with every default filled in, when it is valid. */
   manifest?: Manifest;

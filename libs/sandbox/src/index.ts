@@ -9,6 +9,8 @@ export {
 } from './limits';
 export { REPLAY_SECRET_PLACEHOLDER } from './host-ops';
 export { REDACTED } from './redaction';
+/** The file name scripts run under: run error locations read `script.js:line:column` of the source as written. */
+export { SCRIPT_FILENAME } from './bootstrap';
 export { AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from './fetch/address-policy';
 export { compileHostPatterns, type HostMatcher } from '@mendflow/common/host-patterns';
 export type { LookupAddress, LookupFn } from './fetch/http-fetch';

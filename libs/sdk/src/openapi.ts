@@ -899,6 +899,8 @@ export interface operations {
                 "application/json": {
                     source: string;
                     manifest?: unknown;
+                    /** @enum {string} */
+                    language?: "javascript" | "typescript";
                 };
             };
         };
@@ -945,6 +947,8 @@ export interface operations {
                     description?: string;
                     source: string;
                     manifest?: unknown;
+                    /** @enum {string} */
+                    language?: "javascript" | "typescript";
                 };
             };
         };
@@ -1056,6 +1060,8 @@ export interface operations {
                 "application/json": {
                     source: string;
                     manifest?: unknown;
+                    /** @enum {string} */
+                    language?: "javascript" | "typescript";
                 };
             };
         };

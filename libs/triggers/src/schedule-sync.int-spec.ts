@@ -48,6 +48,7 @@ afterAll(async () => {
 const deploy = (automationId: string, triggerList: unknown[]) =>
   automations.addVersion(seeded.workspaceId, automationId, {
     source: 'export default async () => 1',
+    language: 'javascript',
     manifest: manifestSchema.parse({ triggers: triggerList }),
     createdByKind: 'user',
     createdBy: seeded.userId,
@@ -112,6 +113,7 @@ describe('ScheduleSync', () => {
     const other = await automations.create(seeded.workspaceId, {
       name: 'other-schedule',
       source: 'export default async () => 1',
+      language: 'javascript',
       manifest: manifestSchema.parse({ triggers: [{ type: 'cron', cron: '0 0 * * *' }] }),
       createdByKind: 'user',
       createdBy: seeded.userId,

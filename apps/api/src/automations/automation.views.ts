@@ -5,6 +5,7 @@ export function versionSummaryView(version: VersionRecord) {
   return {
     id: version.id,
     number: version.number,
+    language: version.language,
     createdBy: { kind: version.createdByKind, id: version.createdBy },
     createdAt: version.createdAt.toISOString(),
   };

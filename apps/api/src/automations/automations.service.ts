@@ -31,12 +31,13 @@ export class AutomationsService {
   }
 
   async create(principal: Principal, body: CreateAutomationBody) {
-    const manifest = this.checker.checkDeployable(body.source, body.manifest);
+    const { manifest, language } = this.checker.checkDeployable(body.source, body.manifest, body.language);
     await this.checkChannels(principal, manifest);
     const automation = await this.automations.create(principal.workspaceId, {
       name: body.name,
       description: body.description,
       source: body.source,
+      language,
       manifest,
       createdByKind: 'user',
       createdBy: principal.userId,
@@ -56,10 +57,11 @@ export class AutomationsService {
 
   async addVersion(principal: Principal, automationId: string, body: CreateVersionBody) {
     await this.automations.get(principal.workspaceId, automationId);
-    const manifest = this.checker.checkDeployable(body.source, body.manifest);
+    const { manifest, language } = this.checker.checkDeployable(body.source, body.manifest, body.language);
     await this.checkChannels(principal, manifest);
     const version = await this.automations.addVersion(principal.workspaceId, automationId, {
       source: body.source,
+      language,
       manifest,
       createdByKind: 'user',
       createdBy: principal.userId,

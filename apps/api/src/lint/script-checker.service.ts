@@ -6,6 +6,7 @@ import {
   manifestSchema,
   parseOrThrow,
   runConcurrency,
+  type ScriptLanguage,
   ValidationError,
 } from '@mendflow/common';
 import { lintScript, type LintResult } from '@mendflow/lint';
@@ -16,12 +17,19 @@ import { inputSchemaProblem, RunInputValidator } from '../runs/run-input.validat
 export class ScriptChecker {
   private readonly inputs = new RunInputValidator();
 
-  lint(source: string, manifest?: unknown): LintResult {
-    return lintScript(source, manifest);
+  lint(source: string, manifest?: unknown, language?: ScriptLanguage): LintResult {
+    return lintScript({ source, manifest, language });
   }
 
-  /** Returns the manifest with defaults filled in, or throws a 400 naming the field or the diagnostics. */
-  checkDeployable(source: string, manifest: unknown): Manifest {
+  /**
+   * Returns the manifest with defaults filled in and the language the version is stored with (the one
+   * given, or the detected one), or throws a 400 naming the field or the diagnostics.
+   */
+  checkDeployable(
+    source: string,
+    manifest: unknown,
+    language?: ScriptLanguage,
+  ): { manifest: Manifest; language: ScriptLanguage } {
     const parsed = parseOrThrow(manifestSchema, manifest, {
       prefix: 'manifest',
       code: ErrorCodes.AUTOMATION_INVALID_MANIFEST,
@@ -34,7 +42,7 @@ export class ScriptChecker {
       );
     }
     this.checkScheduledInputs(parsed);
-    const result = lintScript(source, parsed);
+    const result = lintScript({ source, manifest: parsed, language });
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     const first = errors[0];
     if (first) {
@@ -42,10 +50,10 @@ export class ScriptChecker {
         ErrorCodes.AUTOMATION_INVALID_SOURCE,
         'invalid',
         `source: line ${first.line}:${first.column}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
-        { field: 'source', diagnostics: result.diagnostics },
+        { field: 'source', language: result.language, diagnostics: result.diagnostics },
       );
     }
-    return parsed;
+    return { manifest: parsed, language: result.language };
   }
 
   /**

@@ -120,6 +120,7 @@ async function setManifestChannels(channels: string[] | undefined) {
   const manifest = defaultManifest();
   const version = await new AutomationsRepository(db).addVersion(seeded.workspaceId, seeded.automationId, {
     source: 'export default async () => 1',
+    language: 'javascript',
     manifest: { ...manifest, notifications: channels ? { channels } : {} },
     createdByKind: 'user',
     createdBy: seeded.userId,

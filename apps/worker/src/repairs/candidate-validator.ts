@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
-import type { Manifest } from '@mendflow/common';
-import { lintScript } from '@mendflow/lint';
+import type { Manifest, ScriptLanguage } from '@mendflow/common';
+import { lintScript, runnableScript } from '@mendflow/lint';
 import type { HostServices, Recording, RunIdentity } from '@mendflow/sandbox';
 import { SandboxHost } from '../runs/sandbox.provider';
 
@@ -55,13 +55,15 @@ export class CandidateValidator {
 
   async validate(input: {
     candidate: string;
+    /** The failing version's language: the candidate is linted and type-stripped as it. */
+    language: ScriptLanguage;
     manifest: Manifest;
     proposedManifest?: unknown;
     run: RunIdentity;
     failing: ReplayCase;
     successes: ReplayCase[];
   }): Promise<ValidationReport> {
-    const lint = lintScript(input.candidate, input.manifest);
+    const lint = lintScript({ source: input.candidate, manifest: input.manifest, language: input.language });
     const errors = lint.diagnostics
       .filter((d) => d.severity === 'error')
       .map(({ line, column, message, ruleId }) => ({ line, column, message, ruleId }));
@@ -81,7 +83,9 @@ export class CandidateValidator {
         reason: `the candidate does not lint: ${errors[0]!.message} (line ${errors[0]!.line})`,
       };
 
-    const failing = await this.replay(input.candidate, input.manifest, input.run, input.failing);
+    // It linted as its language, so it strips; replays run the JavaScript the worker would run.
+    const script = runnableScript(input.candidate, input.language);
+    const failing = await this.replay(script, input.manifest, input.run, input.failing);
     report.failingReplay = {
       status: failing.status,
       ...(failing.error && { error: { name: failing.error.name, message: failing.error.message } }),
@@ -93,7 +97,7 @@ export class CandidateValidator {
       };
     }
     for (const success of input.successes) {
-      const replayed = await this.replay(input.candidate, input.manifest, input.run, success);
+      const replayed = await this.replay(script, input.manifest, input.run, success);
       const sameOutput =
         replayed.status === 'succeeded' && isDeepStrictEqual(replayed.output, success.output);
       report.regressions.push({

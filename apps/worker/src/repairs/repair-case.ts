@@ -1,4 +1,4 @@
-import { type Manifest, NotFoundError } from '@mendflow/common';
+import { type Manifest, NotFoundError, type ScriptLanguage } from '@mendflow/common';
 import type {
   AutomationsRepository,
   RepairRecord,
@@ -17,7 +17,8 @@ export const MAX_SUCCESSES = 5;
 export interface RepairCase {
   automation: { id: string; name: string };
   manifest: Manifest;
-  version: { number: number; source: string };
+  /** The failing version: a candidate is linted, replayed and deployed in its language. */
+  version: { number: number; source: string; language: ScriptLanguage };
   /** The failing attempt as a replay case: its input and recording. */
   failing: ReplayCase;
   /** Up to MAX_SUCCESSES recent successful attempts of the automation (not of this run). */
@@ -49,12 +50,13 @@ export async function loadRepairCase(
   const version = {
     number: failing.version.number,
     source: failing.version.source,
+    language: failing.version.language as ScriptLanguage,
     manifest: failing.version.manifest,
   };
   return {
     automation: { id: automation.id, name: automation.name },
     manifest: failing.version.manifest as unknown as Manifest,
-    version: { number: version.number, source: version.source },
+    version: { number: version.number, source: version.source, language: version.language },
     failing: {
       runId: repair.runId,
       input: failing.run.input,

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildRepairMessages, parseRepairAnswer } from './repair-prompt';
 
 describe('parseRepairAnswer', () => {
+  it('falls back to a TypeScript code block', () => {
+    const answer = 'Fixed.\n```ts\nexport default async (input: unknown) => input;\n```';
+    expect(parseRepairAnswer(answer)?.source).toBe('export default async (input: unknown) => input;\n');
+  });
+
   const source = 'export default async function run() { return 1; }';
 
   it('reads a bare JSON answer', () => {
@@ -34,10 +39,29 @@ describe('parseRepairAnswer', () => {
 });
 
 describe('buildRepairMessages', () => {
+  it('tells the model the language and to answer in it, within what type stripping accepts', () => {
+    const [system, user] = buildRepairMessages({
+      automation: { id: 'a', name: 'crm-sync' },
+      version: 2,
+      language: 'typescript',
+      source: 'export default async function run(input: { x?: { y: number } }) { return input.x!.y; }',
+      manifest: {},
+      error: { name: 'TypeError', message: 'x is undefined', location: 'script.js:1:78' },
+      classification: { class: 'logic', reason: 'TypeError in the script' },
+      input: {},
+      hostCalls: [],
+      recentSuccesses: [],
+    });
+    expect(system?.content).toMatch(/language/);
+    expect(system?.content).toMatch(/never use enum, namespace/);
+    expect(JSON.parse(user!.content.slice(user!.content.indexOf('{'))).language).toBe('typescript');
+  });
+
   it('gives the model the source, the error and the input, and asks for JSON', () => {
     const [system, user] = buildRepairMessages({
       automation: { id: 'a', name: 'crm-sync' },
       version: 1,
+      language: 'javascript',
       source: 'export default async function run(input) { return input.x.y; }',
       manifest: {},
       error: {

@@ -1,7 +1,11 @@
+import type { ScriptLanguage } from '@mendflow/common';
+
 /** What a repair provider is given: everything needed to understand the failure, nothing secret. */
 export interface RepairRequest {
   automation: { id: string; name: string };
   version: number;
+  /** The language of `source`; the fixed source must be in the same one. */
+  language: ScriptLanguage;
   source: string;
   manifest: unknown;
   error: { name: string; message: string; location?: string; stack?: string; sourceLine?: string };

@@ -28,7 +28,12 @@ const fetchCall = (i: number, body = `{"i":${i}}`): HostCallRecord => ({
 
 const facts = (overrides: Partial<RepairFacts['failing']> = {}): RepairFacts => ({
   automation: { id: 'a1', name: 'crm-sync' },
-  version: { number: 3, source, manifest: { permissions: { hosts: ['crm.example.com'] } } },
+  version: {
+    number: 3,
+    source,
+    language: 'javascript',
+    manifest: { permissions: { hosts: ['crm.example.com'] } },
+  },
   failing: {
     input: { id: 7 },
     error: {
@@ -45,10 +50,28 @@ const facts = (overrides: Partial<RepairFacts['failing']> = {}): RepairFacts => 
 });
 
 describe('buildRepairRequest', () => {
+  it('tells the provider the language of a TypeScript version, and the TypeScript line that failed', () => {
+    const tsSource = [
+      'type Contact = { email: string };',
+      'export default async function run(input: { id: number }, ctx: any): Promise<string> {',
+      '  const body = (await (await ctx.fetch(`https://crm.example.com/c/${input.id}`)).json()) as { contact: Contact };',
+      '  return body.contact.email;',
+      '}',
+    ].join('\n');
+    const request = buildRepairRequest({
+      ...facts(),
+      version: { number: 4, source: tsSource, language: 'typescript', manifest: {} },
+    });
+    expect(request.language).toBe('typescript');
+    expect(request.source).toBe(tsSource);
+    expect(request.error.sourceLine).toBe('return body.contact.email;');
+  });
+
   it('assembles the request from the failing attempt, the automation and the recent successes', () => {
     expect(buildRepairRequest(facts())).toEqual({
       automation: { id: 'a1', name: 'crm-sync' },
       version: 3,
+      language: 'javascript',
       source,
       manifest: { permissions: { hosts: ['crm.example.com'] } },
       error: {

@@ -1,4 +1,4 @@
-import type { RunError } from '@mendflow/common';
+import type { RunError, ScriptLanguage } from '@mendflow/common';
 import type { HostCallRecord, Recording } from '@mendflow/sandbox';
 import type { RepairRequest } from './repair-provider';
 
@@ -10,7 +10,7 @@ export const MAX_CALL_BODY = 2000;
 /** What the repair loop knows about a failure, as stored: the attempt's JSON columns unparsed. */
 export interface RepairFacts {
   automation: { id: string; name: string };
-  version: { number: number; source: string; manifest: unknown };
+  version: { number: number; source: string; language: ScriptLanguage; manifest: unknown };
   failing: {
     input: unknown;
     /** The attempt's error (RunError), null when none was stored. */
@@ -35,6 +35,7 @@ export function buildRepairRequest(facts: RepairFacts): RepairRequest {
   return {
     automation: { id: facts.automation.id, name: facts.automation.name },
     version: facts.version.number,
+    language: facts.version.language,
     source: facts.version.source,
     manifest: facts.version.manifest,
     error: {

@@ -52,6 +52,12 @@ const BROKEN = 'export default async function run(input, ctx) {\n  return input.
 const FIXED =
   'export default async function run(input, ctx) {\n  return (input.contact ?? input.contact_info).email;\n}\n';
 
+/** The same failure and fix in TypeScript: the error is on line 3, after an interface. */
+const BROKEN_TS =
+  'interface Input { contact?: { email: string } }\nexport default async function run(input: Input, ctx: unknown): Promise<string> {\n  return input.contact!.email;\n}\n';
+const FIXED_TS =
+  'interface Input { contact?: { email: string }; contact_info?: { email: string } }\nexport default async function run(input: Input, ctx: unknown): Promise<string> {\n  return (input.contact ?? input.contact_info)!.email;\n}\n';
+
 /** A run's timeline once the repair loop deployed its fix and resumed it. */
 const REPAIRED_TIMELINE = [
   'run.queued',
@@ -71,12 +77,15 @@ let testEngine: TestEngine;
 class StandInProvider implements RepairProvider {
   readonly name = 'stand-in';
   readonly requests: RepairRequest[] = [];
-  constructor(private readonly fail?: Error) {}
+  constructor(
+    private readonly fail?: Error,
+    private readonly fixed = FIXED,
+  ) {}
   async propose(request: RepairRequest): Promise<RepairProposal> {
     this.requests.push(request);
     if (this.fail) throw this.fail;
     return {
-      source: FIXED,
+      source: this.fixed,
       explanation: 'contact was renamed to contact_info',
       model: 'stand-in-1',
       prompt: [{ role: 'user', content: 'fix it' }],
@@ -122,13 +131,21 @@ function repairService(
 }
 
 /** A new automation whose deployed version is BROKEN, with one good run and one run handed to repair. */
-async function failingRun(label: string, repairOptions: { requireApproval?: boolean } = {}) {
+async function failingRun(
+  label: string,
+  repairOptions: { requireApproval?: boolean } = {},
+  script: { source: string; language: 'javascript' | 'typescript' } = {
+    source: BROKEN,
+    language: 'javascript',
+  },
+) {
   const seeded = await seedAutomation(db, label);
   const manifest = defaultManifest();
   manifest.repair = { ...manifest.repair, ...repairOptions };
   const automations = new AutomationsRepository(db);
   const version = await automations.addVersion(seeded.workspaceId, seeded.automationId, {
-    source: BROKEN,
+    source: script.source,
+    language: script.language,
     manifest,
     createdByKind: 'user',
     createdBy: seeded.userId,
@@ -180,6 +197,45 @@ afterAll(async () => {
 });
 
 describe('the repair loop (PostgreSQL, Redis, sandbox)', () => {
+  it('repairs a TypeScript script in TypeScript: told the language, replayed stripped, deployed as TypeScript', async () => {
+    const { workspaceId, automationId, runId, goodRunId, repairId } = await failingRun(
+      'tscript_repair_ts',
+      {},
+      { source: BROKEN_TS, language: 'typescript' },
+    );
+    const provider = new StandInProvider(undefined, FIXED_TS);
+    await repairService(provider).process(workspaceId, repairId);
+
+    expect(provider.requests[0]).toMatchObject({
+      language: 'typescript',
+      source: BROKEN_TS,
+      // The location and line are the TypeScript's: the attempt ran the stripped code at the same positions.
+      error: {
+        name: 'TypeError',
+        location: expect.stringMatching(/^script\.js:3:/),
+        sourceLine: 'return input.contact!.email;',
+      },
+    });
+    const repair = await new RepairsRepository(db).get(workspaceId, repairId);
+    expect(repair).toMatchObject({
+      status: 'deployed',
+      candidateSource: FIXED_TS,
+      validation: {
+        passed: true,
+        failingReplay: { status: 'succeeded' },
+        regressions: [{ runId: goodRunId, sameOutput: true }],
+      },
+    });
+    const automation = await new AutomationsRepository(db).get(workspaceId, automationId);
+    expect(automation.deployedVersion).toMatchObject({
+      id: repair.deployedVersionId,
+      source: FIXED_TS,
+      language: 'typescript',
+      createdByKind: 'repair',
+    });
+    expect(await new RunsRepository(db).get(workspaceId, runId)).toMatchObject({ status: 'queued' });
+  });
+
   it('proposes, validates by replay and deploys, then the run resumes on the new version', async () => {
     const { workspaceId, automationId, runId, goodRunId, repairId } = await failingRun('repair_deploy');
     const provider = new StandInProvider();

@@ -26,6 +26,7 @@ export class ValidateStep implements RepairStepHandler {
     }
     const report = await this.deps.validator.validate({
       candidate: repair.candidateSource,
+      language: facts.version.language,
       manifest: facts.manifest,
       run: {
         id: repair.runId,

@@ -29,6 +29,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const request: RepairRequest = {
   automation: { id: 'a1', name: 'crm-sync' },
   version: 3,
+  language: 'javascript',
   source: 'export default async function run(input) { return input.x.y; }',
   manifest: {},
   error: { name: 'TypeError', message: "Cannot read properties of undefined (reading 'y')" },

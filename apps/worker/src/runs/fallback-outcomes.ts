@@ -5,7 +5,8 @@
  * happened, so neither can leave a run `running`.
  */
 import { storableText } from '@mendflow/common';
-import type { AttemptError, AttemptResult } from '@mendflow/sandbox';
+import type { LintDiagnostic } from '@mendflow/lint';
+import { type AttemptError, type AttemptResult, SCRIPT_FILENAME } from '@mendflow/sandbox';
 
 const MAX_TEXT = 2000;
 const NO_COST: AttemptResult['cost'] = { wallMs: 0, cpuMs: 0, memoryBytes: 0, fetches: 0, hostCalls: 0 };
@@ -18,6 +19,23 @@ export function sandboxFailure(error: unknown): AttemptResult {
       name: 'SandboxError',
       code: 'SANDBOX_ERROR',
       message: text(`The sandbox failed while running the attempt: ${detail}`),
+    },
+    NO_COST,
+    false,
+  );
+}
+
+/**
+ * A TypeScript version whose types could not be stripped (it could not have passed the lint on deploy,
+ * unless stored before this check existed): settled as the sandbox settles a JavaScript syntax error,
+ * at the same location in the source as written, so it is classified and repaired the same way.
+ */
+export function scriptCompileFailure(diagnostic: LintDiagnostic): AttemptResult {
+  return failed(
+    {
+      name: 'SyntaxError',
+      message: text(diagnostic.message),
+      location: `${SCRIPT_FILENAME}:${diagnostic.line}:${diagnostic.column}`,
     },
     NO_COST,
     false,

@@ -51,11 +51,16 @@ function executor(options: { sandbox?: Pick<Sandbox, 'runAttempt'>; settleDb?: D
 }
 
 /** Queues a run of `source` (its own version) and executes its first attempt as the worker would. */
-async function runScript(source: string, options: Parameters<typeof executor>[0] = {}) {
+async function runScript(
+  source: string,
+  options: Parameters<typeof executor>[0] = {},
+  language: 'javascript' | 'typescript' = 'javascript',
+) {
   const manifest = defaultManifest();
   manifest.permissions.secrets = ['API_KEY'];
   const version = await new AutomationsRepository(db).addVersion(seeded.workspaceId, seeded.automationId, {
     source,
+    language,
     manifest,
     createdByKind: 'user',
     createdBy: seeded.userId,
@@ -105,6 +110,48 @@ afterAll(async () => {
 });
 
 describe('RunExecutor settles every attempt it starts (PostgreSQL, Redis)', () => {
+  it('runs a TypeScript version type-stripped, and locates its error in the TypeScript', async () => {
+    const ok = await runScript(
+      'type Out = { n: number };\nexport default async (input: unknown, ctx: any): Promise<Out> => ({ n: 1 as number });\n',
+      {},
+      'typescript',
+    );
+    expect(ok.run.status).toBe('succeeded');
+    expect(ok.attempt.output).toEqual({ n: 1 });
+
+    const failed = await runScript(
+      'interface A { b: number }\nexport default async (input: A) => {\n  const a: A = input;\n  return (a as any).missing.b;\n};\n',
+      {},
+      'typescript',
+    );
+    expect(failed.attempt).toMatchObject({
+      status: 'failed',
+      error: {
+        name: 'TypeError',
+        // V8 locates reading a property of undefined at the property's name: the `b` of `.missing.b`.
+        location: `script.js:4:${'  return (a as any).missing.b;'.indexOf('.b;') + 2}`,
+      },
+    });
+  });
+
+  it('settles a TypeScript version that does not strip (stored without the deploy lint) as a located SyntaxError', async () => {
+    const { run, attempt, events } = await runScript(
+      'const x = 1;\nenum Level { Low }\nexport default async () => x;\n',
+      {},
+      'typescript',
+    );
+    expect(run.status).toBe('action_needed');
+    expect(attempt).toMatchObject({
+      status: 'failed',
+      error: {
+        name: 'SyntaxError',
+        location: 'script.js:2:1',
+        message: expect.stringMatching(/^TypeScript enum/),
+      },
+    });
+    expect(events).toEqual(['run.queued', 'run.running', 'run.action_needed']);
+  });
+
   it('settles a run whose result holds a NUL: failed clearly, classified, not running', async () => {
     const { run, attempt, events, inbox } = await runScript(
       script(`return { rows: [{ name: 'x\\u0000' }] };`),

@@ -60,6 +60,7 @@ async function scheduled(trigger: Record<string, unknown>, manifest: Record<stri
   const automation = await automations.create(seeded.workspaceId, {
     name: `scheduled-${++counter}`,
     source: 'export default async () => 1',
+    language: 'javascript',
     manifest: manifestSchema.parse({
       ...manifest,
       triggers: [{ type: 'cron', cron: '* * * * *', ...trigger }],

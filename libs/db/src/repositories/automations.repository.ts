@@ -1,4 +1,4 @@
-import { DomainError, ErrorCodes, type Manifest, NotFoundError } from '@mendflow/common';
+import { DomainError, ErrorCodes, type Manifest, NotFoundError, type ScriptLanguage } from '@mendflow/common';
 import { type Cursor, decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { isRecordNotFound, isUniqueViolation } from '../errors';
@@ -11,7 +11,9 @@ export interface VersionRecord {
   id: string;
   automationId: string;
   number: number;
+  /** As written: a TypeScript version keeps its TypeScript. */
   source: string;
+  language: ScriptLanguage;
   manifest: Manifest;
   createdByKind: VersionAuthorKind;
   createdBy: string;
@@ -32,6 +34,7 @@ export interface AutomationRecord {
 
 export interface NewVersion {
   source: string;
+  language: ScriptLanguage;
   manifest: Manifest;
   createdByKind: VersionAuthorKind;
   createdBy: string;
@@ -59,6 +62,7 @@ export class AutomationsRepository {
             automationId: automation.id,
             number: 1,
             source: input.source,
+            language: input.language,
             manifest: asJson(input.manifest),
             createdByKind: input.createdByKind,
             createdBy: input.createdBy,
@@ -96,6 +100,7 @@ export class AutomationsRepository {
             automationId,
             number: automation.latestVersion,
             source: input.source,
+            language: input.language,
             manifest: asJson(input.manifest),
             createdByKind: input.createdByKind,
             createdBy: input.createdBy,
@@ -228,6 +233,7 @@ type VersionRow = {
   automationId: string;
   number: number;
   source: string;
+  language: string;
   manifest: unknown;
   createdByKind: string;
   createdBy: string;
@@ -240,6 +246,7 @@ function toVersion(row: VersionRow): VersionRecord {
     automationId: row.automationId,
     number: row.number,
     source: row.source,
+    language: row.language as ScriptLanguage,
     manifest: row.manifest as Manifest,
     createdByKind: row.createdByKind as VersionAuthorKind,
     createdBy: row.createdBy,

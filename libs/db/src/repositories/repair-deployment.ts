@@ -22,6 +22,8 @@ export async function deployRepair(
   if (!base) throw new Error(`repair ${repair.id} refers to a missing version`);
   const version = await repos.automations.addVersion(workspaceId, repair.automationId, {
     source: repair.candidateSource,
+    // The candidate was asked for, linted and replayed in the base version's language.
+    language: base.language,
     // A repair changes code only: the manifest (and so every permission) is the base version's.
     manifest: base.manifest,
     createdByKind: 'repair',

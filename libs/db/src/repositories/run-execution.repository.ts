@@ -1,4 +1,4 @@
-import type { Manifest, RunError } from '@mendflow/common';
+import type { Manifest, RunError, ScriptLanguage } from '@mendflow/common';
 import type { RunTriggerContext } from '@mendflow/contracts';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
@@ -24,7 +24,9 @@ export interface StartedAttempt {
   input: unknown;
   versionId: string;
   versionNumber: number;
+  /** The version's source as written; a TypeScript one is type-stripped before it runs. */
   source: string;
+  language: ScriptLanguage;
   manifest: Manifest;
   /** Who started the run, when known (shown to whoever answers its approval requests). */
   createdBy: { kind: string; id: string } | null;
@@ -176,7 +178,7 @@ export class RunExecutionRepository {
       )${OPEN_ATTEMPT}
       SELECT r.id AS "runId", r.workspace_id AS "workspaceId", r.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.trigger_context AS "triggerContext", r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
-             v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
+             v.number AS "versionNumber", v.source, v.language, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
              (SELECT created_at FROM e) AS "eventsAt", r.priority::int AS priority,
              NULL::int AS "concurrencyLimit", NULL::text AS "concurrencyKey", NULL::int AS ahead,
              r.created_by_kind AS "createdByKind", r.created_by AS "createdById", NULL::jsonb AS resume
@@ -234,7 +236,7 @@ export class RunExecutionRepository {
       )${OPEN_ATTEMPT}
       SELECT r.id AS "runId", me.workspace_id AS "workspaceId", me.automation_id AS "automationId",
              r.attempt_count AS attempt, r.trigger, r.trigger_context AS "triggerContext", r.input, r.version_id AS "versionId", r.last_seq AS "lastSeq",
-             v.number AS "versionNumber", v.source, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
+             v.number AS "versionNumber", v.source, v.language, v.manifest, (SELECT max(number) FROM prev) AS abandoned,
              (SELECT created_at FROM e) AS "eventsAt", me.priority::int AS priority,
              me.concurrency_limit AS "concurrencyLimit", me.concurrency_key AS "concurrencyKey",
              (SELECT ahead FROM line) AS ahead,

@@ -42,6 +42,7 @@ async function newAutomation(): Promise<{ automationId: string; versionId: strin
   const automation = await new AutomationsRepository(db).create(workspaceId, {
     name: `limited-${++automationCount}`,
     source: 'export default async () => 1',
+    language: 'javascript',
     manifest: (await db.automationVersion.findUniqueOrThrow({ where: { id: versionId } })).manifest as never,
     createdByKind: 'user',
     createdBy: (await db.user.findFirstOrThrow()).id,

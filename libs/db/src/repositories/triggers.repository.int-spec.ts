@@ -22,6 +22,7 @@ let seeded: SeededAutomation;
 const deploy = (triggerList: unknown[]) =>
   automations.addVersion(seeded.workspaceId, seeded.automationId, {
     source: 'export default async () => 1',
+    language: 'javascript',
     manifest: manifestSchema.parse({ triggers: triggerList }),
     createdByKind: 'user',
     createdBy: seeded.userId,

@@ -83,6 +83,7 @@ export async function seedAutomation(db: Db, label: string): Promise<SeededAutom
   const automation = await new AutomationsRepository(db).create(owner.workspaceId, {
     name: label,
     source: 'export default async () => 1',
+    language: 'javascript',
     manifest: defaultManifest(),
     createdByKind: 'user',
     createdBy: owner.userId,

@@ -26,6 +26,7 @@ async function subscriber(name: string, event: string) {
   const automation = await automations.create(workspaceId, {
     name,
     source: 'export default async (input) => input',
+    language: 'javascript',
     manifest: { ...defaultManifest(), triggers: [{ type: 'event', name: event }] },
     createdByKind: 'user',
     createdBy: userId,

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "automation_versions" ADD COLUMN     "language" TEXT NOT NULL DEFAULT 'javascript';
+
