@@ -8,3 +8,4 @@ export * from './run-queue';
 export * from './waits';
 export * from './repairs';
 export * from './triggers';
+export * from './api/secret-requests';
