@@ -37,9 +37,9 @@ export const MCP_TOOLS = {
     description:
       'Run a script once, now, in the same sandbox and with the same ctx deployed automations get (an exploration run, visible in the dashboard). Returns output, logs, the error with line/column, the failure classification and the host calls made. Never retried or repaired.',
     input: {
-      source: scriptSource.describe('The script: export default async function (ctx) { … }'),
+      source: scriptSource.describe('The script: export default async function run(input, ctx) { … }'),
       manifest,
-      input: z.unknown().optional().describe('The run input (ctx.input)'),
+      input: z.unknown().optional().describe('The run input: the script’s first argument'),
       wait: waitSeconds.default(60).describe('Seconds to wait for the run to finish'),
     },
   },
