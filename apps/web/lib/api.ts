@@ -218,6 +218,8 @@ export interface RunDetail extends RunSummary {
   output: unknown;
   idempotencyKey: string | null;
   attempts?: Attempt[];
+  /** Set for an exploration run (an agent's MCP execute): the snippet it ran. */
+  exploration?: { source: string; manifest: unknown };
 }
 export interface RunEvent {
   seq: number;
