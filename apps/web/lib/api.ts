@@ -18,6 +18,7 @@ import type {
   RunError,
   RunStatus,
   RunTrigger,
+  SecretRequestView,
   RunTriggerContext,
   RunWaitingFor,
   TriggerKind,
@@ -280,6 +281,8 @@ export interface Secret {
   createdAt: string;
   updatedAt: string;
 }
+/** A secret an agent asked for (MCP request_secret): a name and a purpose, never a value. */
+export type SecretRequest = SecretRequestView;
 export interface ApiKey {
   id: string;
   name: string;
@@ -601,6 +604,8 @@ export const api = {
     apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
 
   secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
+  secretRequests: (signal?: AbortSignal) =>
+    apiRequest<Items<SecretRequest>>('/secret-requests', { signal }),
   putSecret: (name: string, value: string) =>
     apiRequest<{ name: string; created: boolean }>(`/secrets/${encodeURIComponent(name)}`, {
       method: 'PUT',
