@@ -59,7 +59,16 @@ describe('MCP over Streamable HTTP', () => {
     const { tools } = await agent.listTools();
     const names = tools.map((tool) => tool.name).sort();
     expect(names).toEqual(
-      ['deploy', 'execute', 'get_run', 'lint', 'list_automations', 'list_inbox', 'request_secret', 'run'].sort(),
+      [
+        'deploy',
+        'execute',
+        'get_run',
+        'lint',
+        'list_automations',
+        'list_inbox',
+        'request_secret',
+        'run',
+      ].sort(),
     );
     expect(names.some((name) => /approv|resolve|reject/.test(name))).toBe(false);
     const execute = tools.find((tool) => tool.name === 'execute');
@@ -84,7 +93,12 @@ describe('MCP over Streamable HTTP', () => {
     expect(answer.isError).toBeFalsy();
     const report = answer.structuredContent!;
     failedRunId = report.runId;
-    expect(report).toMatchObject({ status: 'failed', settled: true, trigger: 'exploration', attemptCount: 1 });
+    expect(report).toMatchObject({
+      status: 'failed',
+      settled: true,
+      trigger: 'exploration',
+      attemptCount: 1,
+    });
     expect(report.errorLocation).toEqual({ line: 4, column: expect.any(Number) });
     expect(report.error.name).toBe('TypeError');
     expect(report.classification.class).toBe('logic');
@@ -138,9 +152,12 @@ describe('MCP over Streamable HTTP', () => {
   let automationId: string;
 
   it('lints, deploys, runs with wait and reads the result with get_run', async () => {
-    const bad = await call(agent, 'lint', { source: 'export default async function run(input) { return input.; }' });
+    const bad = await call(agent, 'lint', {
+      source: 'export default async function run(input) { return input.; }',
+    });
     expect(bad.structuredContent?.ok).toBe(false);
-    const source = 'export default async function run(input, ctx) { return { greeting: `hello ${input.name}` }; }';
+    const source =
+      'export default async function run(input, ctx) { return { greeting: `hello ${input.name}` }; }';
     const good = await call(agent, 'lint', { source });
     expect(good.structuredContent?.ok).toBe(true);
 
@@ -186,7 +203,9 @@ describe('MCP over Streamable HTTP', () => {
     const report = answer.structuredContent!;
     expect(report.status).toBe('succeeded');
     expect(report.output.length).toBe(SECRET_VALUE.length);
-    expect(report.hostCalls).toContainEqual(expect.objectContaining({ kind: 'secret', name: 'CRM_TOKEN', present: true }));
+    expect(report.hostCalls).toContainEqual(
+      expect.objectContaining({ kind: 'secret', name: 'CRM_TOKEN', present: true }),
+    );
     expect(JSON.stringify(answer)).not.toContain(SECRET_VALUE);
   });
 
@@ -204,7 +223,9 @@ describe('MCP over Streamable HTTP', () => {
         code: 'FORBIDDEN',
         details: { permission: 'automations:write', role: 'viewer' },
       });
-      const execute = await call(viewer, 'execute', { source: 'export default async function run() { return 1; }' });
+      const execute = await call(viewer, 'execute', {
+        source: 'export default async function run() { return 1; }',
+      });
       expect(execute.structuredContent?.error.code).toBe('FORBIDDEN');
       const listed = await call(viewer, 'list_automations', {});
       expect(listed.structuredContent?.items).toHaveLength(1);

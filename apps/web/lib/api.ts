@@ -604,8 +604,7 @@ export const api = {
     apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
 
   secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
-  secretRequests: (signal?: AbortSignal) =>
-    apiRequest<Items<SecretRequest>>('/secret-requests', { signal }),
+  secretRequests: (signal?: AbortSignal) => apiRequest<Items<SecretRequest>>('/secret-requests', { signal }),
   putSecret: (name: string, value: string) =>
     apiRequest<{ name: string; created: boolean }>(`/secrets/${encodeURIComponent(name)}`, {
       method: 'PUT',

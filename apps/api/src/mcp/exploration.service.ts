@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  ErrorCodes,
-  type Manifest,
-  RUN_PRIORITY,
-  runConcurrency,
-  ValidationError,
-} from '@mendflow/common';
+import { ErrorCodes, type Manifest, RUN_PRIORITY, runConcurrency, ValidationError } from '@mendflow/common';
 import { AutomationsRepository } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import type { Principal } from '../auth/principal';

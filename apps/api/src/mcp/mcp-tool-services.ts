@@ -2,7 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   InboxRepository,
   loggableError,
-  RunsRepository, SecretRequestsRepository, SecretsRepository,
+  RunsRepository,
+  SecretRequestsRepository,
+  SecretsRepository,
 } from '@mendflow/db';
 import { DomainError } from '@mendflow/common';
 import { AutomationsService } from '../automations/automations.service';

@@ -113,15 +113,19 @@ export function registerMcpTools(server: McpServer, principal: Principal, servic
   for (const name of Object.keys(MCP_TOOLS) as McpToolName[]) {
     const tool = MCP_TOOLS[name];
     const handler = handlers[name] as (args: unknown) => Promise<CallToolResult>;
-    server.registerTool(name, { description: tool.description, inputSchema: tool.input }, async (args: unknown) => {
-      try {
-        requirePermission(principal.role, tool.permission);
-        return await handler(args);
-      } catch (error) {
-        services.onError(name, error);
-        return toolError(error);
-      }
-    });
+    server.registerTool(
+      name,
+      { description: tool.description, inputSchema: tool.input },
+      async (args: unknown) => {
+        try {
+          requirePermission(principal.role, tool.permission);
+          return await handler(args);
+        } catch (error) {
+          services.onError(name, error);
+          return toolError(error);
+        }
+      },
+    );
   }
 }
 
@@ -197,6 +201,11 @@ function toolHandlers(principal: Principal, s: McpToolServices): Handlers {
 
 const missingName = () =>
   new ValidationError(
-    [{ path: 'name', message: 'is required to create an automation (or pass automationId to add a version)' }],
+    [
+      {
+        path: 'name',
+        message: 'is required to create an automation (or pass automationId to add a version)',
+      },
+    ],
     ErrorCodes.VALIDATION_FAILED,
   );

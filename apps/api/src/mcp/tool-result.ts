@@ -14,7 +14,11 @@ export function toolResult(summary: string, structured: Record<string, unknown>)
 export function toolError(error: unknown): CallToolResult {
   const known = error instanceof DomainError;
   const body = known
-    ? { code: error.code, message: error.message, ...(error.details !== undefined && { details: error.details }) }
+    ? {
+        code: error.code,
+        message: error.message,
+        ...(error.details !== undefined && { details: error.details }),
+      }
     : // Not a domain error: its message may hold anything (a query, a path), so the agent gets none of it.
       { code: ErrorCodes.INTERNAL, message: 'the tool failed unexpectedly; the API logged the cause' };
   return {

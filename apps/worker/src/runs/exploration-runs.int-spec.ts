@@ -98,7 +98,10 @@ describe('exploration runs are never retried, repaired or escalated', () => {
   it('a logic failure ends failed with its location: no repair, no inbox item', async () => {
     const explored = await runOnce(script(`const rows = input.rows;\nreturn rows.length;`), 'exploration');
     expect(explored.run.status).toBe('failed');
-    expect(explored.run.error).toMatchObject({ name: 'TypeError', location: expect.stringMatching(/:3:\d+$/) });
+    expect(explored.run.error).toMatchObject({
+      name: 'TypeError',
+      location: expect.stringMatching(/:3:\d+$/),
+    });
     expect(explored.attempt.classification).toMatchObject({ class: 'logic' });
     expect(explored.events).toEqual(['run.queued', 'run.running', 'run.failed']);
     expect(explored.inbox).toBe(0);

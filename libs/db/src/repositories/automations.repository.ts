@@ -222,10 +222,7 @@ export class AutomationsRepository {
    * Records an executed snippet as the next version of the workspace's exploration automation (created on
    * first use). No trigger follows it and it is never deployed: its runs are queued by version id.
    */
-  async addExplorationVersion(
-    workspaceId: string,
-    input: NewVersion,
-  ): Promise<VersionRecord> {
+  async addExplorationVersion(workspaceId: string, input: NewVersion): Promise<VersionRecord> {
     const automationId = await this.explorationAutomationId(workspaceId);
     const version = await this.db.$transaction(async (tx) => {
       const automation = await tx.automation.update({
