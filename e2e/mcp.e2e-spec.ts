@@ -55,6 +55,28 @@ describe('MCP over Streamable HTTP', () => {
     expect((await response.json()).error.code).toBe('UNAUTHENTICATED');
   });
 
+  it('refuses what is not a JSON-RPC message in the error envelope, and serves a JSON-only client', async () => {
+    const post = (body: unknown, accept?: string) =>
+      fetch(`${stack.apiUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${BOOTSTRAP_KEY}`,
+          'content-type': 'application/json',
+          ...(accept && { accept }),
+        },
+        body: JSON.stringify(body),
+      });
+    const bad = await post({ hello: 'world' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('MCP_INVALID_MESSAGE');
+    const listed = await post({ jsonrpc: '2.0', id: 7, method: 'tools/list' }, 'application/json');
+    expect(listed.status).toBe(200);
+    expect((await listed.json()).result.tools.length).toBe(8);
+    const get = await fetch(`${stack.apiUrl}/mcp`, { headers: { authorization: `Bearer ${BOOTSTRAP_KEY}` } });
+    expect(get.status).toBe(405);
+    expect((await get.json()).error.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
   it('lists the tools, and none decides for a person', async () => {
     const { tools } = await agent.listTools();
     const names = tools.map((tool) => tool.name).sort();

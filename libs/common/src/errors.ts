@@ -59,6 +59,8 @@ export const ErrorCodes = {
   /** A synchronous webhook's run ended in time, but not succeeded (its public error is in details). */
   RUN_FAILED: 'RUN_FAILED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** POST /mcp with a body that is not a JSON-RPC message, or an Accept header that refuses JSON. */
+  MCP_INVALID_MESSAGE: 'MCP_INVALID_MESSAGE',
 } as const;
 
 export class NotFoundError extends DomainError {

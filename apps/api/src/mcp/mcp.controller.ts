@@ -4,6 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
+import { checkMcpRequest } from './mcp-request';
 import { registerMcpTools } from './mcp-tools';
 import { McpToolServices } from './mcp-tool-services';
 
@@ -35,6 +36,7 @@ export class McpController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
+    checkMcpRequest(request);
     const server = new McpServer(MCP_SERVER_INFO, { capabilities: { tools: {} } });
     registerMcpTools(server, principal, this.services);
     const transport = new StreamableHTTPServerTransport({
