@@ -29,6 +29,8 @@ interface ToolAnswer {
   content: { type: string; text?: string }[];
 }
 
+const jsonOf = (response: Response): Promise<any> => response.json();
+
 async function call(client: Client, name: string, args: Record<string, unknown>): Promise<ToolAnswer> {
   return (await client.callTool({ name, arguments: args })) as ToolAnswer;
 }
@@ -52,7 +54,7 @@ describe('MCP over Streamable HTTP', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('UNAUTHENTICATED');
+    expect((await jsonOf(response)).error.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses what is not a JSON-RPC message in the error envelope, and serves a JSON-only client', async () => {
@@ -68,13 +70,13 @@ describe('MCP over Streamable HTTP', () => {
       });
     const bad = await post({ hello: 'world' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('MCP_INVALID_MESSAGE');
+    expect((await jsonOf(bad)).error.code).toBe('MCP_INVALID_MESSAGE');
     const listed = await post({ jsonrpc: '2.0', id: 7, method: 'tools/list' }, 'application/json');
     expect(listed.status).toBe(200);
-    expect((await listed.json()).result.tools.length).toBe(8);
+    expect((await jsonOf(listed)).result.tools.length).toBe(8);
     const get = await fetch(`${stack.apiUrl}/mcp`, { headers: { authorization: `Bearer ${BOOTSTRAP_KEY}` } });
     expect(get.status).toBe(405);
-    expect((await get.json()).error.code).toBe('METHOD_NOT_ALLOWED');
+    expect((await jsonOf(get)).error.code).toBe('METHOD_NOT_ALLOWED');
   });
 
   it('lists the tools, and none decides for a person', async () => {
