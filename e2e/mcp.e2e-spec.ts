@@ -46,7 +46,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('MCP over Streamable HTTP', () => {
+// Each execute waits for its run up to EXECUTE_WAIT seconds (a condition, not a sleep); the tests allow
+// more, so a loaded machine is slow rather than failing.
+const EXECUTE_WAIT = 100;
+
+describe('MCP over Streamable HTTP', { timeout: 150_000 }, () => {
   it('refuses an unauthenticated POST /mcp with 401 in the error envelope', async () => {
     const response = await fetch(`${stack.apiUrl}/mcp`, {
       method: 'POST',
@@ -112,7 +116,7 @@ describe('MCP over Streamable HTTP', () => {
         '}',
       ].join('\n'),
       input: {},
-      wait: 60,
+      wait: EXECUTE_WAIT,
     });
     expect(answer.isError).toBeFalsy();
     const report = answer.structuredContent!;
@@ -145,6 +149,7 @@ describe('MCP over Streamable HTTP', () => {
         "export default async function run(input, ctx) { ctx.log.info('doubling', { n: input.n }); return { doubled: input.n * 2 }; }",
       input: { n: 21 },
       manifest: { limits: { timeoutMs: 10_000 } },
+      wait: EXECUTE_WAIT,
     });
     const report = answer.structuredContent!;
     exploredRunId = report.runId;
@@ -192,7 +197,7 @@ describe('MCP over Streamable HTTP', () => {
     const second = await call(agent, 'deploy', { automationId, source: source.replace('hello', 'hi') });
     expect(second.structuredContent?.deployedVersion.number).toBe(2);
 
-    const ran = await call(agent, 'run', { automationId, input: { name: 'Ada' }, wait: 60 });
+    const ran = await call(agent, 'run', { automationId, input: { name: 'Ada' }, wait: EXECUTE_WAIT });
     expect(ran.structuredContent).toMatchObject({ status: 'succeeded', output: { greeting: 'hi Ada' } });
     const got = await call(agent, 'get_run', { runId: ran.structuredContent!.runId });
     expect(got.structuredContent).toMatchObject({ status: 'succeeded', versionNumber: 2, trigger: 'api' });
@@ -223,6 +228,7 @@ describe('MCP over Streamable HTTP', () => {
         '}',
       ].join('\n'),
       manifest: { permissions: { secrets: ['CRM_TOKEN'] } },
+      wait: EXECUTE_WAIT,
     });
     const report = answer.structuredContent!;
     expect(report.status).toBe('succeeded');
