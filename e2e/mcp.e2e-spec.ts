@@ -141,6 +141,9 @@ describe('MCP over Streamable HTTP', { timeout: 150_000 }, () => {
     expect(types).not.toContain('run.action_needed');
     const inbox = await api('GET', `/api/v1/inbox?runId=${failedRunId}`);
     expect(inbox.body.items).toEqual([]);
+    const retried = await api('POST', `/api/v1/runs/${failedRunId}/retry`);
+    expect(retried.status).toBe(409);
+    expect(retried.body.error.code).toBe('RUN_NOT_RETRYABLE');
   });
 
   it('execute: a successful snippet returns its output and logs', async () => {
