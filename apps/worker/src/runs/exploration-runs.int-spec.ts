@@ -4,7 +4,7 @@
  * sent to the inbox, where the same script deployed would be retried.
  */
 import { defaultManifest } from '@mendflow/common';
-import { AutomationsRepository, createDb, type Db, RunsRepository } from '@mendflow/db';
+import { AutomationsRepository, createDb, type Db, RunsRepository, StatsRepository } from '@mendflow/db';
 import { Sandbox } from '@mendflow/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -106,5 +106,14 @@ describe('exploration runs are never retried, repaired or escalated', () => {
     expect(explored.events).toEqual(['run.queued', 'run.running', 'run.failed']);
     expect(explored.inbox).toBe(0);
     expect(explored.repairs).toBe(0);
+  });
+
+  it('stays out of the workspace stats (runs per hour, automations needing attention)', async () => {
+    // After the tests above: one deployed run (retry scheduled) and two failed exploration runs.
+    const stats = new StatsRepository(db);
+    const [hour] = await stats.runsPerHour(seeded.workspaceId, 1);
+    expect(hour).toMatchObject({ failed: 0, other: 1 });
+    const attention = await stats.needingAttention(seeded.workspaceId, 10);
+    expect(attention.map((row) => row.name.trim())).not.toContain('exploration');
   });
 });
