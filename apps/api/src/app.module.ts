@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { HooksModule } from './hooks/hooks.module';
 import { InboxModule } from './inbox/inbox.module';
 import { LintModule } from './lint/lint.module';
+import { McpModule } from './mcp/mcp.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RedisModule } from './redis/redis.module';
@@ -73,6 +74,7 @@ export class AppModule {
         AuditModule,
         TeamsModule,
         TriggersApiModule,
+        McpModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

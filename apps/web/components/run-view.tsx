@@ -97,15 +97,29 @@ export function RunView({ id }: { id: string }) {
         badge={<RunStatusBadge status={status} size="lg" testId="run-status" />}
         description={
           <>
-            <Anchor component={Link} href={`/automations/${r.automationId}`} size="sm">
-              {r.automationName}
-            </Anchor>{' '}
+            {r.trigger === 'exploration' ? (
+              // The hidden exploration automation has no page: the snippet is shown below instead.
+              <Text span size="sm" fw={500} data-testid="exploration-label">
+                Exploration run (an agent's MCP execute)
+              </Text>
+            ) : (
+              <Anchor component={Link} href={`/automations/${r.automationId}`} size="sm">
+                {r.automationName}
+              </Anchor>
+            )}{' '}
             · version {r.versionNumber} · {humanize(r.trigger)}
             <TriggerOrigin context={r.triggerContext} /> · created <TimeAgo iso={r.createdAt} />
           </>
         }
         actions={<RunControls run={r} status={status} />}
       />
+
+      {r.exploration ? (
+        <Paper withBorder p="md" mb="md" data-testid="exploration-source">
+          <SectionTitle>Code that ran</SectionTitle>
+          <CodeBlock code={r.exploration.source} language="javascript" lineNumbers maxHeight={400} />
+        </Paper>
+      ) : null}
 
       {status === 'waiting' || status === 'queued' ? <WaitingForLine waitingFor={r.waitingFor} /> : null}
 

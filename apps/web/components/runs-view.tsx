@@ -38,6 +38,7 @@ const TRIGGER_LABEL: Record<(typeof RUN_TRIGGERS)[number], string> = {
   webhook: 'Webhook',
   event: 'Event',
   retry: 'Retry',
+  exploration: 'Exploration (MCP execute)',
 };
 
 export function RunsView() {

@@ -308,6 +308,7 @@ function ApiKeys() {
 function Secrets() {
   const canWrite = useCan('secrets:write');
   const secrets = useQuery(queries.secrets());
+  const requests = useQuery(queries.secretRequests());
   const putSecret = usePutSecret();
   const deleteSecret = useDeleteSecret();
   const [name, setName] = useState('');
@@ -384,6 +385,29 @@ function Secrets() {
           Setting and deleting secrets takes an admin.
         </Text>
       )}
+      {requests.data && requests.data.items.length > 0 ? (
+        <Alert color="blue" variant="light" mb="md" title="Requested by agents" data-testid="secret-requests">
+          <Stack gap="xs">
+            {requests.data.items.map((request) => (
+              <Group key={request.id} justify="space-between" wrap="nowrap">
+                <Text size="sm">
+                  <Code>{request.name}</Code> — {request.purpose} · asked <TimeAgo iso={request.createdAt} />
+                </Text>
+                {canWrite ? (
+                  <Button
+                    size="xs"
+                    variant="light"
+                    onClick={() => setName(request.name)}
+                    aria-label={`Set value of ${request.name}`}
+                  >
+                    Set value
+                  </Button>
+                ) : null}
+              </Group>
+            ))}
+          </Stack>
+        </Alert>
+      ) : null}
       <form onSubmit={save} aria-label="Set a secret" hidden={!canWrite}>
         <Group align="flex-start" gap="xs" mb="md" wrap="wrap">
           <TextInput

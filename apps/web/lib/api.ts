@@ -19,6 +19,7 @@ import type {
   RunError,
   RunStatus,
   RunTrigger,
+  SecretRequestView,
   RunTriggerContext,
   RunWaitingFor,
   SigningKey,
@@ -226,6 +227,8 @@ export interface RunDetail extends RunSummary {
   output: unknown;
   idempotencyKey: string | null;
   attempts?: Attempt[];
+  /** Set for an exploration run (an agent's MCP execute): the snippet it ran. */
+  exploration?: { source: string; manifest: unknown };
 }
 export interface RunEvent {
   seq: number;
@@ -286,6 +289,8 @@ export interface Secret {
   createdAt: string;
   updatedAt: string;
 }
+/** A secret an agent asked for (MCP request_secret): a name and a purpose, never a value. */
+export type SecretRequest = SecretRequestView;
 export interface ApiKey {
   id: string;
   name: string;
@@ -607,6 +612,7 @@ export const api = {
     apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
 
   secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
+  secretRequests: (signal?: AbortSignal) => apiRequest<Items<SecretRequest>>('/secret-requests', { signal }),
   putSecret: (name: string, value: string) =>
     apiRequest<{ name: string; created: boolean }>(`/secrets/${encodeURIComponent(name)}`, {
       method: 'PUT',

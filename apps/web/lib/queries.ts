@@ -189,6 +189,8 @@ export const queries = {
     queryOptions({ queryKey: queryKeys.invitations, queryFn: read((s) => api.invitations(s)) }),
   apiKeys: () => queryOptions({ queryKey: queryKeys.apiKeys, queryFn: read((s) => api.apiKeys(s)) }),
   secrets: () => queryOptions({ queryKey: queryKeys.secrets, queryFn: read((s) => api.secrets(s)) }),
+  secretRequests: () =>
+    queryOptions({ queryKey: queryKeys.secretRequests, queryFn: read((s) => api.secretRequests(s)) }),
   workspaces: () => queryOptions({ queryKey: queryKeys.workspaces, queryFn: read((s) => api.workspaces(s)) }),
 };
 
@@ -284,7 +286,8 @@ export const useRollback = () =>
 export const usePutSecret = () =>
   useWrite(
     ({ name, value }: { name: string; value: string }) => api.putSecret(name, value),
-    [queryKeys.secrets, queryKeys.audit.all],
+    // Setting a secret fulfills the agents' open request of that name.
+    [queryKeys.secrets, queryKeys.secretRequests, queryKeys.audit.all],
   );
 
 export const useDeleteSecret = () =>

@@ -63,5 +63,6 @@ export const queryKeys = {
   invitations: ['invitations'] as const,
   apiKeys: ['api-keys'] as const,
   secrets: ['secrets'] as const,
+  secretRequests: ['secret-requests'] as const,
   workspaces: ['workspaces'] as const,
 } as const;

@@ -68,6 +68,8 @@ export const ErrorCodes = {
   /** The workspace already trusts a publisher key with this fingerprint. */
   PUBLISHER_ALREADY_TRUSTED: 'PUBLISHER_ALREADY_TRUSTED',
   TRUSTED_PUBLISHER_NOT_FOUND: 'TRUSTED_PUBLISHER_NOT_FOUND',
+  /** POST /mcp with a body that is not a JSON-RPC message, or an Accept header that refuses JSON. */
+  MCP_INVALID_MESSAGE: 'MCP_INVALID_MESSAGE',
 } as const;
 
 export class NotFoundError extends DomainError {

@@ -9,3 +9,4 @@ export * from './waits';
 export * from './repairs';
 export * from './triggers';
 export * from './api/bundles';
+export * from './api/secret-requests';

@@ -18,7 +18,8 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const RUN_TRIGGERS = ['manual', 'api', 'cron', 'webhook', 'event', 'retry'] as const;
+/** `exploration`: a snippet an agent ran once through MCP `execute` (docs/mcp.md); never retried or repaired. */
+export const RUN_TRIGGERS = ['manual', 'api', 'cron', 'webhook', 'event', 'retry', 'exploration'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 interface CommandSpec {
@@ -64,6 +65,12 @@ export const RUN_COMMANDS = {
     to: 'repairing',
     event: 'run.repairing',
     summary: 'a logic failure: the repair loop proposes a fix',
+  },
+  fail: {
+    from: ['running'],
+    to: 'failed',
+    event: 'run.failed',
+    summary: 'an exploration attempt failed: the run ends failed with its classification, no retry or repair',
   },
   escalate: {
     from: ['running', 'repairing'],

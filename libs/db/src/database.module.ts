@@ -13,6 +13,7 @@ import { RepairsRepository } from './repositories/repairs.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
 import { RunSlotsRepository } from './repositories/run-slots.repository';
 import { RunsRepository } from './repositories/runs.repository';
+import { SecretRequestsRepository } from './repositories/secret-requests.repository';
 import { SecretsRepository } from './repositories/secrets.repository';
 import { StatsRepository } from './repositories/stats.repository';
 import { TriggersRepository } from './repositories/triggers.repository';
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   RunSlotsRepository,
   HostStateRepository,
   SecretsRepository,
+  SecretRequestsRepository,
   InboxRepository,
   RepairsRepository,
   AuditRepository,

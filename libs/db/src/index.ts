@@ -16,6 +16,7 @@ export * from './repositories/run-transitions';
 export * from './repositories/run-slots.repository';
 export * from './repositories/host-state.repository';
 export * from './repositories/secrets.repository';
+export * from './repositories/secret-requests.repository';
 export * from './repositories/inbox.repository';
 export * from './repositories/repairs.repository';
 export * from './repositories/audit.repository';

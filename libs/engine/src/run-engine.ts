@@ -159,6 +159,23 @@ export class RunEngine {
     return transition;
   }
 
+  /**
+   * An exploration attempt failed (MCP `execute`, docs/mcp.md): the run ends failed at once, keeping its
+   * classification for the agent; it is never retried, repaired or escalated to the inbox.
+   */
+  fail(ref: AttemptRef, failed: FailedAttempt): Promise<TransitionResult | null> {
+    return this.apply(
+      'fail',
+      ref,
+      runEvent('run.failed', {
+        ...failed.facts,
+        by: null,
+        reason: `exploration run: ${failed.facts.classification.class} failure, not retried or repaired`,
+      }),
+      { attempt: failed.closing, error: failed.error },
+    );
+  }
+
   /** Hands a logic failure to the repair loop (the repair row exists; its job follows the change). */
   async startRepair(
     ref: AttemptRef,

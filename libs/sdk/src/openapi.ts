@@ -229,7 +229,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One run with its output or error and every attempt */
+        /** One run with its output or error and every attempt; an exploration run (MCP execute) also carries the snippet it ran */
         get: operations["RunsController_get"];
         put?: never;
         post?: never;
@@ -470,11 +470,28 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Create or replace a secret value */
+        /** Create or replace a secret value; fulfills the open secret request of that name, if any */
         put: operations["SecretsController_put"];
         post?: never;
         /** Delete a secret */
         delete: operations["SecretsController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secret-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open secret requests, newest first: a name and purpose an agent asked for (never a value); setting the secret fulfills it */
+        get: operations["SecretRequestsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -869,6 +886,23 @@ export interface paths {
         get: operations["TriggersController_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Model Context Protocol (Streamable HTTP, stateless): JSON-RPC messages for the agent tools; each tool checks its own permission */
+        post: operations["McpController_handle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1314,7 +1348,7 @@ export interface operations {
                 cursor?: string;
                 status?: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
                 automationId?: string;
-                trigger?: "manual" | "api" | "cron" | "webhook" | "event" | "retry";
+                trigger?: "manual" | "api" | "cron" | "webhook" | "event" | "retry" | "exploration";
                 failureClass?: "transient" | "logic" | "auth" | "policy" | "unknown";
                 createdFrom?: string;
                 createdTo?: string;
@@ -1753,6 +1787,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    SecretRequestsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            purpose: string;
+                            requestedByKeyId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled";
+                            /** Format: date-time */
+                            createdAt: string;
+                            fulfilledAt: string | null;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2317,6 +2383,23 @@ export interface operations {
             path: {
                 id: string;
             };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    McpController_handle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;

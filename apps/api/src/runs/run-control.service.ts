@@ -44,6 +44,14 @@ export class RunControlService {
   async retry(principal: Principal, runId: string, reason = 'retry requested'): Promise<TransitionResult> {
     const { workspaceId } = principal;
     const run = await this.runs.get(workspaceId, runId);
+    if (run.trigger === 'exploration') {
+      // A snippet an agent ran once (MCP execute, docs/mcp.md): it has no deployed version to run again.
+      throw new DomainError(
+        ErrorCodes.RUN_NOT_RETRYABLE,
+        'conflict',
+        `run ${runId} is an exploration run: it runs once; execute the snippet again instead`,
+      );
+    }
     const automation = await this.automations.get(workspaceId, run.automationId);
     const version = automation.deployedVersion ?? { id: run.versionId, number: run.versionNumber };
     const transition = await this.engine.retry(

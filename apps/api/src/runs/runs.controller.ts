@@ -77,10 +77,13 @@ export class RunsController {
 
   @Get('runs/:id')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'One run with its output or error and every attempt' })
+  @ApiOperation({
+    summary:
+      'One run with its output or error and every attempt; an exploration run (MCP execute) also carries the snippet it ran',
+  })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
-    const { run, attempts } = await this.runs.get(principal, id);
-    return runView(run, attempts);
+    const { run, attempts, exploration } = await this.runs.get(principal, id);
+    return { ...runView(run, attempts), ...(exploration && { exploration }) };
   }
 
   @Get('runs/:id/events')

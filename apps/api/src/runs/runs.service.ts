@@ -105,7 +105,17 @@ export class RunsService {
   async get(principal: Principal, id: string) {
     const run = await this.runs.get(principal.workspaceId, id);
     const attempts = await this.runs.listAttempts(principal.workspaceId, id);
-    return { run, attempts };
+    return { run, attempts, exploration: await this.explorationOf(principal.workspaceId, run) };
+  }
+
+  /**
+   * An exploration run's snippet (MCP execute, docs/mcp.md): its automation is hidden, so the run page
+   * shows the code that ran from here. Undefined for every other run.
+   */
+  private async explorationOf(workspaceId: string, run: RunRecord) {
+    if (run.trigger !== 'exploration') return undefined;
+    const version = await this.automations.getVersion(workspaceId, run.versionId);
+    return version ? { source: version.source, manifest: version.manifest } : undefined;
   }
 
   events(principal: Principal, id: string, afterSeq: number) {

@@ -8,7 +8,7 @@ import {
   secretContext,
   secretName,
 } from '@mendflow/common';
-import { SecretsRepository } from '@mendflow/db';
+import { SecretRequestsRepository, SecretsRepository } from '@mendflow/db';
 import { z } from 'zod';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
@@ -25,6 +25,7 @@ const putSecretBody = z.strictObject({ value: z.string().min(1, 'must not be emp
 export class SecretsController {
   constructor(
     private readonly secrets: SecretsRepository,
+    private readonly requests: SecretRequestsRepository,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
     private readonly audit: AuditTrail,
   ) {}
@@ -45,7 +46,9 @@ export class SecretsController {
 
   @Put(':name')
   @Requires('secrets:write')
-  @ApiOperation({ summary: 'Create or replace a secret value' })
+  @ApiOperation({
+    summary: 'Create or replace a secret value; fulfills the open secret request of that name, if any',
+  })
   @ApiBody({ schema: openApiSchema(putSecretBody) })
   async put(
     @CurrentPrincipal() principal: Principal,
@@ -55,11 +58,12 @@ export class SecretsController {
     const name = parseSecretName(rawName);
     const ciphertext = this.box.seal(body.value, secretContext(principal.workspaceId, name));
     const { created } = await this.secrets.put(principal.workspaceId, name, ciphertext);
+    const fulfilled = await this.requests.fulfill(principal.workspaceId, name);
     await this.audit.record(principal, {
       action: 'secret.set',
       targetKind: 'secret',
       targetId: name,
-      data: { name, created },
+      data: { name, created, fulfilledRequest: fulfilled > 0 },
     });
     return { name, created };
   }

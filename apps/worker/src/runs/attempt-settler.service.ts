@@ -22,7 +22,7 @@ export interface SettledAttempt {
 /**
  * Turns what an attempt left behind into the run's next state, in one statement: succeeded; or the
  * failure is classified and the run is retried with backoff, handed to the repair loop, or paused in
- * the inbox. The engine makes each change (and enqueues what follows); this decides which.
+ * the inbox (an exploration run just fails). The engine makes each change (and enqueues what follows); this decides which.
  */
 @Injectable()
 export class AttemptSettler {
@@ -87,8 +87,9 @@ export class AttemptSettler {
       attempt,
       cost: { wallMs: result.cost.wallMs, cpuMs: result.cost.cpuMs },
     });
+    const exploration = started.trigger === 'exploration';
     const repair =
-      classification.class === 'logic'
+      classification.class === 'logic' && !exploration
         ? await this.budget.check(workspaceId, started.automationId, started.manifest)
         : ({ allowed: false, reason: 'not a logic failure' } as const);
     const step = decideNextStep({ classification, attempt, manifest: started.manifest, repair });
@@ -102,6 +103,13 @@ export class AttemptSettler {
         ...cost,
       },
     };
+
+    if (exploration) {
+      // A snippet an agent runs once (MCP execute): it reports its classification and ends; the agent
+      // is the one who retries or fixes it.
+      const transition = await this.engine.fail(started, failed);
+      return this.closeIfMoot(started, outcome, transition, classification.class);
+    }
 
     if (step.kind === 'retry') {
       const transition = await this.engine.scheduleRetry(started, failed, step.delayMs);

@@ -40,6 +40,15 @@ export interface NewVersion {
   createdBy: string;
 }
 
+/**
+ * Every route, list and trigger sees `standard` automations only: the one `exploration` automation of a
+ * workspace (the snippets agents run through MCP `execute`, docs/mcp.md) is reached by its runs alone.
+ */
+const STANDARD = 'standard';
+const EXPLORATION = 'exploration';
+/** Its name starts with a space, which no automation name can (names are trimmed), so it never collides. */
+const EXPLORATION_NAME = ' exploration';
+
 const automationNotFound = (id: string) =>
   new NotFoundError(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation', id);
 
@@ -91,7 +100,7 @@ export class AutomationsRepository {
     try {
       const version = await this.db.$transaction(async (tx) => {
         const automation = await tx.automation.update({
-          where: { id: automationId, workspaceId, deletedAt: null },
+          where: { id: automationId, workspaceId, deletedAt: null, kind: STANDARD },
           data: { latestVersion: { increment: 1 } },
         });
         const created = await tx.automationVersion.create({
@@ -126,7 +135,7 @@ export class AutomationsRepository {
     try {
       await this.db.$transaction(async (tx) => {
         const { count } = await tx.automation.updateMany({
-          where: { id, workspaceId, deletedAt: null },
+          where: { id, workspaceId, deletedAt: null, kind: STANDARD },
           data: patch,
         });
         if (count === 0) throw automationNotFound(id);
@@ -184,7 +193,7 @@ export class AutomationsRepository {
 
   async get(workspaceId: string, id: string): Promise<AutomationRecord> {
     const row = await this.db.automation.findFirst({
-      where: { id, workspaceId, deletedAt: null },
+      where: { id, workspaceId, deletedAt: null, kind: STANDARD },
       include: { deployedVersion: true },
     });
     if (!row) throw automationNotFound(id);
@@ -200,6 +209,7 @@ export class AutomationsRepository {
       where: {
         workspaceId,
         deletedAt: null,
+        kind: STANDARD,
         ...(after && {
           OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
         }),
@@ -211,6 +221,56 @@ export class AutomationsRepository {
     const items = rows.slice(0, page.limit).map(toAutomation);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Records an executed snippet as the next version of the workspace's exploration automation (created on
+   * first use). No trigger follows it and it is never deployed: its runs are queued by version id.
+   */
+  async addExplorationVersion(workspaceId: string, input: NewVersion): Promise<VersionRecord> {
+    const automationId = await this.explorationAutomationId(workspaceId);
+    const version = await this.db.$transaction(async (tx) => {
+      const automation = await tx.automation.update({
+        where: { id: automationId },
+        data: { latestVersion: { increment: 1 } },
+      });
+      return tx.automationVersion.create({
+        data: {
+          workspaceId,
+          automationId,
+          number: automation.latestVersion,
+          source: input.source,
+          language: input.language,
+          manifest: asJson(input.manifest),
+          createdByKind: input.createdByKind,
+          createdBy: input.createdBy,
+        },
+      });
+    });
+    return toVersion(version);
+  }
+
+  private async explorationAutomationId(workspaceId: string): Promise<string> {
+    const where = { workspaceId, kind: EXPLORATION };
+    const found = await this.db.automation.findFirst({ where, select: { id: true } });
+    if (found) return found.id;
+    try {
+      const created = await this.db.automation.create({
+        data: {
+          workspaceId,
+          kind: EXPLORATION,
+          name: EXPLORATION_NAME,
+          description: 'Snippets run by agents through MCP execute',
+        },
+      });
+      return created.id;
+    } catch (error) {
+      // Two first executions at once: the other one created it.
+      if (!isUniqueViolation(error)) throw error;
+      const again = await this.db.automation.findFirst({ where, select: { id: true } });
+      if (!again) throw error;
+      return again.id;
+    }
   }
 
   async listVersions(workspaceId: string, automationId: string): Promise<VersionRecord[]> {

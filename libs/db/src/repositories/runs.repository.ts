@@ -332,6 +332,18 @@ export class RunsRepository {
     return rows.map((row) => ({ attempt: row.number, logs: row.logs ?? [] }));
   }
 
+  /**
+   * One attempt's host calls as the sandbox recorded them (secret values already redacted there); the
+   * MCP tools show them to the agent that ran the code. Null when the attempt left none.
+   */
+  async getRecording(workspaceId: string, runId: string, attempt: number): Promise<unknown> {
+    const row = await this.db.runAttempt.findFirst({
+      where: { workspaceId, runId, number: attempt },
+      select: { recording: true },
+    });
+    return row?.recording ?? null;
+  }
+
   /** Events after `afterSeq`, in seq order; a client that saw seq N asks for N to catch up without gaps. */
   async listEvents(
     workspaceId: string,

@@ -78,6 +78,8 @@ export class StatsRepository {
              count(r.id) FILTER (WHERE r.status NOT IN ('succeeded', 'failed', 'cancelled', 'action_needed'))::int AS other
       FROM generate_series(date_trunc('hour', now()) - make_interval(hours => ${hours - 1}), date_trunc('hour', now()), interval '1 hour') AS h(hour)
       LEFT JOIN runs r ON r.workspace_id = ${workspaceId}::uuid AND date_trunc('hour', r.created_at) = h.hour
+        -- Exploration runs (MCP execute, docs/mcp.md) are an agent's trials, not the workspace's work.
+        AND r.trigger <> 'exploration'
       GROUP BY h.hour ORDER BY h.hour`;
   }
 
@@ -91,7 +93,7 @@ export class StatsRepository {
              (SELECT count(*) FROM runs r WHERE r.automation_id = a.id AND r.status IN ('failed', 'action_needed')
                 AND r.created_at > now() - interval '24 hours')::int AS "failedLast24h"
       FROM automations a
-      WHERE a.workspace_id = ${workspaceId}::uuid AND a.deleted_at IS NULL
+      WHERE a.workspace_id = ${workspaceId}::uuid AND a.deleted_at IS NULL AND a.kind = 'standard'
       ORDER BY "openInboxItems" DESC, "failedLast24h" DESC, a.name
       LIMIT ${limit}`.then((rows) => rows.filter((row) => row.openInboxItems > 0 || row.failedLast24h > 0));
   }
