@@ -1,11 +1,7 @@
+import { SCRIPT_LANGUAGES } from '@mendflow/contracts';
 import { z } from 'zod';
 
-/**
- * The languages a script version may be written in. The sandbox always runs JavaScript: a TypeScript
- * version is type-stripped (libs/lint/src/typescript.ts) before it is linted and before every attempt.
- */
-export const SCRIPT_LANGUAGES = ['javascript', 'typescript'] as const;
-export type ScriptLanguage = (typeof SCRIPT_LANGUAGES)[number];
+export { SCRIPT_LANGUAGES, type ScriptLanguage } from '@mendflow/contracts';
 
 /** The optional `language` of a create, a new version or a lint request; detected when absent. */
 export const scriptLanguage = z.enum(SCRIPT_LANGUAGES);

@@ -8,5 +8,6 @@ export * from './run-queue';
 export * from './waits';
 export * from './repairs';
 export * from './triggers';
+export * from './script-language';
 export * from './api/bundles';
 export * from './api/secret-requests';

@@ -18,6 +18,7 @@ function unsigned(keys = publisherKeys): UnsignedBundle {
       name: 'Nightly report',
       description: 'Sends the report',
       source: 'export default async (ctx) => ({ ok: true });',
+      language: 'javascript',
       manifest: { limits: { timeoutMs: 5000 }, triggers: [], permissions: { hosts: ['api.example.com'] } },
       version: 3,
     },

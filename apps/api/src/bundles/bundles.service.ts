@@ -58,6 +58,7 @@ export class BundlesService {
           name: automation.name,
           description: automation.description,
           source: version.source,
+          language: version.language,
           manifest: version.manifest,
           version: version.number,
         },
@@ -119,6 +120,7 @@ export class BundlesService {
       name: body.name ?? bundle.automation.name,
       ...(bundle.automation.description !== null && { description: bundle.automation.description }),
       source: bundle.automation.source,
+      language: bundle.automation.language,
       manifest: bundle.automation.manifest,
     });
     await this.audit.record(principal, {

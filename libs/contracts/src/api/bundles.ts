@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import '../zod-config';
+import { SCRIPT_LANGUAGES } from '../script-language';
 
 /**
  * Signed bundles (docs/bundles.md): an automation exported with the publishing workspace's Ed25519
@@ -36,7 +37,8 @@ export const bundleAutomationSchema = z
     manifest: z.record(z.string(), z.unknown()),
     /** The version number it had in the publishing workspace (informational: an import is version 1). */
     version: z.int().min(1),
-    // `language` ('javascript' | 'typescript') joins here once versions carry it (issue 12, section 3).
+    /** The language the source is written in; the import deploys it as such (TypeScript is type-stripped). */
+    language: z.enum(SCRIPT_LANGUAGES),
   })
   .meta({ id: 'BundleAutomation' });
 
