@@ -783,8 +783,735 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
-    responses: never;
+    schemas: {
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            role: string;
+            createdBy: {
+                /** Format: uuid */
+                id: string;
+                email: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            expiresAt: string | null;
+        };
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+        };
+        CreatedApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            role: string;
+            createdBy: {
+                /** Format: uuid */
+                id: string;
+                email: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            expiresAt: string | null;
+            key: string;
+        };
+        AuditEntry: {
+            /** Format: uuid */
+            id: string;
+            actor: {
+                kind: string;
+                id: string | null;
+                email: string | null;
+            };
+            action: string;
+            target: {
+                kind: string;
+                id: string | null;
+            };
+            data: unknown;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+        };
+        VersionSummary: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            createdBy: {
+                kind: string;
+                id: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Version: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            createdBy: {
+                kind: string;
+                id: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            source: string;
+            manifest: unknown;
+        };
+        VersionList: {
+            items: components["schemas"]["Version"][];
+        };
+        Automation: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["VersionSummary"] | null;
+        };
+        AutomationDetail: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["Version"] | null;
+        };
+        AutomationStats: {
+            lastRun: {
+                /** Format: uuid */
+                id: string;
+                status: string;
+                /** Format: date-time */
+                createdAt: string;
+            } | null;
+            successRate: number | null;
+            runsLast7Days: number;
+            openInboxItems: number;
+        };
+        AutomationWithStats: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["VersionSummary"] | null;
+            stats: components["schemas"]["AutomationStats"];
+        };
+        AutomationDetailWithStats: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["Version"] | null;
+            stats: components["schemas"]["AutomationStats"];
+        };
+        AutomationPage: {
+            items: components["schemas"]["AutomationWithStats"][];
+            nextCursor: string | null;
+        };
+        Error: {
+            error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+            };
+        };
+        RoutedEvent: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            runs: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                automationId: string;
+            }[];
+            skipped: {
+                /** Format: uuid */
+                automationId: string;
+                code: string;
+                reason: string;
+            }[];
+        };
+        InboxItem: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "auth_required" | "policy_violation" | "retries_exhausted" | "repair_failed" | "repair_approval" | "unknown_failure" | "approval";
+            /** @enum {string} */
+            status: "open" | "resolved" | "expired";
+            title: string;
+            reason: string;
+            evidence: unknown;
+            actions: string[];
+            run: {
+                /** Format: uuid */
+                id: string;
+            };
+            automation: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            repairId: string | null;
+            resolution: {
+                action: string;
+                by: string | null;
+                comment: string | null;
+                at: string | null;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+        };
+        InboxItemList: {
+            items: components["schemas"]["InboxItem"][];
+        };
+        LintDiagnostic: {
+            line: number;
+            column: number;
+            endLine?: number;
+            endColumn?: number;
+            /** @enum {string} */
+            severity: "error" | "warning";
+            message: string;
+            ruleId: string;
+        };
+        LintResult: {
+            ok: boolean;
+            diagnostics: components["schemas"]["LintDiagnostic"][];
+        };
+        NotificationChannel: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "webhook" | "slack" | "email";
+            topics: ("inbox.opened" | "run.failed" | "repair.deployed")[];
+            enabled: boolean;
+            hasSecret: boolean;
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        NotificationChannelList: {
+            items: components["schemas"]["NotificationChannel"][];
+        };
+        SavedNotificationChannel: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "webhook" | "slack" | "email";
+            topics: ("inbox.opened" | "run.failed" | "repair.deployed")[];
+            enabled: boolean;
+            hasSecret: boolean;
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            signingSecret?: string;
+        };
+        NotificationTestResult: {
+            delivered: boolean;
+            error?: string;
+        };
+        NotificationDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            channelId: string;
+            channelName: string;
+            /** @enum {string} */
+            topic: "inbox.opened" | "run.failed" | "repair.deployed";
+            subjectId: string;
+            runId: string | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            lastError: string | null;
+            message: unknown;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deliveredAt: string | null;
+        };
+        NotificationDeliveryPage: {
+            items: components["schemas"]["NotificationDelivery"][];
+            nextCursor: string | null;
+        };
+        RepairSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            /** Format: uuid */
+            runId: string;
+            attempt: number;
+            /** @enum {string} */
+            status: "requested" | "proposed" | "validating" | "validated" | "deployed" | "awaiting_approval" | "rejected" | "failed";
+            provider: string | null;
+            model: string | null;
+            explanation: string | null;
+            deployedVersionId: string | null;
+            tokens: {
+                prompt: number;
+                completion: number;
+                total: number;
+            };
+            costUsd: number | null;
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RepairList: {
+            items: components["schemas"]["RepairSummary"][];
+        };
+        Repair: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            /** Format: uuid */
+            runId: string;
+            attempt: number;
+            /** @enum {string} */
+            status: "requested" | "proposed" | "validating" | "validated" | "deployed" | "awaiting_approval" | "rejected" | "failed";
+            provider: string | null;
+            model: string | null;
+            explanation: string | null;
+            deployedVersionId: string | null;
+            tokens: {
+                prompt: number;
+                completion: number;
+                total: number;
+            };
+            costUsd: number | null;
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            baseVersionId: string | null;
+            candidateSource: string | null;
+            diff: string | null;
+            validation: unknown;
+            prompt: unknown;
+            answer: string | null;
+        };
+        RunError: {
+            name: string;
+            message: string;
+            location?: string;
+            stack?: string;
+            code?: string;
+            limit?: string;
+        };
+        RunWaitingFor: {
+            /** @enum {string} */
+            kind: "slot" | "approval" | "sleep";
+        } & {
+            [key: string]: unknown;
+        };
+        RunSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            automationName: string;
+            /** Format: uuid */
+            versionId: string;
+            versionNumber: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string} */
+            trigger: "manual" | "api" | "cron" | "webhook" | "event" | "retry";
+            triggerContext: unknown;
+            attemptCount: number;
+            priority: number;
+            waitingFor: components["schemas"]["RunWaitingFor"] | null;
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            error: {
+                name: string;
+                message: string;
+            } | null;
+        };
+        RunPage: {
+            items: components["schemas"]["RunSummary"][];
+            nextCursor: string | null;
+        };
+        Attempt: {
+            number: number;
+            versionNumber: number;
+            status: string;
+            output: unknown;
+            error: components["schemas"]["RunError"] | null;
+            classification: unknown;
+            cost: {
+                cpuMs: number | null;
+                wallMs: number | null;
+                memoryBytes: number | null;
+                fetches: number | null;
+            };
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+        };
+        Run: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            automationName: string;
+            /** Format: uuid */
+            versionId: string;
+            versionNumber: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string} */
+            trigger: "manual" | "api" | "cron" | "webhook" | "event" | "retry";
+            triggerContext: unknown;
+            attemptCount: number;
+            priority: number;
+            waitingFor: components["schemas"]["RunWaitingFor"] | null;
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            input: unknown;
+            output: unknown;
+            error: components["schemas"]["RunError"] | null;
+            idempotencyKey: string | null;
+            attempts?: components["schemas"]["Attempt"][];
+        };
+        RunEvent: {
+            seq: number;
+            type: string;
+            data: unknown;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RunEventList: {
+            items: components["schemas"]["RunEvent"][];
+        };
+        RunLogLine: {
+            [key: string]: unknown;
+        };
+        RunLogList: {
+            items: components["schemas"]["RunLogLine"][];
+        };
+        Secret: {
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SecretList: {
+            items: components["schemas"]["Secret"][];
+        };
+        SecretPutResult: {
+            name: string;
+            created: boolean;
+        };
+        Profile: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                role: string;
+            };
+            workspace: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            permissions: string[];
+            csrfToken?: string;
+        };
+        StatsOverview: {
+            runsPerHour: ({
+                /** Format: date-time */
+                hour: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            needingAttention: ({
+                /** Format: uuid */
+                automationId: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        Member: {
+            /** Format: uuid */
+            userId: string;
+            email: string;
+            role: string;
+            /** Format: date-time */
+            joinedAt: string;
+            you: boolean;
+        };
+        MemberList: {
+            items: components["schemas"]["Member"][];
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: string;
+            /** @enum {string} */
+            state: "pending" | "accepted" | "revoked" | "expired";
+            invitedBy: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        InvitationList: {
+            items: components["schemas"]["Invitation"][];
+        };
+        CreatedInvitation: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: string;
+            /** @enum {string} */
+            state: "pending" | "accepted" | "revoked" | "expired";
+            invitedBy: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            token: string;
+            acceptPath: string;
+        };
+        InvitationPreview: {
+            workspace: {
+                name: string;
+            };
+            email: string;
+            role: string;
+            invitedBy: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @enum {string} */
+            state: "pending" | "accepted" | "revoked" | "expired";
+            accountExists: boolean;
+        };
+        Workspace: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            role?: string;
+            current: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WorkspaceList: {
+            items: components["schemas"]["Workspace"][];
+        };
+        LeaveWorkspaceResult: {
+            signedOut: boolean;
+        };
+        ScheduledRun: {
+            /** Format: uuid */
+            id: string;
+            status: string;
+            /** Format: date-time */
+            scheduledAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Trigger: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "cron" | "webhook" | "event";
+            config: unknown;
+            eventName: string | null;
+            /** Format: date-time */
+            armedAt: string;
+            lastTickAt: string | null;
+            lastTickOutcome: ("run_created" | "skipped_overlap" | "skipped_missed") | null;
+            lastRunId: string | null;
+            nextFireTimes: string[];
+            lastRuns: components["schemas"]["ScheduledRun"][];
+        };
+        TriggerList: {
+            items: components["schemas"]["Trigger"][];
+        };
+        Webhook: {
+            enabled: boolean;
+            hasToken: boolean;
+            tokenPrefix: string | null;
+            createdAt: string | null;
+            urlTemplate: string;
+            headers: string[];
+            signature: {
+                /** @enum {string} */
+                scheme: "github" | "stripe" | "hmac-sha256";
+                header: string;
+                secret: string;
+                toleranceSeconds?: number;
+            } | null;
+        };
+        WebhookToken: {
+            token: string;
+            path: string;
+            url: string;
+            tokenPrefix: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        HookAccepted: {
+            /** Format: uuid */
+            runId: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
+        };
+        HookOutput: unknown;
+    };
+    responses: {
+        /** @description The request is malformed or a field is invalid (the code and details name it) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No valid API key or session */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The caller's role does not hold the permission, or a session write lacks its x-csrf-token */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Nothing with that id in the workspace */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The resource is not in a state that allows this */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request body is larger than the limit */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A request body that is not application/json */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request was understood but its run failed (RUN_FAILED) */
+        Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many attempts: wait for the Retry-After seconds */
+        RateLimited: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -808,12 +1535,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description LintResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LintResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_list: {
@@ -828,12 +1563,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description AutomationPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     AutomationsController_create: {
@@ -854,12 +1595,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description AutomationDetail */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetail"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_get: {
@@ -873,12 +1623,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description AutomationDetailWithStats */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetailWithStats"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AutomationsController_remove: {
@@ -892,12 +1649,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AutomationsController_update: {
@@ -920,12 +1682,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description AutomationDetail */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetail"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_listVersions: {
@@ -939,12 +1711,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description VersionList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AutomationsController_addVersion: {
@@ -965,12 +1744,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Version */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_rollback: {
@@ -990,12 +1779,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RunsController_start: {
@@ -1017,12 +1816,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Run */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RunsController_list: {
@@ -1043,12 +1852,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RunPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     RunsController_get: {
@@ -1062,12 +1877,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_events: {
@@ -1083,12 +1905,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RunEventList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunEventList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_logs: {
@@ -1102,12 +1931,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RunLogList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunLogList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_cancel: {
@@ -1127,12 +1963,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RunsController_retry: {
@@ -1146,12 +1992,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Run */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     NotificationsController_list: {
@@ -1163,12 +2017,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description NotificationChannelList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     NotificationsController_create: {
@@ -1222,12 +2082,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description SavedNotificationChannel */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SavedNotificationChannel"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     NotificationsController_remove: {
@@ -1241,12 +2110,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     NotificationsController_update: {
@@ -1274,12 +2148,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description SavedNotificationChannel */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SavedNotificationChannel"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     NotificationsController_test: {
@@ -1293,12 +2177,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description NotificationTestResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationTestResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     NotificationsController_deliveries: {
@@ -1316,12 +2207,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description NotificationDeliveryPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     WebhookTokensController_describe: {
@@ -1335,12 +2232,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Webhook */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     WebhookTokensController_rotate: {
@@ -1354,12 +2258,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description WebhookToken */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookToken"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     HooksController_receive: {
@@ -1381,12 +2292,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            201: {
+            /** @description the run's output, after ?wait= when it succeeded in time */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HookOutput"];
+                };
             };
+            /** @description HookAccepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
         };
     };
     EmittedEventsController_emit: {
@@ -1405,12 +2333,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description RoutedEvent */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoutedEvent"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     SecretsController_list: {
@@ -1422,12 +2358,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description SecretList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SecretList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SecretsController_put: {
@@ -1447,12 +2389,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description SecretPutResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SecretPutResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     SecretsController_remove: {
@@ -1466,12 +2417,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     InboxController_list: {
@@ -1487,12 +2443,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description InboxItemList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InboxItemList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     InboxController_resolve: {
@@ -1518,12 +2480,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description InboxItem */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InboxItem"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RepairsController_list: {
@@ -1539,12 +2511,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RepairList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RepairList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     RepairsController_get: {
@@ -1558,12 +2536,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Repair */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Repair"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     StatsController_overview: {
@@ -1577,12 +2562,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description StatsOverview */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StatsOverview"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SessionController_login: {
@@ -1601,12 +2592,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
         };
     };
     SessionController_logout: {
@@ -1618,12 +2616,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SessionController_me: {
@@ -1635,12 +2637,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     ApiKeysController_list: {
@@ -1652,12 +2660,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description ApiKeyList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     ApiKeysController_create: {
@@ -1678,12 +2692,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description CreatedApiKey */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     ApiKeysController_revoke: {
@@ -1697,12 +2719,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AuditController_list: {
@@ -1724,12 +2751,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description AuditPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     WorkspacesController_list: {
@@ -1741,12 +2774,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description WorkspaceList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WorkspaceList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     WorkspacesController_create: {
@@ -1764,12 +2803,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Workspace */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     WorkspacesController_rename: {
@@ -1787,12 +2834,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Workspace */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     WorkspacesController_switch: {
@@ -1806,12 +2861,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     WorkspacesController_leave: {
@@ -1825,12 +2887,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description LeaveWorkspaceResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeaveWorkspaceResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     MembersController_list: {
@@ -1842,12 +2912,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description MemberList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     MembersController_remove: {
@@ -1861,12 +2937,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     MembersController_changeRole: {
@@ -1887,12 +2969,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Member */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_list: {
@@ -1904,12 +2996,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description InvitationList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     InvitationsController_create: {
@@ -1931,12 +3029,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description CreatedInvitation */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedInvitation"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_revoke: {
@@ -1950,12 +3057,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     InvitationsController_preview: {
@@ -1973,12 +3085,18 @@ export interface operations {
             };
         };
         responses: {
+            /** @description InvitationPreview */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_accept: {
@@ -1997,12 +3115,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_join: {
@@ -2020,12 +3145,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     TriggersController_list: {
@@ -2039,12 +3173,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description TriggerList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TriggerList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
 }
