@@ -868,20 +868,6 @@ export interface components {
         VersionList: {
             items: components["schemas"]["Version"][];
         };
-        Automation: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            description: string | null;
-            /** @enum {string} */
-            status: "active" | "paused";
-            latestVersion: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            deployedVersion: components["schemas"]["VersionSummary"] | null;
-        };
         AutomationDetail: {
             /** Format: uuid */
             id: string;
