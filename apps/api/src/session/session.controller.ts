@@ -23,6 +23,8 @@ export class SessionController {
     summary: 'Sign in: sets the httpOnly mf_session cookie and returns the CSRF token for x-csrf-token',
     body: loginBody,
     response: { status: 200, schema: profileSchema },
+    // Public, yet refused: 401 INVALID_CREDENTIALS, 403 NO_WORKSPACE for an account without a workspace.
+    errors: [401, 403],
   })
   async login(
     @Req() request: Request & { user: SignedInUser },

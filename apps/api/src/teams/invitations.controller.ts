@@ -75,6 +75,8 @@ export class InvitationsController {
       'What an invitation link invites to: workspace, email, role, state, and whether that email already has an account (sign in, then join) or not (accept with a password)',
     body: invitationTokenBody,
     response: { status: 200, schema: invitationPreviewSchema },
+    // The token is in the body, so no path parameter tells the document: an unknown one is a 404.
+    errors: [404],
   })
   preview(@Body(new ZodPipe(invitationTokenBody)) body: z.output<typeof invitationTokenBody>) {
     return this.invitations.preview(body.token);
@@ -88,7 +90,7 @@ export class InvitationsController {
       'Accept an invitation as someone new: sets the password, joins, and signs in (sets the mf_session cookie, returns the CSRF token)',
     body: acceptInvitationBody,
     response: { status: 200, schema: profileSchema },
-    errors: [409],
+    errors: [404, 409],
   })
   async accept(
     @Body(new ZodPipe(acceptInvitationBody)) body: z.output<typeof acceptInvitationBody>,
@@ -108,7 +110,7 @@ export class InvitationsController {
       'Accept an invitation with an existing account: the signed-in user (session) whose email was invited joins, and the session moves to that workspace',
     body: invitationTokenBody,
     response: { status: 200, schema: profileSchema },
-    errors: [409],
+    errors: [404, 409],
   })
   async join(
     @CurrentPrincipal() principal: Principal,

@@ -3,7 +3,8 @@ import { isoDateTime, jsonValue, pageOf } from './common';
 
 export const auditEntrySchema = z
   .object({
-    id: z.uuid(),
+    /** Ascending with time: a decimal string (the entries are numbered, not UUIDs). */
+    id: z.string().regex(/^\d+$/),
     actor: z.object({
       kind: z.string(),
       id: z.string().nullable(),
