@@ -1229,10 +1229,18 @@ export interface components {
             items: components["schemas"]["RunEvent"][];
         };
         RunLogLine: {
-            [key: string]: unknown;
+            /** @enum {string} */
+            level: "debug" | "info" | "warn" | "error";
+            message: string;
+            data?: unknown;
+            t: number;
+        };
+        AttemptLogs: {
+            attempt: number;
+            logs: components["schemas"]["RunLogLine"][];
         };
         RunLogList: {
-            items: components["schemas"]["RunLogLine"][];
+            items: components["schemas"]["AttemptLogs"][];
         };
         Secret: {
             name: string;
@@ -1264,18 +1272,21 @@ export interface components {
             csrfToken?: string;
         };
         StatsOverview: {
-            runsPerHour: ({
+            runsPerHour: {
                 /** Format: date-time */
                 hour: string;
-            } & {
-                [key: string]: unknown;
-            })[];
-            needingAttention: ({
+                succeeded: number;
+                failed: number;
+                actionNeeded: number;
+                other: number;
+            }[];
+            needingAttention: {
                 /** Format: uuid */
                 automationId: string;
-            } & {
-                [key: string]: unknown;
-            })[];
+                name: string;
+                openInboxItems: number;
+                failedLast24h: number;
+            }[];
         };
         Member: {
             /** Format: uuid */

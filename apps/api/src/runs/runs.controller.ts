@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { runEventListSchema, runLogListSchema, runPageSchema, runSchema } from '@mendflow/contracts/api';
+import {
+  runEventListSchema,
+  runLogLineSchema,
+  runLogListSchema,
+  runPageSchema,
+  runSchema,
+} from '@mendflow/contracts/api';
 import { ApiContract } from '../common/api-contract';
 import { ApiTags } from '@nestjs/swagger';
 import {
@@ -108,7 +114,9 @@ export class RunsController {
   @Requires('workspace:read')
   @ApiContract({ summary: 'Log lines of every attempt', response: { status: 200, schema: runLogListSchema } })
   async logs(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
-    return { items: await this.runs.logs(principal, id) };
+    const attempts = await this.runs.logs(principal, id);
+    // A JSON column the worker fills with the sandbox's LogEntry lines; the e2e contract check reads them.
+    return { items: attempts as { attempt: number; logs: z.input<typeof runLogLineSchema>[] }[] };
   }
 
   @Post('runs/:id/cancel')

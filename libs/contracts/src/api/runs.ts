@@ -82,5 +82,18 @@ export const runEventSchema = z
   .meta({ id: 'RunEvent' });
 export const runEventListSchema = listOf(runEventSchema).meta({ id: 'RunEventList' });
 
-export const runLogLineSchema = z.looseObject({}).meta({ id: 'RunLogLine' });
-export const runLogListSchema = listOf(runLogLineSchema).meta({ id: 'RunLogList' });
+/** One line a script logged (ctx.log or console), as the worker stored it (LogEntry in libs/sandbox). */
+export const runLogLineSchema = z
+  .object({
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+    data: z.unknown().optional(),
+    /** Milliseconds since the attempt started. */
+    t: z.number(),
+  })
+  .meta({ id: 'RunLogLine' });
+/** The lines of each attempt, in attempt order. */
+export const attemptLogsSchema = z
+  .object({ attempt: z.int(), logs: z.array(runLogLineSchema) })
+  .meta({ id: 'AttemptLogs' });
+export const runLogListSchema = listOf(attemptLogsSchema).meta({ id: 'RunLogList' });

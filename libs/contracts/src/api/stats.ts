@@ -3,8 +3,23 @@ import { isoDateTime } from './common';
 
 export const statsOverviewSchema = z
   .object({
-    /** Counts per hour by outcome. */
-    runsPerHour: z.array(z.looseObject({ hour: isoDateTime })),
-    needingAttention: z.array(z.looseObject({ automationId: z.uuid() })),
+    /** Runs created per hour, by outcome. */
+    runsPerHour: z.array(
+      z.object({
+        hour: isoDateTime,
+        succeeded: z.int(),
+        failed: z.int(),
+        actionNeeded: z.int(),
+        other: z.int(),
+      }),
+    ),
+    needingAttention: z.array(
+      z.object({
+        automationId: z.uuid(),
+        name: z.string(),
+        openInboxItems: z.int(),
+        failedLast24h: z.int(),
+      }),
+    ),
   })
   .meta({ id: 'StatsOverview' });
