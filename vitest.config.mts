@@ -21,6 +21,11 @@ const alias = [
     find: '@mendflow/contracts/triggers',
     replacement: fileURLToPath(new URL('./libs/contracts/src/triggers.ts', import.meta.url)),
   },
+  {
+    // The HTTP API's response schemas (browser-safe: the dashboard's types come from them too).
+    find: '@mendflow/contracts/api',
+    replacement: fileURLToPath(new URL('./libs/contracts/src/api/index.ts', import.meta.url)),
+  },
   ...Object.entries({
     '@mendflow/contracts': lib('contracts'),
     '@mendflow/common': lib('common'),

@@ -3,7 +3,7 @@
 # Needs PostgreSQL and Redis (see README); TEST_DATABASE_URL / TEST_REDIS_URL point the tests at them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CHECKPOINT_DISABLE=1 NEXT_TELEMETRY_DISABLED=1
+export CHECKPOINT_DISABLE=1 NEXT_TELEMETRY_DISABLED=1 REDOCLY_TELEMETRY=off
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
@@ -15,6 +15,8 @@ step "typecheck tests"
 npx --no-install tsc -p tsconfig.spec.json
 step "lint"
 npx --no-install eslint --max-warnings 0 .
+step "OpenAPI document lints (Redocly recommended)"
+npx --no-install redocly lint --config redocly.yaml apps/api/openapi.json
 step "migrations match the schema"
 DATABASE_URL="${TEST_DATABASE_URL}" bash scripts/check-migrations.sh
 step "unit, integration and e2e tests"

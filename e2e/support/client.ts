@@ -1,3 +1,4 @@
+import { servedContract } from './contract.ts';
 import { BOOTSTRAP_KEY } from './stack.ts';
 
 export interface ApiResponse<T = any> {
@@ -5,7 +6,11 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** A tiny HTTP client for tests: JSON in, JSON out, the bootstrap key unless told otherwise. */
+/**
+ * A tiny HTTP client for tests: JSON in, JSON out, the bootstrap key unless told otherwise. Every answer
+ * is checked against the served OpenAPI document (support/contract.ts): an undocumented status or a body
+ * that does not match its documented schema fails the test that saw it.
+ */
 export function apiClient(baseUrl: string, key: string | null = BOOTSTRAP_KEY) {
   return async function call<T = any>(
     method: string,
@@ -23,7 +28,10 @@ export function apiClient(baseUrl: string, key: string | null = BOOTSTRAP_KEY) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
+    const parsed = text ? JSON.parse(text) : null;
+    const breach = (await servedContract(baseUrl)).check(method, path, response.status, parsed);
+    if (breach) throw new Error(`contract breach: ${breach}`);
+    return { status: response.status, body: parsed };
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ApiResponse } from './client.ts';
+import { servedContract } from './contract.ts';
 import { ADMIN } from './stack.ts';
 
 export interface SessionAnswer<T = any> extends ApiResponse<T> {
@@ -14,7 +15,10 @@ export interface SessionClient {
   call<T = any>(method: string, path: string, body?: unknown): Promise<SessionAnswer<T>>;
 }
 
-/** Raw HTTP against the API: no credential unless given in `headers`, response headers kept. */
+/**
+ * Raw HTTP against the API: no credential unless given in `headers`, response headers kept. Answers are
+ * checked against the served OpenAPI document like the key client's (support/contract.ts).
+ */
 export async function http<T = any>(
   apiUrl: string,
   method: string,
@@ -30,7 +34,10 @@ export async function http<T = any>(
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  const body = text ? JSON.parse(text) : null;
+  const breach = (await servedContract(apiUrl)).check(method, path, response.status, body);
+  if (breach) throw new Error(`contract breach: ${breach}`);
+  return { status: response.status, body, headers: response.headers };
 }
 
 /** A session from an answer that set the mf_session cookie (sign-in, invitation acceptance). */

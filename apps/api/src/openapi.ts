@@ -5,6 +5,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { openApiSchema } from './common/openapi';
+import { applyContracts } from './common/openapi-contract';
 import { ZodPipe } from './common/zod.pipe';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -15,16 +16,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Errors are always { "error": { "code", "message", "details" } }.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (mf_…)' })
-    .addCookieAuth('mf_session', {
-      type: 'apiKey',
-      in: 'cookie',
-      description:
-        'The dashboard session (POST /api/v1/auth/login); writes also need its x-csrf-token header',
-    })
+    .setOpenAPIVersion('3.1.0')
+    // Relative: the document is served by the API it describes, so clients resolve it against its URL.
+    .addServer('/', 'This Mendflow API')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   documentQueryParameters(app, document);
+  applyContracts(app, document);
+  // OpenAPI 3.1 names a license by its SPDX identifier (Nest's builder only knows name and URL).
+  document.info.license = { name: 'Apache-2.0', identifier: 'Apache-2.0' } as typeof document.info.license;
   return document;
 }
 

@@ -9,5 +9,6 @@ export * from './waits';
 export * from './repairs';
 export * from './triggers';
 export * from './script-language';
+// Also in @mendflow/contracts/api; here because the bundle format and secret requests are read outside HTTP too.
 export * from './api/bundles';
 export * from './api/secret-requests';

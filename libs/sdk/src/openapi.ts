@@ -100,10 +100,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Export the deployed version as a bundle signed with the workspace's Ed25519 key
-         * @description Served as an attachment named `<name>.mendflow.json`.
-         */
+        /** Export the deployed version as a bundle signed with the workspace's Ed25519 key (an attachment named `<name>.mendflow.json`) */
         get: operations["BundlesController_export"];
         put?: never;
         post?: never;
@@ -122,10 +119,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Import a signed bundle as a new automation (deployed as version 1)
-         * @description Refused before anything is created: BUNDLE_INVALID (400), BUNDLE_SIGNATURE_INVALID (400), BUNDLE_PUBLISHER_UNTRUSTED (403: the key is neither the workspace's own nor a trusted publisher's), AUTOMATION_NAME_TAKEN (409: give `name`).
-         */
+        /** Import a signed bundle as a new automation (deployed as version 1); refused with BUNDLE_INVALID, BUNDLE_SIGNATURE_INVALID (400), BUNDLE_PUBLISHER_UNTRUSTED (403) or AUTOMATION_NAME_TAKEN (409) */
         post: operations["BundlesController_import"];
         delete?: never;
         options?: never;
@@ -160,10 +154,7 @@ export interface paths {
         /** Publisher keys whose bundles this workspace imports */
         get: operations["SigningKeysController_listTrusted"];
         put?: never;
-        /**
-         * Trust a publisher key (base64 SPKI or PEM, Ed25519)
-         * @description PUBLISHER_ALREADY_TRUSTED (409) when the key is trusted already or is the workspace’s own.
-         */
+        /** Trust a publisher key (base64 SPKI or PEM, Ed25519); PUBLISHER_ALREADY_TRUSTED (409) when it is trusted already or is the workspace’s own */
         post: operations["SigningKeysController_addTrusted"];
         delete?: never;
         options?: never;
@@ -912,8 +903,821 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
-    responses: never;
+    schemas: {
+        BundleAutomation: {
+            name: string;
+            description: string | null;
+            source: string;
+            manifest: {
+                [key: string]: unknown;
+            };
+            version: number;
+            /** @enum {string} */
+            language: "javascript" | "typescript";
+        };
+        BundlePublisher: {
+            /** Format: uuid */
+            workspaceId: string;
+            workspaceName: string;
+            publicKey: string;
+            fingerprint: string;
+        };
+        /** @description An automation signed by its publishing workspace (docs/bundles.md) */
+        Bundle: {
+            /** @constant */
+            format: "mendflow.bundle/v1";
+            automation: components["schemas"]["BundleAutomation"];
+            publisher: components["schemas"]["BundlePublisher"];
+            /** Format: date-time */
+            exportedAt: string;
+            signature: string;
+        };
+        /** @description The workspace's bundle-signing public key */
+        SigningKey: {
+            /** @constant */
+            algorithm: "ed25519";
+            publicKey: string;
+            fingerprint: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        TrustedPublisher: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            publicKey: string;
+            fingerprint: string;
+            addedBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        TrustedPublisherList: {
+            items: components["schemas"]["TrustedPublisher"][];
+        };
+        SecretRequest: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            purpose: string;
+            requestedByKeyId: string | null;
+            /** @enum {string} */
+            status: "open" | "fulfilled";
+            /** Format: date-time */
+            createdAt: string;
+            fulfilledAt: string | null;
+        };
+        SecretRequestList: {
+            items: components["schemas"]["SecretRequest"][];
+        };
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            role: string;
+            createdBy: {
+                /** Format: uuid */
+                id: string;
+                email: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            expiresAt: string | null;
+        };
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+        };
+        CreatedApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            role: string;
+            createdBy: {
+                /** Format: uuid */
+                id: string;
+                email: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+            expiresAt: string | null;
+            key: string;
+        };
+        AuditEntry: {
+            id: string;
+            actor: {
+                kind: string;
+                id: string | null;
+                email: string | null;
+            };
+            action: string;
+            target: {
+                kind: string;
+                id: string | null;
+            };
+            data: unknown;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+        };
+        VersionSummary: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            /** @enum {string} */
+            language: "javascript" | "typescript";
+            createdBy: {
+                kind: string;
+                id: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Version: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            /** @enum {string} */
+            language: "javascript" | "typescript";
+            createdBy: {
+                kind: string;
+                id: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            source: string;
+            manifest: unknown;
+        };
+        VersionList: {
+            items: components["schemas"]["Version"][];
+        };
+        AutomationDetail: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["Version"] | null;
+        };
+        AutomationStats: {
+            lastRun: {
+                /** Format: uuid */
+                id: string;
+                status: string;
+                /** Format: date-time */
+                createdAt: string;
+            } | null;
+            successRate: number | null;
+            runsLast7Days: number;
+            openInboxItems: number;
+        };
+        AutomationWithStats: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["VersionSummary"] | null;
+            stats: components["schemas"]["AutomationStats"];
+        };
+        AutomationDetailWithStats: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused";
+            latestVersion: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deployedVersion: components["schemas"]["Version"] | null;
+            stats: components["schemas"]["AutomationStats"];
+        };
+        AutomationPage: {
+            items: components["schemas"]["AutomationWithStats"][];
+            nextCursor: string | null;
+        };
+        Error: {
+            error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+            };
+        };
+        RoutedEvent: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            runs: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                automationId: string;
+            }[];
+            skipped: {
+                /** Format: uuid */
+                automationId: string;
+                code: string;
+                reason: string;
+            }[];
+        };
+        InboxItem: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "auth_required" | "policy_violation" | "retries_exhausted" | "repair_failed" | "repair_approval" | "unknown_failure" | "approval";
+            /** @enum {string} */
+            status: "open" | "resolved" | "expired";
+            title: string;
+            reason: string;
+            evidence: unknown;
+            actions: string[];
+            run: {
+                /** Format: uuid */
+                id: string;
+            };
+            automation: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            repairId: string | null;
+            resolution: {
+                action: string;
+                by: string | null;
+                comment: string | null;
+                at: string | null;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+        };
+        InboxItemList: {
+            items: components["schemas"]["InboxItem"][];
+        };
+        LintDiagnostic: {
+            line: number;
+            column: number;
+            endLine?: number;
+            endColumn?: number;
+            /** @enum {string} */
+            severity: "error" | "warning";
+            message: string;
+            ruleId: string;
+        };
+        LintResult: {
+            ok: boolean;
+            /** @enum {string} */
+            language: "javascript" | "typescript";
+            diagnostics: components["schemas"]["LintDiagnostic"][];
+        };
+        /** @description The JSON-RPC 2.0 response(s) to the request(s) */
+        McpResponse: ({
+            /** @constant */
+            jsonrpc: "2.0";
+        } & {
+            [key: string]: unknown;
+        }) | ({
+            /** @constant */
+            jsonrpc: "2.0";
+        } & {
+            [key: string]: unknown;
+        })[];
+        NotificationChannel: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "webhook" | "slack" | "email";
+            topics: ("inbox.opened" | "run.failed" | "repair.deployed")[];
+            enabled: boolean;
+            hasSecret: boolean;
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        NotificationChannelList: {
+            items: components["schemas"]["NotificationChannel"][];
+        };
+        SavedNotificationChannel: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "webhook" | "slack" | "email";
+            topics: ("inbox.opened" | "run.failed" | "repair.deployed")[];
+            enabled: boolean;
+            hasSecret: boolean;
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            signingSecret?: string;
+        };
+        NotificationTestResult: {
+            delivered: boolean;
+            error?: string;
+        };
+        NotificationDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            channelId: string;
+            channelName: string;
+            /** @enum {string} */
+            topic: "inbox.opened" | "run.failed" | "repair.deployed";
+            subjectId: string;
+            runId: string | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            lastError: string | null;
+            message: unknown;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            deliveredAt: string | null;
+        };
+        NotificationDeliveryPage: {
+            items: components["schemas"]["NotificationDelivery"][];
+            nextCursor: string | null;
+        };
+        RepairSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            /** Format: uuid */
+            runId: string;
+            attempt: number;
+            /** @enum {string} */
+            status: "requested" | "proposed" | "validating" | "validated" | "deployed" | "awaiting_approval" | "rejected" | "failed";
+            provider: string | null;
+            model: string | null;
+            explanation: string | null;
+            deployedVersionId: string | null;
+            tokens: {
+                prompt: number;
+                completion: number;
+                total: number;
+            };
+            costUsd: number | null;
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RepairList: {
+            items: components["schemas"]["RepairSummary"][];
+        };
+        Repair: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            /** Format: uuid */
+            runId: string;
+            attempt: number;
+            /** @enum {string} */
+            status: "requested" | "proposed" | "validating" | "validated" | "deployed" | "awaiting_approval" | "rejected" | "failed";
+            provider: string | null;
+            model: string | null;
+            explanation: string | null;
+            deployedVersionId: string | null;
+            tokens: {
+                prompt: number;
+                completion: number;
+                total: number;
+            };
+            costUsd: number | null;
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            baseVersionId: string | null;
+            candidateSource: string | null;
+            diff: string | null;
+            validation: unknown;
+            prompt: unknown;
+            answer: string | null;
+        };
+        RunError: {
+            name: string;
+            message: string;
+            location?: string;
+            stack?: string;
+            code?: string;
+            limit?: string;
+        };
+        RunWaitingFor: {
+            /** @enum {string} */
+            kind: "slot" | "approval" | "sleep";
+        } & {
+            [key: string]: unknown;
+        };
+        RunSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            automationName: string;
+            /** Format: uuid */
+            versionId: string;
+            versionNumber: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string} */
+            trigger: "manual" | "api" | "cron" | "webhook" | "event" | "retry" | "exploration";
+            triggerContext: unknown;
+            attemptCount: number;
+            priority: number;
+            waitingFor: components["schemas"]["RunWaitingFor"] | null;
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            error: {
+                name: string;
+                message: string;
+            } | null;
+        };
+        RunPage: {
+            items: components["schemas"]["RunSummary"][];
+            nextCursor: string | null;
+        };
+        Attempt: {
+            number: number;
+            versionNumber: number;
+            status: string;
+            output: unknown;
+            error: components["schemas"]["RunError"] | null;
+            classification: unknown;
+            cost: {
+                cpuMs: number | null;
+                wallMs: number | null;
+                memoryBytes: number | null;
+                fetches: number | null;
+            };
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+        };
+        ExplorationSnippet: {
+            source: string;
+            /** @enum {string} */
+            language: "javascript" | "typescript";
+            manifest: unknown;
+        };
+        Run: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            automationId: string;
+            automationName: string;
+            /** Format: uuid */
+            versionId: string;
+            versionNumber: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string} */
+            trigger: "manual" | "api" | "cron" | "webhook" | "event" | "retry" | "exploration";
+            triggerContext: unknown;
+            attemptCount: number;
+            priority: number;
+            waitingFor: components["schemas"]["RunWaitingFor"] | null;
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            input: unknown;
+            output: unknown;
+            error: components["schemas"]["RunError"] | null;
+            idempotencyKey: string | null;
+            attempts?: components["schemas"]["Attempt"][];
+            exploration?: components["schemas"]["ExplorationSnippet"];
+        };
+        RunEvent: {
+            seq: number;
+            type: string;
+            data: unknown;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RunEventList: {
+            items: components["schemas"]["RunEvent"][];
+        };
+        RunLogLine: {
+            /** @enum {string} */
+            level: "debug" | "info" | "warn" | "error";
+            message: string;
+            data?: unknown;
+            t: number;
+        };
+        AttemptLogs: {
+            attempt: number;
+            logs: components["schemas"]["RunLogLine"][];
+        };
+        RunLogList: {
+            items: components["schemas"]["AttemptLogs"][];
+        };
+        Secret: {
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SecretList: {
+            items: components["schemas"]["Secret"][];
+        };
+        SecretPutResult: {
+            name: string;
+            created: boolean;
+        };
+        Profile: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                role: string;
+            };
+            workspace: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            permissions: string[];
+            csrfToken?: string;
+        };
+        StatsOverview: {
+            runsPerHour: {
+                /** Format: date-time */
+                hour: string;
+                succeeded: number;
+                failed: number;
+                actionNeeded: number;
+                other: number;
+            }[];
+            needingAttention: {
+                /** Format: uuid */
+                automationId: string;
+                name: string;
+                openInboxItems: number;
+                failedLast24h: number;
+            }[];
+        };
+        Member: {
+            /** Format: uuid */
+            userId: string;
+            email: string;
+            role: string;
+            /** Format: date-time */
+            joinedAt: string;
+            you: boolean;
+        };
+        MemberList: {
+            items: components["schemas"]["Member"][];
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: string;
+            /** @enum {string} */
+            state: "pending" | "accepted" | "revoked" | "expired";
+            invitedBy: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        InvitationList: {
+            items: components["schemas"]["Invitation"][];
+        };
+        CreatedInvitation: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: string;
+            /** @enum {string} */
+            state: "pending" | "accepted" | "revoked" | "expired";
+            invitedBy: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            token: string;
+            acceptPath: string;
+        };
+        InvitationPreview: {
+            workspace: {
+                name: string;
+            };
+            email: string;
+            role: string;
+            invitedBy: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @enum {string} */
+            state: "pending" | "accepted" | "revoked" | "expired";
+            accountExists: boolean;
+        };
+        Workspace: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            role?: string;
+            current: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WorkspaceList: {
+            items: components["schemas"]["Workspace"][];
+        };
+        LeaveWorkspaceResult: {
+            signedOut: boolean;
+        };
+        ScheduledRun: {
+            /** Format: uuid */
+            id: string;
+            status: string;
+            /** Format: date-time */
+            scheduledAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        Trigger: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "cron" | "webhook" | "event";
+            config: unknown;
+            eventName: string | null;
+            /** Format: date-time */
+            armedAt: string;
+            lastTickAt: string | null;
+            lastTickOutcome: ("run_created" | "skipped_overlap" | "skipped_missed") | null;
+            lastRunId: string | null;
+            nextFireTimes: string[];
+            lastRuns: components["schemas"]["ScheduledRun"][];
+        };
+        TriggerList: {
+            items: components["schemas"]["Trigger"][];
+        };
+        Webhook: {
+            enabled: boolean;
+            hasToken: boolean;
+            tokenPrefix: string | null;
+            createdAt: string | null;
+            urlTemplate: string;
+            headers: string[];
+            signature: {
+                /** @enum {string} */
+                scheme: "github" | "stripe" | "hmac-sha256";
+                header: string;
+                secret: string;
+                toleranceSeconds?: number;
+            } | null;
+        };
+        WebhookToken: {
+            token: string;
+            path: string;
+            url: string;
+            tokenPrefix: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        HookAccepted: {
+            /** Format: uuid */
+            runId: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "retry_scheduled" | "repairing" | "waiting" | "action_needed" | "succeeded" | "failed" | "cancelled";
+        };
+        HookOutput: unknown;
+    };
+    responses: {
+        /** @description The request is malformed or a field is invalid (the code and details name it) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No valid API key or session */
+        Unauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The caller's role does not hold the permission, or a session write lacks its x-csrf-token */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Nothing with that id in the workspace */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The resource is not in a state that allows this */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request body is larger than the limit */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A request body that is not application/json */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request was understood but its run failed (RUN_FAILED) */
+        Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many attempts: wait for the Retry-After seconds */
+        RateLimited: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -939,12 +1743,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description LintResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LintResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_list: {
@@ -959,12 +1771,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description AutomationPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     AutomationsController_create: {
@@ -987,12 +1805,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description AutomationDetail */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetail"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_get: {
@@ -1006,12 +1833,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description AutomationDetailWithStats */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetailWithStats"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AutomationsController_remove: {
@@ -1025,12 +1859,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AutomationsController_update: {
@@ -1053,12 +1892,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description AutomationDetail */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetail"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_listVersions: {
@@ -1072,12 +1921,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description VersionList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AutomationsController_addVersion: {
@@ -1100,12 +1956,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Version */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     AutomationsController_rollback: {
@@ -1125,12 +1991,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Version"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     BundlesController_export: {
@@ -1144,37 +2020,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The signed bundle */
+            /** @description Bundle */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        format: "mendflow.bundle/v1";
-                        automation: {
-                            name: string;
-                            description: string | null;
-                            source: string;
-                            manifest: {
-                                [key: string]: unknown;
-                            };
-                            version: number;
-                        };
-                        publisher: {
-                            /** Format: uuid */
-                            workspaceId: string;
-                            workspaceName: string;
-                            publicKey: string;
-                            fingerprint: string;
-                        };
-                        /** Format: date-time */
-                        exportedAt: string;
-                        signature: string;
-                    };
+                    "application/json": components["schemas"]["Bundle"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     BundlesController_import: {
@@ -1193,12 +2051,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description AutomationDetail */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AutomationDetail"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     SigningKeysController_signingKey: {
@@ -1210,22 +2077,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The public key */
+            /** @description SigningKey */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        algorithm: "ed25519";
-                        publicKey: string;
-                        fingerprint: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["SigningKey"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SigningKeysController_listTrusted: {
@@ -1237,26 +2100,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The trusted publishers */
+            /** @description TrustedPublisherList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            publicKey: string;
-                            fingerprint: string;
-                            addedBy: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["TrustedPublisherList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SigningKeysController_addTrusted: {
@@ -1275,24 +2130,21 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The trusted publisher */
+            /** @description TrustedPublisher */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        publicKey: string;
-                        fingerprint: string;
-                        addedBy: string | null;
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["TrustedPublisher"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     SigningKeysController_removeTrusted: {
@@ -1306,12 +2158,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_start: {
@@ -1333,12 +2190,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Run */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RunsController_list: {
@@ -1359,12 +2226,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RunPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     RunsController_get: {
@@ -1378,12 +2251,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_events: {
@@ -1399,12 +2279,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RunEventList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunEventList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_logs: {
@@ -1418,12 +2305,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RunLogList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunLogList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     RunsController_cancel: {
@@ -1443,12 +2337,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RunsController_retry: {
@@ -1462,12 +2366,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Run */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     NotificationsController_list: {
@@ -1479,12 +2391,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description NotificationChannelList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     NotificationsController_create: {
@@ -1538,12 +2456,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description SavedNotificationChannel */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SavedNotificationChannel"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     NotificationsController_remove: {
@@ -1557,12 +2484,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     NotificationsController_update: {
@@ -1590,12 +2522,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description SavedNotificationChannel */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SavedNotificationChannel"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     NotificationsController_test: {
@@ -1609,12 +2551,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description NotificationTestResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationTestResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     NotificationsController_deliveries: {
@@ -1632,12 +2581,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description NotificationDeliveryPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     WebhookTokensController_describe: {
@@ -1651,12 +2606,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Webhook */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     WebhookTokensController_rotate: {
@@ -1670,12 +2632,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description WebhookToken */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookToken"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     HooksController_receive: {
@@ -1697,12 +2666,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            201: {
+            /** @description the run's output, after ?wait= when it succeeded in time */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HookOutput"];
+                };
             };
+            /** @description HookAccepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["RateLimited"];
         };
     };
     EmittedEventsController_emit: {
@@ -1721,12 +2707,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description RoutedEvent */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RoutedEvent"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     SecretsController_list: {
@@ -1738,12 +2732,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description SecretList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SecretList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SecretsController_put: {
@@ -1763,12 +2763,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description SecretPutResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SecretPutResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     SecretsController_remove: {
@@ -1782,12 +2791,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     SecretRequestsController_list: {
@@ -1799,27 +2813,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description SecretRequestList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            purpose: string;
-                            requestedByKeyId: string | null;
-                            /** @enum {string} */
-                            status: "open" | "fulfilled";
-                            /** Format: date-time */
-                            createdAt: string;
-                            fulfilledAt: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["SecretRequestList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     InboxController_list: {
@@ -1835,12 +2840,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description InboxItemList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InboxItemList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     InboxController_resolve: {
@@ -1866,12 +2877,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description InboxItem */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InboxItem"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     RepairsController_list: {
@@ -1887,12 +2908,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description RepairList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RepairList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     RepairsController_get: {
@@ -1906,12 +2933,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Repair */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Repair"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     StatsController_overview: {
@@ -1925,12 +2959,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description StatsOverview */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StatsOverview"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SessionController_login: {
@@ -1949,12 +2989,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
         };
     };
     SessionController_logout: {
@@ -1966,12 +3015,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     SessionController_me: {
@@ -1983,12 +3036,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     ApiKeysController_list: {
@@ -2000,12 +3059,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description ApiKeyList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     ApiKeysController_create: {
@@ -2026,12 +3091,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description CreatedApiKey */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     ApiKeysController_revoke: {
@@ -2045,12 +3118,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     AuditController_list: {
@@ -2072,12 +3150,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description AuditPage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     WorkspacesController_list: {
@@ -2089,12 +3173,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description WorkspaceList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WorkspaceList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     WorkspacesController_create: {
@@ -2112,12 +3202,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Workspace */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     WorkspacesController_rename: {
@@ -2135,12 +3233,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Workspace */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     WorkspacesController_switch: {
@@ -2154,12 +3260,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     WorkspacesController_leave: {
@@ -2173,12 +3286,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description LeaveWorkspaceResult */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeaveWorkspaceResult"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     MembersController_list: {
@@ -2190,12 +3311,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description MemberList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     MembersController_remove: {
@@ -2209,12 +3336,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     MembersController_changeRole: {
@@ -2235,12 +3368,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Member */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_list: {
@@ -2252,12 +3395,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description InvitationList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     InvitationsController_create: {
@@ -2279,12 +3428,21 @@ export interface operations {
             };
         };
         responses: {
+            /** @description CreatedInvitation */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedInvitation"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_revoke: {
@@ -2298,12 +3456,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     InvitationsController_preview: {
@@ -2321,12 +3484,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description InvitationPreview */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_accept: {
@@ -2345,12 +3515,20 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     InvitationsController_join: {
@@ -2368,12 +3546,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Profile */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     TriggersController_list: {
@@ -2387,12 +3575,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description TriggerList */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TriggerList"];
+                };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     McpController_handle: {
@@ -2402,14 +3597,43 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                })[];
+            };
+        };
         responses: {
+            /** @description McpResponse */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpResponse"];
+                };
+            };
+            /** @description No content */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
 }

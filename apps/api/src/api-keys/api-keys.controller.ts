@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { apiKeyListSchema, createdApiKeySchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { ROLES } from '@mendflow/common';
 import type { ApiKeyRecord } from '@mendflow/db';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { ApiKeysService } from './api-keys.service';
@@ -35,25 +36,28 @@ function apiKeyView(key: ApiKeyRecord) {
 }
 
 @ApiTags('api-keys')
-@ApiBearerAuth()
 @Controller('api/v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
   @Requires('api_keys:manage')
-  @ApiOperation({ summary: 'Active API keys of the workspace (never the key itself); admin+' })
+  @ApiContract({
+    summary: 'Active API keys of the workspace (never the key itself); admin+',
+    response: { status: 200, schema: apiKeyListSchema },
+  })
   async list(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.apiKeys.list(principal)).map(apiKeyView) };
   }
 
   @Post()
   @Requires('api_keys:manage')
-  @ApiOperation({
+  @ApiContract({
     summary:
       "Create an API key with a role (default and maximum: the creator's own) and an optional expiry; the key is in this answer only",
+    body: createApiKeyBody,
+    response: { status: 201, schema: createdApiKeySchema },
   })
-  @ApiBody({ schema: openApiSchema(createApiKeyBody) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(createApiKeyBody)) body: CreateApiKeyBody,
@@ -65,7 +69,7 @@ export class ApiKeysController {
   @Delete(':id')
   @Requires('api_keys:manage')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke an API key (an owner key only by an owner)' })
+  @ApiContract({ summary: 'Revoke an API key (an owner key only by an owner)', response: { status: 204 } })
   async revoke(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new UuidParam('API_KEY_NOT_FOUND', 'API key')) id: string,

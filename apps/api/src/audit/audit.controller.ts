@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { auditPageSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { dateParam, listQuery } from '@mendflow/common';
 import { type AuditRecord, AuditRepository } from '@mendflow/db';
 import { z } from 'zod';
@@ -37,16 +39,16 @@ export function auditEntryView(entry: AuditRecord) {
 }
 
 @ApiTags('audit')
-@ApiBearerAuth()
 @Controller('api/v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditRepository) {}
 
   @Get()
   @Requires('audit:read')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Who did what, when, to what: newest first; filter by actor, action (or member.* for a kind), target and time; cursor pagination',
+    response: { status: 200, schema: auditPageSchema },
   })
   async list(
     @CurrentPrincipal() principal: Principal,

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  automationDetailSchema,
+  automationDetailWithStatsSchema,
+  automationPageSchema,
+  versionListSchema,
+  versionSchema,
+} from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import {
   type CreateAutomationBody,
   type CreateVersionBody,
@@ -13,7 +21,6 @@ import {
 } from '@mendflow/common';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { automationDetailView, automationStatsView, automationView, versionView } from './automation.views';
@@ -22,7 +29,6 @@ import { AutomationsService } from './automations.service';
 const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation');
 
 @ApiTags('automations')
-@ApiBearerAuth()
 @Controller('api/v1/automations')
 export class AutomationsController {
   constructor(private readonly automations: AutomationsService) {}
@@ -30,8 +36,12 @@ export class AutomationsController {
   @Post()
   @Requires('automations:write')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an automation: lints the script and deploys it as version 1' })
-  @ApiBody({ schema: openApiSchema(createAutomationBody) })
+  @ApiContract({
+    summary: 'Create an automation: lints the script and deploys it as version 1',
+    body: createAutomationBody,
+    response: { status: 201, schema: automationDetailSchema },
+    errors: [409],
+  })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(createAutomationBody)) body: CreateAutomationBody,
@@ -41,7 +51,10 @@ export class AutomationsController {
 
   @Get()
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'List automations, newest first, with cursor pagination' })
+  @ApiContract({
+    summary: 'List automations, newest first, with cursor pagination',
+    response: { status: 200, schema: automationPageSchema },
+  })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodPipe(listQuery)) query: z.output<typeof listQuery>,
@@ -59,7 +72,10 @@ export class AutomationsController {
 
   @Get(':id')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'One automation with its deployed version (source and manifest)' })
+  @ApiContract({
+    summary: 'One automation with its deployed version (source and manifest)',
+    response: { status: 200, schema: automationDetailWithStatsSchema },
+  })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
     const automation = await this.automations.get(principal, id);
     const stats = await this.automations.stats(principal, [id]);
@@ -68,7 +84,10 @@ export class AutomationsController {
 
   @Get(':id/versions')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Every version of an automation, newest first' })
+  @ApiContract({
+    summary: 'Every version of an automation, newest first',
+    response: { status: 200, schema: versionListSchema },
+  })
   async listVersions(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
     const versions = await this.automations.listVersions(principal, id);
     return { items: versions.map(versionView) };
@@ -77,8 +96,12 @@ export class AutomationsController {
   @Post(':id/versions')
   @Requires('automations:write')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Deploy a new version (lints it first)' })
-  @ApiBody({ schema: openApiSchema(createVersionBody) })
+  @ApiContract({
+    summary: 'Deploy a new version (lints it first)',
+    body: createVersionBody,
+    response: { status: 201, schema: versionSchema },
+    errors: [409],
+  })
   async addVersion(
     @CurrentPrincipal() principal: Principal,
     @Param('id', automationId) id: string,
@@ -89,8 +112,12 @@ export class AutomationsController {
 
   @Patch(':id')
   @Requires('automations:write')
-  @ApiOperation({ summary: 'Rename, describe, pause or resume an automation' })
-  @ApiBody({ schema: openApiSchema(updateAutomationBody) })
+  @ApiContract({
+    summary: 'Rename, describe, pause or resume an automation',
+    body: updateAutomationBody,
+    response: { status: 200, schema: automationDetailSchema },
+    errors: [409],
+  })
   async update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', automationId) id: string,
@@ -102,7 +129,7 @@ export class AutomationsController {
   @Delete(':id')
   @Requires('automations:write')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an automation (its runs stay readable)' })
+  @ApiContract({ summary: 'Delete an automation (its runs stay readable)', response: { status: 204 } })
   async remove(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
     await this.automations.remove(principal, id);
   }
@@ -110,8 +137,12 @@ export class AutomationsController {
   @Post(':id/rollback')
   @Requires('automations:write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Re-deploy an earlier version' })
-  @ApiBody({ schema: openApiSchema(rollbackBody) })
+  @ApiContract({
+    summary: 'Re-deploy an earlier version',
+    body: rollbackBody,
+    response: { status: 200, schema: versionSchema },
+    errors: [409],
+  })
   async rollback(
     @CurrentPrincipal() principal: Principal,
     @Param('id', automationId) id: string,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   type AddTrustedPublisherBody,
   addTrustedPublisherBody,
@@ -8,15 +8,16 @@ import {
   importBundleBody,
 } from '@mendflow/common';
 import {
+  automationDetailSchema,
   bundleSchema,
   signingKeySchema,
   trustedPublisherListSchema,
   trustedPublisherSchema,
-} from '@mendflow/contracts';
+} from '@mendflow/contracts/api';
 import type { Response } from 'express';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { automationDetailView } from '../automations/automation.views';
-import { openApiSchema } from '../common/openapi';
+import { ApiContract } from '../common/api-contract';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { bundleDisposition, signingKeyView, trustedPublisherView } from './bundle.views';
@@ -26,18 +27,17 @@ const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation'
 
 /** Signed bundles of automations (docs/bundles.md). */
 @ApiTags('bundles')
-@ApiBearerAuth()
 @Controller('api/v1/automations')
 export class BundlesController {
   constructor(private readonly bundles: BundlesService) {}
 
   @Get(':id/bundle')
   @Requires('workspace:read')
-  @ApiOperation({
-    summary: "Export the deployed version as a bundle signed with the workspace's Ed25519 key",
-    description: 'Served as an attachment named `<name>.mendflow.json`.',
+  @ApiContract({
+    summary:
+      "Export the deployed version as a bundle signed with the workspace's Ed25519 key (an attachment named `<name>.mendflow.json`)",
+    response: { status: 200, schema: bundleSchema },
   })
-  @ApiResponse({ status: 200, description: 'The signed bundle', schema: openApiSchema(bundleSchema) })
   async export(
     @CurrentPrincipal() principal: Principal,
     @Param('id', automationId) id: string,
@@ -51,12 +51,16 @@ export class BundlesController {
   @Post('import')
   @Requires('automations:write')
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Import a signed bundle as a new automation (deployed as version 1)',
-    description:
-      "Refused before anything is created: BUNDLE_INVALID (400), BUNDLE_SIGNATURE_INVALID (400), BUNDLE_PUBLISHER_UNTRUSTED (403: the key is neither the workspace's own nor a trusted publisher's), AUTOMATION_NAME_TAKEN (409: give `name`).",
+  // Refused before anything is created: BUNDLE_INVALID (400), BUNDLE_SIGNATURE_INVALID (400),
+  // BUNDLE_PUBLISHER_UNTRUSTED (403: neither the workspace's own key nor a trusted publisher's),
+  // AUTOMATION_NAME_TAKEN (409: give `name`).
+  @ApiContract({
+    summary:
+      'Import a signed bundle as a new automation (deployed as version 1); refused with BUNDLE_INVALID, BUNDLE_SIGNATURE_INVALID (400), BUNDLE_PUBLISHER_UNTRUSTED (403) or AUTOMATION_NAME_TAKEN (409)',
+    body: importBundleBody,
+    response: { status: 201, schema: automationDetailSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(importBundleBody) })
   async import(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(importBundleBody)) body: ImportBundleBody,
@@ -67,26 +71,25 @@ export class BundlesController {
 
 /** The workspace's own signing key and the publishers whose bundles it accepts. */
 @ApiTags('bundles')
-@ApiBearerAuth()
 @Controller('api/v1')
 export class SigningKeysController {
   constructor(private readonly bundles: BundlesService) {}
 
   @Get('signing-key')
   @Requires('workspace:read')
-  @ApiOperation({ summary: "The workspace's bundle-signing public key (made on first use)" })
-  @ApiResponse({ status: 200, description: 'The public key', schema: openApiSchema(signingKeySchema) })
+  @ApiContract({
+    summary: "The workspace's bundle-signing public key (made on first use)",
+    response: { status: 200, schema: signingKeySchema },
+  })
   async signingKey(@CurrentPrincipal() principal: Principal) {
     return signingKeyView(await this.bundles.signingKey(principal));
   }
 
   @Get('trusted-publishers')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Publisher keys whose bundles this workspace imports' })
-  @ApiResponse({
-    status: 200,
-    description: 'The trusted publishers',
-    schema: openApiSchema(trustedPublisherListSchema),
+  @ApiContract({
+    summary: 'Publisher keys whose bundles this workspace imports',
+    response: { status: 200, schema: trustedPublisherListSchema },
   })
   async listTrusted(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.bundles.listTrusted(principal)).map(trustedPublisherView) };
@@ -95,15 +98,12 @@ export class SigningKeysController {
   @Post('trusted-publishers')
   @Requires('publishers:manage')
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Trust a publisher key (base64 SPKI or PEM, Ed25519)',
-    description: 'PUBLISHER_ALREADY_TRUSTED (409) when the key is trusted already or is the workspace’s own.',
-  })
-  @ApiBody({ schema: openApiSchema(addTrustedPublisherBody) })
-  @ApiResponse({
-    status: 201,
-    description: 'The trusted publisher',
-    schema: openApiSchema(trustedPublisherSchema),
+  @ApiContract({
+    summary:
+      'Trust a publisher key (base64 SPKI or PEM, Ed25519); PUBLISHER_ALREADY_TRUSTED (409) when it is trusted already or is the workspace’s own',
+    body: addTrustedPublisherBody,
+    response: { status: 201, schema: trustedPublisherSchema },
+    errors: [409],
   })
   async addTrusted(
     @CurrentPrincipal() principal: Principal,
@@ -115,7 +115,10 @@ export class SigningKeysController {
   @Delete('trusted-publishers/:id')
   @Requires('publishers:manage')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Stop trusting a publisher key (automations already imported stay)' })
+  @ApiContract({
+    summary: 'Stop trusting a publisher key (automations already imported stay)',
+    response: { status: 204 },
+  })
   async removeTrusted(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new UuidParam(ErrorCodes.TRUSTED_PUBLISHER_NOT_FOUND, 'trusted publisher')) id: string,

@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { routedEventSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { type EmitEventBody, emitEventBody } from '@mendflow/common';
 import type { RoutedEvent } from '@mendflow/engine';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { ZodPipe } from '../common/zod.pipe';
 import { EmittedEventsService } from './emitted-events.service';
 
@@ -17,7 +18,6 @@ export function routedEventView({ event, runs, skipped }: RoutedEvent) {
 }
 
 @ApiTags('events')
-@ApiBearerAuth()
 @Controller('api/v1')
 export class EmittedEventsController {
   constructor(private readonly events: EmittedEventsService) {}
@@ -25,11 +25,12 @@ export class EmittedEventsController {
   @Post('events')
   @Requires('runs:write')
   @HttpCode(202)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Emit an event: every automation with an event trigger for its name gets a run with the payload as input; subscribers whose inputSchema refuses the payload are listed under skipped',
+    body: emitEventBody,
+    response: { status: 202, schema: routedEventSchema },
   })
-  @ApiBody({ schema: openApiSchema(emitEventBody) })
   async emit(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(emitEventBody)) body: EmitEventBody,

@@ -1,5 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  hookAcceptedSchema,
+  hookOutputSchema,
+  webhookSchema,
+  webhookTokenSchema,
+} from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiHeader, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ErrorCodes } from '@mendflow/common';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, type Principal, Public, Requires } from '../auth/principal';
@@ -12,16 +19,16 @@ const automationId = new UuidParam(ErrorCodes.AUTOMATION_NOT_FOUND, 'automation'
 
 /** The owner's side: an automation's hook URL and its token. */
 @ApiTags('webhooks')
-@ApiBearerAuth()
 @Controller('api/v1/automations/:id/webhook')
 export class WebhookTokensController {
   constructor(private readonly hooks: HooksService) {}
 
   @Get()
   @Requires('workspace:read')
-  @ApiOperation({
+  @ApiContract({
     summary:
       "The automation's webhook: whether it is live (a webhook trigger deployed, the automation active), its token's prefix (never the token), the URL template and the signature check",
+    response: { status: 200, schema: webhookSchema },
   })
   describe(@CurrentPrincipal() principal: Principal, @Param('id', automationId) id: string) {
     return this.hooks.describe(principal, id);
@@ -30,9 +37,10 @@ export class WebhookTokensController {
   @Post('token')
   @Requires('automations:write')
   @HttpCode(201)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Create or rotate the webhook token: the answer holds the token and URL, once; the previous token stops working at once',
+    response: { status: 201, schema: webhookTokenSchema },
   })
   async rotate(
     @CurrentPrincipal() principal: Principal,
@@ -53,9 +61,18 @@ export class HooksController {
 
   @Post(':automationId/:token')
   @Public()
-  @ApiOperation({
+  @ApiContract({
     summary:
       "Start a run with the request's body, query and selected headers as input (any content type); 202 with the run id, or with ?wait= the run's output once it finished (docs/webhooks.md)",
+    response: [
+      { status: 202, schema: hookAcceptedSchema },
+      {
+        status: 200,
+        schema: hookOutputSchema,
+        description: "the run's output, after ?wait= when it succeeded in time",
+      },
+    ],
+    errors: [404, 413, 422, 429],
   })
   @ApiParam({ name: 'automationId', format: 'uuid' })
   @ApiParam({ name: 'token', description: 'the token from POST /automations/:id/webhook/token' })

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { inboxItemListSchema, inboxItemSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { INBOX_ACTIONS, INBOX_STATUSES } from '@mendflow/contracts';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { InboxService } from './inbox.service';
@@ -27,14 +28,16 @@ const resolveBody = z.strictObject({
 });
 
 @ApiTags('inbox')
-@ApiBearerAuth()
 @Controller('api/v1/inbox')
 export class InboxController {
   constructor(private readonly inbox: InboxService) {}
 
   @Get()
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Action-needed items (open by default), newest first' })
+  @ApiContract({
+    summary: 'Action-needed items (open by default), newest first',
+    response: { status: 200, schema: inboxItemListSchema },
+  })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodPipe(listInboxQuery)) query: z.output<typeof listInboxQuery>,
@@ -45,11 +48,13 @@ export class InboxController {
   @Post(':id/resolve')
   @Requires('inbox:resolve')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Resolve an item: retry, approve, reject or cancel (resumes or ends its run). For an approval request: approve or reject, with an optional comment and tighter caps; 409 APPROVAL_EXPIRED after its deadline',
+    body: resolveBody,
+    response: { status: 200, schema: inboxItemSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(resolveBody) })
   async resolve(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new UuidParam('INBOX_ITEM_NOT_FOUND', 'inbox item')) id: string,

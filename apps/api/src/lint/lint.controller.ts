@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { lintResultSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { scriptLanguage, scriptSource } from '@mendflow/common';
 import { z } from 'zod';
 import { Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { ZodPipe } from '../common/zod.pipe';
 import { ScriptChecker } from './script-checker.service';
 
@@ -15,7 +16,6 @@ const lintBody = z.strictObject({
 });
 
 @ApiTags('lint')
-@ApiBearerAuth()
 @Controller('api/v1/lint')
 export class LintController {
   constructor(private readonly checker: ScriptChecker) {}
@@ -23,8 +23,11 @@ export class LintController {
   @Post()
   @Requires('automations:write')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Lint a script (and optionally its manifest) without saving it' })
-  @ApiBody({ schema: openApiSchema(lintBody) })
+  @ApiContract({
+    summary: 'Lint a script (and optionally its manifest) without saving it',
+    body: lintBody,
+    response: { status: 200, schema: lintResultSchema },
+  })
   lint(@Body(new ZodPipe(lintBody)) body: z.output<typeof lintBody>) {
     const { ok, language, diagnostics } = this.checker.lint(body.source, body.manifest, body.language);
     return { ok, language, diagnostics };

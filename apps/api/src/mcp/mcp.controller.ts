@@ -1,9 +1,11 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { mcpRequestSchema, mcpResponseSchema } from '@mendflow/contracts/api';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
+import { ApiContract } from '../common/api-contract';
 import { checkMcpRequest } from './mcp-request';
 import { registerMcpTools } from './mcp-tools';
 import { McpToolServices } from './mcp-tool-services';
@@ -19,7 +21,6 @@ export const MCP_SERVER_INFO = { name: 'mendflow', version: '0.1.0' };
  * nothing to serve here: the error filter answers them 405 with `Allow: POST`.
  */
 @ApiTags('mcp')
-@ApiBearerAuth()
 @Controller('mcp')
 export class McpController {
   constructor(private readonly services: McpToolServices) {}
@@ -27,9 +28,13 @@ export class McpController {
   @Post()
   @Requires('workspace:read')
   @HttpCode(200)
-  @ApiOperation({
+  // The transport writes the answer itself (@Res): a JSON-RPC response (200), or 202 with no body when
+  // the message was a notification.
+  @ApiContract({
     summary:
       'Model Context Protocol (Streamable HTTP, stateless): JSON-RPC messages for the agent tools; each tool checks its own permission',
+    body: mcpRequestSchema,
+    response: [{ status: 200, schema: mcpResponseSchema }, { status: 202 }],
   })
   async handle(
     @CurrentPrincipal() principal: Principal,

@@ -1,7 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  notificationChannelListSchema,
+  notificationDeliveryPageSchema,
+  notificationTestSchema,
+  savedNotificationChannelSchema,
+} from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import {
@@ -18,25 +24,29 @@ import { NotificationsService } from './notifications.service';
 const channelId = new UuidParam('NOTIFICATION_CHANNEL_NOT_FOUND', 'notification channel');
 
 @ApiTags('notifications')
-@ApiBearerAuth()
 @Controller('api/v1')
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Get('notification-channels')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Notification channels of the workspace (never their secrets)' })
+  @ApiContract({
+    summary: 'Notification channels of the workspace (never their secrets)',
+    response: { status: 200, schema: notificationChannelListSchema },
+  })
   async list(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.notifications.list(principal)).map(channelView) };
   }
 
   @Post('notification-channels')
   @Requires('notifications:manage')
-  @ApiOperation({
+  @ApiContract({
     summary:
       "Create a channel (webhook, slack or email); a webhook channel's signing secret is in this answer only",
+    body: createChannelBody,
+    response: { status: 201, schema: savedNotificationChannelSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(createChannelBody) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(createChannelBody)) body: CreateChannelBody,
@@ -47,11 +57,13 @@ export class NotificationsController {
 
   @Patch('notification-channels/:id')
   @Requires('notifications:manage')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Change a channel: name, topics, enabled, config (checked against its kind), password (email), rotateSecret (webhook)',
+    body: updateChannelBody,
+    response: { status: 200, schema: savedNotificationChannelSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(updateChannelBody) })
   async update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', channelId) id: string,
@@ -64,7 +76,7 @@ export class NotificationsController {
   @Delete('notification-channels/:id')
   @Requires('notifications:manage')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a channel and its deliveries' })
+  @ApiContract({ summary: 'Delete a channel and its deliveries', response: { status: 204 } })
   async remove(@CurrentPrincipal() principal: Principal, @Param('id', channelId) id: string) {
     await this.notifications.remove(principal, id);
   }
@@ -72,16 +84,20 @@ export class NotificationsController {
   @Post('notification-channels/:id/test')
   @Requires('notifications:manage')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Send a test message through the channel now; answers whether it arrived' })
+  @ApiContract({
+    summary: 'Send a test message through the channel now; answers whether it arrived',
+    response: { status: 200, schema: notificationTestSchema },
+  })
   test(@CurrentPrincipal() principal: Principal, @Param('id', channelId) id: string) {
     return this.notifications.test(principal, id);
   }
 
   @Get('notification-deliveries')
   @Requires('workspace:read')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Notification deliveries, newest first; filter by channel, status and subject; cursor pagination',
+    response: { status: 200, schema: notificationDeliveryPageSchema },
   })
   async deliveries(
     @CurrentPrincipal() principal: Principal,

@@ -1,5 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { repairListSchema, repairSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { type RepairRecord, RepairsRepository } from '@mendflow/db';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
@@ -36,14 +38,16 @@ function repairSummaryView(repair: RepairRecord) {
 }
 
 @ApiTags('repairs')
-@ApiBearerAuth()
 @Controller('api/v1/repairs')
 export class RepairsController {
   constructor(private readonly repairs: RepairsRepository) {}
 
   @Get()
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Proposed and deployed repairs, newest first' })
+  @ApiContract({
+    summary: 'Proposed and deployed repairs, newest first',
+    response: { status: 200, schema: repairListSchema },
+  })
   async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodPipe(listRepairsQuery)) query: z.output<typeof listRepairsQuery>,
@@ -53,8 +57,9 @@ export class RepairsController {
 
   @Get(':id')
   @Requires('workspace:read')
-  @ApiOperation({
+  @ApiContract({
     summary: 'One repair with its diff, explanation, validation, prompt, answer and token use',
+    response: { status: 200, schema: repairSchema },
   })
   async get(
     @CurrentPrincipal() principal: Principal,

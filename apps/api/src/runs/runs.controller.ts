@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  runEventListSchema,
+  runLogLineSchema,
+  runLogListSchema,
+  runPageSchema,
+  runSchema,
+} from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import {
   type CancelRunBody,
   cancelRunBody,
@@ -14,7 +22,6 @@ import {
 } from '@mendflow/common';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { runEventView, runSummaryView, runView } from './run.views';
@@ -37,7 +44,6 @@ const eventsQuery = z.strictObject({
 });
 
 @ApiTags('runs')
-@ApiBearerAuth()
 @Controller('api/v1')
 export class RunsController {
   constructor(
@@ -48,10 +54,12 @@ export class RunsController {
   @Post('automations/:id/runs')
   @Requires('runs:write')
   @HttpCode(202)
-  @ApiOperation({
+  @ApiContract({
     summary: 'Start a run of the deployed version; the same idempotencyKey returns the same run',
+    body: startRunBody,
+    response: { status: 202, schema: runSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(startRunBody) })
   async start(
     @CurrentPrincipal() principal: Principal,
     @Param('id', automationId) id: string,
@@ -62,9 +70,10 @@ export class RunsController {
 
   @Get('runs')
   @Requires('workspace:read')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Run history, newest first; filter by status, automation, trigger, failure class and time; cursor pagination',
+    response: { status: 200, schema: runPageSchema },
   })
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -77,9 +86,10 @@ export class RunsController {
 
   @Get('runs/:id')
   @Requires('workspace:read')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'One run with its output or error and every attempt; an exploration run (MCP execute) also carries the snippet it ran',
+    response: { status: 200, schema: runSchema },
   })
   async get(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
     const { run, attempts, exploration } = await this.runs.get(principal, id);
@@ -88,7 +98,10 @@ export class RunsController {
 
   @Get('runs/:id/events')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'The run timeline: events in seq order, after a given seq' })
+  @ApiContract({
+    summary: 'The run timeline: events in seq order, after a given seq',
+    response: { status: 200, schema: runEventListSchema },
+  })
   async events(
     @CurrentPrincipal() principal: Principal,
     @Param('id', runId) id: string,
@@ -100,19 +113,24 @@ export class RunsController {
 
   @Get('runs/:id/logs')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Log lines of every attempt' })
+  @ApiContract({ summary: 'Log lines of every attempt', response: { status: 200, schema: runLogListSchema } })
   async logs(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
-    return { items: await this.runs.logs(principal, id) };
+    const attempts = await this.runs.logs(principal, id);
+    // A JSON column the worker fills with the sandbox's LogEntry lines; the e2e contract check reads them.
+    return { items: attempts as { attempt: number; logs: z.input<typeof runLogLineSchema>[] }[] };
   }
 
   @Post('runs/:id/cancel')
   @Requires('runs:write')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Cancel a run; a running attempt is stopped promptly. The optional reason is kept in the run.cancelled event',
+    body: cancelRunBody,
+    bodyRequired: false,
+    response: { status: 200, schema: runSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(cancelRunBody), required: false })
   async cancel(
     @CurrentPrincipal() principal: Principal,
     @Param('id', runId) id: string,
@@ -126,7 +144,11 @@ export class RunsController {
   @Post('runs/:id/retry')
   @Requires('runs:write')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Run a failed, cancelled or action-needed run again on the deployed version' })
+  @ApiContract({
+    summary: 'Run a failed, cancelled or action-needed run again on the deployed version',
+    response: { status: 202, schema: runSchema },
+    errors: [409],
+  })
   async retry(@CurrentPrincipal() principal: Principal, @Param('id', runId) id: string) {
     await this.control.retry(principal, id);
     const { run, attempts } = await this.runs.get(principal, id);

@@ -115,7 +115,9 @@ export class RunsService {
   private async explorationOf(workspaceId: string, run: RunRecord) {
     if (run.trigger !== 'exploration') return undefined;
     const version = await this.automations.getVersion(workspaceId, run.versionId);
-    return version ? { source: version.source, manifest: version.manifest } : undefined;
+    return version
+      ? { source: version.source, language: version.language, manifest: version.manifest }
+      : undefined;
   }
 
   events(principal: Principal, id: string, afterSeq: number) {

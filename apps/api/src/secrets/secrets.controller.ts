@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { secretListSchema, secretPutSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import {
   DomainError,
   NotFoundError,
@@ -12,7 +14,6 @@ import { SecretRequestsRepository, SecretsRepository } from '@mendflow/db';
 import { z } from 'zod';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { ZodPipe } from '../common/zod.pipe';
 import { SECRET_BOX } from './secret-box.provider';
 
@@ -20,7 +21,6 @@ const putSecretBody = z.strictObject({ value: z.string().min(1, 'must not be emp
 
 /** Secret values go in and never come out: every answer (and audit entry) carries names only. */
 @ApiTags('secrets')
-@ApiBearerAuth()
 @Controller('api/v1/secrets')
 export class SecretsController {
   constructor(
@@ -32,7 +32,10 @@ export class SecretsController {
 
   @Get()
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Secret names (never values)' })
+  @ApiContract({
+    summary: 'Secret names (never values)',
+    response: { status: 200, schema: secretListSchema },
+  })
   async list(@CurrentPrincipal() principal: Principal) {
     const items = await this.secrets.list(principal.workspaceId);
     return {
@@ -46,10 +49,11 @@ export class SecretsController {
 
   @Put(':name')
   @Requires('secrets:write')
-  @ApiOperation({
+  @ApiContract({
     summary: 'Create or replace a secret value; fulfills the open secret request of that name, if any',
+    body: putSecretBody,
+    response: { status: 200, schema: secretPutSchema },
   })
-  @ApiBody({ schema: openApiSchema(putSecretBody) })
   async put(
     @CurrentPrincipal() principal: Principal,
     @Param('name') rawName: string,
@@ -71,7 +75,7 @@ export class SecretsController {
   @Delete(':name')
   @Requires('secrets:write')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a secret' })
+  @ApiContract({ summary: 'Delete a secret', response: { status: 204 } })
   async remove(@CurrentPrincipal() principal: Principal, @Param('name') rawName: string) {
     const name = parseSecretName(rawName);
     if (!(await this.secrets.delete(principal.workspaceId, name))) {

@@ -1,17 +1,16 @@
 import { Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { profileSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, type Principal, Public, Requires } from '../auth/principal';
 import { clearedSessionCookieOptions, SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
-import { openApiSchema } from '../common/openapi';
 import { loginBody } from './login-body';
 import { LoginGuard } from './login.guard';
 import { LoginThrottlerGuard } from './login-throttler.guard';
 import { profileView, type SignedInUser, SessionService } from './session.service';
 
 @ApiTags('session')
-@ApiBearerAuth()
-@ApiCookieAuth()
 @Controller('api/v1')
 export class SessionController {
   constructor(private readonly sessions: SessionService) {}
@@ -20,10 +19,13 @@ export class SessionController {
   @Public()
   @UseGuards(LoginThrottlerGuard, LoginGuard)
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary: 'Sign in: sets the httpOnly mf_session cookie and returns the CSRF token for x-csrf-token',
+    body: loginBody,
+    response: { status: 200, schema: profileSchema },
+    // Public, yet refused: 401 INVALID_CREDENTIALS, 403 NO_WORKSPACE for an account without a workspace.
+    errors: [401, 403],
   })
-  @ApiBody({ schema: openApiSchema(loginBody) })
   async login(
     @Req() request: Request & { user: SignedInUser },
     @Res({ passthrough: true }) response: Response,
@@ -36,7 +38,7 @@ export class SessionController {
   @Post('auth/logout')
   @Requires('account')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Sign out: ends the session and clears its cookie' })
+  @ApiContract({ summary: 'Sign out: ends the session and clears its cookie', response: { status: 204 } })
   async logout(
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
@@ -48,9 +50,10 @@ export class SessionController {
 
   @Get('me')
   @Requires('account')
-  @ApiOperation({
+  @ApiContract({
     summary:
       'The caller: user (with their role here), current workspace, the permissions that role holds, and the CSRF token when signed in with a session',
+    response: { status: 200, schema: profileSchema },
   })
   async me(@CurrentPrincipal() principal: Principal) {
     return profileView(await this.sessions.profileOf(principal), principal.session?.csrfToken);

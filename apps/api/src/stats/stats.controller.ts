@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { statsOverviewSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import { StatsRepository } from '@mendflow/db';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
@@ -8,14 +10,16 @@ import { ZodPipe } from '../common/zod.pipe';
 const overviewQuery = z.strictObject({ hours: z.coerce.number().int().min(1).max(168).default(24) });
 
 @ApiTags('stats')
-@ApiBearerAuth()
 @Controller('api/v1/stats')
 export class StatsController {
   constructor(private readonly stats: StatsRepository) {}
 
   @Get('overview')
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Runs per hour by outcome, and the automations that need attention' })
+  @ApiContract({
+    summary: 'Runs per hour by outcome, and the automations that need attention',
+    response: { status: 200, schema: statsOverviewSchema },
+  })
   async overview(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodPipe(overviewQuery)) query: z.output<typeof overviewQuery>,

@@ -1,10 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  createdInvitationSchema,
+  invitationListSchema,
+  invitationPreviewSchema,
+  profileSchema,
+} from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal, Public, Requires } from '../auth/principal';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { profileView } from '../session/session.service';
@@ -18,15 +24,16 @@ import {
 import { invitationView } from './team.views';
 
 @ApiTags('members')
-@ApiBearerAuth()
-@ApiCookieAuth()
 @Controller('api/v1/invitations')
 export class InvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 
   @Get()
   @Requires('members:manage')
-  @ApiOperation({ summary: 'Invitations not yet accepted or revoked (expired ones included), newest first' })
+  @ApiContract({
+    summary: 'Invitations not yet accepted or revoked (expired ones included), newest first',
+    response: { status: 200, schema: invitationListSchema },
+  })
   async list(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.invitations.list(principal)).map(invitationView) };
   }
@@ -34,11 +41,13 @@ export class InvitationsController {
   @Post()
   @Requires('members:manage')
   @HttpCode(201)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Invite an email with a role (admin+; only an owner invites owners). The token and its dashboard link path are in this answer only; a new invitation to the same email replaces an open one',
+    body: createInvitationBody,
+    response: { status: 201, schema: createdInvitationSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(createInvitationBody) })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(createInvitationBody)) body: CreateInvitationBody,
@@ -50,7 +59,7 @@ export class InvitationsController {
   @Delete(':id')
   @Requires('members:manage')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Withdraw an invitation: its link stops working' })
+  @ApiContract({ summary: 'Withdraw an invitation: its link stops working', response: { status: 204 } })
   async revoke(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new UuidParam('INVITATION_NOT_FOUND', 'invitation')) id: string,
@@ -61,11 +70,14 @@ export class InvitationsController {
   @Post('preview')
   @Public()
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'What an invitation link invites to: workspace, email, role, state, and whether that email already has an account (sign in, then join) or not (accept with a password)',
+    body: invitationTokenBody,
+    response: { status: 200, schema: invitationPreviewSchema },
+    // The token is in the body, so no path parameter tells the document: an unknown one is a 404.
+    errors: [404],
   })
-  @ApiBody({ schema: openApiSchema(invitationTokenBody) })
   preview(@Body(new ZodPipe(invitationTokenBody)) body: z.output<typeof invitationTokenBody>) {
     return this.invitations.preview(body.token);
   }
@@ -73,11 +85,13 @@ export class InvitationsController {
   @Post('accept')
   @Public()
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Accept an invitation as someone new: sets the password, joins, and signs in (sets the mf_session cookie, returns the CSRF token)',
+    body: acceptInvitationBody,
+    response: { status: 200, schema: profileSchema },
+    errors: [404, 409],
   })
-  @ApiBody({ schema: openApiSchema(acceptInvitationBody) })
   async accept(
     @Body(new ZodPipe(acceptInvitationBody)) body: z.output<typeof acceptInvitationBody>,
     @Req() request: Request,
@@ -91,11 +105,13 @@ export class InvitationsController {
   @Post('join')
   @Requires('account')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Accept an invitation with an existing account: the signed-in user (session) whose email was invited joins, and the session moves to that workspace',
+    body: invitationTokenBody,
+    response: { status: 200, schema: profileSchema },
+    errors: [404, 409],
   })
-  @ApiBody({ schema: openApiSchema(invitationTokenBody) })
   async join(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(invitationTokenBody)) body: z.output<typeof invitationTokenBody>,

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { memberListSchema, memberSchema } from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { MembersService } from './members.service';
@@ -12,25 +13,29 @@ import { memberView } from './team.views';
 const memberId = new UuidParam('MEMBER_NOT_FOUND', 'member');
 
 @ApiTags('members')
-@ApiBearerAuth()
 @Controller('api/v1/members')
 export class MembersController {
   constructor(private readonly members: MembersService) {}
 
   @Get()
   @Requires('workspace:read')
-  @ApiOperation({ summary: 'Members of the workspace with their role, owners first' })
+  @ApiContract({
+    summary: 'Members of the workspace with their role, owners first',
+    response: { status: 200, schema: memberListSchema },
+  })
   async list(@CurrentPrincipal() principal: Principal) {
     return { items: (await this.members.list(principal)).map((m) => memberView(m, principal.userId)) };
   }
 
   @Patch(':userId')
   @Requires('members:manage')
-  @ApiOperation({
+  @ApiContract({
     summary:
       "Change a member's role (admin+; only an owner grants owner or changes an owner; the last owner stays)",
+    body: changeRoleBody,
+    response: { status: 200, schema: memberSchema },
+    errors: [409],
   })
-  @ApiBody({ schema: openApiSchema(changeRoleBody) })
   async changeRole(
     @CurrentPrincipal() principal: Principal,
     @Param('userId', memberId) userId: string,
@@ -42,9 +47,11 @@ export class MembersController {
   @Delete(':userId')
   @Requires('members:manage')
   @HttpCode(204)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Remove a member: their API keys of this workspace are revoked and their sessions in it end (admin+; owners only by an owner; the last owner stays)',
+    response: { status: 204 },
+    errors: [409],
   })
   async remove(@CurrentPrincipal() principal: Principal, @Param('userId', memberId) userId: string) {
     await this.members.remove(principal, userId);

@@ -1,10 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  leaveWorkspaceSchema,
+  profileSchema,
+  workspaceListSchema,
+  workspaceSchema,
+} from '@mendflow/contracts/api';
+import { ApiContract } from '../common/api-contract';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { CurrentPrincipal, type Principal, Requires } from '../auth/principal';
 import { clearedSessionCookieOptions, SESSION_COOKIE } from '../auth/session-cookie';
-import { openApiSchema } from '../common/openapi';
 import { UuidParam } from '../common/uuid.pipe';
 import { ZodPipe } from '../common/zod.pipe';
 import { profileView } from '../session/session.service';
@@ -16,8 +22,6 @@ import { WorkspacesService } from './workspaces.service';
 const workspaceId = new UuidParam('WORKSPACE_NOT_FOUND', 'workspace');
 
 @ApiTags('workspaces')
-@ApiBearerAuth()
-@ApiCookieAuth()
 @Controller('api/v1/workspaces')
 export class WorkspacesController {
   constructor(
@@ -27,9 +31,10 @@ export class WorkspacesController {
 
   @Get()
   @Requires('account')
-  @ApiOperation({
+  @ApiContract({
     summary:
       "The caller's workspaces with their role in each, the current one marked (an API key sees only its own)",
+    response: { status: 200, schema: workspaceListSchema },
   })
   async list(@CurrentPrincipal() principal: Principal) {
     const items = await this.workspaces.list(principal);
@@ -39,8 +44,11 @@ export class WorkspacesController {
   @Post()
   @Requires('account')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a workspace; the signed-in user becomes its owner (session only)' })
-  @ApiBody({ schema: openApiSchema(workspaceBody) })
+  @ApiContract({
+    summary: 'Create a workspace; the signed-in user becomes its owner (session only)',
+    body: workspaceBody,
+    response: { status: 201, schema: workspaceSchema },
+  })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(workspaceBody)) body: z.output<typeof workspaceBody>,
@@ -50,8 +58,11 @@ export class WorkspacesController {
 
   @Patch('current')
   @Requires('workspace:manage')
-  @ApiOperation({ summary: 'Rename the current workspace (owner)' })
-  @ApiBody({ schema: openApiSchema(workspaceBody) })
+  @ApiContract({
+    summary: 'Rename the current workspace (owner)',
+    body: workspaceBody,
+    response: { status: 200, schema: workspaceSchema },
+  })
   async rename(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodPipe(workspaceBody)) body: z.output<typeof workspaceBody>,
@@ -62,9 +73,10 @@ export class WorkspacesController {
   @Post(':id/switch')
   @Requires('account')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       "Make one of the user's workspaces the session's current one (session only; 404 unless a member); answers like GET /me",
+    response: { status: 200, schema: profileSchema },
   })
   async switch(@CurrentPrincipal() principal: Principal, @Param('id', workspaceId) id: string) {
     return profileView(await this.workspaces.switch(principal, id), principal.session?.csrfToken);
@@ -73,9 +85,11 @@ export class WorkspacesController {
   @Post(':id/leave')
   @Requires('account')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiContract({
     summary:
       'Leave a workspace (session only; the last owner cannot). A session in it moves to another of your workspaces; with none left it ends',
+    response: { status: 200, schema: leaveWorkspaceSchema },
+    errors: [409],
   })
   async leave(
     @CurrentPrincipal() principal: Principal,
