@@ -73,6 +73,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.e2e-spec.ts'],
+          globalSetup: ['e2e/support/template-database.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

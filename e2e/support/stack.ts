@@ -7,6 +7,9 @@ import pg from 'pg';
 // Tests and the benchmark run from the repository root (npm scripts and vitest set the cwd there).
 const ROOT = process.env.MENDFLOW_ROOT ?? process.cwd();
 
+/** Names the migrated template database that the e2e global setup made (template-database.ts). */
+export const E2E_TEMPLATE_DATABASE = 'MENDFLOW_E2E_TEMPLATE_DATABASE';
+
 export const BOOTSTRAP_KEY = 'mf_e2e_bootstrap_key_0123456789abcdef';
 export const ADMIN = { email: 'owner@e2e.test', password: 'correct horse battery staple' };
 
@@ -106,7 +109,11 @@ export async function startStack(
   const dbName = `mendflow_e2e_${label}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
+  // Under vitest, a copy of the database the e2e global setup migrated with the real `prisma migrate
+  // deploy` (template-database.ts): the same schema and migration history, without paying for deploy
+  // again. Benchmarks, which import this outside vitest, migrate their own.
+  const template = process.env[E2E_TEMPLATE_DATABASE];
+  await admin.query(`CREATE DATABASE "${dbName}"${template ? ` TEMPLATE "${template}"` : ''}`);
   await admin.end();
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/${dbName}`;
@@ -117,11 +124,13 @@ export async function startStack(
   await redis.flushdb();
   redis.disconnect();
 
-  execFileSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: '1' },
-    stdio: 'pipe',
-  });
+  if (!template) {
+    execFileSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: '1' },
+      stdio: 'pipe',
+    });
+  }
 
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
