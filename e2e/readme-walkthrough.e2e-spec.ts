@@ -157,6 +157,17 @@ describe("the README's commands, verbatim, on this machine's Node", () => {
       }
       expect(run.status, output).toBe('succeeded');
       expect(run.output).toEqual({ sum: 5 });
+
+      // The CLI block, on the same Node, with its config in a home of its own.
+      const cli = spawnSync('bash', ['-euo', 'pipefail', '-c', block('cli')], {
+        cwd: dir,
+        env: { ...env, XDG_CONFIG_HOME: path.join(dir, '.config') },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      const cliLog = `${cli.stdout}\n${cli.stderr}`;
+      expect(cli.status, `${cliLog}\n${output}`).toBe(0);
+      expect(cliLog).toMatch(/succeeded/);
     },
     20 * 60_000,
   );
