@@ -8,33 +8,45 @@
  */
 
 import type {
+  ApprovalCaps as ContractApprovalCaps,
   Bundle,
-  DeliveryStatus,
   FailureClass,
   InboxAction,
-  InboxKind,
   InboxStatus,
   NotificationChannelKind,
   NotificationTopic,
-  RunError,
-  RunStatus,
-  RunTrigger,
-  SecretRequestView,
   RunTriggerContext,
   RunWaitingFor,
   SigningKey,
   TriggerKind,
   TrustedPublisher,
 } from '@mendflow/contracts';
+import type { components, paths } from '@mendflow/sdk';
 
 // The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
-// from '@mendflow/contracts'. The types below are the HTTP API's views.
+// from '@mendflow/contracts'. The HTTP API's views below are the served OpenAPI document's schemas
+// (libs/sdk/src/openapi.ts, generated from the API's zod contracts): never restate their fields here.
+type Schemas = components['schemas'];
 
-/** Roles in a workspace, highest first (see the API's libs/common/src/roles.ts). */
-export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+/** A JSON request body of an operation, as the document declares it. */
+type JsonBody<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
-/** What a role may do; `GET /me` lists the caller's. */
+/** A role in a workspace (the document's enum, e.g. `PATCH /members/{userId}`'s body; the API's libs/common/src/roles.ts). */
+export type Role = JsonBody<paths['/api/v1/members/{userId}']['patch']>['role'];
+/** The roles, highest first, for pickers; `satisfies` and the check below keep it equal to the document's enum. */
+export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const satisfies readonly Role[];
+type MissingRole = Exclude<Role, (typeof ROLES)[number]>;
+const everyRoleListed: MissingRole extends never ? true : MissingRole = true;
+void everyRoleListed;
+
+/**
+ * The document types some fields loosely (a role as a string, an attempt's classification or an inbox item's
+ * evidence as unknown): `Narrow` keeps the generated view and replaces only those fields with the shape the
+ * API's own contracts give them (each use says which).
+ */
+type Narrow<T, Fields> = Omit<T, keyof Fields> & Fields;
+
+/** What a role may do; `GET /me` lists the caller's (the document says `string[]`; libs/common/src/roles.ts owns them). */
 export type Permission =
   | 'account'
   | 'workspace:read'
@@ -49,93 +61,31 @@ export type Permission =
   | 'publishers:manage'
   | 'workspace:manage';
 
-export interface User {
-  id: string;
-  email: string;
-  /** The role in the current workspace. */
-  role: Role;
-}
-export interface Workspace {
-  id: string;
-  name: string;
-}
-export interface SessionInfo {
-  user: User;
-  workspace: Workspace;
-  permissions: Permission[];
-  csrfToken: string;
-}
+/** `GET /me`, `POST /auth/login`, …: the signed-in user, the current workspace and what the caller may do. */
+export type SessionInfo = Narrow<
+  Schemas['Profile'],
+  { user: Narrow<Schemas['Profile']['user'], { role: Role }>; permissions: Permission[] }
+>;
+export type User = SessionInfo['user'];
+export type Workspace = SessionInfo['workspace'];
+/** `role` is absent when the caller has none there (the document makes it optional). */
+export type WorkspaceSummary = Narrow<Schemas['Workspace'], { role?: Role }>;
+export type Member = Narrow<Schemas['Member'], { role: Role }>;
+export type Invitation = Narrow<Schemas['Invitation'], { role: Role }>;
+export type CreatedInvitation = Narrow<Schemas['CreatedInvitation'], { role: Role }>;
+export type InvitationPreview = Narrow<Schemas['InvitationPreview'], { role: Role }>;
+/** `data` is the audited action's own record, always an object (the audit trail writes one; the document says any JSON). */
+export type AuditEntry = Narrow<Schemas['AuditEntry'], { data: Record<string, unknown> }>;
 
-export interface WorkspaceSummary extends Workspace {
-  role: Role;
-  current: boolean;
-  createdAt: string;
-}
-export interface Member {
-  userId: string;
-  email: string;
-  role: Role;
-  joinedAt: string;
-  you: boolean;
-}
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  state: 'pending' | 'expired' | 'accepted' | 'revoked';
-  invitedBy: { id: string; email: string } | null;
-  createdAt: string;
-  expiresAt: string;
-}
-export interface CreatedInvitation extends Invitation {
-  token: string;
-  /** The dashboard page that accepts it, with the token in the fragment. */
-  acceptPath: string;
-}
-export interface InvitationPreview {
-  workspace: { name: string };
-  email: string;
-  role: Role;
-  invitedBy: string | null;
-  expiresAt: string;
-  state: Invitation['state'];
-  accountExists: boolean;
-}
-export interface AuditEntry {
-  id: string;
-  actor: { kind: 'user' | 'repair' | 'system' | (string & {}); id: string | null; email: string | null };
-  action: string;
-  target: { kind: string; id: string };
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+/** The query parameters of a GET, as the document declares them. */
+type QueryOf<P extends keyof paths> = NonNullable<
+  paths[P] extends { get: { parameters: { query?: infer Q } } } ? Q : never
+>;
 /** GET /api/v1/runs: filters and page. */
-export interface RunsListQuery {
-  status?: string;
-  automationId?: string;
-  failureClass?: string;
-  trigger?: string;
-  createdFrom?: string;
-  createdTo?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type RunsListQuery = QueryOf<'/api/v1/runs'>;
 /** GET /api/v1/inbox. */
-export interface InboxListQuery {
-  status?: InboxStatus;
-  runId?: string;
-  limit?: number;
-}
-export interface AuditQuery {
-  actorId?: string;
-  action?: string;
-  targetKind?: string;
-  targetId?: string;
-  createdFrom?: string;
-  createdTo?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type InboxListQuery = QueryOf<'/api/v1/inbox'>;
+export type AuditQuery = QueryOf<'/api/v1/audit'>;
 
 export interface Page<T> {
   items: T[];
@@ -145,65 +95,35 @@ export interface Items<T> {
   items: T[];
 }
 
-export interface VersionAuthor {
-  kind: 'user' | 'repair' | (string & {});
-  id: string | null;
-}
+export type VersionSummary = Schemas['VersionSummary'];
+export type VersionAuthor = VersionSummary['createdBy'];
 /** A version's script language; a TypeScript source is shown (and its errors located) as written. */
-export type ScriptLanguage = 'javascript' | 'typescript';
+export type ScriptLanguage = VersionSummary['language'];
+export type Version = Schemas['Version'];
 
-export interface VersionSummary {
-  id: string;
-  number: number;
-  language: ScriptLanguage;
-  createdBy: VersionAuthor;
-  createdAt: string;
-}
-export interface Version extends VersionSummary {
-  source: string;
-  manifest: Record<string, unknown> | null;
-}
+export type AutomationStats = Schemas['AutomationStats'];
+/** `GET /automations` lists automations with their stats. */
+export type Automation = Schemas['AutomationWithStats'];
+/** `GET /automations/{id}` adds the stats; a write (create, update, rollback, import) answers without them. */
+export type AutomationDetail = Schemas['AutomationDetail'] &
+  Partial<Pick<Schemas['AutomationDetailWithStats'], 'stats'>>;
 
-export interface AutomationStats {
-  lastRun: { id: string; status: RunStatus; createdAt: string } | null;
-  successRate: number | null;
-  runsLast7Days: number;
-  openInboxItems: number;
+/** The run fields the document leaves open, with the contracts' shapes (the engine writes them). */
+interface RunNarrowing {
+  waitingFor: RunWaitingFor | null;
+  triggerContext: RunTriggerContext | null;
 }
-export interface Automation {
-  id: string;
-  name: string;
-  description: string | null;
-  status: 'active' | 'paused';
-  latestVersion: number;
-  deployedVersion: VersionSummary | null;
-  createdAt: string;
-  updatedAt: string;
-  stats?: AutomationStats;
-}
-export interface AutomationDetail extends Omit<Automation, 'deployedVersion'> {
-  deployedVersion: Version | null;
-}
+export type RunSummary = Narrow<Schemas['RunSummary'], RunNarrowing>;
+export type RunDetail = Narrow<Schemas['Run'], RunNarrowing & { attempts?: Attempt[] }>;
+export type Attempt = Narrow<Schemas['Attempt'], { classification: Classification | null }>;
+export type RunEvent = Schemas['RunEvent'];
+export type LogLine = Schemas['RunLogLine'];
+export type AttemptLogs = Schemas['AttemptLogs'];
 
-export interface RunSummary {
-  id: string;
-  automationId: string;
-  automationName: string;
-  versionId: string;
-  versionNumber: number;
-  status: RunStatus;
-  trigger: RunTrigger | (string & {});
-  attemptCount: number;
-  error: RunError | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** What a resting run waits for (a slot, an approval, a sleep); absent from APIs that predate it. */
-  waitingFor?: RunWaitingFor | null;
-  /** Where a triggered run came from: a schedule's tick, an event, a webhook delivery. */
-  triggerContext?: RunTriggerContext | null;
-}
+/**
+ * An attempt's failure classification. The document leaves it `unknown` (the classifier's result is the
+ * failure library's); this is the part the dashboard reads, narrowed where it is shown.
+ */
 export interface Classification {
   class: FailureClass | (string & {});
   reason: string;
@@ -211,63 +131,17 @@ export interface Classification {
   action?: unknown;
   rule?: string;
 }
-export interface Attempt {
-  number: number;
-  versionNumber: number;
-  status: string;
-  output: unknown;
-  error: RunError | null;
-  classification: Classification | null;
-  cost: { cpuMs: number | null; wallMs: number | null; memoryBytes: number | null; fetches: number | null };
-  startedAt: string;
-  finishedAt: string | null;
-}
-export interface RunDetail extends RunSummary {
-  input: unknown;
-  output: unknown;
-  idempotencyKey: string | null;
-  attempts?: Attempt[];
-  /** Set for an exploration run (an agent's MCP execute): the snippet it ran. */
-  exploration?: { source: string; manifest: unknown };
-}
-export interface RunEvent {
-  seq: number;
-  type: string;
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
-export interface LogLine {
-  level: string;
-  message: string;
-  data?: unknown;
-  t: number | string;
-}
-export interface AttemptLogs {
-  attempt: number;
-  logs: LogLine[];
-}
+/** Where a triggered run came from (the document leaves `triggerContext` open; the shape is the contracts'). */
+export type { RunTriggerContext };
 
-export interface InboxItem {
-  id: string;
-  kind: InboxKind;
-  status: InboxStatus;
-  title: string;
-  reason: string;
-  evidence: Record<string, unknown> | null;
-  actions: InboxAction[];
-  run: { id: string };
-  automation: { id: string; name: string };
-  repairId: string | null;
-  resolution: { action: string; by: string | null; comment: string | null; at: string | null } | null;
-  createdAt: string;
-}
+export type InboxItem = Narrow<
+  Schemas['InboxItem'],
+  { actions: InboxAction[]; evidence: Record<string, unknown> | null }
+>;
 
 /** What an approval request asks for: the capabilities the run may use once approved. */
-export interface ApprovalCaps {
-  maxFetches?: number;
-  hosts?: string[];
-}
-/** The evidence of an `approval` inbox item. */
+export type ApprovalCaps = ContractApprovalCaps;
+/** The evidence of an `approval` inbox item (the document leaves `evidence` open). */
 export interface ApprovalEvidence {
   title: string;
   details?: string;
@@ -277,139 +151,50 @@ export interface ApprovalEvidence {
   /** Who started the run (the engine stores `{ kind, id }`); null for a schedule or a webhook. */
   startedBy?: { kind: 'user' | 'api_key'; id: string } | null;
 }
-export interface ResolveInboxBody {
-  action: InboxAction;
-  comment?: string;
-  /** approve only: the caps granted, at most those requested. */
-  caps?: ApprovalCaps;
-}
+export type ResolveInboxBody = JsonBody<paths['/api/v1/inbox/{id}/resolve']['post']>;
 
-export interface Secret {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Secret = Schemas['Secret'];
 /** A secret an agent asked for (MCP request_secret): a name and a purpose, never a value. */
-export type SecretRequest = SecretRequestView;
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  role: Role;
-  createdBy: { id: string; email: string };
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-}
-export interface CreatedApiKey extends ApiKey {
-  key: string;
-}
+export type SecretRequest = Schemas['SecretRequest'];
+export type ApiKey = Narrow<Schemas['ApiKey'], { role: Role }>;
+export type CreatedApiKey = Narrow<Schemas['CreatedApiKey'], { role: Role }>;
 
-export interface Repair {
-  id: string;
-  automationId: string;
-  runId: string;
-  attempt: number;
-  status: string;
-  provider: string;
-  model: string | null;
-  explanation: string | null;
-  deployedVersionId: string | null;
-  tokens: { prompt: number; completion: number; total: number };
-  error: string | null;
-  createdAt: string;
-}
-export interface RepairDetail extends Repair {
-  candidateSource: string | null;
-  diff: string | null;
-  validation: unknown;
-}
+export type Repair = Schemas['RepairSummary'];
+export type RepairDetail = Schemas['Repair'];
 
 /** GET /automations/:id/triggers: the deployed triggers, with a schedule's next fire times and last runs. */
-export interface AutomationTrigger {
-  id: string;
-  kind: TriggerKind;
-  config: Record<string, unknown> & { type: TriggerKind };
-  eventName: string | null;
-  armedAt: string;
-  lastTickAt: string | null;
-  /** cron: how the last tick went; null before the first one. */
-  lastTickOutcome: 'run_created' | 'skipped_overlap' | 'skipped_missed' | null;
-  lastRunId: string | null;
-  nextFireTimes: string[];
-  lastRuns: { id: string; status: RunStatus; scheduledAt: string | null; createdAt: string }[];
-}
+export type AutomationTrigger = Narrow<
+  Schemas['Trigger'],
+  { config: Record<string, unknown> & { type: TriggerKind } }
+>;
 /** GET /automations/:id/webhook: never the token itself. */
-export interface WebhookInfo {
-  enabled: boolean;
-  hasToken: boolean;
-  tokenPrefix: string | null;
-  createdAt: string | null;
-  urlTemplate: string;
-  signature: { scheme: string; header: string; secret: string } | null;
-}
+export type WebhookInfo = Schemas['Webhook'];
 /** POST /automations/:id/webhook/token: shown once. */
-export interface WebhookToken {
-  token: string;
-  /** The hook's path with the token; the dashboard's origin forwards it to the API. */
-  path: string;
-  /** The same on the origin the API saw the request on. */
-  url: string;
-  tokenPrefix: string;
-  createdAt: string;
-}
+export type WebhookToken = Schemas['WebhookToken'];
 
-export interface NotificationChannel {
-  id: string;
-  name: string;
-  kind: NotificationChannelKind;
-  topics: NotificationTopic[];
-  enabled: boolean;
-  /** What is not secret (a webhook URL, recipients, the SMTP host); secrets only as `hasSecret`. */
-  config: Record<string, unknown>;
-  hasSecret: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type NotificationChannel = Schemas['NotificationChannel'];
 /** POST /notification-channels: a webhook channel's signing secret is shown once. */
-export interface CreatedNotificationChannel extends NotificationChannel {
-  signingSecret?: string;
-}
-export interface NewNotificationChannel {
-  name: string;
-  kind: NotificationChannelKind;
-  topics?: NotificationTopic[];
-  config: Record<string, unknown>;
-  /** Email: the SMTP password, stored encrypted. */
-  password?: string;
-}
-export interface NotificationDelivery {
-  id: string;
-  channelId: string;
-  channelName: string;
-  topic: NotificationTopic | (string & {});
-  subjectId: string;
-  runId: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  lastError: string | null;
-  message: { title?: string; text?: string; url?: string } & Record<string, unknown>;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+export type CreatedNotificationChannel = Schemas['SavedNotificationChannel'];
+export type NewNotificationChannel = JsonBody<paths['/api/v1/notification-channels']['post']>;
+/** `message` is what the channel was sent (the notifier's rendering; the document leaves it open). */
+export type NotificationDelivery = Narrow<
+  Schemas['NotificationDelivery'],
+  { message: { title?: string; text?: string; url?: string } & Record<string, unknown> }
+>;
 
-export interface Overview {
-  runsPerHour: { hour: string; succeeded: number; failed: number; actionNeeded: number; other: number }[];
-  needingAttention: { automationId: string; name: string; openInboxItems: number; failedLast24h: number }[];
-}
+export type Overview = Schemas['StatsOverview'];
 
-export interface Diagnostic {
-  line: number;
-  column: number;
-  severity: string;
-  message: string;
-  ruleId: string | null;
-}
+export type Diagnostic = Schemas['LintDiagnostic'];
+
+export type {
+  Bundle,
+  InboxAction,
+  InboxStatus,
+  NotificationChannelKind,
+  NotificationTopic,
+  SigningKey,
+  TrustedPublisher,
+};
 
 /** The API's error envelope: `{ error: { code, message, details } }`. */
 interface ApiErrorBody {
@@ -449,8 +234,8 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
 let csrfToken: string | null = null;
 let onUnauthenticated: (() => void) | null = null;
 
-export function setCsrfToken(token: string | null): void {
-  csrfToken = token;
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? null;
 }
 
 /** Called when a request (other than sign-in) answers 401: the session ended. */
