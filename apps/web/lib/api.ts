@@ -21,6 +21,7 @@ import type {
   TriggerKind,
   TrustedPublisher,
 } from '@mendflow/contracts';
+import { createMendflowClient, type MendflowClient } from '@mendflow/sdk';
 import type { components, paths } from '@mendflow/sdk';
 
 // The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
@@ -196,11 +197,6 @@ export type {
   TrustedPublisher,
 };
 
-/** The API's error envelope: `{ error: { code, message, details } }`. */
-interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
-
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
@@ -219,7 +215,8 @@ export class ApiError extends Error {
   }
 }
 
-function isErrorBody(value: unknown): value is ApiErrorBody {
+/** The API's error envelope: `{ error: { code, message, details } }` (the document's `Error` schema). */
+function isErrorBody(value: unknown): value is Schemas['Error'] {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const error = (value as { error: unknown }).error;
   return (
@@ -243,98 +240,122 @@ export function setUnauthenticatedHandler(handler: (() => void) | null): void {
   onUnauthenticated = handler;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** The query string of a request: empty values (a cleared filter) are left out rather than sent as `x=`. */
+export function serializeQuery(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  return params.toString();
+}
 
-export interface RequestOptions {
-  method?: Method;
-  query?: Record<string, string | number | boolean | null | undefined>;
-  body?: unknown;
-  signal?: AbortSignal;
+async function errorOf(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (isErrorBody(body))
+    return new ApiError(response.status, body.error.code, body.error.message, body.error.details);
+  if (response.status >= 500) {
+    return new ApiError(
+      response.status,
+      'API_UNAVAILABLE',
+      `The API did not answer (HTTP ${response.status}).`,
+    );
+  }
+  return new ApiError(
+    response.status,
+    'BAD_RESPONSE',
+    `Unexpected answer from the API (HTTP ${response.status}).`,
+  );
+}
+
+/**
+ * The dashboard's session on every request: the CSRF token on writes (the cookie travels by itself), and
+ * answers turned into {@link ApiError}s the components and react-query hooks already handle.
+ */
+const session: Parameters<MendflowClient['use']>[0] = {
+  onRequest({ request }) {
+    request.headers.set('accept', 'application/json');
+    if (request.method !== 'GET' && csrfToken) request.headers.set('x-csrf-token', csrfToken);
+    return request;
+  },
+  async onResponse({ response }) {
+    if (!response.ok) throw await errorOf(response);
+    const type = response.headers.get('content-type') ?? '';
+    if (response.status !== 204 && response.headers.get('content-length') !== '0' && !type.includes('json')) {
+      throw new ApiError(response.status, 'BAD_RESPONSE', 'The API answered with something other than JSON.');
+    }
+    return undefined;
+  },
+  onError({ error }) {
+    if (error instanceof DOMException && error.name === 'AbortError') return error;
+    return new ApiError(0, 'NETWORK_ERROR', 'Could not reach the Mendflow server. Check your connection.');
+  },
+};
+
+let shared: MendflowClient | null = null;
+
+/**
+ * The SDK client on the web app's own origin (`/api/v1/...`, forwarded by proxy.ts), created on first use:
+ * the origin is the browser's, so the client only exists where requests are made.
+ */
+function client(): MendflowClient {
+  if (shared) return shared;
+  const origin = globalThis.location?.origin;
+  if (!origin) throw new ApiError(0, 'NETWORK_ERROR', 'The Mendflow API is only called from the browser.');
+  shared = createMendflowClient({
+    baseUrl: origin,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    querySerializer: serializeQuery,
+    // Looked up per request rather than captured once, so a replaced fetch (tests) is the one used.
+    fetch: (request: Request) => globalThis.fetch(request),
+  });
+  shared.use(session);
+  return shared;
+}
+
+interface CallOptions {
   /** Do not treat a 401 as "the session ended" (sign-in itself answers 401 for a wrong password). */
   quietUnauthenticated?: boolean;
 }
 
-export function buildPath(path: string, query?: RequestOptions['query']): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-  }
-  const search = params.toString();
-  return `/api/v1${path}${search ? `?${search}` : ''}`;
-}
-
-async function send(path: string, options: RequestOptions): Promise<Response> {
-  const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+/**
+ * Runs one SDK call and returns its body (undefined for 204), or throws an {@link ApiError}. A write refused
+ * for a stale CSRF token (another tab signed in again) is retried once with a fresh token from `/me`.
+ */
+async function call<T>(attempt: () => Promise<{ data?: T }>, options: CallOptions = {}): Promise<T> {
   try {
-    return await fetch(buildPath(path, options.query), {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      cache: 'no-store',
-      credentials: 'same-origin',
-      signal: options.signal,
-    });
+    try {
+      return await body(attempt);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'CSRF_TOKEN_INVALID')) throw err;
+      const me = await client()
+        .GET('/api/v1/me')
+        .catch(() => null);
+      if (!me?.data?.csrfToken) throw err;
+      setCsrfToken(me.data.csrfToken);
+      return await body(attempt);
+    }
   } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the Mendflow server. Check your connection.');
+    if (err instanceof ApiError && err.status === 401 && !options.quietUnauthenticated) onUnauthenticated?.();
+    throw err;
   }
 }
 
-/** Calls `/api/v1${path}` and returns the parsed JSON body (undefined for 204), or throws an {@link ApiError}. */
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  let response = await send(path, options);
-  if (response.status === 403 && options.method && options.method !== 'GET') {
-    // The CSRF token may be stale (another tab signed in again): refresh it once from /me and retry.
-    const peek = await response
-      .clone()
-      .json()
-      .catch(() => null);
-    if (isErrorBody(peek) && peek.error.code === 'CSRF_TOKEN_INVALID') {
-      const me = await send('/me', {});
-      if (me.ok) {
-        const session = (await me.json()) as SessionInfo;
-        setCsrfToken(session.csrfToken);
-        response = await send(path, options);
-      }
-    }
+async function body<T>(attempt: () => Promise<{ data?: T }>): Promise<T> {
+  try {
+    return (await attempt()).data as T;
+  } catch (err) {
+    // A body labelled JSON that does not parse.
+    if (err instanceof SyntaxError)
+      throw new ApiError(0, 'BAD_RESPONSE', 'The API answered with malformed JSON.');
+    throw err;
   }
-
-  const text = await response.text();
-  let body: unknown = undefined;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-  }
-
-  if (!response.ok) {
-    if (response.status === 401 && !options.quietUnauthenticated) onUnauthenticated?.();
-    if (isErrorBody(body)) {
-      throw new ApiError(response.status, body.error.code, body.error.message, body.error.details);
-    }
-    if (response.status >= 500) {
-      throw new ApiError(
-        response.status,
-        'API_UNAVAILABLE',
-        `The API did not answer (HTTP ${response.status}).`,
-      );
-    }
-    throw new ApiError(
-      response.status,
-      'BAD_RESPONSE',
-      `Unexpected answer from the API (HTTP ${response.status}).`,
-    );
-  }
-  if (response.status === 204) return undefined as T;
-  if (body === undefined) {
-    throw new ApiError(response.status, 'BAD_RESPONSE', 'The API answered with something other than JSON.');
-  }
-  return body as T;
 }
 
 export function toApiError(err: unknown): ApiError {
@@ -343,150 +364,175 @@ export function toApiError(err: unknown): ApiError {
 }
 
 // ---- endpoints -------------------------------------------------------------------------------------
+// Each goes through a typed path of the document: a wrong path, parameter or body does not compile. Where
+// the web type narrows a field the document leaves open (see Narrow above), the answer is cast to it.
+
+const id = (value: string) => ({ path: { id: value } });
 
 export const api = {
   login: (email: string, password: string) =>
-    apiRequest<SessionInfo>('/auth/login', {
-      method: 'POST',
-      body: { email, password },
+    call(() => client().POST('/api/v1/auth/login', { body: { email, password } }), {
       quietUnauthenticated: true,
-    }),
-  logout: () => apiRequest<void>('/auth/logout', { method: 'POST', quietUnauthenticated: true }),
-  me: (signal?: AbortSignal) => apiRequest<SessionInfo>('/me', { signal, quietUnauthenticated: true }),
+    }) as Promise<SessionInfo>,
+  logout: () => call(() => client().POST('/api/v1/auth/logout'), { quietUnauthenticated: true }),
+  me: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/me', { signal }), {
+      quietUnauthenticated: true,
+    }) as Promise<SessionInfo>,
 
   overview: (hours = 24, signal?: AbortSignal) =>
-    apiRequest<Overview>('/stats/overview', { query: { hours }, signal }),
+    call(() => client().GET('/api/v1/stats/overview', { params: { query: { hours } }, signal })),
 
   automations: (query: { limit?: number; cursor?: string } = {}, signal?: AbortSignal) =>
-    apiRequest<Page<Automation>>('/automations', {
-      query: { limit: query.limit ?? 100, cursor: query.cursor },
-      signal,
-    }),
-  automation: (id: string, signal?: AbortSignal) =>
-    apiRequest<AutomationDetail>(`/automations/${id}`, { signal }),
-  createAutomation: (body: { name: string; source: string; manifest?: unknown; language?: ScriptLanguage }) =>
-    apiRequest<AutomationDetail>('/automations', { method: 'POST', body }),
-  updateAutomation: (
-    id: string,
-    body: { status?: 'active' | 'paused'; name?: string; description?: string },
-  ) => apiRequest<AutomationDetail>(`/automations/${id}`, { method: 'PATCH', body }),
-  versions: (id: string, signal?: AbortSignal) =>
-    apiRequest<Items<Version>>(`/automations/${id}/versions`, { signal }),
-  rollback: (id: string, version: number) =>
-    apiRequest<AutomationDetail>(`/automations/${id}/rollback`, { method: 'POST', body: { version } }),
+    call(() =>
+      client().GET('/api/v1/automations', {
+        params: { query: { limit: query.limit ?? 100, cursor: query.cursor } },
+        signal,
+      }),
+    ),
+  automation: (automationId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/automations/{id}', { params: id(automationId), signal })),
+  createAutomation: (body: JsonBody<paths['/api/v1/automations']['post']>) =>
+    call(() => client().POST('/api/v1/automations', { body })),
+  updateAutomation: (automationId: string, body: JsonBody<paths['/api/v1/automations/{id}']['patch']>) =>
+    call(() => client().PATCH('/api/v1/automations/{id}', { params: id(automationId), body })),
+  versions: (automationId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/automations/{id}/versions', { params: id(automationId), signal })),
+  rollback: (automationId: string, version: number) =>
+    call(() =>
+      client().POST('/api/v1/automations/{id}/rollback', { params: id(automationId), body: { version } }),
+    ),
   startRun: (automationId: string, input: unknown) =>
-    apiRequest<RunDetail>(`/automations/${automationId}/runs`, { method: 'POST', body: { input } }),
+    call(() =>
+      client().POST('/api/v1/automations/{id}/runs', { params: id(automationId), body: { input } }),
+    ) as Promise<RunDetail>,
 
   runs: (query: RunsListQuery = {}, signal?: AbortSignal) =>
-    apiRequest<Page<RunSummary>>('/runs', { query: { limit: 50, ...query }, signal }),
-  run: (id: string, signal?: AbortSignal) => apiRequest<RunDetail>(`/runs/${id}`, { signal }),
-  runEvents: (id: string, after = 0, signal?: AbortSignal) =>
-    apiRequest<Items<RunEvent>>(`/runs/${id}/events`, { query: { after }, signal }),
-  runLogs: (id: string, signal?: AbortSignal) =>
-    apiRequest<Items<AttemptLogs>>(`/runs/${id}/logs`, { signal }),
-  cancelRun: (id: string, reason?: string) =>
-    apiRequest<RunDetail>(`/runs/${id}/cancel`, {
-      method: 'POST',
-      body: reason ? { reason } : undefined,
-    }),
-  retryRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/retry`, { method: 'POST' }),
+    call(() =>
+      client().GET('/api/v1/runs', { params: { query: { limit: 50, ...query } }, signal }),
+    ) as Promise<Page<RunSummary>>,
+  run: (runId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/runs/{id}', { params: id(runId), signal })) as Promise<RunDetail>,
+  runEvents: (runId: string, after = 0, signal?: AbortSignal) =>
+    call(() =>
+      client().GET('/api/v1/runs/{id}/events', { params: { path: { id: runId }, query: { after } }, signal }),
+    ),
+  runLogs: (runId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/runs/{id}/logs', { params: id(runId), signal })),
+  cancelRun: (runId: string, reason?: string) =>
+    call(() =>
+      client().POST('/api/v1/runs/{id}/cancel', { params: id(runId), body: reason ? { reason } : undefined }),
+    ) as Promise<RunDetail>,
+  retryRun: (runId: string) =>
+    call(() => client().POST('/api/v1/runs/{id}/retry', { params: id(runId) })) as Promise<RunDetail>,
 
   inbox: (query: InboxListQuery = {}, signal?: AbortSignal) =>
-    apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
-  resolveInbox: (id: string, body: ResolveInboxBody) =>
-    apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
+    call(() =>
+      client().GET('/api/v1/inbox', { params: { query: { limit: 100, ...query } }, signal }),
+    ) as Promise<Items<InboxItem>>,
+  resolveInbox: (itemId: string, body: ResolveInboxBody) =>
+    call(() =>
+      client().POST('/api/v1/inbox/{id}/resolve', { params: id(itemId), body }),
+    ) as Promise<InboxItem>,
 
-  secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
-  secretRequests: (signal?: AbortSignal) => apiRequest<Items<SecretRequest>>('/secret-requests', { signal }),
+  secrets: (signal?: AbortSignal) => call(() => client().GET('/api/v1/secrets', { signal })),
+  secretRequests: (signal?: AbortSignal) => call(() => client().GET('/api/v1/secret-requests', { signal })),
   putSecret: (name: string, value: string) =>
-    apiRequest<{ name: string; created: boolean }>(`/secrets/${encodeURIComponent(name)}`, {
-      method: 'PUT',
-      body: { value },
-    }),
+    call(() => client().PUT('/api/v1/secrets/{name}', { params: { path: { name } }, body: { value } })),
   deleteSecret: (name: string) =>
-    apiRequest<void>(`/secrets/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+    call(() => client().DELETE('/api/v1/secrets/{name}', { params: { path: { name } } })),
 
-  apiKeys: (signal?: AbortSignal) => apiRequest<Items<ApiKey>>('/api-keys', { signal }),
-  createApiKey: (body: { name: string; role?: Role; expiresAt?: string | null }) =>
-    apiRequest<CreatedApiKey>('/api-keys', { method: 'POST', body }),
-  revokeApiKey: (id: string) => apiRequest<void>(`/api-keys/${id}`, { method: 'DELETE' }),
+  apiKeys: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/api-keys', { signal })) as Promise<Items<ApiKey>>,
+  createApiKey: (body: JsonBody<paths['/api/v1/api-keys']['post']>) =>
+    call(() => client().POST('/api/v1/api-keys', { body })) as Promise<CreatedApiKey>,
+  revokeApiKey: (keyId: string) =>
+    call(() => client().DELETE('/api/v1/api-keys/{id}', { params: id(keyId) })),
 
-  workspaces: (signal?: AbortSignal) => apiRequest<Items<WorkspaceSummary>>('/workspaces', { signal }),
+  workspaces: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/workspaces', { signal })) as Promise<Items<WorkspaceSummary>>,
   createWorkspace: (name: string) =>
-    apiRequest<WorkspaceSummary>('/workspaces', { method: 'POST', body: { name } }),
-  switchWorkspace: (id: string) => apiRequest<SessionInfo>(`/workspaces/${id}/switch`, { method: 'POST' }),
-  leaveWorkspace: (id: string) =>
-    apiRequest<{ signedOut: boolean }>(`/workspaces/${id}/leave`, { method: 'POST' }),
+    call(() => client().POST('/api/v1/workspaces', { body: { name } })) as Promise<WorkspaceSummary>,
+  switchWorkspace: (workspaceId: string) =>
+    call(() =>
+      client().POST('/api/v1/workspaces/{id}/switch', { params: id(workspaceId) }),
+    ) as Promise<SessionInfo>,
+  leaveWorkspace: (workspaceId: string) =>
+    call(() => client().POST('/api/v1/workspaces/{id}/leave', { params: id(workspaceId) })),
   renameWorkspace: (name: string) =>
-    apiRequest<WorkspaceSummary>('/workspaces/current', { method: 'PATCH', body: { name } }),
+    call(() => client().PATCH('/api/v1/workspaces/current', { body: { name } })) as Promise<WorkspaceSummary>,
 
-  members: (signal?: AbortSignal) => apiRequest<Items<Member>>('/members', { signal }),
+  members: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/members', { signal })) as Promise<Items<Member>>,
   changeMemberRole: (userId: string, role: Role) =>
-    apiRequest<Member>(`/members/${userId}`, { method: 'PATCH', body: { role } }),
-  removeMember: (userId: string) => apiRequest<void>(`/members/${userId}`, { method: 'DELETE' }),
-  invitations: (signal?: AbortSignal) => apiRequest<Items<Invitation>>('/invitations', { signal }),
-  invite: (body: { email: string; role: Role; expiresInHours?: number }) =>
-    apiRequest<CreatedInvitation>('/invitations', { method: 'POST', body }),
-  revokeInvitation: (id: string) => apiRequest<void>(`/invitations/${id}`, { method: 'DELETE' }),
+    call(() =>
+      client().PATCH('/api/v1/members/{userId}', { params: { path: { userId } }, body: { role } }),
+    ) as Promise<Member>,
+  removeMember: (userId: string) =>
+    call(() => client().DELETE('/api/v1/members/{userId}', { params: { path: { userId } } })),
+  invitations: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/invitations', { signal })) as Promise<Items<Invitation>>,
+  invite: (body: JsonBody<paths['/api/v1/invitations']['post']>) =>
+    call(() => client().POST('/api/v1/invitations', { body })) as Promise<CreatedInvitation>,
+  revokeInvitation: (invitationId: string) =>
+    call(() => client().DELETE('/api/v1/invitations/{id}', { params: id(invitationId) })),
   previewInvitation: (token: string, signal?: AbortSignal) =>
-    apiRequest<InvitationPreview>('/invitations/preview', {
-      method: 'POST',
-      body: { token },
-      signal,
+    call(() => client().POST('/api/v1/invitations/preview', { body: { token }, signal }), {
       quietUnauthenticated: true,
-    }),
+    }) as Promise<InvitationPreview>,
   acceptInvitation: (token: string, password: string) =>
-    apiRequest<SessionInfo>('/invitations/accept', {
-      method: 'POST',
-      body: { token, password },
+    call(() => client().POST('/api/v1/invitations/accept', { body: { token, password } }), {
       quietUnauthenticated: true,
-    }),
+    }) as Promise<SessionInfo>,
   joinInvitation: (token: string) =>
-    apiRequest<SessionInfo>('/invitations/join', { method: 'POST', body: { token } }),
+    call(() => client().POST('/api/v1/invitations/join', { body: { token } })) as Promise<SessionInfo>,
 
   audit: (query: AuditQuery = {}, signal?: AbortSignal) =>
-    apiRequest<Page<AuditEntry>>('/audit', { query: { limit: 50, ...query }, signal }),
+    call(() =>
+      client().GET('/api/v1/audit', { params: { query: { limit: 50, ...query } }, signal }),
+    ) as Promise<Page<AuditEntry>>,
 
   triggers: (automationId: string, signal?: AbortSignal) =>
-    apiRequest<Items<AutomationTrigger>>(`/automations/${automationId}/triggers`, { signal }),
+    call(() =>
+      client().GET('/api/v1/automations/{id}/triggers', { params: id(automationId), signal }),
+    ) as Promise<Items<AutomationTrigger>>,
   webhook: (automationId: string, signal?: AbortSignal) =>
-    apiRequest<WebhookInfo>(`/automations/${automationId}/webhook`, { signal }),
+    call(() => client().GET('/api/v1/automations/{id}/webhook', { params: id(automationId), signal })),
   rotateWebhookToken: (automationId: string) =>
-    apiRequest<WebhookToken>(`/automations/${automationId}/webhook/token`, { method: 'POST' }),
+    call(() => client().POST('/api/v1/automations/{id}/webhook/token', { params: id(automationId) })),
 
   notificationChannels: (signal?: AbortSignal) =>
-    apiRequest<Items<NotificationChannel>>('/notification-channels', { signal }),
+    call(() => client().GET('/api/v1/notification-channels', { signal })),
   createNotificationChannel: (body: NewNotificationChannel) =>
-    apiRequest<CreatedNotificationChannel>('/notification-channels', { method: 'POST', body }),
-  updateNotificationChannel: (id: string, body: { enabled?: boolean; topics?: NotificationTopic[] }) =>
-    apiRequest<NotificationChannel>(`/notification-channels/${id}`, { method: 'PATCH', body }),
-  deleteNotificationChannel: (id: string) =>
-    apiRequest<void>(`/notification-channels/${id}`, { method: 'DELETE' }),
-  testNotificationChannel: (id: string) =>
-    apiRequest<{ delivered: boolean; error?: string }>(`/notification-channels/${id}/test`, {
-      method: 'POST',
-    }),
-  notificationDeliveries: (
-    query: { channelId?: string; status?: string; limit?: number },
-    signal?: AbortSignal,
-  ) =>
-    apiRequest<Page<NotificationDelivery>>('/notification-deliveries', {
-      query: { limit: 20, ...query },
-      signal,
-    }),
+    call(() => client().POST('/api/v1/notification-channels', { body })),
+  updateNotificationChannel: (
+    channelId: string,
+    body: JsonBody<paths['/api/v1/notification-channels/{id}']['patch']>,
+  ) => call(() => client().PATCH('/api/v1/notification-channels/{id}', { params: id(channelId), body })),
+  deleteNotificationChannel: (channelId: string) =>
+    call(() => client().DELETE('/api/v1/notification-channels/{id}', { params: id(channelId) })),
+  testNotificationChannel: (channelId: string) =>
+    call(() => client().POST('/api/v1/notification-channels/{id}/test', { params: id(channelId) })),
+  notificationDeliveries: (query: QueryOf<'/api/v1/notification-deliveries'>, signal?: AbortSignal) =>
+    call(() =>
+      client().GET('/api/v1/notification-deliveries', { params: { query: { limit: 20, ...query } }, signal }),
+    ) as Promise<Page<NotificationDelivery>>,
 
   // Signed bundles (docs/bundles.md): the shapes are the contracts' (Bundle, SigningKey, TrustedPublisher).
-  exportBundle: (automationId: string) => apiRequest<Bundle>(`/automations/${automationId}/bundle`),
-  importBundle: (body: { bundle: unknown; name?: string }) =>
-    apiRequest<AutomationDetail>('/automations/import', { method: 'POST', body }),
-  signingKey: (signal?: AbortSignal) => apiRequest<SigningKey>('/signing-key', { signal }),
+  exportBundle: (automationId: string) =>
+    call(() => client().GET('/api/v1/automations/{id}/bundle', { params: id(automationId) })),
+  importBundle: (body: JsonBody<paths['/api/v1/automations/import']['post']>) =>
+    call(() => client().POST('/api/v1/automations/import', { body })),
+  signingKey: (signal?: AbortSignal) => call(() => client().GET('/api/v1/signing-key', { signal })),
   trustedPublishers: (signal?: AbortSignal) =>
-    apiRequest<Items<TrustedPublisher>>('/trusted-publishers', { signal }),
-  addTrustedPublisher: (body: { name: string; publicKey: string }) =>
-    apiRequest<TrustedPublisher>('/trusted-publishers', { method: 'POST', body }),
-  removeTrustedPublisher: (id: string) => apiRequest<void>(`/trusted-publishers/${id}`, { method: 'DELETE' }),
+    call(() => client().GET('/api/v1/trusted-publishers', { signal })),
+  addTrustedPublisher: (body: JsonBody<paths['/api/v1/trusted-publishers']['post']>) =>
+    call(() => client().POST('/api/v1/trusted-publishers', { body })),
+  removeTrustedPublisher: (publisherId: string) =>
+    call(() => client().DELETE('/api/v1/trusted-publishers/{id}', { params: id(publisherId) })),
 
-  repairs: (query: { automationId?: string; runId?: string }, signal?: AbortSignal) =>
-    apiRequest<Items<Repair>>('/repairs', { query, signal }),
-  repair: (id: string, signal?: AbortSignal) => apiRequest<RepairDetail>(`/repairs/${id}`, { signal }),
+  repairs: (query: QueryOf<'/api/v1/repairs'>, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/repairs', { params: { query }, signal })),
+  repair: (repairId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/repairs/{id}', { params: id(repairId), signal })),
 };
