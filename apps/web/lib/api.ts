@@ -5,6 +5,9 @@
  * proxy.ts), so there is no CORS and no API address in the bundle. The dashboard authenticates with the
  * httpOnly session cookie set by `POST /auth/login`; every write carries the session's CSRF token in
  * `x-csrf-token`. API keys remain for scripts and agents.
+ *
+ * Every call goes through @mendflow/sdk's client, typed by the served OpenAPI document: the paths, parameters
+ * and bodies below are checked at compile time, and the exported types are the document's schemas.
  */
 
 import type {
@@ -69,7 +72,7 @@ export type SessionInfo = Narrow<
 >;
 export type User = SessionInfo['user'];
 export type Workspace = SessionInfo['workspace'];
-/** `role` is absent when the caller has none there (the document makes it optional). */
+/** `role` is absent in the answer to creating or renaming a workspace (the document makes it optional). */
 export type WorkspaceSummary = Narrow<Schemas['Workspace'], { role?: Role }>;
 export type Member = Narrow<Schemas['Member'], { role: Role }>;
 export type Invitation = Narrow<Schemas['Invitation'], { role: Role }>;
