@@ -254,26 +254,27 @@ function Actor({ entry }: { entry: AuditEntry }) {
 }
 
 function Target({ entry }: { entry: AuditEntry }) {
+  // A target's id is null when the audited thing had none to name (the document says so; e.g. a workspace-wide action).
   const { kind, id } = entry.target;
-  if (kind === 'automation')
+  if (kind === 'automation' && id)
     return (
       <Anchor component={Link} href={`/automations/${id}`} size="sm">
         Automation {shortId(id)}
       </Anchor>
     );
-  if (kind === 'run')
+  if (kind === 'run' && id)
     return (
       <Anchor component={Link} href={`/runs/${id}`} size="sm" ff="monospace">
         Run {shortId(id)}
       </Anchor>
     );
-  if (kind === 'secret') return <Code>{id}</Code>;
+  if (kind === 'secret' && id) return <Code>{id}</Code>;
   const label = AUDIT_TARGET_KINDS.find((k) => k.value === kind)?.label ?? kind;
   const email = typeof entry.data.email === 'string' ? entry.data.email : null;
   const name = typeof entry.data.name === 'string' ? entry.data.name : null;
   return (
     <Text size="sm">
-      {label} {email ?? name ?? shortId(id)}
+      {label} {email ?? name ?? (id ? shortId(id) : '')}
     </Text>
   );
 }

@@ -200,7 +200,7 @@ export function AutomationView({ id }: { id: string }) {
             <AutomationTriggers
               automationId={a.id}
               paused={a.status === 'paused'}
-              declared={((deployed?.manifest?.triggers as unknown[] | undefined) ?? []).length > 0}
+              declared={declaresTriggers(deployed?.manifest)}
             />
 
             <Card>
@@ -518,4 +518,11 @@ function RepairDetails({ repair }: { repair: Repair }) {
       )}
     </Stack>
   );
+}
+
+/** Whether a version's manifest declares triggers (the document types a manifest as any JSON). */
+function declaresTriggers(manifest: unknown): boolean {
+  if (typeof manifest !== 'object' || manifest === null || !('triggers' in manifest)) return false;
+  const { triggers } = manifest as { triggers: unknown };
+  return Array.isArray(triggers) && triggers.length > 0;
 }

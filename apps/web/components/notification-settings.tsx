@@ -227,11 +227,12 @@ const EMPTY: Draft = {
 
 /** The request body for a draft: each kind's own fields (the API stores a Slack URL and a password encrypted). */
 function channelBody(draft: Draft): NewNotificationChannel {
-  const common = { name: draft.name.trim(), kind: draft.kind, topics: draft.topics };
-  if (draft.kind === 'webhook') return { ...common, config: { url: draft.url.trim() } };
-  if (draft.kind === 'slack') return { ...common, config: { webhookUrl: draft.url.trim() } };
+  const common = { name: draft.name.trim(), topics: draft.topics };
+  if (draft.kind === 'webhook') return { ...common, kind: 'webhook', config: { url: draft.url.trim() } };
+  if (draft.kind === 'slack') return { ...common, kind: 'slack', config: { webhookUrl: draft.url.trim() } };
   return {
     ...common,
+    kind: 'email',
     config: {
       to: draft.to
         .split(',')

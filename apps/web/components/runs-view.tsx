@@ -7,7 +7,7 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { FAILURE_CLASSES, RUN_STATUSES, RUN_TRIGGERS } from '@mendflow/contracts';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { RunSummary } from '@/lib/api';
+import type { RunsListQuery, RunSummary } from '@/lib/api';
 import { formatAbsolute, formatDuration, humanize, shortId } from '@/lib/format';
 import { FAILURE_CLASS_META, RUN_STATUS_META } from '@/lib/status';
 import { queries, usePagedRows } from '@/lib/queries';
@@ -68,11 +68,13 @@ export function RunsView() {
   const rangeMs = RANGES.find((r) => r.value === filters.range)?.ms;
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
   const createdFrom = rangeMs ? new Date(minute - rangeMs).toISOString() : undefined;
-  const query = {
-    status: filters.status || undefined,
+  // The filters come from the URL, so any string; the API answers 400 VALIDATION_FAILED for a value outside
+  // the documented enums, which the list shows as its error.
+  const query: RunsListQuery = {
+    status: (filters.status || undefined) as RunsListQuery['status'],
     automationId: filters.automationId || undefined,
-    failureClass: filters.failureClass || undefined,
-    trigger: filters.trigger || undefined,
+    failureClass: (filters.failureClass || undefined) as RunsListQuery['failureClass'],
+    trigger: (filters.trigger || undefined) as RunsListQuery['trigger'],
     createdFrom,
     limit: PAGE_SIZE,
   };

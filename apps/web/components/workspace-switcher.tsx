@@ -93,9 +93,11 @@ export function WorkspaceSwitcher() {
                 disabled={switching !== null}
                 leftSection={w.current ? <IconCheck size={16} /> : <span style={{ width: 16 }} />}
                 rightSection={
-                  <Badge size="xs" variant="light" color="gray">
-                    {ROLE_LABEL[w.role]}
-                  </Badge>
+                  w.role ? (
+                    <Badge size="xs" variant="light" color="gray">
+                      {ROLE_LABEL[w.role]}
+                    </Badge>
+                  ) : null
                 }
                 data-testid="workspace-option"
                 aria-current={w.current ? 'true' : undefined}

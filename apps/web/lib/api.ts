@@ -5,36 +5,52 @@
  * proxy.ts), so there is no CORS and no API address in the bundle. The dashboard authenticates with the
  * httpOnly session cookie set by `POST /auth/login`; every write carries the session's CSRF token in
  * `x-csrf-token`. API keys remain for scripts and agents.
+ *
+ * Every call goes through @mendflow/sdk's client, typed by the served OpenAPI document: the paths, parameters
+ * and bodies below are checked at compile time, and the exported types are the document's schemas.
  */
 
 import type {
+  ApprovalCaps as ContractApprovalCaps,
   Bundle,
-  DeliveryStatus,
   FailureClass,
   InboxAction,
-  InboxKind,
   InboxStatus,
   NotificationChannelKind,
   NotificationTopic,
-  RunError,
-  RunStatus,
-  RunTrigger,
-  SecretRequestView,
   RunTriggerContext,
   RunWaitingFor,
   SigningKey,
   TriggerKind,
   TrustedPublisher,
 } from '@mendflow/contracts';
+import { createMendflowClient, type MendflowClient } from '@mendflow/sdk';
+import type { components, paths } from '@mendflow/sdk';
 
 // The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
-// from '@mendflow/contracts'. The types below are the HTTP API's views.
+// from '@mendflow/contracts'. The HTTP API's views below are the served OpenAPI document's schemas
+// (libs/sdk/src/openapi.ts, generated from the API's zod contracts): never restate their fields here.
+type Schemas = components['schemas'];
 
-/** Roles in a workspace, highest first (see the API's libs/common/src/roles.ts). */
-export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+/** A JSON request body of an operation, as the document declares it. */
+type JsonBody<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
-/** What a role may do; `GET /me` lists the caller's. */
+/** A role in a workspace (the document's enum, e.g. `PATCH /members/{userId}`'s body; the API's libs/common/src/roles.ts). */
+export type Role = JsonBody<paths['/api/v1/members/{userId}']['patch']>['role'];
+/** The roles, highest first, for pickers; `satisfies` and the check below keep it equal to the document's enum. */
+export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const satisfies readonly Role[];
+type MissingRole = Exclude<Role, (typeof ROLES)[number]>;
+const everyRoleListed: MissingRole extends never ? true : MissingRole = true;
+void everyRoleListed;
+
+/**
+ * The document types some fields loosely (a role as a string, an attempt's classification or an inbox item's
+ * evidence as unknown): `Narrow` keeps the generated view and replaces only those fields with the shape the
+ * API's own contracts give them (each use says which).
+ */
+type Narrow<T, Fields> = Omit<T, keyof Fields> & Fields;
+
+/** What a role may do; `GET /me` lists the caller's (the document says `string[]`; libs/common/src/roles.ts owns them). */
 export type Permission =
   | 'account'
   | 'workspace:read'
@@ -49,93 +65,31 @@ export type Permission =
   | 'publishers:manage'
   | 'workspace:manage';
 
-export interface User {
-  id: string;
-  email: string;
-  /** The role in the current workspace. */
-  role: Role;
-}
-export interface Workspace {
-  id: string;
-  name: string;
-}
-export interface SessionInfo {
-  user: User;
-  workspace: Workspace;
-  permissions: Permission[];
-  csrfToken: string;
-}
+/** `GET /me`, `POST /auth/login`, …: the signed-in user, the current workspace and what the caller may do. */
+export type SessionInfo = Narrow<
+  Schemas['Profile'],
+  { user: Narrow<Schemas['Profile']['user'], { role: Role }>; permissions: Permission[] }
+>;
+export type User = SessionInfo['user'];
+export type Workspace = SessionInfo['workspace'];
+/** `role` is absent in the answer to creating or renaming a workspace (the document makes it optional). */
+export type WorkspaceSummary = Narrow<Schemas['Workspace'], { role?: Role }>;
+export type Member = Narrow<Schemas['Member'], { role: Role }>;
+export type Invitation = Narrow<Schemas['Invitation'], { role: Role }>;
+export type CreatedInvitation = Narrow<Schemas['CreatedInvitation'], { role: Role }>;
+export type InvitationPreview = Narrow<Schemas['InvitationPreview'], { role: Role }>;
+/** `data` is the audited action's own record, always an object (the audit trail writes one; the document says any JSON). */
+export type AuditEntry = Narrow<Schemas['AuditEntry'], { data: Record<string, unknown> }>;
 
-export interface WorkspaceSummary extends Workspace {
-  role: Role;
-  current: boolean;
-  createdAt: string;
-}
-export interface Member {
-  userId: string;
-  email: string;
-  role: Role;
-  joinedAt: string;
-  you: boolean;
-}
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  state: 'pending' | 'expired' | 'accepted' | 'revoked';
-  invitedBy: { id: string; email: string } | null;
-  createdAt: string;
-  expiresAt: string;
-}
-export interface CreatedInvitation extends Invitation {
-  token: string;
-  /** The dashboard page that accepts it, with the token in the fragment. */
-  acceptPath: string;
-}
-export interface InvitationPreview {
-  workspace: { name: string };
-  email: string;
-  role: Role;
-  invitedBy: string | null;
-  expiresAt: string;
-  state: Invitation['state'];
-  accountExists: boolean;
-}
-export interface AuditEntry {
-  id: string;
-  actor: { kind: 'user' | 'repair' | 'system' | (string & {}); id: string | null; email: string | null };
-  action: string;
-  target: { kind: string; id: string };
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+/** The query parameters of a GET, as the document declares them. */
+type QueryOf<P extends keyof paths> = NonNullable<
+  paths[P] extends { get: { parameters: { query?: infer Q } } } ? Q : never
+>;
 /** GET /api/v1/runs: filters and page. */
-export interface RunsListQuery {
-  status?: string;
-  automationId?: string;
-  failureClass?: string;
-  trigger?: string;
-  createdFrom?: string;
-  createdTo?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type RunsListQuery = QueryOf<'/api/v1/runs'>;
 /** GET /api/v1/inbox. */
-export interface InboxListQuery {
-  status?: InboxStatus;
-  runId?: string;
-  limit?: number;
-}
-export interface AuditQuery {
-  actorId?: string;
-  action?: string;
-  targetKind?: string;
-  targetId?: string;
-  createdFrom?: string;
-  createdTo?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type InboxListQuery = QueryOf<'/api/v1/inbox'>;
+export type AuditQuery = QueryOf<'/api/v1/audit'>;
 
 export interface Page<T> {
   items: T[];
@@ -145,65 +99,35 @@ export interface Items<T> {
   items: T[];
 }
 
-export interface VersionAuthor {
-  kind: 'user' | 'repair' | (string & {});
-  id: string | null;
-}
+export type VersionSummary = Schemas['VersionSummary'];
+export type VersionAuthor = VersionSummary['createdBy'];
 /** A version's script language; a TypeScript source is shown (and its errors located) as written. */
-export type ScriptLanguage = 'javascript' | 'typescript';
+export type ScriptLanguage = VersionSummary['language'];
+export type Version = Schemas['Version'];
 
-export interface VersionSummary {
-  id: string;
-  number: number;
-  language: ScriptLanguage;
-  createdBy: VersionAuthor;
-  createdAt: string;
-}
-export interface Version extends VersionSummary {
-  source: string;
-  manifest: Record<string, unknown> | null;
-}
+export type AutomationStats = Schemas['AutomationStats'];
+/** `GET /automations` lists automations with their stats. */
+export type Automation = Schemas['AutomationWithStats'];
+/** `GET /automations/{id}` adds the stats; a write (create, update, rollback, import) answers without them. */
+export type AutomationDetail = Schemas['AutomationDetail'] &
+  Partial<Pick<Schemas['AutomationDetailWithStats'], 'stats'>>;
 
-export interface AutomationStats {
-  lastRun: { id: string; status: RunStatus; createdAt: string } | null;
-  successRate: number | null;
-  runsLast7Days: number;
-  openInboxItems: number;
+/** The run fields the document leaves open, with the contracts' shapes (the engine writes them). */
+interface RunNarrowing {
+  waitingFor: RunWaitingFor | null;
+  triggerContext: RunTriggerContext | null;
 }
-export interface Automation {
-  id: string;
-  name: string;
-  description: string | null;
-  status: 'active' | 'paused';
-  latestVersion: number;
-  deployedVersion: VersionSummary | null;
-  createdAt: string;
-  updatedAt: string;
-  stats?: AutomationStats;
-}
-export interface AutomationDetail extends Omit<Automation, 'deployedVersion'> {
-  deployedVersion: Version | null;
-}
+export type RunSummary = Narrow<Schemas['RunSummary'], RunNarrowing>;
+export type RunDetail = Narrow<Schemas['Run'], RunNarrowing & { attempts?: Attempt[] }>;
+export type Attempt = Narrow<Schemas['Attempt'], { classification: Classification | null }>;
+export type RunEvent = Schemas['RunEvent'];
+export type LogLine = Schemas['RunLogLine'];
+export type AttemptLogs = Schemas['AttemptLogs'];
 
-export interface RunSummary {
-  id: string;
-  automationId: string;
-  automationName: string;
-  versionId: string;
-  versionNumber: number;
-  status: RunStatus;
-  trigger: RunTrigger | (string & {});
-  attemptCount: number;
-  error: RunError | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** What a resting run waits for (a slot, an approval, a sleep); absent from APIs that predate it. */
-  waitingFor?: RunWaitingFor | null;
-  /** Where a triggered run came from: a schedule's tick, an event, a webhook delivery. */
-  triggerContext?: RunTriggerContext | null;
-}
+/**
+ * An attempt's failure classification. The document leaves it `unknown` (the classifier's result is the
+ * failure library's); this is the part the dashboard reads, narrowed where it is shown.
+ */
 export interface Classification {
   class: FailureClass | (string & {});
   reason: string;
@@ -211,63 +135,17 @@ export interface Classification {
   action?: unknown;
   rule?: string;
 }
-export interface Attempt {
-  number: number;
-  versionNumber: number;
-  status: string;
-  output: unknown;
-  error: RunError | null;
-  classification: Classification | null;
-  cost: { cpuMs: number | null; wallMs: number | null; memoryBytes: number | null; fetches: number | null };
-  startedAt: string;
-  finishedAt: string | null;
-}
-export interface RunDetail extends RunSummary {
-  input: unknown;
-  output: unknown;
-  idempotencyKey: string | null;
-  attempts?: Attempt[];
-  /** Set for an exploration run (an agent's MCP execute): the snippet it ran. */
-  exploration?: { source: string; manifest: unknown };
-}
-export interface RunEvent {
-  seq: number;
-  type: string;
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
-export interface LogLine {
-  level: string;
-  message: string;
-  data?: unknown;
-  t: number | string;
-}
-export interface AttemptLogs {
-  attempt: number;
-  logs: LogLine[];
-}
+/** Where a triggered run came from (the document leaves `triggerContext` open; the shape is the contracts'). */
+export type { RunTriggerContext };
 
-export interface InboxItem {
-  id: string;
-  kind: InboxKind;
-  status: InboxStatus;
-  title: string;
-  reason: string;
-  evidence: Record<string, unknown> | null;
-  actions: InboxAction[];
-  run: { id: string };
-  automation: { id: string; name: string };
-  repairId: string | null;
-  resolution: { action: string; by: string | null; comment: string | null; at: string | null } | null;
-  createdAt: string;
-}
+export type InboxItem = Narrow<
+  Schemas['InboxItem'],
+  { actions: InboxAction[]; evidence: Record<string, unknown> | null }
+>;
 
 /** What an approval request asks for: the capabilities the run may use once approved. */
-export interface ApprovalCaps {
-  maxFetches?: number;
-  hosts?: string[];
-}
-/** The evidence of an `approval` inbox item. */
+export type ApprovalCaps = ContractApprovalCaps;
+/** The evidence of an `approval` inbox item (the document leaves `evidence` open). */
 export interface ApprovalEvidence {
   title: string;
   details?: string;
@@ -277,144 +155,50 @@ export interface ApprovalEvidence {
   /** Who started the run (the engine stores `{ kind, id }`); null for a schedule or a webhook. */
   startedBy?: { kind: 'user' | 'api_key'; id: string } | null;
 }
-export interface ResolveInboxBody {
-  action: InboxAction;
-  comment?: string;
-  /** approve only: the caps granted, at most those requested. */
-  caps?: ApprovalCaps;
-}
+export type ResolveInboxBody = JsonBody<paths['/api/v1/inbox/{id}/resolve']['post']>;
 
-export interface Secret {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Secret = Schemas['Secret'];
 /** A secret an agent asked for (MCP request_secret): a name and a purpose, never a value. */
-export type SecretRequest = SecretRequestView;
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  role: Role;
-  createdBy: { id: string; email: string };
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-}
-export interface CreatedApiKey extends ApiKey {
-  key: string;
-}
+export type SecretRequest = Schemas['SecretRequest'];
+export type ApiKey = Narrow<Schemas['ApiKey'], { role: Role }>;
+export type CreatedApiKey = Narrow<Schemas['CreatedApiKey'], { role: Role }>;
 
-export interface Repair {
-  id: string;
-  automationId: string;
-  runId: string;
-  attempt: number;
-  status: string;
-  provider: string;
-  model: string | null;
-  explanation: string | null;
-  deployedVersionId: string | null;
-  tokens: { prompt: number; completion: number; total: number };
-  error: string | null;
-  createdAt: string;
-}
-export interface RepairDetail extends Repair {
-  candidateSource: string | null;
-  diff: string | null;
-  validation: unknown;
-}
+export type Repair = Schemas['RepairSummary'];
+export type RepairDetail = Schemas['Repair'];
 
 /** GET /automations/:id/triggers: the deployed triggers, with a schedule's next fire times and last runs. */
-export interface AutomationTrigger {
-  id: string;
-  kind: TriggerKind;
-  config: Record<string, unknown> & { type: TriggerKind };
-  eventName: string | null;
-  armedAt: string;
-  lastTickAt: string | null;
-  /** cron: how the last tick went; null before the first one. */
-  lastTickOutcome: 'run_created' | 'skipped_overlap' | 'skipped_missed' | null;
-  lastRunId: string | null;
-  nextFireTimes: string[];
-  lastRuns: { id: string; status: RunStatus; scheduledAt: string | null; createdAt: string }[];
-}
+export type AutomationTrigger = Narrow<
+  Schemas['Trigger'],
+  { config: Record<string, unknown> & { type: TriggerKind } }
+>;
 /** GET /automations/:id/webhook: never the token itself. */
-export interface WebhookInfo {
-  enabled: boolean;
-  hasToken: boolean;
-  tokenPrefix: string | null;
-  createdAt: string | null;
-  urlTemplate: string;
-  signature: { scheme: string; header: string; secret: string } | null;
-}
+export type WebhookInfo = Schemas['Webhook'];
 /** POST /automations/:id/webhook/token: shown once. */
-export interface WebhookToken {
-  token: string;
-  /** The hook's path with the token; the dashboard's origin forwards it to the API. */
-  path: string;
-  /** The same on the origin the API saw the request on. */
-  url: string;
-  tokenPrefix: string;
-  createdAt: string;
-}
+export type WebhookToken = Schemas['WebhookToken'];
 
-export interface NotificationChannel {
-  id: string;
-  name: string;
-  kind: NotificationChannelKind;
-  topics: NotificationTopic[];
-  enabled: boolean;
-  /** What is not secret (a webhook URL, recipients, the SMTP host); secrets only as `hasSecret`. */
-  config: Record<string, unknown>;
-  hasSecret: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type NotificationChannel = Schemas['NotificationChannel'];
 /** POST /notification-channels: a webhook channel's signing secret is shown once. */
-export interface CreatedNotificationChannel extends NotificationChannel {
-  signingSecret?: string;
-}
-export interface NewNotificationChannel {
-  name: string;
-  kind: NotificationChannelKind;
-  topics?: NotificationTopic[];
-  config: Record<string, unknown>;
-  /** Email: the SMTP password, stored encrypted. */
-  password?: string;
-}
-export interface NotificationDelivery {
-  id: string;
-  channelId: string;
-  channelName: string;
-  topic: NotificationTopic | (string & {});
-  subjectId: string;
-  runId: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  lastError: string | null;
-  message: { title?: string; text?: string; url?: string } & Record<string, unknown>;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+export type CreatedNotificationChannel = Schemas['SavedNotificationChannel'];
+export type NewNotificationChannel = JsonBody<paths['/api/v1/notification-channels']['post']>;
+/** `message` is what the channel was sent (the notifier's rendering; the document leaves it open). */
+export type NotificationDelivery = Narrow<
+  Schemas['NotificationDelivery'],
+  { message: { title?: string; text?: string; url?: string } & Record<string, unknown> }
+>;
 
-export interface Overview {
-  runsPerHour: { hour: string; succeeded: number; failed: number; actionNeeded: number; other: number }[];
-  needingAttention: { automationId: string; name: string; openInboxItems: number; failedLast24h: number }[];
-}
+export type Overview = Schemas['StatsOverview'];
 
-export interface Diagnostic {
-  line: number;
-  column: number;
-  severity: string;
-  message: string;
-  ruleId: string | null;
-}
+export type Diagnostic = Schemas['LintDiagnostic'];
 
-/** The API's error envelope: `{ error: { code, message, details } }`. */
-interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+export type {
+  Bundle,
+  InboxAction,
+  InboxStatus,
+  NotificationChannelKind,
+  NotificationTopic,
+  SigningKey,
+  TrustedPublisher,
+};
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -434,7 +218,8 @@ export class ApiError extends Error {
   }
 }
 
-function isErrorBody(value: unknown): value is ApiErrorBody {
+/** The API's error envelope: `{ error: { code, message, details } }` (the document's `Error` schema). */
+function isErrorBody(value: unknown): value is Schemas['Error'] {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const error = (value as { error: unknown }).error;
   return (
@@ -449,8 +234,8 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
 let csrfToken: string | null = null;
 let onUnauthenticated: (() => void) | null = null;
 
-export function setCsrfToken(token: string | null): void {
-  csrfToken = token;
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? null;
 }
 
 /** Called when a request (other than sign-in) answers 401: the session ended. */
@@ -458,98 +243,122 @@ export function setUnauthenticatedHandler(handler: (() => void) | null): void {
   onUnauthenticated = handler;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** The query string of a request: empty values (a cleared filter) are left out rather than sent as `x=`. */
+export function serializeQuery(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  return params.toString();
+}
 
-export interface RequestOptions {
-  method?: Method;
-  query?: Record<string, string | number | boolean | null | undefined>;
-  body?: unknown;
-  signal?: AbortSignal;
+async function errorOf(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (isErrorBody(body))
+    return new ApiError(response.status, body.error.code, body.error.message, body.error.details);
+  if (response.status >= 500) {
+    return new ApiError(
+      response.status,
+      'API_UNAVAILABLE',
+      `The API did not answer (HTTP ${response.status}).`,
+    );
+  }
+  return new ApiError(
+    response.status,
+    'BAD_RESPONSE',
+    `Unexpected answer from the API (HTTP ${response.status}).`,
+  );
+}
+
+/**
+ * The dashboard's session on every request: the CSRF token on writes (the cookie travels by itself), and
+ * answers turned into {@link ApiError}s the components and react-query hooks already handle.
+ */
+const session: Parameters<MendflowClient['use']>[0] = {
+  onRequest({ request }) {
+    request.headers.set('accept', 'application/json');
+    if (request.method !== 'GET' && csrfToken) request.headers.set('x-csrf-token', csrfToken);
+    return request;
+  },
+  async onResponse({ response }) {
+    if (!response.ok) throw await errorOf(response);
+    const type = response.headers.get('content-type') ?? '';
+    if (response.status !== 204 && response.headers.get('content-length') !== '0' && !type.includes('json')) {
+      throw new ApiError(response.status, 'BAD_RESPONSE', 'The API answered with something other than JSON.');
+    }
+    return undefined;
+  },
+  onError({ error }) {
+    if (error instanceof DOMException && error.name === 'AbortError') return error;
+    return new ApiError(0, 'NETWORK_ERROR', 'Could not reach the Mendflow server. Check your connection.');
+  },
+};
+
+let shared: MendflowClient | null = null;
+
+/**
+ * The SDK client on the web app's own origin (`/api/v1/...`, forwarded by proxy.ts), created on first use:
+ * the origin is the browser's, so the client only exists where requests are made.
+ */
+function client(): MendflowClient {
+  if (shared) return shared;
+  const origin = globalThis.location?.origin;
+  if (!origin) throw new ApiError(0, 'NETWORK_ERROR', 'The Mendflow API is only called from the browser.');
+  shared = createMendflowClient({
+    baseUrl: origin,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    querySerializer: serializeQuery,
+    // Looked up per request rather than captured once, so a replaced fetch (tests) is the one used.
+    fetch: (request: Request) => globalThis.fetch(request),
+  });
+  shared.use(session);
+  return shared;
+}
+
+interface CallOptions {
   /** Do not treat a 401 as "the session ended" (sign-in itself answers 401 for a wrong password). */
   quietUnauthenticated?: boolean;
 }
 
-export function buildPath(path: string, query?: RequestOptions['query']): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-  }
-  const search = params.toString();
-  return `/api/v1${path}${search ? `?${search}` : ''}`;
-}
-
-async function send(path: string, options: RequestOptions): Promise<Response> {
-  const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+/**
+ * Runs one SDK call and returns its body (undefined for 204), or throws an {@link ApiError}. A write refused
+ * for a stale CSRF token (another tab signed in again) is retried once with a fresh token from `/me`.
+ */
+async function call<T>(attempt: () => Promise<{ data?: T }>, options: CallOptions = {}): Promise<T> {
   try {
-    return await fetch(buildPath(path, options.query), {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      cache: 'no-store',
-      credentials: 'same-origin',
-      signal: options.signal,
-    });
+    try {
+      return await body(attempt);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'CSRF_TOKEN_INVALID')) throw err;
+      const me = await client()
+        .GET('/api/v1/me')
+        .catch(() => null);
+      if (!me?.data?.csrfToken) throw err;
+      setCsrfToken(me.data.csrfToken);
+      return await body(attempt);
+    }
   } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK_ERROR', 'Could not reach the Mendflow server. Check your connection.');
+    if (err instanceof ApiError && err.status === 401 && !options.quietUnauthenticated) onUnauthenticated?.();
+    throw err;
   }
 }
 
-/** Calls `/api/v1${path}` and returns the parsed JSON body (undefined for 204), or throws an {@link ApiError}. */
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  let response = await send(path, options);
-  if (response.status === 403 && options.method && options.method !== 'GET') {
-    // The CSRF token may be stale (another tab signed in again): refresh it once from /me and retry.
-    const peek = await response
-      .clone()
-      .json()
-      .catch(() => null);
-    if (isErrorBody(peek) && peek.error.code === 'CSRF_TOKEN_INVALID') {
-      const me = await send('/me', {});
-      if (me.ok) {
-        const session = (await me.json()) as SessionInfo;
-        setCsrfToken(session.csrfToken);
-        response = await send(path, options);
-      }
-    }
+async function body<T>(attempt: () => Promise<{ data?: T }>): Promise<T> {
+  try {
+    return (await attempt()).data as T;
+  } catch (err) {
+    // A body labelled JSON that does not parse.
+    if (err instanceof SyntaxError)
+      throw new ApiError(0, 'BAD_RESPONSE', 'The API answered with malformed JSON.');
+    throw err;
   }
-
-  const text = await response.text();
-  let body: unknown = undefined;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-  }
-
-  if (!response.ok) {
-    if (response.status === 401 && !options.quietUnauthenticated) onUnauthenticated?.();
-    if (isErrorBody(body)) {
-      throw new ApiError(response.status, body.error.code, body.error.message, body.error.details);
-    }
-    if (response.status >= 500) {
-      throw new ApiError(
-        response.status,
-        'API_UNAVAILABLE',
-        `The API did not answer (HTTP ${response.status}).`,
-      );
-    }
-    throw new ApiError(
-      response.status,
-      'BAD_RESPONSE',
-      `Unexpected answer from the API (HTTP ${response.status}).`,
-    );
-  }
-  if (response.status === 204) return undefined as T;
-  if (body === undefined) {
-    throw new ApiError(response.status, 'BAD_RESPONSE', 'The API answered with something other than JSON.');
-  }
-  return body as T;
 }
 
 export function toApiError(err: unknown): ApiError {
@@ -558,150 +367,175 @@ export function toApiError(err: unknown): ApiError {
 }
 
 // ---- endpoints -------------------------------------------------------------------------------------
+// Each goes through a typed path of the document: a wrong path, parameter or body does not compile. Where
+// the web type narrows a field the document leaves open (see Narrow above), the answer is cast to it.
+
+const id = (value: string) => ({ path: { id: value } });
 
 export const api = {
   login: (email: string, password: string) =>
-    apiRequest<SessionInfo>('/auth/login', {
-      method: 'POST',
-      body: { email, password },
+    call(() => client().POST('/api/v1/auth/login', { body: { email, password } }), {
       quietUnauthenticated: true,
-    }),
-  logout: () => apiRequest<void>('/auth/logout', { method: 'POST', quietUnauthenticated: true }),
-  me: (signal?: AbortSignal) => apiRequest<SessionInfo>('/me', { signal, quietUnauthenticated: true }),
+    }) as Promise<SessionInfo>,
+  logout: () => call(() => client().POST('/api/v1/auth/logout'), { quietUnauthenticated: true }),
+  me: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/me', { signal }), {
+      quietUnauthenticated: true,
+    }) as Promise<SessionInfo>,
 
   overview: (hours = 24, signal?: AbortSignal) =>
-    apiRequest<Overview>('/stats/overview', { query: { hours }, signal }),
+    call(() => client().GET('/api/v1/stats/overview', { params: { query: { hours } }, signal })),
 
   automations: (query: { limit?: number; cursor?: string } = {}, signal?: AbortSignal) =>
-    apiRequest<Page<Automation>>('/automations', {
-      query: { limit: query.limit ?? 100, cursor: query.cursor },
-      signal,
-    }),
-  automation: (id: string, signal?: AbortSignal) =>
-    apiRequest<AutomationDetail>(`/automations/${id}`, { signal }),
-  createAutomation: (body: { name: string; source: string; manifest?: unknown; language?: ScriptLanguage }) =>
-    apiRequest<AutomationDetail>('/automations', { method: 'POST', body }),
-  updateAutomation: (
-    id: string,
-    body: { status?: 'active' | 'paused'; name?: string; description?: string },
-  ) => apiRequest<AutomationDetail>(`/automations/${id}`, { method: 'PATCH', body }),
-  versions: (id: string, signal?: AbortSignal) =>
-    apiRequest<Items<Version>>(`/automations/${id}/versions`, { signal }),
-  rollback: (id: string, version: number) =>
-    apiRequest<AutomationDetail>(`/automations/${id}/rollback`, { method: 'POST', body: { version } }),
+    call(() =>
+      client().GET('/api/v1/automations', {
+        params: { query: { limit: query.limit ?? 100, cursor: query.cursor } },
+        signal,
+      }),
+    ),
+  automation: (automationId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/automations/{id}', { params: id(automationId), signal })),
+  createAutomation: (body: JsonBody<paths['/api/v1/automations']['post']>) =>
+    call(() => client().POST('/api/v1/automations', { body })),
+  updateAutomation: (automationId: string, body: JsonBody<paths['/api/v1/automations/{id}']['patch']>) =>
+    call(() => client().PATCH('/api/v1/automations/{id}', { params: id(automationId), body })),
+  versions: (automationId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/automations/{id}/versions', { params: id(automationId), signal })),
+  rollback: (automationId: string, version: number) =>
+    call(() =>
+      client().POST('/api/v1/automations/{id}/rollback', { params: id(automationId), body: { version } }),
+    ),
   startRun: (automationId: string, input: unknown) =>
-    apiRequest<RunDetail>(`/automations/${automationId}/runs`, { method: 'POST', body: { input } }),
+    call(() =>
+      client().POST('/api/v1/automations/{id}/runs', { params: id(automationId), body: { input } }),
+    ) as Promise<RunDetail>,
 
   runs: (query: RunsListQuery = {}, signal?: AbortSignal) =>
-    apiRequest<Page<RunSummary>>('/runs', { query: { limit: 50, ...query }, signal }),
-  run: (id: string, signal?: AbortSignal) => apiRequest<RunDetail>(`/runs/${id}`, { signal }),
-  runEvents: (id: string, after = 0, signal?: AbortSignal) =>
-    apiRequest<Items<RunEvent>>(`/runs/${id}/events`, { query: { after }, signal }),
-  runLogs: (id: string, signal?: AbortSignal) =>
-    apiRequest<Items<AttemptLogs>>(`/runs/${id}/logs`, { signal }),
-  cancelRun: (id: string, reason?: string) =>
-    apiRequest<RunDetail>(`/runs/${id}/cancel`, {
-      method: 'POST',
-      body: reason ? { reason } : undefined,
-    }),
-  retryRun: (id: string) => apiRequest<RunDetail>(`/runs/${id}/retry`, { method: 'POST' }),
+    call(() =>
+      client().GET('/api/v1/runs', { params: { query: { limit: 50, ...query } }, signal }),
+    ) as Promise<Page<RunSummary>>,
+  run: (runId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/runs/{id}', { params: id(runId), signal })) as Promise<RunDetail>,
+  runEvents: (runId: string, after = 0, signal?: AbortSignal) =>
+    call(() =>
+      client().GET('/api/v1/runs/{id}/events', { params: { path: { id: runId }, query: { after } }, signal }),
+    ),
+  runLogs: (runId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/runs/{id}/logs', { params: id(runId), signal })),
+  cancelRun: (runId: string, reason?: string) =>
+    call(() =>
+      client().POST('/api/v1/runs/{id}/cancel', { params: id(runId), body: reason ? { reason } : undefined }),
+    ) as Promise<RunDetail>,
+  retryRun: (runId: string) =>
+    call(() => client().POST('/api/v1/runs/{id}/retry', { params: id(runId) })) as Promise<RunDetail>,
 
   inbox: (query: InboxListQuery = {}, signal?: AbortSignal) =>
-    apiRequest<Items<InboxItem>>('/inbox', { query: { limit: 100, ...query }, signal }),
-  resolveInbox: (id: string, body: ResolveInboxBody) =>
-    apiRequest<InboxItem>(`/inbox/${id}/resolve`, { method: 'POST', body }),
+    call(() =>
+      client().GET('/api/v1/inbox', { params: { query: { limit: 100, ...query } }, signal }),
+    ) as Promise<Items<InboxItem>>,
+  resolveInbox: (itemId: string, body: ResolveInboxBody) =>
+    call(() =>
+      client().POST('/api/v1/inbox/{id}/resolve', { params: id(itemId), body }),
+    ) as Promise<InboxItem>,
 
-  secrets: (signal?: AbortSignal) => apiRequest<Items<Secret>>('/secrets', { signal }),
-  secretRequests: (signal?: AbortSignal) => apiRequest<Items<SecretRequest>>('/secret-requests', { signal }),
+  secrets: (signal?: AbortSignal) => call(() => client().GET('/api/v1/secrets', { signal })),
+  secretRequests: (signal?: AbortSignal) => call(() => client().GET('/api/v1/secret-requests', { signal })),
   putSecret: (name: string, value: string) =>
-    apiRequest<{ name: string; created: boolean }>(`/secrets/${encodeURIComponent(name)}`, {
-      method: 'PUT',
-      body: { value },
-    }),
+    call(() => client().PUT('/api/v1/secrets/{name}', { params: { path: { name } }, body: { value } })),
   deleteSecret: (name: string) =>
-    apiRequest<void>(`/secrets/${encodeURIComponent(name)}`, { method: 'DELETE' }),
+    call(() => client().DELETE('/api/v1/secrets/{name}', { params: { path: { name } } })),
 
-  apiKeys: (signal?: AbortSignal) => apiRequest<Items<ApiKey>>('/api-keys', { signal }),
-  createApiKey: (body: { name: string; role?: Role; expiresAt?: string | null }) =>
-    apiRequest<CreatedApiKey>('/api-keys', { method: 'POST', body }),
-  revokeApiKey: (id: string) => apiRequest<void>(`/api-keys/${id}`, { method: 'DELETE' }),
+  apiKeys: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/api-keys', { signal })) as Promise<Items<ApiKey>>,
+  createApiKey: (body: JsonBody<paths['/api/v1/api-keys']['post']>) =>
+    call(() => client().POST('/api/v1/api-keys', { body })) as Promise<CreatedApiKey>,
+  revokeApiKey: (keyId: string) =>
+    call(() => client().DELETE('/api/v1/api-keys/{id}', { params: id(keyId) })),
 
-  workspaces: (signal?: AbortSignal) => apiRequest<Items<WorkspaceSummary>>('/workspaces', { signal }),
+  workspaces: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/workspaces', { signal })) as Promise<Items<WorkspaceSummary>>,
   createWorkspace: (name: string) =>
-    apiRequest<WorkspaceSummary>('/workspaces', { method: 'POST', body: { name } }),
-  switchWorkspace: (id: string) => apiRequest<SessionInfo>(`/workspaces/${id}/switch`, { method: 'POST' }),
-  leaveWorkspace: (id: string) =>
-    apiRequest<{ signedOut: boolean }>(`/workspaces/${id}/leave`, { method: 'POST' }),
+    call(() => client().POST('/api/v1/workspaces', { body: { name } })) as Promise<WorkspaceSummary>,
+  switchWorkspace: (workspaceId: string) =>
+    call(() =>
+      client().POST('/api/v1/workspaces/{id}/switch', { params: id(workspaceId) }),
+    ) as Promise<SessionInfo>,
+  leaveWorkspace: (workspaceId: string) =>
+    call(() => client().POST('/api/v1/workspaces/{id}/leave', { params: id(workspaceId) })),
   renameWorkspace: (name: string) =>
-    apiRequest<WorkspaceSummary>('/workspaces/current', { method: 'PATCH', body: { name } }),
+    call(() => client().PATCH('/api/v1/workspaces/current', { body: { name } })) as Promise<WorkspaceSummary>,
 
-  members: (signal?: AbortSignal) => apiRequest<Items<Member>>('/members', { signal }),
+  members: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/members', { signal })) as Promise<Items<Member>>,
   changeMemberRole: (userId: string, role: Role) =>
-    apiRequest<Member>(`/members/${userId}`, { method: 'PATCH', body: { role } }),
-  removeMember: (userId: string) => apiRequest<void>(`/members/${userId}`, { method: 'DELETE' }),
-  invitations: (signal?: AbortSignal) => apiRequest<Items<Invitation>>('/invitations', { signal }),
-  invite: (body: { email: string; role: Role; expiresInHours?: number }) =>
-    apiRequest<CreatedInvitation>('/invitations', { method: 'POST', body }),
-  revokeInvitation: (id: string) => apiRequest<void>(`/invitations/${id}`, { method: 'DELETE' }),
+    call(() =>
+      client().PATCH('/api/v1/members/{userId}', { params: { path: { userId } }, body: { role } }),
+    ) as Promise<Member>,
+  removeMember: (userId: string) =>
+    call(() => client().DELETE('/api/v1/members/{userId}', { params: { path: { userId } } })),
+  invitations: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/invitations', { signal })) as Promise<Items<Invitation>>,
+  invite: (body: JsonBody<paths['/api/v1/invitations']['post']>) =>
+    call(() => client().POST('/api/v1/invitations', { body })) as Promise<CreatedInvitation>,
+  revokeInvitation: (invitationId: string) =>
+    call(() => client().DELETE('/api/v1/invitations/{id}', { params: id(invitationId) })),
   previewInvitation: (token: string, signal?: AbortSignal) =>
-    apiRequest<InvitationPreview>('/invitations/preview', {
-      method: 'POST',
-      body: { token },
-      signal,
+    call(() => client().POST('/api/v1/invitations/preview', { body: { token }, signal }), {
       quietUnauthenticated: true,
-    }),
+    }) as Promise<InvitationPreview>,
   acceptInvitation: (token: string, password: string) =>
-    apiRequest<SessionInfo>('/invitations/accept', {
-      method: 'POST',
-      body: { token, password },
+    call(() => client().POST('/api/v1/invitations/accept', { body: { token, password } }), {
       quietUnauthenticated: true,
-    }),
+    }) as Promise<SessionInfo>,
   joinInvitation: (token: string) =>
-    apiRequest<SessionInfo>('/invitations/join', { method: 'POST', body: { token } }),
+    call(() => client().POST('/api/v1/invitations/join', { body: { token } })) as Promise<SessionInfo>,
 
   audit: (query: AuditQuery = {}, signal?: AbortSignal) =>
-    apiRequest<Page<AuditEntry>>('/audit', { query: { limit: 50, ...query }, signal }),
+    call(() =>
+      client().GET('/api/v1/audit', { params: { query: { limit: 50, ...query } }, signal }),
+    ) as Promise<Page<AuditEntry>>,
 
   triggers: (automationId: string, signal?: AbortSignal) =>
-    apiRequest<Items<AutomationTrigger>>(`/automations/${automationId}/triggers`, { signal }),
+    call(() =>
+      client().GET('/api/v1/automations/{id}/triggers', { params: id(automationId), signal }),
+    ) as Promise<Items<AutomationTrigger>>,
   webhook: (automationId: string, signal?: AbortSignal) =>
-    apiRequest<WebhookInfo>(`/automations/${automationId}/webhook`, { signal }),
+    call(() => client().GET('/api/v1/automations/{id}/webhook', { params: id(automationId), signal })),
   rotateWebhookToken: (automationId: string) =>
-    apiRequest<WebhookToken>(`/automations/${automationId}/webhook/token`, { method: 'POST' }),
+    call(() => client().POST('/api/v1/automations/{id}/webhook/token', { params: id(automationId) })),
 
   notificationChannels: (signal?: AbortSignal) =>
-    apiRequest<Items<NotificationChannel>>('/notification-channels', { signal }),
+    call(() => client().GET('/api/v1/notification-channels', { signal })),
   createNotificationChannel: (body: NewNotificationChannel) =>
-    apiRequest<CreatedNotificationChannel>('/notification-channels', { method: 'POST', body }),
-  updateNotificationChannel: (id: string, body: { enabled?: boolean; topics?: NotificationTopic[] }) =>
-    apiRequest<NotificationChannel>(`/notification-channels/${id}`, { method: 'PATCH', body }),
-  deleteNotificationChannel: (id: string) =>
-    apiRequest<void>(`/notification-channels/${id}`, { method: 'DELETE' }),
-  testNotificationChannel: (id: string) =>
-    apiRequest<{ delivered: boolean; error?: string }>(`/notification-channels/${id}/test`, {
-      method: 'POST',
-    }),
-  notificationDeliveries: (
-    query: { channelId?: string; status?: string; limit?: number },
-    signal?: AbortSignal,
-  ) =>
-    apiRequest<Page<NotificationDelivery>>('/notification-deliveries', {
-      query: { limit: 20, ...query },
-      signal,
-    }),
+    call(() => client().POST('/api/v1/notification-channels', { body })),
+  updateNotificationChannel: (
+    channelId: string,
+    body: JsonBody<paths['/api/v1/notification-channels/{id}']['patch']>,
+  ) => call(() => client().PATCH('/api/v1/notification-channels/{id}', { params: id(channelId), body })),
+  deleteNotificationChannel: (channelId: string) =>
+    call(() => client().DELETE('/api/v1/notification-channels/{id}', { params: id(channelId) })),
+  testNotificationChannel: (channelId: string) =>
+    call(() => client().POST('/api/v1/notification-channels/{id}/test', { params: id(channelId) })),
+  notificationDeliveries: (query: QueryOf<'/api/v1/notification-deliveries'>, signal?: AbortSignal) =>
+    call(() =>
+      client().GET('/api/v1/notification-deliveries', { params: { query: { limit: 20, ...query } }, signal }),
+    ) as Promise<Page<NotificationDelivery>>,
 
   // Signed bundles (docs/bundles.md): the shapes are the contracts' (Bundle, SigningKey, TrustedPublisher).
-  exportBundle: (automationId: string) => apiRequest<Bundle>(`/automations/${automationId}/bundle`),
-  importBundle: (body: { bundle: unknown; name?: string }) =>
-    apiRequest<AutomationDetail>('/automations/import', { method: 'POST', body }),
-  signingKey: (signal?: AbortSignal) => apiRequest<SigningKey>('/signing-key', { signal }),
+  exportBundle: (automationId: string) =>
+    call(() => client().GET('/api/v1/automations/{id}/bundle', { params: id(automationId) })),
+  importBundle: (body: JsonBody<paths['/api/v1/automations/import']['post']>) =>
+    call(() => client().POST('/api/v1/automations/import', { body })),
+  signingKey: (signal?: AbortSignal) => call(() => client().GET('/api/v1/signing-key', { signal })),
   trustedPublishers: (signal?: AbortSignal) =>
-    apiRequest<Items<TrustedPublisher>>('/trusted-publishers', { signal }),
-  addTrustedPublisher: (body: { name: string; publicKey: string }) =>
-    apiRequest<TrustedPublisher>('/trusted-publishers', { method: 'POST', body }),
-  removeTrustedPublisher: (id: string) => apiRequest<void>(`/trusted-publishers/${id}`, { method: 'DELETE' }),
+    call(() => client().GET('/api/v1/trusted-publishers', { signal })),
+  addTrustedPublisher: (body: JsonBody<paths['/api/v1/trusted-publishers']['post']>) =>
+    call(() => client().POST('/api/v1/trusted-publishers', { body })),
+  removeTrustedPublisher: (publisherId: string) =>
+    call(() => client().DELETE('/api/v1/trusted-publishers/{id}', { params: id(publisherId) })),
 
-  repairs: (query: { automationId?: string; runId?: string }, signal?: AbortSignal) =>
-    apiRequest<Items<Repair>>('/repairs', { query, signal }),
-  repair: (id: string, signal?: AbortSignal) => apiRequest<RepairDetail>(`/repairs/${id}`, { signal }),
+  repairs: (query: QueryOf<'/api/v1/repairs'>, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/repairs', { params: { query }, signal })),
+  repair: (repairId: string, signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/repairs/{id}', { params: id(repairId), signal })),
 };
