@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient } from './support/client';
 import { BOOTSTRAP_KEY, type Stack, startStack } from './support/stack';
@@ -21,11 +23,23 @@ interface CliResult {
   stderr: string;
 }
 
-function cli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** The CLI's own environment: its home and config folder, no MENDFLOW_* overrides. */
+function cliEnv(): Record<string, string> {
   const { MENDFLOW_API_URL: _url, MENDFLOW_API_KEY: _key, ...inherited } = process.env;
+  return {
+    ...(Object.fromEntries(Object.entries(inherited).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >),
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'xdg'),
+  };
+}
+
+function cli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: work,
-    env: { ...inherited, HOME: home, XDG_CONFIG_HOME: join(home, 'xdg'), ...options.env },
+    env: { ...cliEnv(), ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -213,4 +227,114 @@ describe('the mendflow CLI against the real stack', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('INBOX_ITEM_RESOLVED');
   });
+
+  it('exports a signed bundle to a file and imports it under a new name; a tampered one is refused', async () => {
+    const file = join(work, 'greet.bundle.json');
+    const exported = await cli(['export', 'greet', '-o', 'greet.bundle.json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toBe(`exported greet to ${file}\n`);
+    const bundle = JSON.parse(readFileSync(file, 'utf8'));
+    expect(bundle).toMatchObject({ format: 'mendflow.bundle/v1', automation: { name: 'greet' } });
+
+    // Signed with the workspace's own key, so the same workspace trusts it.
+    const imported = await cli(['import', 'greet.bundle.json', '--name', 'greet-imported', '--json']);
+    expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+    const automation = JSON.parse(imported.stdout);
+    expect(automation).toMatchObject({ name: 'greet-imported', deployedVersion: { number: 1 } });
+    expect(automation.deployedVersion.source).toBe(bundle.automation.source);
+    const watched = await cli(['run', 'greet-imported', '--input', '{"name":"bundle"}', '--watch']);
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout.trim().split('\n').at(-1)).toBe('succeeded: {"greeting":"hello, bundle"}');
+
+    bundle.automation.source = bundle.automation.source.replace('hello', 'pwned');
+    writeFileSync(join(work, 'tampered.bundle.json'), JSON.stringify(bundle));
+    const tampered = await cli(['import', 'tampered.bundle.json', '--name', 'greet-tampered', '--json']);
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout).error.code).toBe('BUNDLE_SIGNATURE_INVALID');
+    const names = (await api('GET', '/api/v1/automations')).body.items.map((a: { name: string }) => a.name);
+    expect(names).toContain('greet-imported');
+    expect(names).not.toContain('greet-tampered');
+  });
+
+  it('scaffolds, lints, deploys and runs a TypeScript script; a lint error points at the .ts position', async () => {
+    const init = await cli(['init', 'typed', '--typescript']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(readFileSync(join(work, 'typed', 'script.ts'), 'utf8')).toContain('input: { name?: string }');
+
+    mkdirSync(join(work, 'typed-broken'));
+    const line2 = "  const fs: { readFileSync: unknown } = require('fs');";
+    writeFileSync(
+      join(work, 'typed-broken', 'script.ts'),
+      `export default async function run(input: unknown, ctx: unknown): Promise<unknown> {\n${line2}\n  return fs;\n}\n`,
+    );
+    const broken = await cli(['lint', 'typed-broken']);
+    expect(broken.code, broken.stdout + broken.stderr).toBe(4);
+    const column = line2.indexOf('require') + 1;
+    expect(broken.stdout).toMatch(
+      new RegExp(`^typed-broken/script\\.ts:2:${column} error .+ mendflow/forbidden-global$`, 'm'),
+    );
+    const clean = await cli(['lint', 'typed']);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('0 error(s)');
+
+    const deploy = await cli(['deploy', 'typed']);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(deploy.stdout).toMatch(/^created typed \(version 1, id [0-9a-f-]{36}\)$/m);
+    const id = /id ([0-9a-f-]{36})/.exec(deploy.stdout)![1];
+    expect((await api('GET', `/api/v1/automations/${id}`)).body.deployedVersion.language).toBe('typescript');
+    const again = await cli(['deploy', 'typed']);
+    expect(again.stdout).toMatch(/^unchanged typed \(version 1\)$/m);
+
+    const watched = await cli(['run', 'typed', '--input', '{"name":"ts"}', '--watch']);
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout.trim().split('\n').at(-1)).toBe('succeeded: {"greeting":"hello, ts"}');
+  });
+
+  it('relays MCP over stdio to the real /mcp: the tools, and execute answering a snippet', async () => {
+    const agent = new Client({ name: 'cli-e2e-agent', version: '1.0.0' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, 'mcp'],
+      env: cliEnv(),
+      cwd: work,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await agent.connect(transport);
+      const names = (await agent.listTools()).tools.map((tool) => tool.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'execute',
+          'lint',
+          'deploy',
+          'run',
+          'get_run',
+          'list_automations',
+          'list_inbox',
+          'request_secret',
+        ]),
+      );
+      expect(names.filter((name) => /approv|resolve/i.test(name))).toEqual([]);
+
+      const answer = (await agent.callTool(
+        {
+          name: 'execute',
+          arguments: {
+            source: 'export default async function run(input) { return { doubled: input.n * 2 }; }',
+            input: { n: 21 },
+            wait: 100,
+          },
+        },
+        undefined,
+        { timeout: 110_000 },
+      )) as { isError?: boolean; structuredContent?: Record<string, any> };
+      expect(answer.isError, JSON.stringify(answer)).toBeFalsy();
+      expect(answer.structuredContent).toMatchObject({ status: 'succeeded', output: { doubled: 42 } });
+    } finally {
+      await agent.close();
+    }
+    expect(stderr).not.toContain(BOOTSTRAP_KEY);
+  }, 150_000);
 });

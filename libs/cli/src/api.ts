@@ -1,4 +1,5 @@
 import {
+  type components,
   createMendflowClient,
   MendflowApiError,
   type MendflowClient,
@@ -9,47 +10,28 @@ import {
 import { type Credentials, type Env, resolveCredentials } from './config';
 import { CliError, EXIT } from './output';
 
-/**
- * The API as the CLI uses it: the SDK's typed client, plus narrow local shapes for the answers (the
- * served document does not describe response bodies yet; these are the fields the CLI reads).
- */
+/** The API as the CLI uses it: the SDK's client, typed by the served OpenAPI document. */
 export interface Api {
   credentials: Credentials;
   client: MendflowClient;
   runs: RunReader;
-  /** For routes the generated types do not know yet (bundles, `language`): same client, untyped. */
-  loose: LooseClient;
-}
-
-type LooseInit = {
-  params?: { path?: Record<string, string>; query?: Record<string, unknown> };
-  body?: unknown;
-};
-type LooseCall = (
-  path: string,
-  init?: LooseInit,
-) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-export interface LooseClient {
-  GET: LooseCall;
-  POST: LooseCall;
-  PUT: LooseCall;
 }
 
 export function apiFor(credentials: Credentials): Api {
   const client = createMendflowClient({ baseUrl: credentials.apiUrl, apiKey: credentials.apiKey });
-  return { credentials, client, runs: restRunReader(client), loose: client as unknown as LooseClient };
+  return { credentials, client, runs: restRunReader(client) };
 }
 
 export async function connect(env: Env): Promise<Api> {
   return apiFor(await resolveCredentials(env));
 }
 
-/** An API answer, or a CliError with the envelope's code (401/403: exit 3). */
+/** An API answer (typed as the document's success body), or a CliError with the envelope's code (401/403: exit 3). */
 export async function call<T>(
-  pending: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  pending: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
   try {
-    return (await unwrap(pending)) as T;
+    return await unwrap(pending);
   } catch (error) {
     throw asCliError(error);
   }
@@ -74,17 +56,11 @@ export function asCliError(error: unknown): CliError {
   return new CliError(error instanceof Error ? error.message : String(error), EXIT.failed, 'CLI_ERROR');
 }
 
-export interface AutomationSummary {
-  id: string;
-  name: string;
-  status: string;
-  latestVersion: number;
-  deployedVersion: { number: number } | null;
-}
-export interface AutomationDetail extends Omit<AutomationSummary, 'deployedVersion'> {
-  description: string | null;
-  deployedVersion: { number: number; source: string; manifest: unknown; language?: string } | null;
-}
+type Schemas = components['schemas'];
+/** An automation as the list answers it (its deployed version without the source). */
+export type AutomationSummary = Schemas['AutomationWithStats'];
+/** An automation with its deployed version's source, manifest and language. */
+export type AutomationDetail = Schemas['AutomationDetail'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -92,8 +68,8 @@ export async function listAutomations(api: Api): Promise<AutomationSummary[]> {
   const all: AutomationSummary[] = [];
   let cursor: string | undefined;
   do {
-    const page = await call<{ items: AutomationSummary[]; nextCursor: string | null }>(
-      api.loose.GET('/api/v1/automations', {
+    const page = await call(
+      api.client.GET('/api/v1/automations', {
         params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } },
       }),
     );
@@ -109,9 +85,7 @@ export async function findAutomation(api: Api, ref: string): Promise<AutomationD
   if (!id) id = (await listAutomations(api)).find((automation) => automation.name === ref)?.id;
   if (!id) return undefined;
   try {
-    return await call<AutomationDetail>(
-      api.client.GET('/api/v1/automations/{id}', { params: { path: { id } } }),
-    );
+    return await call(api.client.GET('/api/v1/automations/{id}', { params: { path: { id } } }));
   } catch (error) {
     if (error instanceof CliError && error.code === 'AUTOMATION_NOT_FOUND') return undefined;
     throw error;

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { defaultManifest } from '@mendflow/common';
 import { canonical, sameAsDeployed } from './deploy';
 
-const deployed = (source: string, manifest: unknown, language?: string) => ({
-  deployedVersion: { number: 3, source, manifest, ...(language ? { language } : {}) },
+const deployed = (
+  source: string,
+  manifest: unknown,
+  language: 'javascript' | 'typescript' = 'javascript',
+) => ({
+  deployedVersion: { source, manifest, language },
 });
 
 describe('whether a folder differs from the deployed version', () => {

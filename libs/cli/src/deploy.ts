@@ -1,8 +1,11 @@
 import { manifestSchema } from '@mendflow/common';
-import { type Api, type AutomationDetail, call, findAutomation } from './api';
+import type { components } from '@mendflow/sdk';
+import { type Api, call, findAutomation } from './api';
 import type { ScriptFolder } from './folder';
 import { formatDiagnostic, lintFolder } from './linting';
 import { CliError, EXIT } from './output';
+
+type Version = components['schemas']['Version'];
 
 export interface DeployOutcome {
   name: string;
@@ -33,8 +36,8 @@ export async function deployFolder(api: Api, folder: ScriptFolder): Promise<Depl
     ...(folder.language ? { language: folder.language } : {}),
   };
   if (!existing) {
-    const created = await call<AutomationDetail>(
-      api.loose.POST('/api/v1/automations', { body: { name: folder.name, ...body } }),
+    const created = await call(
+      api.client.POST('/api/v1/automations', { body: { name: folder.name, ...body } }),
     );
     return {
       name: created.name,
@@ -51,20 +54,20 @@ export async function deployFolder(api: Api, folder: ScriptFolder): Promise<Depl
       version: existing.deployedVersion?.number ?? 0,
     };
   }
-  const version = await call<{ number: number }>(
-    api.loose.POST('/api/v1/automations/{id}/versions', { params: { path: { id: existing.id } }, body }),
+  const version = await call(
+    api.client.POST('/api/v1/automations/{id}/versions', { params: { path: { id: existing.id } }, body }),
   );
   return { name: existing.name, id: existing.id, action: 'updated', version: version.number };
 }
 
 /** Same source, same language, and the same manifest once defaults are filled in (as the API stores it). */
 export function sameAsDeployed(
-  automation: Pick<AutomationDetail, 'deployedVersion'>,
+  automation: { deployedVersion: Pick<Version, 'source' | 'manifest' | 'language'> | null },
   folder: Pick<ScriptFolder, 'source' | 'manifest' | 'language'>,
 ): boolean {
   const deployed = automation.deployedVersion;
   if (!deployed || deployed.source !== folder.source) return false;
-  if ((deployed.language ?? 'javascript') !== (folder.language ?? 'javascript')) return false;
+  if (deployed.language !== (folder.language ?? 'javascript')) return false;
   const local = manifestSchema.safeParse(folder.manifest ?? {});
   const stored = manifestSchema.safeParse(deployed.manifest ?? {});
   return local.success && stored.success && canonical(local.data) === canonical(stored.data);

@@ -22,8 +22,8 @@ export async function lintFolder(
     return { file: script.file, ok: result.ok, diagnostics: result.diagnostics };
   }
   const connected = await (api ?? missingApi)();
-  const result = await call<{ ok: boolean; diagnostics: LintDiagnostic[] }>(
-    connected.loose.POST('/api/v1/lint', {
+  const result = await call(
+    connected.client.POST('/api/v1/lint', {
       body: { source: script.source, manifest: script.manifest, language: script.language },
     }),
   );

@@ -1,16 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { operations, WatchedRun } from '@mendflow/sdk';
 import { Command, CommanderError, Option } from 'commander';
-import {
-  type Api,
-  apiFor,
-  type AutomationDetail,
-  asCliError,
-  call,
-  connect,
-  getAutomation,
-  listAutomations,
-} from './api';
+import { type Api, apiFor, asCliError, call, connect, getAutomation, listAutomations } from './api';
 import { configPath, type Credentials, readConfigFile, writeConfigFile } from './config';
 import type { CliContext, CommandContext } from './context';
 import { deployFolder, type DeployOutcome } from './deploy';
@@ -28,26 +20,12 @@ import { readSecret } from './prompt';
 import { scaffold } from './scaffold';
 import { streamRun } from './watching';
 
-interface RunSummary {
-  id: string;
-  automationName?: string;
-  automationId: string;
-  status: string;
-  trigger: string;
-  attemptCount: number;
-  createdAt: string;
-  error: { name: string; message: string } | null;
-}
-interface InboxItem {
-  id: string;
-  kind: string;
-  status: string;
-  title: string;
-  actions: string[];
-  run: { id: string };
-  automation: { id: string; name: string };
-  createdAt: string;
-}
+// Filters and actions the CLI passes on as typed: the API checks each against its list and names the field
+// in a 400 (VALIDATION_FAILED) when it is not one, so the CLI keeps no copy of those lists.
+type RunStatusFilter = NonNullable<operations['RunsController_list']['parameters']['query']>['status'];
+type InboxStatusFilter = NonNullable<operations['InboxController_list']['parameters']['query']>['status'];
+type InboxAction =
+  operations['InboxController_resolve']['requestBody']['content']['application/json']['action'];
 
 /** Runs the CLI; resolves with the exit code (the caller sets process.exitCode). */
 export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode> {
@@ -240,11 +218,6 @@ function positiveInt(value: string): string {
 
 // ---- commands ---------------------------------------------------------------------------------------
 
-interface Me {
-  user: { email: string; role?: string };
-  workspace: { id: string; name: string };
-}
-
 async function login(ctx: CommandContext, options: { url: string }): Promise<void> {
   let apiUrl: string;
   try {
@@ -257,7 +230,7 @@ async function login(ctx: CommandContext, options: { url: string }): Promise<voi
     );
   }
   const apiKey = ctx.env.MENDFLOW_API_KEY || (await readSecret(ctx.stdin, 'API key: ', ctx.stderr));
-  const me = await call<Me>(apiFor({ apiUrl, apiKey }).client.GET('/api/v1/me'));
+  const me = await call(apiFor({ apiUrl, apiKey }).client.GET('/api/v1/me'));
   const path = await writeConfigFile(ctx.env, { apiUrl, apiKey });
   ctx.out.result(
     { apiUrl, configPath: path, user: me.user, workspace: me.workspace },
@@ -268,7 +241,7 @@ async function login(ctx: CommandContext, options: { url: string }): Promise<voi
 
 async function whoami(ctx: CommandContext): Promise<void> {
   const api = await connect(ctx.env);
-  const me = await call<Me>(api.client.GET('/api/v1/me'));
+  const me = await call(api.client.GET('/api/v1/me'));
   const file = await readConfigFile(ctx.env);
   ctx.out.result(
     {
@@ -345,7 +318,7 @@ async function run(
   const input = await parseInput(ctx, options.input);
   const api = await connect(ctx.env);
   const automation = await getAutomation(api, ref);
-  const started = await call<{ id: string; status: string }>(
+  const started = await call(
     api.client.POST('/api/v1/automations/{id}/runs', {
       params: { path: { id: automation.id } },
       body: {
@@ -366,20 +339,11 @@ async function run(
 
 async function finishWatch(ctx: CommandContext, api: Api, runId: string): Promise<ExitCode> {
   const { run: watched, exit } = await streamRun(api, ctx.out, runId);
-  const detail = watched as unknown as {
-    status: string;
-    output?: unknown;
-    error?: { message?: string } | null;
-  };
-  ctx.out.item({ run: watched }, describeRest(detail));
+  ctx.out.item({ run: watched }, describeRest(watched));
   return exit;
 }
 
-function describeRest(run: {
-  status: string;
-  output?: unknown;
-  error?: { message?: string } | null;
-}): string {
+function describeRest(run: Pick<WatchedRun, 'status' | 'output' | 'error'>): string {
   if (run.status === 'succeeded') return `succeeded: ${JSON.stringify(run.output ?? null)}`;
   if (run.status === 'waiting') return 'waiting for an approval: see mendflow inbox';
   if (run.status === 'action_needed')
@@ -397,13 +361,13 @@ async function runs(
 ): Promise<void> {
   const api = await connect(ctx.env);
   const automationId = options.automation ? (await getAutomation(api, options.automation)).id : undefined;
-  const page = await call<{ items: RunSummary[] }>(
-    api.loose.GET('/api/v1/runs', {
+  const page = await call(
+    api.client.GET('/api/v1/runs', {
       params: {
         query: {
           limit: Number(options.limit),
           ...(automationId ? { automationId } : {}),
-          ...(options.status ? { status: options.status } : {}),
+          ...(options.status ? { status: options.status as RunStatusFilter } : {}),
         },
       },
     }),
@@ -415,7 +379,7 @@ async function runs(
           ['ID', 'AUTOMATION', 'STATUS', 'TRIGGER', 'ATTEMPTS', 'CREATED'],
           ...page.items.map((r) => [
             r.id,
-            r.automationName ?? r.automationId,
+            r.automationName,
             r.status,
             r.trigger,
             String(r.attemptCount),
@@ -427,14 +391,12 @@ async function runs(
 
 async function logs(ctx: CommandContext, runId: string): Promise<void> {
   const api = await connect(ctx.env);
-  const page = await call<{
-    items: { attempt: number; logs: { level: string; message: string; data?: unknown; t?: number }[] }[];
-  }>(api.client.GET('/api/v1/runs/{id}/logs', { params: { path: { id: runId } } }));
+  const page = await call(api.client.GET('/api/v1/runs/{id}/logs', { params: { path: { id: runId } } }));
   ctx.out.result(page, () => {
     const lines = page.items.flatMap(({ attempt, logs: entries }) =>
       (Array.isArray(entries) ? entries : []).map(
         (entry) =>
-          `attempt ${attempt} ${String(entry.t ?? '').padStart(6)}ms ${entry.level.padEnd(5)} ${entry.message}${entry.data === undefined ? '' : ` ${JSON.stringify(entry.data)}`}`,
+          `attempt ${attempt} ${String(entry.t).padStart(6)}ms ${entry.level.padEnd(5)} ${entry.message}${entry.data === undefined ? '' : ` ${JSON.stringify(entry.data)}`}`,
       ),
     );
     return lines.length ? lines.join('\n') : 'no log lines';
@@ -443,9 +405,10 @@ async function logs(ctx: CommandContext, runId: string): Promise<void> {
 
 async function inbox(ctx: CommandContext, options: { run?: string; status: string }): Promise<void> {
   const api = await connect(ctx.env);
-  const page = await call<{ items: InboxItem[] }>(
-    api.loose.GET('/api/v1/inbox', {
-      params: { query: { status: options.status, ...(options.run ? { runId: options.run } : {}) } },
+  const status = options.status as InboxStatusFilter;
+  const page = await call(
+    api.client.GET('/api/v1/inbox', {
+      params: { query: { status, ...(options.run ? { runId: options.run } : {}) } },
     }),
   );
   ctx.out.result(page, () =>
@@ -465,10 +428,10 @@ async function resolveItem(
   options: { comment?: string },
 ): Promise<void> {
   const api = await connect(ctx.env);
-  const resolved = await call<InboxItem>(
-    api.loose.POST('/api/v1/inbox/{id}/resolve', {
+  const resolved = await call(
+    api.client.POST('/api/v1/inbox/{id}/resolve', {
       params: { path: { id } },
-      body: { action: actionName, ...(options.comment ? { comment: options.comment } : {}) },
+      body: { action: actionName as InboxAction, ...(options.comment ? { comment: options.comment } : {}) },
     }),
   );
   ctx.out.result(resolved, () => `resolved ${id}: ${actionName}`);
@@ -484,7 +447,7 @@ async function secretsSet(ctx: CommandContext, name: string, value: string[]): P
   }
   const api = await connect(ctx.env);
   const secret = await readSecret(ctx.stdin, `Value for ${name}: `, ctx.stderr);
-  const saved = await call<{ name: string; created: boolean }>(
+  const saved = await call(
     api.client.PUT('/api/v1/secrets/{name}', { params: { path: { name } }, body: { value: secret } }),
   );
   ctx.out.result(
@@ -495,17 +458,15 @@ async function secretsSet(ctx: CommandContext, name: string, value: string[]): P
 
 async function secretsList(ctx: CommandContext): Promise<void> {
   const api = await connect(ctx.env);
-  const page = await call<{ items: { name: string; updatedAt?: string }[] }>(
-    api.client.GET('/api/v1/secrets'),
-  );
+  const page = await call(api.client.GET('/api/v1/secrets'));
   ctx.out.result(page, () => (page.items.length ? page.items.map((s) => s.name).join('\n') : 'no secrets'));
 }
 
 async function exportBundle(ctx: CommandContext, ref: string, options: { output?: string }): Promise<void> {
   const api = await connect(ctx.env);
   const automation = await getAutomation(api, ref);
-  const bundle = await call<unknown>(
-    api.loose.GET('/api/v1/automations/{id}/bundle', { params: { path: { id: automation.id } } }),
+  const bundle = await call(
+    api.client.GET('/api/v1/automations/{id}/bundle', { params: { path: { id: automation.id } } }),
   );
   const text = `${JSON.stringify(bundle, null, 2)}\n`;
   if (!options.output) {
@@ -532,8 +493,8 @@ async function importBundle(ctx: CommandContext, file: string, options: { name?:
     );
   }
   const api = await connect(ctx.env);
-  const imported = await call<AutomationDetail>(
-    api.loose.POST('/api/v1/automations/import', {
+  const imported = await call(
+    api.client.POST('/api/v1/automations/import', {
       body: { bundle, ...(options.name ? { name: options.name } : {}) },
     }),
   );

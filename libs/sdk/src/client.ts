@@ -1,10 +1,8 @@
 import createClient, { type Client, type ClientOptions, type Middleware } from 'openapi-fetch';
-import type { paths } from './openapi';
+import type { components, paths } from './openapi';
 
-/** The error envelope every Mendflow error answer carries: `{ error: { code, message, details } }`. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+/** The error envelope every Mendflow error answer carries: `{ error: { code, message, details, requestId } }`. */
+export type ApiErrorBody = components['schemas']['Error'];
 
 /** A non-2xx answer from the API, with its stable code (e.g. `AUTOMATION_NOT_FOUND`). */
 export class MendflowApiError extends Error {

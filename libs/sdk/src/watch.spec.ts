@@ -18,6 +18,31 @@ interface Fake {
   close(): Promise<void>;
 }
 
+/** A run as GET /api/v1/runs/{id} answers it, in the given status. */
+function runIn(status: WatchedRun['status'], waitingFor: WatchedRun['waitingFor'] = null): WatchedRun {
+  return {
+    id: 'run-1',
+    automationId: 'a',
+    automationName: 'greet',
+    versionId: 'v',
+    versionNumber: 1,
+    status,
+    trigger: 'manual',
+    triggerContext: null,
+    attemptCount: 1,
+    priority: 0,
+    waitingFor,
+    nextAttemptAt: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
+    input: null,
+    output: null,
+    error: null,
+    idempotencyKey: null,
+  };
+}
+
 const open: Fake[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((fake) => fake.close()));
@@ -29,7 +54,7 @@ async function fakeGateway(options: { dropLive?: (seq: number) => boolean } = {}
   const fake: Fake = {
     url: '',
     events: [],
-    run: { id: 'run-1', status: 'running', waitingFor: null },
+    run: runIn('running'),
     tokens: [],
     subscriptions: [],
     publish(event) {
@@ -123,7 +148,7 @@ describe('watchRun', () => {
   it('resolves at once for a run already at rest, and rejects a refused key with its code', async () => {
     const fake = await fakeGateway();
     fake.events.push(event(1), event(2));
-    fake.run = { id: 'run-1', status: 'waiting', waitingFor: { kind: 'approval' } };
+    fake.run = runIn('waiting', { kind: 'approval' });
     const seen: number[] = [];
     await watchRun({ baseUrl: fake.url, apiKey: 'mf_good' }, readerOf(fake), 'run-1', {
       onEvent: (e) => seen.push(e.seq),

@@ -1,26 +1,16 @@
 import { isTerminal, type RunStatus } from '@mendflow/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { MendflowApiError, type MendflowClient, unwrap } from './client';
+import type { components } from './openapi';
 
 /** Namespace of the API's live events (apps/api/src/events/live-events.gateway.ts). */
 export const LIVE_NAMESPACE = '/events';
 
-/** One timeline entry of a run; `seq` is strictly increasing per run. */
-export interface RunEvent {
-  seq: number;
-  type: string;
-  data: unknown;
-  /** ISO 8601. */
-  createdAt: string;
-}
+/** One timeline entry of a run; `seq` is strictly increasing per run (`createdAt` is ISO 8601). */
+export type RunEvent = components['schemas']['RunEvent'];
 
-/** A run as `GET /api/v1/runs/{id}` answers it: the fields watching needs. */
-export interface WatchedRun {
-  id: string;
-  status: RunStatus;
-  waitingFor?: { kind: string } | null;
-  [field: string]: unknown;
-}
+/** A run as `GET /api/v1/runs/{id}` answers it. */
+export type WatchedRun = components['schemas']['Run'];
 
 export type Subscription =
   { runId: string; afterSeq?: number } | { automationId: string } | { workspace: true };
@@ -101,7 +91,7 @@ export async function subscribe(
 }
 
 /** Why a watch ended: the run finished, or it rests until a person acts (an approval, an inbox item). */
-export function isAtRest(run: Pick<WatchedRun, 'status' | 'waitingFor'>): boolean {
+export function isAtRest(run: Pick<WatchedRun, 'status'> & Partial<Pick<WatchedRun, 'waitingFor'>>): boolean {
   if (isTerminal(run.status) || run.status === 'action_needed') return true;
   return run.status === 'waiting' && run.waitingFor?.kind === 'approval';
 }
@@ -127,12 +117,11 @@ export interface RunReader {
 /** A RunReader over the typed client. */
 export function restRunReader(client: MendflowClient): RunReader {
   return {
-    getRun: async (id) =>
-      (await unwrap(client.GET('/api/v1/runs/{id}', { params: { path: { id } } }))) as unknown as WatchedRun,
+    getRun: (id) => unwrap(client.GET('/api/v1/runs/{id}', { params: { path: { id } } })),
     listEvents: async (id, after) => {
-      const page = (await unwrap(
+      const page = await unwrap(
         client.GET('/api/v1/runs/{id}/events', { params: { path: { id }, query: { after } } }),
-      )) as unknown as { items: RunEvent[] };
+      );
       return page.items;
     },
   };
