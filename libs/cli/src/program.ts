@@ -145,7 +145,9 @@ export function buildProgram(ctx: CommandContext, setExit: (code: ExitCode) => v
 
   program
     .command('resolve')
-    .description('resolve an inbox item with one of its actions (e.g. approve, reject, retry, dismiss)')
+    .description(
+      'resolve an inbox item with one of its actions (retry, approve, reject or cancel: as the item offers)',
+    )
     .argument('<item>', 'inbox item id')
     .argument('<action>', "one of the item's actions")
     .option('--comment <text>', 'a comment kept with the resolution')
