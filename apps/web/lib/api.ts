@@ -24,7 +24,7 @@ import type {
   TriggerKind,
   TrustedPublisher,
 } from '@mendflow/contracts';
-import { createMendflowClient, type MendflowClient } from '@mendflow/sdk';
+import { createMendflowClient, type MendflowClient, MendflowApiError } from '@mendflow/sdk';
 import type { components, paths } from '@mendflow/sdk';
 
 // The run lifecycle, the event catalog and the inbox vocabulary are the shared contracts': import them
@@ -200,18 +200,9 @@ export type {
   TrustedPublisher,
 };
 
-export class ApiError extends Error {
+/** The SDK's error (status, the envelope's stable code, details); status 0 when no answer came. */
+export class ApiError extends MendflowApiError {
   override readonly name = 'ApiError';
-
-  constructor(
-    /** HTTP status; 0 when the request never got an answer. */
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
 
   get isUnauthenticated(): boolean {
     return this.status === 401;

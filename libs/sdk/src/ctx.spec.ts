@@ -1,7 +1,9 @@
 import { defaultManifest } from '@mendflow/common';
 import { createMemoryHost, Sandbox } from '@mendflow/sandbox';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CTX_SHAPE } from './ctx';
+import type * as waits from '@mendflow/contracts/waits';
+import type { RunIdentity } from '@mendflow/sandbox';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { CTX_SHAPE, type ApprovalAnswer, type ApprovalCaps, type RunInfo } from './ctx';
 
 const sandbox = new Sandbox({ poolSize: 1 });
 afterAll(() => sandbox.close());
@@ -33,5 +35,15 @@ describe('the ctx types', () => {
     });
     expect(result.status).toBe('succeeded');
     expect(result.output).toEqual(CTX_SHAPE);
+  });
+});
+
+// ctx.ts is copied into a user's folder by `mendflow init` (mendflow-ctx.d.ts), so it cannot import the
+// types it restates; these checks fail the typecheck when the sandbox's own types drift from them.
+describe('ctx types restate the sandbox and contracts types', () => {
+  it('matches them field for field', () => {
+    expectTypeOf<RunInfo>().toEqualTypeOf<RunIdentity>();
+    expectTypeOf<ApprovalCaps>().toEqualTypeOf<waits.ApprovalCaps>();
+    expectTypeOf<ApprovalAnswer>().toEqualTypeOf<waits.ApprovalAnswer>();
   });
 });

@@ -1,5 +1,6 @@
 import { DomainError, ErrorCodes, type Manifest, NotFoundError, type ScriptLanguage } from '@mendflow/common';
 import { type Cursor, decodeCursor, encodeCursor } from '../cursor';
+import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../database';
 import { isRecordNotFound, isUniqueViolation } from '../errors';
 import { asJson } from '../json';
@@ -99,22 +100,11 @@ export class AutomationsRepository {
   async addVersion(workspaceId: string, automationId: string, input: NewVersion): Promise<VersionRecord> {
     try {
       const version = await this.db.$transaction(async (tx) => {
-        const automation = await tx.automation.update({
-          where: { id: automationId, workspaceId, deletedAt: null, kind: STANDARD },
-          data: { latestVersion: { increment: 1 } },
-        });
-        const created = await tx.automationVersion.create({
-          data: {
-            workspaceId,
-            automationId,
-            number: automation.latestVersion,
-            source: input.source,
-            language: input.language,
-            manifest: asJson(input.manifest),
-            createdByKind: input.createdByKind,
-            createdBy: input.createdBy,
-          },
-        });
+        const created = await recordNextVersion(
+          tx,
+          { id: automationId, workspaceId, deletedAt: null, kind: STANDARD },
+          input,
+        );
         await tx.automation.update({ where: { id: automationId }, data: { deployedVersionId: created.id } });
         await syncTriggers(tx, automationId);
         return created;
@@ -229,24 +219,7 @@ export class AutomationsRepository {
    */
   async addExplorationVersion(workspaceId: string, input: NewVersion): Promise<VersionRecord> {
     const automationId = await this.explorationAutomationId(workspaceId);
-    const version = await this.db.$transaction(async (tx) => {
-      const automation = await tx.automation.update({
-        where: { id: automationId },
-        data: { latestVersion: { increment: 1 } },
-      });
-      return tx.automationVersion.create({
-        data: {
-          workspaceId,
-          automationId,
-          number: automation.latestVersion,
-          source: input.source,
-          language: input.language,
-          manifest: asJson(input.manifest),
-          createdByKind: input.createdByKind,
-          createdBy: input.createdBy,
-        },
-      });
-    });
+    const version = await this.db.$transaction((tx) => recordNextVersion(tx, { id: automationId }, input));
     return toVersion(version);
   }
 
@@ -299,6 +272,33 @@ type VersionRow = {
   createdBy: string;
   createdAt: Date;
 };
+
+/**
+ * Takes the automation's next version number and records the version under it; whether it is deployed,
+ * and which triggers follow, is the caller's (a deploy does both, an exploration snippet neither).
+ */
+async function recordNextVersion(
+  tx: Prisma.TransactionClient,
+  automation: Prisma.AutomationWhereUniqueInput,
+  input: NewVersion,
+): Promise<VersionRow> {
+  const { id, workspaceId, latestVersion } = await tx.automation.update({
+    where: automation,
+    data: { latestVersion: { increment: 1 } },
+  });
+  return tx.automationVersion.create({
+    data: {
+      workspaceId,
+      automationId: id,
+      number: latestVersion,
+      source: input.source,
+      language: input.language,
+      manifest: asJson(input.manifest),
+      createdByKind: input.createdByKind,
+      createdBy: input.createdBy,
+    },
+  });
+}
 
 function toVersion(row: VersionRow): VersionRecord {
   return {
