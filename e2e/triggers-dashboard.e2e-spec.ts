@@ -103,7 +103,7 @@ describe('triggers on the automation page', () => {
 
     // After a reload only the token's prefix is shown; rotating asks first, then shows a new URL.
     await page.reload();
-    await poll(() => card.getByTestId('webhook-trigger').innerText()).toMatch(/whk_\w*…/);
+    await poll(() => card.getByTestId('webhook-trigger').innerText()).toMatch(/whk_[\w-]*…/);
     await card.getByRole('button', { name: 'Rotate URL' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
     const rotated = (await card.getByTestId('webhook-url').innerText()).trim();
