@@ -62,6 +62,9 @@ export class Attempt {
   /** Aborted when the attempt ends, so no fetch outlives it. */
   private readonly fetchAbort = new AbortController();
   private readonly startedAt = performance.now();
+  /** When the script's module began evaluating, and when the script ended (see AttemptCost.scriptMs). */
+  private scriptStartedAt: number | undefined;
+  private scriptEndedAt: number | undefined;
   private readonly cpuStart: bigint;
   private readonly heapStart: number;
   private memoryBreached = false;
@@ -284,6 +287,7 @@ export class Attempt {
     }
 
     this.tasks++;
+    this.scriptStartedAt = performance.now();
     try {
       await module.evaluate({ timeout: this.cpuLeftMs() });
     } catch (error) {
@@ -398,6 +402,7 @@ export class Attempt {
   private scriptEnded(outcome: Outcome): void {
     if (this.reported) return;
     this.reported = outcome;
+    this.markScriptEnd();
     this.probe(() => this.finish(outcome));
   }
 
@@ -619,6 +624,7 @@ export class Attempt {
   private finish(outcome: Outcome): void {
     if (this.finished) return;
     this.finished = true;
+    this.markScriptEnd();
     this.clearWatchdogs();
     this.fetchAbort.abort();
     this.resolveEnded(outcome);
@@ -663,6 +669,16 @@ export class Attempt {
     this.reusable = !this.recycle && !this.isolate.isDisposed && this.inflight === 0 && this.tasks === 0;
   }
 
+  /** The script's end is its first report (the quiescence probe after it is the sandbox's time). */
+  private markScriptEnd(): void {
+    if (this.scriptStartedAt !== undefined) this.scriptEndedAt ??= performance.now();
+  }
+
+  private scriptMs(): number {
+    if (this.scriptStartedAt === undefined) return 0;
+    return Math.round(((this.scriptEndedAt ?? performance.now()) - this.scriptStartedAt) * 1000) / 1000;
+  }
+
   private result(raw: Outcome, memoryBytes: number): AttemptResult {
     const outcome = this.withViolation(raw);
     const redactor = this.redactor;
@@ -702,6 +718,7 @@ export class Attempt {
         memoryBytes,
         fetches: this.ops.fetchCount,
         hostCalls: this.hostCalls,
+        scriptMs: this.scriptMs(),
       },
       ...(this.replayer?.mode === 'replay' ? { replay: this.replayer.progress } : {}),
     };

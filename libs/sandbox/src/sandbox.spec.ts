@@ -36,6 +36,26 @@ describe('running a script', () => {
     expect(result.cost.cpuMs).toBeGreaterThan(0);
   });
 
+  it("reports the script's own time apart from the sandbox's setup and teardown", async () => {
+    // The script awaits a kv read that takes 30 ms: its share is at least that, never more than the whole.
+    const host = createMemoryHost({ kv: { k: 1 } });
+    const read = host.kv.get.bind(host.kv);
+    host.kv.get = async (key) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return read(key);
+    };
+    const result = await sandbox.runAttempt(request(script('return await ctx.kv.get("k");'), { host }));
+    expect(result.status).toBe('succeeded');
+    const { scriptMs, wallMs } = result.cost;
+    expect(scriptMs).toBeGreaterThanOrEqual(29);
+    expect(scriptMs).toBeLessThanOrEqual(wallMs);
+    // A script that does not compile never starts: every millisecond of it was the sandbox's.
+    const broken = await sandbox.runAttempt(request('export default async function run( {'));
+    expect(broken.status).toBe('failed');
+    expect(broken.cost.scriptMs).toBe(0);
+    expect(broken.cost.wallMs).toBeGreaterThan(0);
+  });
+
   it('accepts an arrow function or a non-async default export', async () => {
     const arrow = await sandbox.runAttempt(
       request('export default (input) => input.x + 1;', { input: { x: 1 } }),

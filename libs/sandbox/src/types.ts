@@ -174,6 +174,14 @@ export interface AttemptCost {
   fetches: number;
   /** Host calls of this attempt; a resume counts from its wait too. */
   hostCalls: number;
+  /**
+   * The script's own time: from the moment its module starts evaluating to the moment it ended (its
+   * result or error reported, a limit hit, or a cancel), host calls it awaited included. 0 when the
+   * script never started (a compile error); absent when no attempt was set up (an early failure).
+   * `wallMs - scriptMs` is the sandbox's overhead: isolate context and bootstrap set up, compile,
+   * quiescence probe, teardown, redaction and serialization of logs, recording and result.
+   */
+  scriptMs?: number;
 }
 
 export interface AttemptResult {

@@ -1,6 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The API's Prometheus registry: process metrics, HTTP traffic, and run/queue gauges read at scrape time. */
+/**
+ * The API's Prometheus registry: process metrics, HTTP traffic, and the cluster-wide gauges read at
+ * scrape time (runs from PostgreSQL, queue depth from Redis). Those gauges are the same on every API
+ * replica; a dashboard takes their max across instances. Per-process events (attempts, repairs,
+ * deliveries) are counted by the workers (WorkerMetrics).
+ */
 export class ApiMetrics {
   readonly registry = new Registry();
 
@@ -23,6 +28,27 @@ export class ApiMetrics {
     name: 'mendflow_runs',
     help: 'Runs by status (all workspaces)',
     labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly runsByFailureClass = new Gauge({
+    name: 'mendflow_runs_by_failure_class',
+    help: 'Runs whose latest attempt failed, by run status and that attempt\'s failure class (all workspaces)',
+    labelNames: ['status', 'failure_class'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueJobs = new Gauge({
+    name: 'mendflow_queue_jobs',
+    help: 'Jobs in each BullMQ queue by state: waiting (no priority), prioritized (run jobs), active, delayed, failed',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueOldestAge = new Gauge({
+    name: 'mendflow_queue_oldest_waiting_age_seconds',
+    help: 'Seconds since the oldest job ready to start (waiting or prioritized) became due (added + delay); 0 when none waits',
+    labelNames: ['queue'] as const,
     registers: [this.registry],
   });
 

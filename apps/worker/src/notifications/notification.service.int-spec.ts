@@ -30,6 +30,7 @@ import {
 import { createTestEngine, type TestEngine } from '../../../../libs/engine/src/testing/test-engine';
 import type { WorkerConfig } from '../config/worker-config';
 import { NotificationProcessor } from './notification.processor';
+import { WorkerMetrics } from '../health/worker-metrics';
 import { NotificationService } from './notification.service';
 import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
@@ -98,6 +99,13 @@ async function escalate(runId: string) {
   return transition!.inboxItemId!;
 }
 
+const metrics = new WorkerMetrics();
+
+async function deliveryTries(outcome: string): Promise<number> {
+  const { values } = await metrics.notificationDeliveries.get();
+  return values.find((v) => v.labels.channel_kind === 'webhook' && v.labels.outcome === outcome)?.value ?? 0;
+}
+
 async function deliveriesOf(subjectId: string) {
   return db.notificationDelivery.findMany({
     where: { subjectId },
@@ -156,6 +164,7 @@ beforeAll(async () => {
     testEngine.jobs,
     box,
     config,
+    metrics,
   );
   const processor = new NotificationProcessor(service);
   worker = new Worker(QueueNames.notifications, (job) => processor.process(job), {
@@ -209,6 +218,11 @@ describe('notifications (PostgreSQL, Redis, a real HTTP receiver)', () => {
 
   it('a failing receiver is retried with backoff, each try recorded, then the delivery ends failed', async () => {
     await channel('broken', { path: '/fail', topics: ['run.failed'] });
+    const before = {
+      delivered: await deliveryTries('delivered'),
+      retry: await deliveryTries('retry'),
+      failed: await deliveryTries('failed'),
+    };
     const runId = await runningRun();
     await escalate(runId);
     const rejected = await testEngine.engine.reject(
@@ -227,6 +241,13 @@ describe('notifications (PostgreSQL, Redis, a real HTTP receiver)', () => {
     });
     expect(rows.find((row) => row.channel.name === 'run-failures')).toMatchObject({ status: 'delivered' });
     expect(received.filter((r) => r.path === '/fail')).toHaveLength(6);
+    // Every try is counted by channel kind and outcome: five retries and the last failure of the broken
+    // channel; run-failures' delivery (and the ops channel's of the inbox item, whenever it lands).
+    expect({
+      retry: (await deliveryTries('retry')) - before.retry,
+      failed: (await deliveryTries('failed')) - before.failed,
+    }).toEqual({ retry: 5, failed: 1 });
+    expect((await deliveryTries('delivered')) - before.delivered).toBeGreaterThanOrEqual(1);
   });
 
   it("the deployed manifest's notifications.channels narrows the channels ([] for none)", async () => {

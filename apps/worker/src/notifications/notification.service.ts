@@ -19,6 +19,7 @@ import {
 } from '@mendflow/notify';
 import { JobQueues, type NotificationDispatchPayload } from '@mendflow/queue';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+import { WorkerMetrics } from '../health/worker-metrics';
 import { SECRET_BOX } from '../runs/host-services.factory';
 
 /** A pending delivery untouched this long may have lost its job (its retries are far shorter apart). */
@@ -45,6 +46,7 @@ export class NotificationService {
     private readonly jobs: JobQueues,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   /**
@@ -98,9 +100,12 @@ export class NotificationService {
       this.logger.warn(
         `delivery ${deliveryId} to channel ${channel.name} failed${last ? ' for good' : ''}: ${reason}`,
       );
-      return last ? 'failed' : 'retry';
+      const outcome = last ? 'failed' : 'retry';
+      this.metrics.notificationDeliveries.inc({ channel_kind: channel.kind, outcome });
+      return outcome;
     }
     await this.notifications.markDelivered(workspaceId, deliveryId);
+    this.metrics.notificationDeliveries.inc({ channel_kind: channel.kind, outcome: 'delivered' });
     return 'delivered';
   }
 

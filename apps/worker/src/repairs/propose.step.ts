@@ -23,12 +23,16 @@ export class ProposeStep implements RepairStepHandler {
     } catch (cause) {
       const usage = (cause as { usage?: { promptTokens: number; completionTokens: number } }).usage;
       const message = `the ${provider.name} repair provider failed: ${(cause as Error).message}`;
+      const costUsd = usage ? budget.costOf(usage) : null;
       const moved = await moveRepair(repairs, workspaceId, repair, 'failed', {
         error: message,
         ...usage,
-        ...(usage && { costUsd: budget.costOf(usage) }),
+        ...(usage && { costUsd }),
       });
-      if (moved) metrics.repairs.inc({ result: 'failed' });
+      if (moved) {
+        metrics.repairs.inc({ result: 'failed' });
+        if (usage) metrics.recordRepairUsage(usage, costUsd);
+      }
       return moved;
     }
 
@@ -40,6 +44,7 @@ export class ProposeStep implements RepairStepHandler {
       `version ${facts.version.number}`,
       'repair candidate',
     );
+    const costUsd = budget.costOf(proposal);
     const moved = await moveRepair(repairs, workspaceId, repair, 'proposed', {
       model: proposal.model ?? null,
       candidateSource: proposal.source,
@@ -49,9 +54,11 @@ export class ProposeStep implements RepairStepHandler {
       answer: proposal.answer,
       promptTokens: proposal.promptTokens,
       completionTokens: proposal.completionTokens,
-      costUsd: budget.costOf(proposal),
+      costUsd,
     });
     if (!moved) return false;
+    // Counted once, by the delivery whose move stored them (a repeated job stores and counts nothing).
+    metrics.recordRepairUsage(proposal, costUsd);
     await this.deps.engine.note(runOf(workspaceId, repair), {
       type: 'repair.proposed',
       data: {

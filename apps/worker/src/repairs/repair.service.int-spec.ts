@@ -112,6 +112,7 @@ function repairService(
     repairs?: RepairsRepository;
     validator?: CandidateValidator;
     automations?: AutomationsRepository;
+    metrics?: WorkerMetrics;
   } = {},
 ) {
   const repairs = options.repairs ?? new RepairsRepository(db);
@@ -123,11 +124,19 @@ function repairService(
     new AuditRepository(db),
     options.validator ?? new CandidateValidator({ sandbox } as unknown as SandboxHost),
     testEngine.engine,
-    new WorkerMetrics(),
+    options.metrics ?? new WorkerMetrics(),
     new RepairBudget(repairs, config),
     new RunsRepository(db),
     new ScheduleSync(new TriggersRepository(db), testEngine.queues.maintenance),
   );
+}
+
+/** The repair counters of one registry: results, tokens by direction, cost. */
+async function repairFigures(metrics: WorkerMetrics) {
+  const results = (await metrics.repairs.get()).values.map((v) => [v.labels.result, v.value]);
+  const tokens = (await metrics.repairTokens.get()).values.map((v) => [v.labels.direction, v.value]);
+  const cost = (await metrics.repairCost.get()).values[0]?.value ?? 0;
+  return { ...Object.fromEntries([...results, ...tokens]), cost };
 }
 
 /** A new automation whose deployed version is BROKEN, with one good run and one run handed to repair. */
@@ -240,9 +249,16 @@ describe('the repair loop (PostgreSQL, Redis, sandbox)', () => {
     const { workspaceId, automationId, runId, goodRunId, repairId } = await failingRun('repair_deploy');
     const provider = new StandInProvider();
     const repairs = new RecordingRepairs(db);
-    await repairService(provider, { repairs }).process(workspaceId, repairId);
+    const metrics = new WorkerMetrics();
+    await repairService(provider, { repairs, metrics }).process(workspaceId, repairId);
 
     expect(repairs.moves).toEqual(['requested→proposed', 'proposed→validated', 'validated→deployed']);
+    expect(await repairFigures(metrics)).toEqual({
+      deployed: 1,
+      input: 100,
+      output: 50,
+      cost: (100 * 2 + 50 * 8) / 1e6,
+    });
     expect(provider.requests).toHaveLength(1);
     expect(provider.requests[0]).toMatchObject({
       source: BROKEN,
@@ -396,8 +412,16 @@ describe('the repair loop (PostgreSQL, Redis, sandbox)', () => {
       usage: { promptTokens: 10, completionTokens: 5 },
     });
     const repairs = new RecordingRepairs(db);
-    await repairService(new StandInProvider(error), { repairs }).process(workspaceId, repairId);
+    const metrics = new WorkerMetrics();
+    await repairService(new StandInProvider(error), { repairs, metrics }).process(workspaceId, repairId);
     expect(repairs.moves).toEqual(['requested→failed']);
+    // The tokens a failed call spent count too (and what they cost).
+    expect(await repairFigures(metrics)).toEqual({
+      failed: 1,
+      input: 10,
+      output: 5,
+      cost: (10 * 2 + 5 * 8) / 1e6,
+    });
     expect(await new RepairsRepository(db).get(workspaceId, repairId)).toMatchObject({
       status: 'failed',
       error: 'the stand-in repair provider failed: the answer held no script',

@@ -11,7 +11,8 @@ import { RunEngine } from '@mendflow/engine';
 import { runnableScript, ScriptCompileError } from '@mendflow/lint';
 import type { RunJobPayload } from '@mendflow/queue';
 import type { AttemptResult, AttemptResume } from '@mendflow/sandbox';
-import { WorkerMetrics } from '../health/worker-metrics';
+import { FAILURE_CLASSES } from '@mendflow/contracts';
+import { sandboxOverheadSeconds, WorkerMetrics } from '../health/worker-metrics';
 import { AttemptSettler, type SettledAttempt } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
 import { sandboxFailure, scriptCompileFailure, storageRejected } from './fallback-outcomes';
@@ -60,9 +61,13 @@ export class RunExecutor {
         return started;
       }
       const result = await this.runAttempt(started, tracked.signal);
-      const { outcome } = await this.settle(started, result);
+      const { outcome, transition } = await this.settle(started, result);
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
+      this.metrics.runTransitions.inc({
+        to: transition?.status ?? 'moot',
+        failure_class: (FAILURE_CLASSES as readonly string[]).includes(outcome) ? outcome : 'none',
+      });
     } finally {
       tracked.done();
     }
@@ -79,8 +84,9 @@ export class RunExecutor {
       if (!(error instanceof ScriptCompileError)) throw error;
       return scriptCompileFailure(error.diagnostic);
     }
+    const began = performance.now();
     try {
-      return await this.sandboxHost.sandbox.runAttempt({
+      const result = await this.sandboxHost.sandbox.runAttempt({
         source,
         input: started.input,
         manifest: started.manifest,
@@ -98,6 +104,9 @@ export class RunExecutor {
         signal,
         ...(started.resume && { resume: resumeOf(started.resume) }),
       });
+      const overhead = sandboxOverheadSeconds(performance.now() - began, result.cost.scriptMs);
+      if (overhead !== undefined) this.metrics.sandboxOverhead.observe(overhead);
+      return result;
     } catch (error) {
       this.logger.error(
         `run ${started.runId}: the sandbox threw during attempt ${started.attempt}: ${String(error)}`,
