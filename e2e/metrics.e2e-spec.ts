@@ -140,7 +140,9 @@ describe('Prometheus metrics of API and worker', () => {
           'number',
         );
       }
-      expect(sample(apiText, 'mendflow_queue_oldest_waiting_age_seconds', { queue })).toBeGreaterThanOrEqual(0);
+      expect(sample(apiText, 'mendflow_queue_oldest_waiting_age_seconds', { queue })).toBeGreaterThanOrEqual(
+        0,
+      );
     }
     // Both runs are done: no run job waits. (The reconciler's scheduled pass sits delayed in maintenance.)
     expect(sample(apiText, 'mendflow_queue_jobs', { queue: 'runs', state: 'prioritized' })).toBe(0);

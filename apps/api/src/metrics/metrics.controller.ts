@@ -57,7 +57,8 @@ export class MetricsController {
     }
     for (const row of runs) {
       runsByStatus.inc({ status: row.status }, row.count);
-      if (row.failureClass) runsByFailureClass.inc({ status: row.status, failure_class: row.failureClass }, row.count);
+      if (row.failureClass)
+        runsByFailureClass.inc({ status: row.status, failure_class: row.failureClass }, row.count);
     }
     this.metrics.openInboxItems.set(open);
     for (const depth of depths) {

@@ -33,7 +33,7 @@ export class ApiMetrics {
 
   readonly runsByFailureClass = new Gauge({
     name: 'mendflow_runs_by_failure_class',
-    help: 'Runs whose latest attempt failed, by run status and that attempt\'s failure class (all workspaces)',
+    help: "Runs whose latest attempt failed, by run status and that attempt's failure class (all workspaces)",
     labelNames: ['status', 'failure_class'] as const,
     registers: [this.registry],
   });

@@ -5,7 +5,11 @@ describe('ScrapeCache', () => {
   it('serves one read for the TTL, shares it with concurrent scrapes, then reads again', async () => {
     let clock = 1000;
     let reads = 0;
-    const cache = new ScrapeCache(async () => ++reads, 5000, () => clock);
+    const cache = new ScrapeCache(
+      async () => ++reads,
+      5000,
+      () => clock,
+    );
     const [a, b] = await Promise.all([cache.get(), cache.get()]);
     expect([a, b, reads]).toEqual([1, 1, 1]);
     clock += 4999;
