@@ -24,16 +24,15 @@ const dashboard = JSON.parse(read('infra/grafana/dashboards/mendflow.json')) as 
 };
 const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
 
-/** The series names a registry exposes: a histogram's as _bucket, _sum and _count. */
+/** The series names a registry exposes: a histogram's as _bucket, _sum and _count (a summary's: itself, _sum, _count). */
 async function exposedNames(registry: Registry): Promise<Set<string>> {
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
-    if (metric.type === 'histogram' || metric.type === 'summary') {
+    const type = String(metric.type);
+    if (type === 'histogram')
       for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
-      if (metric.type === 'summary') names.add(metric.name);
-    } else {
-      names.add(metric.name);
-    }
+    else if (type === 'summary') for (const suffix of ['', '_sum', '_count']) names.add(metric.name + suffix);
+    else names.add(metric.name);
   }
   return names;
 }

@@ -1,5 +1,6 @@
 import { RUN_PRIORITY } from '@mendflow/contracts';
 import { bullPriority, type QueueName } from '@mendflow/queue';
+import type { Queue } from 'bullmq';
 
 /** The job states counted per queue (BullMQ's names; `waiting` is jobs without a priority). */
 export const QUEUE_JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
@@ -12,17 +13,8 @@ export interface QueueDepth {
   oldestWaitingAgeSeconds: number;
 }
 
-interface JobLike {
-  timestamp: number;
-  delay?: number;
-}
-
-/** What the reader needs of a BullMQ queue (a subset: a real Queue fits). */
-export interface QueueCountsSource {
-  getJobCounts(...types: string[]): Promise<Record<string, number>>;
-  getCountsPerPriority(priorities: number[]): Promise<Record<string, number>>;
-  getJobs(types: string[], start: number, end: number, asc: boolean): Promise<(JobLike | undefined)[]>;
-}
+/** What the reader needs of a BullMQ queue (a real Queue is one). */
+export type QueueCountsSource = Pick<Queue, 'getJobCounts' | 'getCountsPerPriority' | 'getJobs'>;
 
 /** BullMQ's priorities that the catalog gives jobs: run.attempt's, from its run priority; others have none. */
 const BULL_PRIORITIES = [
@@ -46,15 +38,16 @@ export async function readQueueDepth(queue: QueueName, source: QueueCountsSource
     source.getCountsPerPriority(BULL_PRIORITIES),
     source.getJobs(['wait'], 0, 0, true),
   ]);
-  const heads: Promise<(JobLike | undefined)[]>[] = [];
+  const heads: ReturnType<QueueCountsSource['getJobs']>[] = [];
   let index = 0;
   for (const priority of BULL_PRIORITIES) {
     const count = perPriority[String(priority)] ?? 0;
     if (count > 0) heads.push(source.getJobs(['prioritized'], index, index, true));
     index += count;
   }
+  // A job removed between the listing and its read comes back undefined.
   const candidates = [...oldestUnprioritized, ...(await Promise.all(heads)).flat()].filter(
-    (job): job is JobLike => job !== undefined && Number.isFinite(job.timestamp),
+    (job) => job !== undefined && Number.isFinite(job.timestamp),
   );
   const oldestDue = Math.min(...candidates.map((job) => job.timestamp + (job.delay ?? 0)));
   const depth: QueueDepth = {
