@@ -2,7 +2,8 @@
 # npm run test:compose — the docker-compose.yml stack end to end: build the images, start everything
 # (two workers), wait until the API is ready, create an automation and run it over HTTP on the published
 # API port, check that it succeeded with the right output, check the web UI and its API proxy, then
-# `down -v`, whatever happened.
+# `down -v`, whatever happened. It also checks that the profile `observability` (Prometheus, Grafana)
+# renders, without starting it.
 #
 # Uses `docker compose` (v2) when present, else `docker-compose` (1.29). When no Docker engine answers
 # and DOCKER_STANDINS names a stand-ins script (one that starts an engine and builds local stand-ins for
@@ -70,6 +71,10 @@ export MENDFLOW_BOOTSTRAP_API_KEY=$API_KEY
 [ ${#API_KEY} -ge 24 ] || die "MENDFLOW_BOOTSTRAP_API_KEY in .env.example must have at least 24 characters"
 
 compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$ENV_FILE" "${FILES[@]}" "$@"; }
+# The optional monitoring profile must render too (its images are not pulled or started here).
+compose --profile observability config -q || die "the compose profile 'observability' does not render"
+compose --profile observability config --services | grep -qx prometheus ||
+  die "the compose profile 'observability' has no prometheus service"
 log "using: ${COMPOSE[*]} ($("${COMPOSE[@]}" version --short 2>/dev/null || echo '?')), files: ${FILES[*]}, API on 127.0.0.1:$PORT, web on 127.0.0.1:$WEB_PORT"
 
 dump_logs() {
