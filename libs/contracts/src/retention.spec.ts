@@ -48,6 +48,8 @@ describe('retention settings', () => {
     expect(issues({ runRetentionDays: 30, auditRetentionDays: 365 })).toEqual([
       'keepRunsPerAutomation: must be a whole number of runs',
     ]);
-    expect(issues({ ...RETENTION_DEFAULTS, keepForever: true })).toEqual([': Unrecognized key: "keepForever"']);
+    expect(issues({ ...RETENTION_DEFAULTS, keepForever: true })).toEqual([
+      ': Unrecognized key: "keepForever"',
+    ]);
   });
 });

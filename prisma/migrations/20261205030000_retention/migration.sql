@@ -5,6 +5,7 @@
 -- AlterTable
 ALTER TABLE "workspaces" ADD COLUMN     "audit_retention_days" INTEGER NOT NULL DEFAULT 365,
 ADD COLUMN     "keep_runs_per_automation" INTEGER NOT NULL DEFAULT 100,
+ADD COLUMN     "retention_checked_at" TIMESTAMPTZ(3),
 ADD COLUMN     "run_retention_days" INTEGER NOT NULL DEFAULT 30;
 
 -- CreateIndex
