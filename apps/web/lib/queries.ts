@@ -367,7 +367,10 @@ export const useImportBundle = () =>
   );
 
 export const useSetRetention = () =>
-  useWrite((body: RetentionSettingsBody) => api.setRetention(body), [queryKeys.retention, queryKeys.audit.all]);
+  useWrite(
+    (body: RetentionSettingsBody) => api.setRetention(body),
+    [queryKeys.retention, queryKeys.audit.all],
+  );
 
 export const useAddTrustedPublisher = () =>
   useWrite(
