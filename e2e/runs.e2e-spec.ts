@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createDb } from '@mendflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
 import { type Stack, startStack } from './support/stack';
@@ -29,7 +30,12 @@ async function runOnce(automationId: string, input?: unknown) {
 }
 
 beforeAll(async () => {
-  stack = await startStack('runs', { redisDb: 11, apiEnv: { METRICS_TOKEN } });
+  stack = await startStack('runs', {
+    redisDb: 11,
+    apiEnv: { METRICS_TOKEN },
+    // A retention pass every second, so one test can watch the worker's scheduled pass delete a run.
+    workerEnv: { RETENTION_INTERVAL_MS: '1000', RETENTION_TIME_BUDGET_MS: '1000' },
+  });
   api = apiClient(stack.apiUrl);
 });
 
@@ -294,5 +300,40 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
       /mendflow_http_requests_total\{method="POST",route="\/api\/v1\/automations",status="201"\} \d+/,
     );
     expect(metrics).toMatch(/mendflow_runs\{status="succeeded"\} \d+/);
+  });
+
+  it("deletes an aged run through the worker's scheduled retention pass, and only that run", async () => {
+    const automation = await createAutomation(
+      'retention',
+      'export default async function run() { return 1; }',
+    );
+    const aged = await runOnce(automation.id);
+    const recent = await runOnce(automation.id);
+    expect([aged.status, recent.status]).toEqual(['succeeded', 'succeeded']);
+    const path = '/api/v1/workspaces/current/retention';
+    const before = (await api('GET', path)).body;
+    const settings = { runRetentionDays: 30, keepRunsPerAutomation: 0, auditRetentionDays: 365 };
+    expect((await api('PUT', path, settings)).status).toBe(200);
+    const db = createDb(stack.databaseUrl, { poolSize: 1 });
+    try {
+      await db.$executeRaw`UPDATE runs SET finished_at = now() - interval '31 days' WHERE id = ${aged.id}::uuid`;
+      await expect
+        .poll(async () => (await api('GET', `/api/v1/runs/${aged.id}`)).status, {
+          timeout: 15_000,
+          interval: 200,
+        })
+        .toBe(404);
+      expect(await db.runEvent.count({ where: { runId: aged.id } })).toBe(0);
+      expect(await db.runAttempt.count({ where: { runId: aged.id } })).toBe(0);
+      expect((await api('GET', `/api/v1/runs/${recent.id}`)).body.status).toBe('succeeded');
+      expect((await api('GET', `/api/v1/runs/${recent.id}/events`)).body.items).toHaveLength(3);
+    } finally {
+      await db.$disconnect();
+      await api('PUT', path, {
+        runRetentionDays: before.runRetentionDays,
+        keepRunsPerAutomation: before.keepRunsPerAutomation,
+        auditRetentionDays: before.auditRetentionDays,
+      });
+    }
   });
 });

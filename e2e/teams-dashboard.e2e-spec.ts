@@ -99,6 +99,11 @@ describe('teams in the dashboard', () => {
     await poll(() => invitee.getByTestId('member-row').count()).toBe(2);
     expect(await invitee.getByTestId('api-keys').count()).toBe(0);
     expect(await invitee.getByRole('form', { name: 'Invite a member' }).count()).toBe(0);
+    // Retention is shown, not offered for change (owners only).
+    await poll(() => invitee.getByTestId('retention-settings').innerText()).toContain(
+      'Only an owner changes retention',
+    );
+    expect(await invitee.getByRole('form', { name: 'Retention settings' }).count()).toBe(0);
 
     // The same link does not work twice.
     await invitee.goto(`${web.url}/login`);
@@ -153,6 +158,38 @@ describe('teams in the dashboard', () => {
       ).every((a) => a?.startsWith('member.')),
     ).toBe(true);
     await poll(() => owner.getByTestId('audit-row').count()).toBe(2);
+  });
+
+  it('sets retention in Settings, naming a bad value under its field', async () => {
+    await owner.goto(`${web.url}/settings`);
+    const form = owner.getByRole('form', { name: 'Retention settings' });
+    const days = form.getByLabel('Keep runs for (days)');
+    await poll(() => days.inputValue()).toBe('30');
+    await days.fill('0');
+    await form.getByRole('button', { name: 'Save retention' }).click();
+    await poll(() => form.getByText('must be at least 1').isVisible()).toBe(true);
+
+    await days.fill('7');
+    await form.getByLabel('Always keep the last (runs per automation)').fill('20');
+    const audit = form.getByLabel('Keep audit entries for (days)');
+    await audit.fill('3');
+    await form.getByRole('button', { name: 'Save retention' }).click();
+    await poll(() => form.getByText('must be at least runRetentionDays').isVisible()).toBe(true);
+
+    await audit.fill('90');
+    await form.getByRole('button', { name: 'Save retention' }).click();
+    await poll(() => owner.getByText('Retention saved').isVisible()).toBe(true);
+    await shot(owner, 'settings-retention');
+    const saved = await apiClient(stack.apiUrl)('GET', '/api/v1/workspaces/current/retention');
+    expect(saved.body).toMatchObject({
+      runRetentionDays: 7,
+      keepRunsPerAutomation: 20,
+      auditRetentionDays: 90,
+    });
+    await owner.reload();
+    await poll(() =>
+      owner.getByRole('form', { name: 'Retention settings' }).getByLabel('Keep runs for (days)').inputValue(),
+    ).toBe('7');
     expect(pageErrors).toEqual([]);
   });
 });

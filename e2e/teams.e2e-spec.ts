@@ -644,6 +644,68 @@ describe('workspaces', () => {
   });
 });
 
+describe('retention settings', () => {
+  const path = '/api/v1/workspaces/current/retention';
+  const defaults = { runRetentionDays: 30, keepRunsPerAutomation: 100, auditRetentionDays: 365 };
+
+  it('are the defaults until an owner sets them (audited); others read them; a bad field is named', async () => {
+    const initial = await ownerKey('GET', path);
+    expect(initial.status, JSON.stringify(initial.body)).toBe(200);
+    expect(initial.body).toEqual({
+      ...defaults,
+      defaults,
+      limits: { maxDays: 3650, maxKeepRuns: 10_000 },
+      due: { runs: 0, auditEntries: 0 },
+    });
+
+    // An audit entry 3 days old is due once audit entries are kept 2 days (the GET counts it, nothing is deleted).
+    const workspaceId = owner.profile.workspace.id;
+    await db.$executeRaw`
+      INSERT INTO audit_log (workspace_id, actor_kind, action, target_kind, target_id, created_at)
+      VALUES (${workspaceId}::uuid, 'system', 'test.aged', 'workspace', ${workspaceId}, now() - interval '3 days')`;
+    const settings = { runRetentionDays: 2, keepRunsPerAutomation: 5, auditRetentionDays: 2 };
+    const set = await owner.call('PUT', path, settings);
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body).toMatchObject({ ...settings, defaults, due: { runs: 0, auditEntries: 1 } });
+
+    const viewer = await join(owner, 'viewer@retention.test', 'viewer');
+    expect((await viewer.session.call('GET', path)).body).toMatchObject(settings);
+    const admin = await join(owner, 'admin@retention.test', 'admin');
+    const refused = await admin.session.call('PUT', path, defaults);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { permission: 'workspace:manage' },
+    });
+
+    for (const [body, field, message] of [
+      [{ ...defaults, runRetentionDays: 0 }, 'runRetentionDays', 'must be at least 1'],
+      [{ ...defaults, keepRunsPerAutomation: 10_001 }, 'keepRunsPerAutomation', 'must be at most 10000'],
+      [{ ...defaults, auditRetentionDays: 10 }, 'auditRetentionDays', 'must be at least runRetentionDays'],
+      [{ runRetentionDays: 30, auditRetentionDays: 365 }, 'keepRunsPerAutomation', 'must be a whole number'],
+    ] as const) {
+      const bad = await owner.call('PUT', path, body);
+      expect(bad.status, JSON.stringify(bad.body)).toBe(400);
+      expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+      expect(bad.body.error.details.issues).toEqual([
+        { path: field, message: expect.stringContaining(message) },
+      ]);
+    }
+    // Refused changes changed nothing.
+    expect((await ownerKey('GET', path)).body).toMatchObject(settings);
+
+    const audit = await owner.call('GET', '/api/v1/audit?action=workspace.retention_changed');
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({
+        actor: expect.objectContaining({ kind: 'user', id: owner.profile.user.id }),
+        target: { kind: 'workspace', id: workspaceId },
+        data: { from: defaults, to: settings },
+      }),
+    ]);
+    expect((await owner.call('PUT', path, defaults)).status).toBe(200);
+  });
+});
+
 describe('audit log', () => {
   const list = (api: Api | SessionClient, query = '') =>
     typeof api === 'function'

@@ -28,6 +28,7 @@ import { useQuery } from '@tanstack/react-query';
 import { CopyableSecret } from './copyable-secret';
 import { MembersSection, ROLE_LABEL, RoleBadge } from './members-section';
 import { NotificationSettings } from './notification-settings';
+import { RetentionSettingsCard } from './retention-settings';
 import { SigningSettings } from './signing-settings';
 import { EmptyState, Facts, LoadingState, PageHeader, QueryView, SectionTitle, TimeAgo } from './ui';
 
@@ -47,7 +48,7 @@ export function SettingsView() {
     <>
       <PageHeader
         title="Settings"
-        description="Your account, the workspace's members, API keys for scripts and agents, secrets, and who is told when a run needs a person."
+        description="Your account, the workspace's members, API keys for scripts and agents, secrets, who is told when a run needs a person, and how long runs are kept."
       />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 7 }}>
@@ -63,6 +64,7 @@ export function SettingsView() {
           <Stack gap="lg">
             <Account />
             <WorkspaceSettings />
+            <RetentionSettingsCard />
           </Stack>
         </Grid.Col>
       </Grid>

@@ -187,6 +187,8 @@ export type NotificationDelivery = Narrow<
 >;
 
 export type Overview = Schemas['StatsOverview'];
+export type Retention = Schemas['Retention'];
+export type RetentionSettingsBody = JsonBody<paths['/api/v1/workspaces/current/retention']['put']>;
 
 export type Diagnostic = Schemas['LintDiagnostic'];
 
@@ -455,6 +457,10 @@ export const api = {
     call(() => client().POST('/api/v1/workspaces/{id}/leave', { params: id(workspaceId) })),
   renameWorkspace: (name: string) =>
     call(() => client().PATCH('/api/v1/workspaces/current', { body: { name } })) as Promise<WorkspaceSummary>,
+  retention: (signal?: AbortSignal) =>
+    call(() => client().GET('/api/v1/workspaces/current/retention', { signal })),
+  setRetention: (body: RetentionSettingsBody) =>
+    call(() => client().PUT('/api/v1/workspaces/current/retention', { body })),
 
   members: (signal?: AbortSignal) =>
     call(() => client().GET('/api/v1/members', { signal })) as Promise<Items<Member>>,

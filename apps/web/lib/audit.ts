@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'secret.deleted': 'Deleted a secret',
   'workspace.created': 'Created the workspace',
   'workspace.renamed': 'Renamed the workspace',
+  'workspace.retention_changed': 'Changed retention',
 };
 
 /** Filter choices: every action of a kind, then each action. */
@@ -97,7 +98,16 @@ export function auditSummary(entry: AuditEntry): string {
       return [text(d.name), d.role && `(${text(d.role)})`].filter(Boolean).join(' ');
     case 'workspace.renamed':
       return `${text(d.from)} → ${text(d.to)}`;
+    case 'workspace.retention_changed':
+      return retentionSummary(d.to);
     default:
       return text(d.comment) ? `“${text(d.comment)}”` : (text(d.name) ?? '');
   }
+}
+
+/** "runs 30 days (keep 100 per automation), audit 365 days" from a retention entry's `to`. */
+function retentionSummary(value: unknown): string {
+  if (!value || typeof value !== 'object') return '';
+  const to = value as Record<string, unknown>;
+  return `runs ${text(to.runRetentionDays)} days (keep ${text(to.keepRunsPerAutomation)} per automation), audit ${text(to.auditRetentionDays)} days`;
 }

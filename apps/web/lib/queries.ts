@@ -27,6 +27,7 @@ import {
   type NewNotificationChannel,
   type Page,
   type ResolveInboxBody,
+  type RetentionSettingsBody,
   type RunEvent,
   type RunSummary,
   type Role,
@@ -192,6 +193,7 @@ export const queries = {
   secretRequests: () =>
     queryOptions({ queryKey: queryKeys.secretRequests, queryFn: read((s) => api.secretRequests(s)) }),
   workspaces: () => queryOptions({ queryKey: queryKeys.workspaces, queryFn: read((s) => api.workspaces(s)) }),
+  retention: () => queryOptions({ queryKey: queryKeys.retention, queryFn: read((s) => api.retention(s)) }),
 };
 
 // ---- writes ----------------------------------------------------------------------------------------
@@ -362,6 +364,12 @@ export const useImportBundle = () =>
   useWrite(
     (body: { bundle: unknown; name?: string }) => api.importBundle(body),
     [queryKeys.automations.all, queryKeys.overview.all, queryKeys.audit.all],
+  );
+
+export const useSetRetention = () =>
+  useWrite(
+    (body: RetentionSettingsBody) => api.setRetention(body),
+    [queryKeys.retention, queryKeys.audit.all],
   );
 
 export const useAddTrustedPublisher = () =>

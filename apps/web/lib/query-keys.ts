@@ -65,4 +65,5 @@ export const queryKeys = {
   secrets: ['secrets'] as const,
   secretRequests: ['secret-requests'] as const,
   workspaces: ['workspaces'] as const,
+  retention: ['workspace', 'retention'] as const,
 } as const;

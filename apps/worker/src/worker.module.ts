@@ -25,6 +25,7 @@ import { RunExecutor } from './runs/run-executor.service';
 import { RunProcessor } from './runs/run.processor';
 import { SandboxHost } from './runs/sandbox.provider';
 import { MaintenanceProcessor } from './runs/maintenance.processor';
+import { RetentionPass } from './retention/retention-pass.service';
 import { StaleRunReconciler } from './runs/stale-run-reconciler.service';
 import { ScheduleTicks } from './schedules/schedule-ticks.service';
 
@@ -69,6 +70,7 @@ export class WorkerModule {
         RepairProcessor,
         StaleRunReconciler,
         ScheduleTicks,
+        RetentionPass,
         MaintenanceProcessor,
         NotificationService,
         NotificationProcessor,

@@ -12,3 +12,4 @@ export * from './script-language';
 // Also in @mendflow/contracts/api; here because the bundle format and secret requests are read outside HTTP too.
 export * from './api/bundles';
 export * from './api/secret-requests';
+export * from './retention';

@@ -14,3 +14,13 @@ export const REPAIR_STATUSES = [
   'failed',
 ] as const;
 export type RepairStatus = (typeof REPAIR_STATUSES)[number];
+
+/**
+ * A repair in one of these is over: nothing (the worker's loop, a person's approval) will move it again.
+ * Any other repair is pending, and retention keeps its run.
+ */
+export const FINISHED_REPAIR_STATUSES = [
+  'deployed',
+  'rejected',
+  'failed',
+] as const satisfies readonly RepairStatus[];

@@ -10,6 +10,7 @@ import { InvitationsRepository } from './repositories/invitations.repository';
 import { MembershipsRepository } from './repositories/memberships.repository';
 import { NotificationsRepository } from './repositories/notifications.repository';
 import { RepairsRepository } from './repositories/repairs.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 import { RunExecutionRepository } from './repositories/run-execution.repository';
 import { RunSlotsRepository } from './repositories/run-slots.repository';
 import { RunsRepository } from './repositories/runs.repository';
@@ -48,6 +49,7 @@ const REPOSITORIES = [
   TriggersRepository,
   EmittedEventsRepository,
   SigningKeysRepository,
+  RetentionRepository,
 ] as const;
 
 class DbLifecycle implements OnApplicationShutdown {

@@ -27,3 +27,4 @@ export * from './repositories/notifications.repository';
 export * from './repositories/webhooks.repository';
 export * from './repositories/emitted-events.repository';
 export * from './repositories/signing-keys.repository';
+export * from './repositories/retention.repository';

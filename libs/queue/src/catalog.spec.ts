@@ -6,7 +6,8 @@ describe('the job catalog', () => {
   it('places every job on one queue', () => {
     expect(jobsOfQueue(QueueNames.runs)).toEqual(['run.attempt']);
     expect(jobsOfQueue(QueueNames.repairs)).toEqual(['repair.propose']);
-        expect(jobsOfQueue(QueueNames.maintenance).sort()).toEqual([
+    expect(jobsOfQueue(QueueNames.maintenance).sort()).toEqual([
+      'retention.prune',
       'run.wake',
       'runs.reconcile',
       'schedule.tick',
@@ -77,7 +78,7 @@ describe('assertHandlers', () => {
       assertHandlers(queues, [
         ['run.attempt'],
         ['repair.propose'],
-        ['runs.reconcile', 'run.wake', 'schedule.tick'],
+        ['runs.reconcile', 'retention.prune', 'run.wake', 'schedule.tick'],
       ]),
     ).not.toThrow();
   });
@@ -90,14 +91,14 @@ describe('assertHandlers', () => {
       assertHandlers(queues, [
         ['run.attempt', 'repair.propose'],
         ['repair.propose'],
-        ['runs.reconcile', 'run.wake', 'schedule.tick'],
+        ['runs.reconcile', 'retention.prune', 'run.wake', 'schedule.tick'],
       ]),
     ).toThrow(/job repair\.propose \(queue repairs\) has 2 handlers/);
     expect(() =>
       assertHandlers(queues, [
         ['run.attempt'],
         ['repair.propose'],
-        ['runs.reconcile', 'run.wake', 'schedule.tick', 'run.nope'],
+        ['runs.reconcile', 'retention.prune', 'run.wake', 'schedule.tick', 'run.nope'],
       ]),
     ).toThrow(/run\.nope, which is not in the job catalog/);
   });

@@ -32,6 +32,8 @@ export function wakeJobId(payload: Pick<WakeJobPayload, 'runId' | 'attempt'>): s
 
 export const reconcileJobPayload = z.strictObject({});
 
+export const retentionJobPayload = z.strictObject({});
+
 export const notificationDispatchPayload = z.strictObject({
   workspaceId: z.uuid(),
   topic: z.enum(NOTIFICATION_TOPICS),
@@ -187,6 +189,16 @@ export const JOB_CATALOG = {
     queue: QueueNames.maintenance,
     payload: reconcileJobPayload,
     build: () => ({ name: 'runs.reconcile', data: {}, opts: { jobId: 'runs.reconcile' } }),
+  }),
+  /**
+   * One retention pass (docs/operations.md "Retention"): deletes what every workspace's settings let go,
+   * in small batches, for at most RETENTION_TIME_BUDGET_MS. Not enqueued by anyone: workers register it
+   * as a BullMQ job scheduler every RETENTION_INTERVAL_MS, so one pass runs per interval cluster-wide.
+   */
+  'retention.prune': entry({
+    queue: QueueNames.maintenance,
+    payload: retentionJobPayload,
+    build: () => ({ name: 'retention.prune', data: {}, opts: { jobId: 'retention.prune' } }),
   }),
   /**
    * One tick of a schedule. Not enqueued by anyone: ScheduleSync (@mendflow/triggers) keeps one BullMQ

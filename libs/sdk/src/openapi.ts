@@ -711,6 +711,24 @@ export interface paths {
         patch: operations["WorkspacesController_rename"];
         trace?: never;
     };
+    "/api/v1/workspaces/current/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current workspace's retention settings, the defaults, and how many runs and audit entries a pass would delete now */
+        get: operations["WorkspacesController_retention"];
+        /** Set the current workspace's retention (owner): days runs are kept, runs kept per automation regardless, days audit entries are kept */
+        put: operations["WorkspacesController_setRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{id}/switch": {
         parameters: {
             query?: never;
@@ -1576,6 +1594,24 @@ export interface components {
         };
         LeaveWorkspaceResult: {
             signedOut: boolean;
+        };
+        Retention: {
+            runRetentionDays: number;
+            keepRunsPerAutomation: number;
+            auditRetentionDays: number;
+            defaults: {
+                runRetentionDays: number;
+                keepRunsPerAutomation: number;
+                auditRetentionDays: number;
+            };
+            limits: {
+                maxDays: number;
+                maxKeepRuns: number;
+            };
+            due: {
+                runs: number;
+                auditEntries: number;
+            };
         };
         ScheduledRun: {
             /** Format: uuid */
@@ -3240,6 +3276,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    WorkspacesController_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Retention */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    WorkspacesController_setRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    runRetentionDays: number;
+                    keepRunsPerAutomation: number;
+                    auditRetentionDays: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Retention */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
                 };
             };
             400: components["responses"]["BadRequest"];

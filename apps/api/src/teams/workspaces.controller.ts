@@ -1,7 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { retentionSettingsSchema } from '@mendflow/contracts';
 import {
   leaveWorkspaceSchema,
   profileSchema,
+  retentionSchema,
   workspaceListSchema,
   workspaceSchema,
 } from '@mendflow/contracts/api';
@@ -68,6 +70,32 @@ export class WorkspacesController {
     @Body(new ZodPipe(workspaceBody)) body: z.output<typeof workspaceBody>,
   ) {
     return workspaceView(await this.workspaces.rename(principal, body.name), principal.workspaceId);
+  }
+
+  @Get('current/retention')
+  @Requires('workspace:read')
+  @ApiContract({
+    summary:
+      "The current workspace's retention settings, the defaults, and how many runs and audit entries a pass would delete now",
+    response: { status: 200, schema: retentionSchema },
+  })
+  async retention(@CurrentPrincipal() principal: Principal) {
+    return this.workspaces.getRetention(principal);
+  }
+
+  @Put('current/retention')
+  @Requires('workspace:manage')
+  @ApiContract({
+    summary:
+      "Set the current workspace's retention (owner): days runs are kept, runs kept per automation regardless, days audit entries are kept",
+    body: retentionSettingsSchema,
+    response: { status: 200, schema: retentionSchema },
+  })
+  async setRetention(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ZodPipe(retentionSettingsSchema)) body: z.output<typeof retentionSettingsSchema>,
+  ) {
+    return this.workspaces.setRetention(principal, body);
   }
 
   @Post(':id/switch')

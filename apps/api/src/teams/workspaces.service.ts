@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { RETENTION_DEFAULTS, RETENTION_LIMITS, type RetentionSettings } from '@mendflow/contracts';
 import {
+  RetentionRepository,
   MembershipsRepository,
   SessionsRepository,
   type UserWorkspace,
@@ -25,6 +27,7 @@ export class WorkspacesService {
     private readonly sessionService: SessionService,
     private readonly live: LiveEventsGateway,
     private readonly audit: AuditTrail,
+    private readonly retention: RetentionRepository,
   ) {}
 
   async list(principal: Principal): Promise<UserWorkspace[]> {
@@ -74,5 +77,31 @@ export class WorkspacesService {
       });
     }
     return renamed;
+  }
+
+  /** The workspace's retention settings with the defaults and what a pass would delete now. */
+  async getRetention(principal: Principal) {
+    const settings = await this.retention.getSettings(principal.workspaceId);
+    if (!settings) throw TeamErrors.workspaceNotFound(principal.workspaceId);
+    const due = await this.retention.countDue(principal.workspaceId, settings, new Date());
+    return { ...settings, defaults: RETENTION_DEFAULTS, limits: RETENTION_LIMITS, due };
+  }
+
+  async setRetention(principal: Principal, settings: RetentionSettings) {
+    const changed = await this.retention.updateSettings(principal.workspaceId, settings);
+    if (!changed) throw TeamErrors.workspaceNotFound(principal.workspaceId);
+    const { before } = changed;
+    const differs = (Object.keys(settings) as (keyof RetentionSettings)[]).some(
+      (field) => before[field] !== settings[field],
+    );
+    if (differs) {
+      await this.audit.record(principal, {
+        action: 'workspace.retention_changed',
+        targetKind: 'workspace',
+        targetId: principal.workspaceId,
+        data: { from: before, to: settings },
+      });
+    }
+    return this.getRetention(principal);
   }
 }

@@ -46,6 +46,19 @@ const envSchema = z
     WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
     /** A run queued longer than this without a job is re-enqueued from PostgreSQL. */
     STALE_QUEUED_RUN_MS: z.coerce.number().int().min(1000).default(60_000),
+    /**
+     * How often the retention pass runs, cluster-wide (docs/operations.md "Retention"); 0 turns it off
+     * (and removes its schedule, so set it alike on every worker).
+     */
+    RETENTION_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000')
+      .default(900_000),
+    /** Rows one retention statement deletes at most (runs, with what is theirs, count as one each). */
+    RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+    /** How long one pass may go on; it stops after the batch under way and the next pass continues. */
+    RETENTION_TIME_BUDGET_MS: z.coerce.number().int().min(100).default(60_000),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     REPAIR_PROVIDER: z.enum(['none', 'openai', 'webhook']).default('none'),
     /** openai: the API base (…/v1) of any OpenAI-compatible endpoint; webhook: the URL to POST to. */
@@ -70,6 +83,13 @@ const envSchema = z
     NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .superRefine((config, context) => {
+    if (config.RETENTION_INTERVAL_MS > 0 && config.RETENTION_TIME_BUDGET_MS > config.RETENTION_INTERVAL_MS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['RETENTION_TIME_BUDGET_MS'],
+        message: 'must not exceed RETENTION_INTERVAL_MS (a pass ends before the next one is due)',
+      });
+    }
     if (config.REPAIR_PROVIDER !== 'none' && !config.REPAIR_BASE_URL) {
       context.addIssue({
         code: 'custom',

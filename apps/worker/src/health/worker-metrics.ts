@@ -85,6 +85,13 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  readonly retentionDeleted = new Counter({
+    name: 'mendflow_retention_deleted_total',
+    help: 'Rows the retention pass deleted, by kind (runs, attempts, events, steps, inbox_items, repairs, notification_deliveries, emitted_events, secret_requests, audit_entries)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mendflow_worker_' });
   }

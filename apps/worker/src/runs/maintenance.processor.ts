@@ -4,12 +4,13 @@ import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
 import { tickTimeOf } from '@mendflow/triggers';
 import { DelayedError, type Job } from 'bullmq';
 import { NotificationService } from '../notifications/notification.service';
+import { RetentionPass } from '../retention/retention-pass.service';
 import { ScheduleTicks } from '../schedules/schedule-ticks.service';
 import { StaleRunReconciler } from './stale-run-reconciler.service';
 
 /**
  * Timers and housekeeping: the reconciler's scheduled pass (runs, then notification deliveries),
- * wake-ups of waiting runs, and schedule ticks. One processor for the queue: a BullMQ worker consumes
+ * the retention pass, wake-ups of waiting runs, and schedule ticks. One processor for the queue: a BullMQ worker consumes
  * a queue with one processing function.
  */
 @Processor(QueueNames.maintenance, { concurrency: 4 })
@@ -17,6 +18,7 @@ export class MaintenanceProcessor extends WorkerHost {
   /** The job names this processor handles (checked against the job catalog when the worker starts). */
   static readonly handles = [
     'runs.reconcile',
+    'retention.prune',
     'run.wake',
     'schedule.tick',
   ] as const satisfies readonly JobName[];
@@ -26,6 +28,7 @@ export class MaintenanceProcessor extends WorkerHost {
     private readonly engine: RunEngine,
     private readonly notifications: NotificationService,
     private readonly ticks: ScheduleTicks,
+    private readonly retention: RetentionPass,
   ) {
     super();
   }
@@ -37,6 +40,9 @@ export class MaintenanceProcessor extends WorkerHost {
         // Notification deliveries that lost their job are caught up by the same pass.
         await this.notifications.redeliverStale();
         await this.notifications.redispatchLost();
+        return;
+      case 'retention.prune':
+        await this.retention.prune();
         return;
       case 'run.wake': {
         const { workspaceId, runId, attempt } = parseJob('run.wake', job.data);

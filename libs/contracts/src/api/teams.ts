@@ -51,3 +51,19 @@ export const workspaceSchema = z
   .meta({ id: 'Workspace' });
 export const workspaceListSchema = listOf(workspaceSchema).meta({ id: 'WorkspaceList' });
 export const leaveWorkspaceSchema = z.object({ signedOut: z.boolean() }).meta({ id: 'LeaveWorkspaceResult' });
+
+const retentionFields = {
+  runRetentionDays: z.int(),
+  keepRunsPerAutomation: z.int(),
+  auditRetentionDays: z.int(),
+};
+/** The workspace's retention settings, the defaults, and what a pass would delete under them now. */
+export const retentionSchema = z
+  .object({
+    ...retentionFields,
+    defaults: z.object(retentionFields),
+    limits: z.object({ maxDays: z.int(), maxKeepRuns: z.int() }),
+    /** Counted with the pass's own conditions at the moment of the request. */
+    due: z.object({ runs: z.int(), auditEntries: z.int() }),
+  })
+  .meta({ id: 'Retention' });

@@ -47,7 +47,8 @@ interface AuditRow extends Omit<AuditRecord, 'id' | 'data'> {
 
 /**
  * Append-only record of who did what: deploys, rollbacks, repairs, resolutions, cancels, member, key
- * and secret changes. Entries never hold a secret value.
+ * and secret changes. Entries never hold a secret value. Nothing changes an entry; retention deletes
+ * those older than the workspace's auditRetentionDays (RetentionRepository).
  */
 export class AuditRepository {
   constructor(private readonly db: Db) {}
