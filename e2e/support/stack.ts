@@ -19,6 +19,10 @@ export interface Stack {
   redisUrl: string;
   env: NodeJS.ProcessEnv;
   logs: () => string;
+  /** The API process as it is now (restartApi replaces it). */
+  api(): ManagedProcess;
+  /** Starts a new API process on the same port, once the previous one has exited (stop it first). */
+  restartApi(): Promise<ManagedProcess>;
   startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
@@ -146,7 +150,7 @@ export async function startStack(
     LOG_LEVEL: 'warn',
   };
   const apiUrl = `http://127.0.0.1:${port}`;
-  const api = startScript('start:api', { ...env, ...options.apiEnv });
+  let api = startScript('start:api', { ...env, ...options.apiEnv });
   await waitFor(`${apiUrl}/readyz`, api);
   const workers: ManagedProcess[] = [];
   const startWorker = async (extraEnv: NodeJS.ProcessEnv = {}) => {
@@ -170,6 +174,12 @@ export async function startStack(
     redisUrl,
     env,
     startWorker,
+    api: () => api,
+    async restartApi() {
+      api = startScript('start:api', { ...env, ...options.apiEnv });
+      await waitFor(`${apiUrl}/readyz`, api);
+      return api;
+    },
     logs: () => [api, ...workers].map((p) => p.output()).join('\n'),
     async stop() {
       await Promise.all([api, ...workers].map((p) => p.stop()));

@@ -7,6 +7,8 @@ import { answerClientErrors } from './common/client-errors';
 import { useRequestGuards } from './common/request-guards';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
+import { DrainState } from './lifecycle/drain-state';
+import { type DrainOutcome, HttpDrain } from './lifecycle/http-drain';
 import { mountOpenApi } from './openapi';
 
 const LOG_LEVELS: Record<ApiConfig['LOG_LEVEL'], LogLevel[]> = {
@@ -16,7 +18,17 @@ const LOG_LEVELS: Record<ApiConfig['LOG_LEVEL'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
 };
 
-export async function createApp(config: ApiConfig): Promise<NestExpressApplication> {
+export interface ApiApp {
+  app: NestExpressApplication;
+  /**
+   * Stops this process without cutting what is under way: /readyz turns 503, live sockets are told to
+   * reconnect, the listener closes, requests under way finish (up to `graceMs`), then the Nest shutdown
+   * hooks close the database, Redis and queue connections.
+   */
+  shutdown(graceMs: number): Promise<DrainOutcome>;
+}
+
+export async function createApp(config: ApiConfig): Promise<ApiApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: LOG_LEVELS[config.LOG_LEVEL],
     bodyParser: false,
@@ -26,12 +38,25 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
   answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts's ProcessLifecycle calls shutdown() on a signal, with a bound.
+  const drain = new HttpDrain(app.getHttpServer());
   const io = new RedisIoAdapter(app, config.REDIS_URL);
   await io.connect();
   app.useWebSocketAdapter(io);
   mountOpenApi(app);
-  return app;
+  return {
+    app,
+    async shutdown(graceMs) {
+      app.get(DrainState).begin();
+      const sockets = io.closeClientTransports();
+      const outcome = await drain.drain(graceMs);
+      apiLogger.log(
+        `drained: ${sockets} live connection(s) told to reconnect, ${outcome.abandoned} request(s) cut at the grace`,
+      );
+      await app.close();
+      return outcome;
+    },
+  };
 }
 
 export const apiLogger = new Logger('Api');

@@ -9,7 +9,7 @@ import { buildOpenApiDocument } from './openapi';
  * The file is committed; the e2e suite fails when the served document drifts from it.
  */
 async function main(): Promise<void> {
-  const app = await createApp(loadApiConfig());
+  const { app } = await createApp(loadApiConfig());
   const document = buildOpenApiDocument(app);
   const target = process.argv[2] ?? 'apps/api/openapi.json';
   writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { checkExampleSecrets } from '@mendflow/common';
+import { checkExampleSecrets, ProcessLifecycle } from '@mendflow/common';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker-config';
-import { ProcessLifecycle } from './lifecycle/process-lifecycle';
 import { WorkerModule } from './worker.module';
 
 const LOG_LEVELS: Record<WorkerConfig['LOG_LEVEL'], LogLevel[]> = {
@@ -21,6 +20,7 @@ async function main(): Promise<void> {
   const lifecycle = new ProcessLifecycle({
     drainGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     fatalGraceMs: config.WORKER_FATAL_GRACE_MS,
+    logger: new Logger('Lifecycle'),
   });
   lifecycle.install();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, lifecycle), {

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { SecretBox } from '@mendflow/common';
+import { ProcessLifecycle, SecretBox } from '@mendflow/common';
 import { DatabaseModule } from '@mendflow/db';
 import { EngineModule } from '@mendflow/engine';
 import { TriggersModule } from '@mendflow/triggers';
@@ -11,7 +11,6 @@ import { SANDBOX_HEALTH } from './health/sandbox-health';
 import { WorkerMetrics } from './health/worker-metrics';
 import { NotificationProcessor } from './notifications/notification.processor';
 import { NotificationService } from './notifications/notification.service';
-import { ProcessLifecycle } from './lifecycle/process-lifecycle';
 import { CandidateValidator } from './repairs/candidate-validator';
 import { RepairBudget } from './repairs/repair-budget.service';
 import { REPAIR_PROVIDER } from './repairs/repair-provider';

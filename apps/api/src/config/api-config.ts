@@ -11,6 +11,8 @@ const envSchema = z.object({
   MENDFLOW_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   MENDFLOW_BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // SIGTERM/SIGINT: how long requests under way may take to finish before the process exits anyway.
+  API_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   // Which peers' X-Forwarded-* headers are believed (see trust-proxy.ts); default false: none.
   TRUST_PROXY: trustProxySetting,

@@ -11,6 +11,7 @@ import type { Server, ServerOptions } from 'socket.io';
 export class RedisIoAdapter extends IoAdapter {
   private readonly pub: Redis;
   private readonly sub: Redis;
+  private server?: Server;
 
   constructor(app: INestApplicationContext, redisUrl: string) {
     super(app);
@@ -30,7 +31,20 @@ export class RedisIoAdapter extends IoAdapter {
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server = super.createIOServer(port, options);
     server.adapter(createAdapter(this.pub, this.sub));
+    this.server = server;
     return server;
+  }
+
+  /**
+   * For a shutdown: ends every client's transport without a Socket.IO disconnect packet, so clients
+   * see "transport close" and reconnect by themselves (to another replica, or to this one restarted),
+   * re-subscribing with the last seq they hold. A server-side `disconnect()` would tell them to stay away.
+   */
+  closeClientTransports(): number {
+    if (!this.server) return 0;
+    const count = this.server.engine.clientsCount;
+    this.server.engine.close();
+    return count;
   }
 
   override async dispose(): Promise<void> {

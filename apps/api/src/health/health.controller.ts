@@ -4,6 +4,7 @@ import { probe } from '@mendflow/common';
 import { DB, type Db } from '@mendflow/db';
 import type { Redis } from 'ioredis';
 import { Public } from '../auth/principal';
+import { DrainState } from '../lifecycle/drain-state';
 import { REDIS } from '../redis/redis.module';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -15,6 +16,7 @@ export class HealthController {
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly drain: DrainState,
   ) {}
 
   /** The process is up. */
@@ -23,9 +25,15 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to serve: PostgreSQL and Redis both answer. */
+  /** Ready to serve: not shutting down, and PostgreSQL and Redis both answer. */
   @Get('readyz')
   async readyz() {
+    if (this.drain.draining) {
+      throw new HttpException(
+        { error: { code: 'NOT_READY', message: 'shutting down', details: { status: 'draining' } } },
+        503,
+      );
+    }
     const [postgres, redis] = await Promise.all([
       probe(() => this.db.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS),
       probe(() => this.redis.ping(), CHECK_TIMEOUT_MS),

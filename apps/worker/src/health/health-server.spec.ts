@@ -1,10 +1,12 @@
+import { ProcessLifecycle } from '@mendflow/common';
 import type { Db } from '@mendflow/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerConfig } from '../config/worker-config';
-import { ProcessLifecycle } from '../lifecycle/process-lifecycle';
 import { WorkerHealthServer } from './health-server';
 import type { SandboxHealthSource } from './sandbox-health';
 import { WorkerMetrics } from './worker-metrics';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined, fatal: () => undefined };
 
 const upDb = { $queryRaw: async () => [{ '?column?': 1 }] } as unknown as Db;
 const downDb = {
@@ -12,7 +14,12 @@ const downDb = {
 } as unknown as Db;
 
 function runningLifecycle() {
-  const lifecycle = new ProcessLifecycle({ drainGraceMs: 1000, fatalGraceMs: 100, exit: () => undefined });
+  const lifecycle = new ProcessLifecycle({
+    drainGraceMs: 1000,
+    fatalGraceMs: 100,
+    exit: () => undefined,
+    logger: quiet,
+  });
   lifecycle.attach(() => new Promise<void>(() => undefined));
   return lifecycle;
 }
@@ -145,6 +152,7 @@ describe('WorkerHealthServer', () => {
       fatalGraceMs: 100,
       exit: () => undefined,
       setTimer: () => undefined,
+      logger: quiet,
     });
     const get = await serve({ lifecycle });
     let ready = await get('/readyz');

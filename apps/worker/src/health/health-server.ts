@@ -8,10 +8,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { probe } from '@mendflow/common';
 import { DB, type Db } from '@mendflow/db';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
-import { type LifecycleState, ProcessLifecycle } from '../lifecycle/process-lifecycle';
+import { type LifecycleState, probe, ProcessLifecycle } from '@mendflow/common';
 import { EventLoopWatch } from './event-loop-watch';
 import { checkSandbox, SANDBOX_HEALTH, type SandboxHealthSource } from './sandbox-health';
 import { WorkerMetrics } from './worker-metrics';

@@ -1,11 +1,9 @@
-import { Logger } from '@nestjs/common';
-
 /** starting: no application yet; running: serving; stopping: draining or exiting after a fatal error. */
 export type LifecycleState = 'starting' | 'running' | 'stopping';
 
 /** EX_SOFTWARE: the process stopped because of an error in itself, not because it was told to. */
 export const EXIT_FATAL = 70;
-/** The drain outlived its grace: attempts still under way are left to BullMQ's redelivery. */
+/** The drain outlived its grace: work still under way is cut (a worker's attempts go back to BullMQ's redelivery). */
 export const EXIT_DRAIN_TIMEOUT = 1;
 
 export interface ProcessLifecycleOptions {
@@ -17,17 +15,26 @@ export interface ProcessLifecycleOptions {
   exit?: (code: number) => void;
   /** Injectable for tests; setTimeout otherwise. */
   setTimer?: (callback: () => void, ms: number) => void;
-  logger?: Pick<Logger, 'log' | 'warn' | 'error' | 'fatal'>;
+  logger: LifecycleLogger;
+}
+
+/** What the lifecycle writes with: Nest's Logger fits, so each app passes its own. */
+export interface LifecycleLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  fatal(message: string): void;
 }
 
 type Shutdown = () => Promise<void>;
 
 /**
- * Makes the worker process end within a bounded time once it must: told to stop (SIGTERM, SIGINT), it
- * drains; after a fatal error (an uncaught exception, an unhandled rejection, a component's report)
+ * Makes a Mendflow process (the worker, the API) end within a bounded time once it must: told to stop
+ * (SIGTERM, SIGINT), it drains; after a fatal error (an uncaught exception, an unhandled rejection, a component's report)
  * its state is unknown and it must not go on. Either way the shutdown hooks run, and a timer armed at
  * that moment exits the process when its grace runs out even if a hook never returns: a half-dead
- * worker holding its BullMQ locks and serving nothing is worse than one that restarts.
+ * worker holding its BullMQ locks, or an API replica that takes connections and answers none, is worse
+ * than one that restarts.
  *
  * Replaces Nest's enableShutdownHooks, which waits for the hooks without a bound.
  */
@@ -38,12 +45,12 @@ export class ProcessLifecycle {
   private exited = false;
   private readonly exit: (code: number) => void;
   private readonly setTimer: (callback: () => void, ms: number) => void;
-  private readonly logger: Pick<Logger, 'log' | 'warn' | 'error' | 'fatal'>;
+  private readonly logger: LifecycleLogger;
 
   constructor(private readonly options: ProcessLifecycleOptions) {
     this.exit = options.exit ?? ((code) => process.exit(code));
     this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
-    this.logger = options.logger ?? new Logger('Lifecycle');
+    this.logger = options.logger;
   }
 
   get state(): LifecycleState {
@@ -68,7 +75,7 @@ export class ProcessLifecycle {
     if (this.stopping) this.runShutdown();
   }
 
-  /** Drain: stop taking jobs, let the attempts under way finish, exit 0. */
+  /** Drain: stop taking new work, let the work under way finish, exit 0. */
   stop(signal: string): void {
     if (this.stopping) {
       // npm and a process-group kill deliver the same SIGTERM twice; neither cuts the drain short.
