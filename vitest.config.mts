@@ -52,7 +52,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           execArgv: ['--no-node-snapshot'],
-          include: ['{apps,libs}/*/src/**/*.spec.ts', 'apps/web/{lib,front-door}/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: [
+            '{apps,libs}/*/src/**/*.spec.ts',
+            'apps/web/{lib,front-door}/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+          ],
           environment: 'node',
         },
       },

@@ -78,7 +78,9 @@ describe('npm run db:wait-migrated', () => {
     while (!run.output().includes('waiting:') && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(run.output()).toContain(`[db] waiting: 1 of ${MIGRATIONS.length} migrations not applied yet: ${latest}`);
+    expect(run.output()).toContain(
+      `[db] waiting: 1 of ${MIGRATIONS.length} migrations not applied yet: ${latest}`,
+    );
     // First as prisma records a migration it has started, then as one it finished.
     await query(
       name,
@@ -86,9 +88,11 @@ describe('npm run db:wait-migrated', () => {
        VALUES ($1, $2, $3, now(), 0)`,
       [row!.id, row!.checksum, latest],
     );
-    await query(name, 'UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
-      row!.id,
-    ]);
+    await query(
+      name,
+      'UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+      [row!.id],
+    );
     expect(await run.exit).toBe(0);
     expect(run.output()).toContain('are applied');
   });

@@ -63,10 +63,14 @@ function componentsOf(dir) {
 
 function render(dir) {
   try {
-    const yaml = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const yaml = execFileSync('kubectl', ['kustomize', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return { objects: loadAll(yaml).filter((doc) => doc !== null && doc !== undefined) };
   } catch (error) {
-    const reason = error.code === 'ENOENT' ? 'kubectl is not installed' : (error.stderr || error.message).trim();
+    const reason =
+      error.code === 'ENOENT' ? 'kubectl is not installed' : (error.stderr || error.message).trim();
     return { error: `kubectl kustomize failed: ${reason}` };
   }
 }
@@ -77,7 +81,12 @@ function render(dir) {
  */
 function typesOf(models) {
   const file = path.join(ROOT, '__k8s_validate_models.mts');
-  const source = models.map((model, i) => `import type { ${model.typeName} as T${i} } from '${model.module}';\nexport declare const v${i}: T${i};`).join('\n');
+  const source = models
+    .map(
+      (model, i) =>
+        `import type { ${model.typeName} as T${i} } from '${model.module}';\nexport declare const v${i}: T${i};`,
+    )
+    .join('\n');
   const options = {
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -90,7 +99,9 @@ function typesOf(models) {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language, ...rest) =>
-    path.resolve(name) === file ? ts.createSourceFile(name, source, language) : getSourceFile(name, language, ...rest);
+    path.resolve(name) === file
+      ? ts.createSourceFile(name, source, language)
+      : getSourceFile(name, language, ...rest);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => path.resolve(name) === file || fileExists(name);
   const program = ts.createProgram([file], options, host);
@@ -108,7 +119,11 @@ function typesOf(models) {
     const index = Number(declaration.name.getText(sourceFile).slice(1));
     if (!problems.has(index)) types.set(models[index].module, checker.getTypeAtLocation(declaration.name));
   }
-  return { checker, types, problems: new Map([...problems].map(([i, message]) => [models[i].module, message])) };
+  return {
+    checker,
+    types,
+    problems: new Map([...problems].map(([i, message]) => [models[i].module, message])),
+  };
 }
 
 const NOTHING = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void;
@@ -120,7 +135,9 @@ function unknownFields(checker, value, type, at, out) {
   const members = (type.isUnion() ? type.types : [type]).filter((member) => !(member.flags & NOTHING));
   if (members.length === 0 || members.some((member) => member.flags & ANYTHING)) return;
   if (Array.isArray(value)) {
-    const element = members.map((member) => checker.getIndexTypeOfType(member, ts.IndexKind.Number)).find(Boolean);
+    const element = members
+      .map((member) => checker.getIndexTypeOfType(member, ts.IndexKind.Number))
+      .find(Boolean);
     if (element) value.forEach((item, i) => unknownFields(checker, item, element, `${at}[${i}]`, out));
     return;
   }
@@ -129,7 +146,9 @@ function unknownFields(checker, value, type, at, out) {
     let childType;
     for (const member of objects) {
       const property = checker.getPropertyOfType(member, key);
-      childType = property ? checker.getTypeOfSymbol(property) : checker.getIndexTypeOfType(member, ts.IndexKind.String);
+      childType = property
+        ? checker.getTypeOfSymbol(property)
+        : checker.getIndexTypeOfType(member, ts.IndexKind.String);
       if (childType) break;
     }
     const where = at ? `${at}.${key}` : key;
@@ -148,7 +167,10 @@ function asDecoded(object) {
   const values = field && object[field];
   if (!values || typeof values !== 'object') return object;
   const unwrapped = Object.fromEntries(
-    Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value.replace(/[\r\n]/g, '') : value]),
+    Object.entries(values).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value.replace(/[\r\n]/g, '') : value,
+    ]),
   );
   return { ...object, [field]: unwrapped };
 }
@@ -160,17 +182,29 @@ export async function validateObjects(objects) {
   const models = new Map();
   const classes = new Map();
   for (const object of objects) {
-    const model = typeof object?.apiVersion === 'string' && typeof object?.kind === 'string' ? modelOf(object.apiVersion, object.kind) : null;
+    const model =
+      typeof object?.apiVersion === 'string' && typeof object?.kind === 'string'
+        ? modelOf(object.apiVersion, object.kind)
+        : null;
     if (!model) continue;
     if (!classes.has(model.module)) {
-      classes.set(model.module, await import(model.module).then((m) => m[object.kind], () => null));
+      classes.set(
+        model.module,
+        await import(model.module).then(
+          (m) => m[object.kind],
+          () => null,
+        ),
+      );
       if (classes.get(model.module)) models.set(model.module, model);
     }
   }
   const { checker, types, problems } = typesOf([...models.values()]);
   for (const object of objects) {
     const name = `${object?.kind ?? '?'}/${object?.metadata?.name ?? '?'}`;
-    const model = typeof object?.apiVersion === 'string' && typeof object?.kind === 'string' ? modelOf(object.apiVersion, object.kind) : null;
+    const model =
+      typeof object?.apiVersion === 'string' && typeof object?.kind === 'string'
+        ? modelOf(object.apiVersion, object.kind)
+        : null;
     const Model = model && classes.get(model.module);
     if (!Model) {
       errors.push(`${name}: no schema for apiVersion ${object?.apiVersion} kind ${object?.kind}`);
@@ -184,7 +218,9 @@ export async function validateObjects(objects) {
     }
     const type = types.get(model.module);
     if (!type) {
-      errors.push(`${name}: the type declarations of ${model.module} did not load: ${problems.get(model.module) ?? 'unknown reason'}`);
+      errors.push(
+        `${name}: the type declarations of ${model.module} did not load: ${problems.get(model.module) ?? 'unknown reason'}`,
+      );
       continue;
     }
     const unknown = [];
@@ -205,7 +241,8 @@ async function main(args) {
     // A component no kustomization uses would never be rendered, so never validated.
     const used = new Set(dirs.flatMap(componentsOf));
     for (const component of found.components) {
-      if (!used.has(component)) problems.push(`${path.relative(ROOT, component)}: a component that no kustomization under k8s/ uses`);
+      if (!used.has(component))
+        problems.push(`${path.relative(ROOT, component)}: a component that no kustomization under k8s/ uses`);
     }
   }
   let total = 0;

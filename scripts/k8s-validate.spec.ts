@@ -47,7 +47,10 @@ function kustomization(name: string, objects: object[]): string {
 }
 
 function validate(...dirs: string[]) {
-  const result = spawnSync(process.execPath, ['scripts/k8s-validate.mjs', ...dirs], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['scripts/k8s-validate.mjs', ...dirs], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -67,14 +70,18 @@ describe('npm run k8s:validate', () => {
       kustomization('unknown-container-field', [deployment({ imagePullPolice: 'Always' })]),
       kustomization('unknown-metadata-field', [{ ...deployment(), metadata: { name: 'demo', labelz: {} } }]),
       kustomization('unknown-keda-field', [scaledObject({ pollingIntervall: 5 })]),
-      kustomization('unknown-kind', [{ apiVersion: 'apps/v1', kind: 'Deploymnt', metadata: { name: 'demo' } }]),
+      kustomization('unknown-kind', [
+        { apiVersion: 'apps/v1', kind: 'Deploymnt', metadata: { name: 'demo' } },
+      ]),
     );
     expect(result.status).toBe(1);
     const line = (label: string) =>
       result.output.split('\n').filter((text) => text.includes(`${label}: `) && text.includes('✗'));
     expect(line('wrong-type').join('\n')).toMatch(/Deployment\/demo: .*spec\/replicas must be integer/);
     expect(line('unknown-container-field')).toEqual([
-      expect.stringContaining('Deployment/demo: spec.template.spec.containers[0].imagePullPolice: unknown field'),
+      expect.stringContaining(
+        'Deployment/demo: spec.template.spec.containers[0].imagePullPolice: unknown field',
+      ),
     ]);
     expect(line('unknown-metadata-field')).toEqual([
       expect.stringContaining('Deployment/demo: metadata.labelz: unknown field'),

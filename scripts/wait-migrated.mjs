@@ -16,7 +16,8 @@ function loadDotEnv() {
   if (!existsSync('.env')) return;
   for (const line of readFileSync('.env', 'utf8').split('\n')) {
     const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
+    if (match && process.env[match[1]] === undefined)
+      process.env[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
   }
 }
 
@@ -28,14 +29,17 @@ function fail(message, code) {
 function positiveInt(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(`${name} must be a whole number of milliseconds (≥ 1), got "${raw}"`, 2);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    fail(`${name} must be a whole number of milliseconds (≥ 1), got "${raw}"`, 2);
   return Number(raw);
 }
 
 /** The migrations this image carries: the folders holding a migration.sql, in their (timestamp) order. */
 function expectedMigrations() {
   return readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/migration.sql`, MIGRATIONS_DIR)))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/migration.sql`, MIGRATIONS_DIR)),
+    )
     .map((entry) => entry.name)
     .sort();
 }
@@ -49,7 +53,9 @@ async function appliedMigrations(url, timeoutMs) {
       'SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back FROM _prisma_migrations',
     );
     return {
-      applied: new Set(rows.filter((row) => row.finished && !row.rolled_back).map((row) => row.migration_name)),
+      applied: new Set(
+        rows.filter((row) => row.finished && !row.rolled_back).map((row) => row.migration_name),
+      ),
       unfinished: rows.filter((row) => !row.finished && !row.rolled_back).map((row) => row.migration_name),
     };
   } catch (error) {
