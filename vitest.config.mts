@@ -66,7 +66,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           execArgv: ['--no-node-snapshot'],
-          include: ['{apps,libs}/*/src/**/*.int-spec.ts'],
+          include: ['{apps,libs}/*/src/**/*.int-spec.ts', 'scripts/**/*.int-spec.ts'],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,
