@@ -52,7 +52,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           execArgv: ['--no-node-snapshot'],
-          include: ['{apps,libs}/*/src/**/*.spec.ts', 'apps/web/{lib,front-door}/**/*.spec.ts'],
+          include: [
+            '{apps,libs}/*/src/**/*.spec.ts',
+            'apps/web/{lib,front-door}/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+          ],
           environment: 'node',
         },
       },
@@ -62,7 +66,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           execArgv: ['--no-node-snapshot'],
-          include: ['{apps,libs}/*/src/**/*.int-spec.ts'],
+          include: ['{apps,libs}/*/src/**/*.int-spec.ts', 'scripts/**/*.int-spec.ts'],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -15,6 +15,8 @@ step "typecheck tests"
 npx --no-install tsc -p tsconfig.spec.json
 step "lint"
 npx --no-install eslint --max-warnings 0 .
+step "Kubernetes manifests: every kustomization renders and validates against the schemas (offline)"
+node scripts/k8s-validate.mjs
 step "OpenAPI document lints (Redocly recommended)"
 npx --no-install redocly lint --config redocly.yaml apps/api/openapi.json
 step "migrations match the schema"
