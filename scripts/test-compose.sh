@@ -73,7 +73,7 @@ export MENDFLOW_BOOTSTRAP_API_KEY=$API_KEY
 compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$ENV_FILE" "${FILES[@]}" "$@"; }
 # The optional monitoring profile must render too (its images are not pulled or started here).
 compose --profile observability config -q || die "the compose profile 'observability' does not render"
-compose --profile observability config --services | grep -qx prometheus ||
+compose --profile observability config --services | grep -x prometheus >/dev/null ||
   die "the compose profile 'observability' has no prometheus service"
 log "using: ${COMPOSE[*]} ($("${COMPOSE[@]}" version --short 2>/dev/null || echo '?')), files: ${FILES[*]}, API on 127.0.0.1:$PORT, web on 127.0.0.1:$WEB_PORT"
 
