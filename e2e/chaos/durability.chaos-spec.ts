@@ -233,6 +233,14 @@ beforeAll(async () => {
 afterAll(async () => {
   loadStopped = true;
   releaseGate();
+  // Every process's output, for reading after a failure (the figures say what, the logs say why).
+  mkdirSync('artifacts', { recursive: true });
+  writeFileSync(
+    'artifacts/chaos-logs.txt',
+    [api, ...workers]
+      .map((managed, i) => `==== ${i === 0 ? 'api' : `worker ${i}`}\n${managed?.output() ?? ''}`)
+      .join('\n'),
+  );
   // Whatever happened, nothing this suite started outlives it.
   await Promise.allSettled([api?.stop('SIGTERM', 5000), ...workers.map((worker) => worker.stop('SIGKILL'))]);
   await Promise.allSettled([postgres?.destroy(), redis?.destroy(), service?.close()]);
