@@ -6,9 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { RUN_PRIORITY } from '@mendflow/common';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { JobQueues } from './catalog';
 import { isRedisUnavailable, producerConnection } from './redis';
 
 async function freePort(): Promise<number> {
@@ -79,4 +81,34 @@ describe('a producer queue when Redis goes away', () => {
     // Redis came back empty (nothing kept on disk): only the job added after it is there.
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   }, 30_000);
+
+  it('bounds an enqueue on a queue whose Redis was down from the start (never ready)', async () => {
+    const port = await freePort();
+    const never = new Queue('producer-never-ready', {
+      connection: producerConnection(`redis://127.0.0.1:${port}`),
+    });
+    never.on('error', () => undefined);
+    try {
+      const jobs = new JobQueues({ runs: never }, { timeoutMs: 500 });
+      const started = Date.now();
+      const outcome = await jobs
+        .enqueue(
+          'run.attempt',
+          {
+            runId: '00000000-0000-4000-8000-000000000001',
+            workspaceId: '00000000-0000-4000-8000-000000000002',
+            automationId: '00000000-0000-4000-8000-000000000003',
+            attempt: 1,
+          },
+          { priority: RUN_PRIORITY.default },
+        )
+        .catch((error: unknown) => error);
+      expect(outcome).toMatchObject({ name: 'EnqueueTimeoutError' });
+      expect(isRedisUnavailable(outcome)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      // Not awaited: closing waits for the connection to be ready first, which it never is.
+      void never.disconnect().catch(() => undefined);
+    }
+  }, 10_000);
 });

@@ -41,7 +41,7 @@ const REDIS_UNAVAILABLE_MESSAGE =
  */
 export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (error.name === 'MaxRetriesPerRequestError') return true;
+  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'EnqueueTimeoutError') return true;
   const errno = (error as { code?: unknown }).code;
   if (typeof errno === 'string' && REDIS_UNAVAILABLE_ERRNO.has(errno)) return true;
   return REDIS_UNAVAILABLE_MESSAGE.test(error.message);
