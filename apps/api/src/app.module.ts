@@ -4,7 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { DatabaseModule } from '@mendflow/db';
 import { EngineModule } from '@mendflow/engine';
 import { TriggersModule } from '@mendflow/triggers';
-import { redisConnection } from '@mendflow/queue';
+import { producerConnection } from '@mendflow/queue';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -30,6 +30,9 @@ import { SessionModule } from './session/session.module';
 import { TeamsModule } from './teams/teams.module';
 import { TriggersApiModule } from './triggers/triggers.module';
 
+/** How long a request waits for Redis to take a job before the run is left to the reconciler. */
+const ENQUEUE_TIMEOUT_MS = 2000;
+
 @Global()
 @Module({})
 class ConfigModule {
@@ -50,8 +53,11 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
-        BullModule.forRoot({ connection: redisConnection(config.REDIS_URL) }),
-        EngineModule.forRoot({ redisUrl: config.REDIS_URL }),
+        // A producer's connection: an enqueue while Redis is down fails fast (the run stays queued in
+        // PostgreSQL for the reconciler) instead of holding the request until Redis is back.
+        BullModule.forRoot({ connection: producerConnection(config.REDIS_URL) }),
+        // Bounded too for a Redis down since the API started (its queues never became ready).
+        EngineModule.forRoot({ redisUrl: config.REDIS_URL, enqueueTimeoutMs: ENQUEUE_TIMEOUT_MS }),
         TriggersModule.forRoot(),
         RedisModule,
         AuthModule,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loggableError } from './errors';
+import { loggableError, retryWhileDatabaseUnavailable } from './errors';
 import { Prisma } from './generated/prisma/client';
 
 const SECRET = 'alice@example.com-secret-value';
@@ -57,5 +57,54 @@ describe('loggableError', () => {
     const error = new TypeError('x is not a function');
     expect(loggableError(error)).toBe(error.stack);
     expect(loggableError('plain')).toBe('plain');
+  });
+});
+
+describe('retryWhileDatabaseUnavailable', () => {
+  const unreachable = () =>
+    Object.assign(new Error('connect ECONNREFUSED'), {
+      name: 'DriverAdapterError',
+      cause: { kind: 'DatabaseNotReachable' },
+    });
+  const noSleep = async () => undefined;
+
+  it('writes again while the database is unavailable, with growing waits, until the write lands', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const result = await retryWhileDatabaseUnavailable(
+      async () => {
+        if (++calls < 5) throw unreachable();
+        return 'stored';
+      },
+      60_000,
+      async (ms) => void waits.push(ms),
+    );
+    expect(result).toBe('stored');
+    expect(waits).toEqual([100, 200, 400, 800]);
+  });
+
+  it('throws any other error at once, and an outage that outlasts the bound', async () => {
+    let calls = 0;
+    const refused = new Error('invalid input');
+    await expect(
+      retryWhileDatabaseUnavailable(
+        async () => {
+          calls++;
+          throw refused;
+        },
+        60_000,
+        noSleep,
+      ),
+    ).rejects.toBe(refused);
+    expect(calls).toBe(1);
+    await expect(
+      retryWhileDatabaseUnavailable(
+        async () => {
+          throw unreachable();
+        },
+        0,
+        noSleep,
+      ),
+    ).rejects.toThrow('ECONNREFUSED');
   });
 });

@@ -172,3 +172,25 @@ function describeMeta(meta: unknown): string {
   });
   return entries.join(', ');
 }
+
+/**
+ * Runs `write` again while the database is unavailable (isDatabaseUnavailable), waiting 100 ms, then
+ * twice as long each time up to 1 s, for at most `withinMs`; any other error, or one past the bound,
+ * is thrown. For writes whose loss costs more than the wait: a step's result arrives after its side
+ * effect happened, and failing to store it would make the next attempt apply the effect again.
+ */
+export async function retryWhileDatabaseUnavailable<T>(
+  write: () => Promise<T>,
+  withinMs: number,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() + delay > deadline) throw error;
+      await sleep(delay);
+    }
+  }
+}

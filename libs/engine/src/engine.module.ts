@@ -40,7 +40,8 @@ class StopPublisherLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class EngineModule {
-  static forRoot(options: { redisUrl: string }): DynamicModule {
+  /** `enqueueTimeoutMs`: a bound on every enqueue (see JobQueues); the API sets one, workers wait. */
+  static forRoot(options: { redisUrl: string; enqueueTimeoutMs?: number }): DynamicModule {
     const queues = BullModule.registerQueue(...QUEUES.map((name) => ({ name })));
     return {
       module: EngineModule,
@@ -52,6 +53,7 @@ export class EngineModule {
           useFactory: (...queues: QueueLike[]) =>
             new JobQueues(
               Object.fromEntries(QUEUES.map((name, i) => [name, queues[i]])) as Record<QueueName, QueueLike>,
+              { timeoutMs: options.enqueueTimeoutMs },
             ),
         },
         {

@@ -246,9 +246,24 @@ export interface QueueLike {
   getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void> } | undefined>;
 }
 
-/** The one way jobs are enqueued, by API and worker alike. */
+/** Thrown by JobQueues.enqueue when Redis did not take the job within the bound it was given. */
+export class EnqueueTimeoutError extends Error {
+  constructor(name: string, timeoutMs: number) {
+    super(`Redis did not take job ${name} within ${timeoutMs} ms`);
+    this.name = 'EnqueueTimeoutError';
+  }
+}
+
+/**
+ * The one way jobs are enqueued, by API and worker alike. `timeoutMs` bounds an enqueue (the API's:
+ * a queue whose connection was never ready, Redis down since the process started, waits for it with
+ * no end, and so would the request); without it an enqueue waits for Redis (a worker's).
+ */
 export class JobQueues {
-  constructor(private readonly queues: Readonly<Partial<Record<QueueName, QueueLike>>>) {}
+  constructor(
+    private readonly queues: Readonly<Partial<Record<QueueName, QueueLike>>>,
+    private readonly options: { timeoutMs?: number } = {},
+  ) {}
 
   async enqueue<N extends JobName>(
     name: N,
@@ -258,7 +273,22 @@ export class JobQueues {
     const spec = JOB_CATALOG[name] as unknown as CatalogEntry<JobPayloadOf<N>>;
     const queue = this.queues[spec.queue];
     if (!queue) throw new Error(`no ${spec.queue} queue to enqueue ${name} on`);
-    await addJob(queue, spec.build(payload, options));
+    const adding = addJob(queue, spec.build(payload, options));
+    const { timeoutMs } = this.options;
+    if (timeoutMs === undefined) return adding;
+    let timer: NodeJS.Timeout | undefined;
+    // An add that outlives the bound may still land later: harmless, the job id makes it one job.
+    adding.catch(() => undefined);
+    try {
+      await Promise.race([
+        adding,
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new EnqueueTimeoutError(name, timeoutMs)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -85,6 +85,52 @@ describe('HttpErrorFilter', () => {
     expect(respond(new HttpException('slow down', 429)).body.error.code).toBe('RATE_LIMITED');
   });
 
+  it('answers 503 SERVICE_UNAVAILABLE, never 500, while PostgreSQL or Redis cannot be reached', () => {
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    // What @prisma/adapter-pg throws with the server gone, and node-postgres mid-query.
+    const unreachable = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      name: 'DriverAdapterError',
+      cause: { kind: 'DatabaseNotReachable' },
+    });
+    const terminated = new Error('Connection terminated unexpectedly');
+    const shuttingDown = Object.assign(new Error('terminating connection due to administrator command'), {
+      name: 'DriverAdapterError',
+      cause: { kind: 'postgres', originalCode: '57P01' },
+    });
+    for (const exception of [unreachable, terminated, shuttingDown]) {
+      expect(respond(exception)).toEqual({
+        status: 503,
+        headers: { 'retry-after': '5' },
+        body: {
+          error: {
+            code: 'SERVICE_UNAVAILABLE',
+            message: 'PostgreSQL is unavailable; retry in a few seconds',
+            details: { dependency: 'postgresql' },
+          },
+        },
+      });
+    }
+    // ioredis: a command while the connection is down (no offline queue), and one out of retries.
+    const offline = new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    const retries = Object.assign(new Error('Reached the max retries per request limit (which is 1).'), {
+      name: 'MaxRetriesPerRequestError',
+    });
+    for (const exception of [offline, retries]) {
+      expect(respond(exception)).toMatchObject({
+        status: 503,
+        body: { error: { code: 'SERVICE_UNAVAILABLE', details: { dependency: 'redis' } } },
+      });
+    }
+    expect(error).not.toHaveBeenCalled();
+    // A query the database refused for its values is still a bug (500), not an outage.
+    const refused = Object.assign(new Error('invalid byte sequence'), {
+      name: 'DriverAdapterError',
+      cause: { kind: 'postgres', originalCode: '22021' },
+    });
+    expect(respond(refused).status).toBe(500);
+  });
+
   it('maps every body parser error to a status and code of its own', () => {
     const parseError = { type: 'entity.parse.failed', status: 400, message: 'Unexpected end' };
     expect(respond(parseError).body.error.code).toBe('INVALID_JSON');

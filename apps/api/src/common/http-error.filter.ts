@@ -9,7 +9,8 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { DomainError, ErrorCodes, type ErrorKind } from '@mendflow/common';
-import { loggableError } from '@mendflow/db';
+import { isDatabaseUnavailable, loggableError } from '@mendflow/db';
+import { isRedisUnavailable } from '@mendflow/queue';
 import type { Request, Response } from 'express';
 import { allowedMethods, type RouteLayer } from './allowed-methods';
 
@@ -37,6 +38,9 @@ const CODE_BY_STATUS: Record<number, string> = {
 
 const MAX_ECHOED_URL = 200;
 
+/** Seconds a client is asked to wait before retrying a request refused while a dependency is down. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
@@ -54,8 +58,10 @@ export function httpError(status: number, code: string, message: string, details
 /**
  * The one place errors become HTTP responses: `{ error: { code, message, details } }`. Domain errors
  * keep their code; framework errors (unknown route or method, malformed JSON, an undecodable path) get
- * a stable one; anything else is a bug: logged with a request id (database errors without the values
- * they carry, see loggableError), answered 500 with only that id.
+ * a stable one; PostgreSQL or Redis out of reach is 503 SERVICE_UNAVAILABLE (the server is fine, a
+ * dependency is not: the client retries, readiness says not ready meanwhile); anything else is a bug:
+ * logged with a request id (database errors without the values they carry, see loggableError),
+ * answered 500 with only that id.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -79,6 +85,28 @@ export class HttpErrorFilter implements ExceptionFilter {
       return {
         status: STATUS_BY_KIND[exception.kind],
         body: { error: { code: exception.code, message: exception.message, details: exception.details } },
+      };
+    }
+    const dependency = isDatabaseUnavailable(exception)
+      ? 'PostgreSQL'
+      : isRedisUnavailable(exception)
+        ? 'Redis'
+        : undefined;
+    if (dependency) {
+      // Expected while a dependency restarts: a warning without a stack, never the query's values.
+      this.logger.warn(
+        `request refused, ${dependency} is unavailable: ${loggableError(exception).split('\n')[0]}`,
+      );
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        body: {
+          error: {
+            code: ErrorCodes.SERVICE_UNAVAILABLE,
+            message: `${dependency} is unavailable; retry in a few seconds`,
+            details: { dependency: dependency.toLowerCase() },
+          },
+        },
+        headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) },
       };
     }
     // Express's body parser errors arrive wrapped by Nest (an HttpException whose cause is the original).

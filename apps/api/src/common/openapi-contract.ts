@@ -28,6 +28,11 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string }> = {
   415: { name: 'UnsupportedMediaType', description: 'A request body that is not application/json' },
   422: { name: 'Unprocessable', description: 'The request was understood but its run failed (RUN_FAILED)' },
   429: { name: 'RateLimited', description: 'Too many attempts: wait for the Retry-After seconds' },
+  503: {
+    name: 'ServiceUnavailable',
+    description:
+      'PostgreSQL or Redis cannot be reached (SERVICE_UNAVAILABLE, details.dependency names it): retry after the Retry-After seconds',
+  },
 };
 
 export const SECURITY_SCHEMES = {
@@ -62,7 +67,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 
 /**
  * Writes what each operation's @ApiContract declares into the document: the success answers with their
- * component schemas, the error answers (derived from the route as far as it can be: 400 always, 401 and
+ * component schemas, the error answers (derived from the route as far as it can be: 400 and 503 always, 401 and
  * 403 unless @Public(), 404 with path parameters, 413/415 with a JSON body, 429 behind a throttling
  * guard, plus the contract's own), and the operation's security (none for public routes). Then makes the
  * document OpenAPI 3.1 with the response schemas as components. An operation without a contract is a
@@ -161,7 +166,8 @@ function describeOperation(
       ...(id && { content: { 'application/json': { schema: { $ref: COMPONENT_REF(id) } } } }),
     };
   }
-  const errors = new Set<number>([400, ...contract.errors]);
+  // 503: any operation may find PostgreSQL or Redis out of reach (HttpErrorFilter).
+  const errors = new Set<number>([400, 503, ...contract.errors]);
   if (!route.isPublic) {
     errors.add(401);
     errors.add(403);

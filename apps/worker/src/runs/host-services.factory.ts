@@ -1,10 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretBox, secretContext } from '@mendflow/common';
-import { HostStateRepository, RunsRepository, SecretsRepository, type StartedAttempt } from '@mendflow/db';
+import {
+  HostStateRepository,
+  retryWhileDatabaseUnavailable,
+  RunsRepository,
+  SecretsRepository,
+  type StartedAttempt,
+} from '@mendflow/db';
 import { EventRouter } from '@mendflow/engine';
 import type { EmitOutcome, EmitRequest, HostServices } from '@mendflow/sandbox';
 
 export const SECRET_BOX = Symbol('mendflow.secret-box');
+
+/**
+ * How long a step's result waits for PostgreSQL to come back before the attempt gives up on it. The
+ * step's side effect already happened: an attempt that failed here would make the next one apply it
+ * again, so the store outlasts a database restart (the attempt's own time limit still bounds it).
+ */
+export const STEP_STORE_PATIENCE_MS = 30_000;
 
 /**
  * The durable side of ctx for one attempt: secrets (decrypted here, redacted by the sandbox), kv, steps,
@@ -38,7 +51,11 @@ export class HostServicesFactory {
       },
       steps: {
         get: (name) => this.state.getStep(workspaceId, runId, name),
-        put: (name, value) => this.state.putStep(workspaceId, runId, name, attempt.attempt, value),
+        put: (name, value) =>
+          retryWhileDatabaseUnavailable(
+            () => this.state.putStep(workspaceId, runId, name, attempt.attempt, value),
+            STEP_STORE_PATIENCE_MS,
+          ),
       },
       events: { emit: (request) => this.emit(attempt, request) },
     };

@@ -13,6 +13,7 @@ import {
   RunsRepository,
   TriggersRepository,
 } from '@mendflow/db';
+import { RUN_PRIORITY } from '@mendflow/common';
 import { JOB_CATALOG, QueueNames, redisConnection, runJob, runJobId, wakeJobId } from '@mendflow/queue';
 import { ScheduleSync } from '@mendflow/triggers';
 import { Queue, Worker } from 'bullmq';
@@ -301,6 +302,42 @@ describe('StaleRunReconciler: one pass per interval across the cluster (Redis)',
       every: 30_000,
     });
     await testEngine.queues.maintenance.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+  });
+});
+
+describe('StaleRunReconciler: after Redis lost its data (PostgreSQL, Redis)', () => {
+  it('writes its job scheduler again, and a queued run whose job vanished is enqueued from PostgreSQL', async () => {
+    const keeper = reconciler();
+    await keeper.onApplicationBootstrap();
+    try {
+      const maintenance = testEngine.queues.maintenance;
+      expect(await keeper.keepScheduler()).toBe(false); // there: nothing written
+      // A run queued (its job added), then Redis loses everything under this suite's prefix.
+      const { run } = await testEngine.engine.queue(seeded.workspaceId, {
+        automationId: seeded.automationId,
+        versionId: seeded.versionId,
+        trigger: 'api',
+        input: {},
+        priority: RUN_PRIORITY.default,
+        concurrency: null,
+      });
+      expect(await jobState(run.id, 1)).toBe('prioritized');
+      await maintenance.obliterate({ force: true });
+      await queue.obliterate({ force: true });
+      expect(await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)).toBeUndefined();
+      expect(await jobState(run.id, 1)).toBeUndefined();
+
+      expect(await keeper.keepScheduler()).toBe(true);
+      expect(await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)).toMatchObject({ every: 30_000 });
+      // The pass the scheduler runs finds the run in PostgreSQL (queued longer than the threshold).
+      await db.$executeRaw`UPDATE runs SET updated_at = now() - interval '5 minutes' WHERE id = ${run.id}::uuid`;
+      expect(await keeper.reconcile()).toBeGreaterThanOrEqual(1);
+      expect(await jobState(run.id, 1)).toBe('prioritized');
+      expect((await state(run.id)).status).toBe('queued');
+    } finally {
+      keeper.onApplicationShutdown();
+      await testEngine.queues.maintenance.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+    }
   });
 });
 

@@ -1,5 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
 import { EventRouter, RunEngine } from '@mendflow/engine';
@@ -53,8 +59,10 @@ const LOST_ATTEMPT_ERROR: RunError = {
  * reconciler, is never overtaken and the run is recovered exactly once.
  */
 @Injectable()
-export class StaleRunReconciler implements OnApplicationBootstrap {
+export class StaleRunReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('StaleRunReconciler');
+  private keeper: NodeJS.Timeout | undefined;
+  private checking = false;
 
   constructor(
     private readonly engine: RunEngine,
@@ -78,9 +86,42 @@ export class StaleRunReconciler implements OnApplicationBootstrap {
   /**
    * One pass per interval across the whole cluster, not one per worker: the pass is a BullMQ job
    * scheduler on the maintenance queue, which every worker upserts with the same id (idempotent) and
-   * whichever worker is free takes each occurrence.
+   * whichever worker is free takes each occurrence. The scheduler lives in Redis only, so a Redis that
+   * lost its data (restarted with nothing kept on disk, flushed) lost it too, and with it every pass
+   * that would re-enqueue what PostgreSQL still holds: each worker checks for it on a timer of its
+   * own, every interval, and writes it again when it is gone.
    */
   async onApplicationBootstrap(): Promise<void> {
+    await this.writeScheduler();
+    this.keeper = setInterval(() => void this.keepScheduler(), this.intervalMs);
+    this.keeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.keeper);
+  }
+
+  /**
+   * Writes the pass's scheduler when Redis no longer has it; true when it did. Never rejects: Redis
+   * being down is logged and the next tick tries again (a tick while one is under way is skipped).
+   */
+  async keepScheduler(): Promise<boolean> {
+    if (this.checking) return false;
+    this.checking = true;
+    try {
+      if (await this.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) return false;
+      await this.writeScheduler();
+      this.logger.warn('the reconcile pass had no job scheduler (Redis lost its data?); wrote it again');
+      return true;
+    } catch (error) {
+      this.logger.warn(`could not check the reconcile scheduler: ${(error as Error).message}`);
+      return false;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async writeScheduler(): Promise<void> {
     const { build } = JOB_CATALOG['runs.reconcile'];
     const job = build({}, {});
     await this.maintenance.upsertJobScheduler(
