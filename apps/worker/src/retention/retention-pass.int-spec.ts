@@ -378,11 +378,31 @@ describe('RetentionPass (PostgreSQL, Redis)', () => {
   });
 
   it('schedules one pass per interval, and RETENTION_INTERVAL_MS=0 removes the schedule', async () => {
-    for (let i = 0; i < 2; i++) await pass(500, 1000, 60_000).onApplicationBootstrap();
-    expect(await maintenance.getJobSchedulers()).toEqual([
-      expect.objectContaining({ key: RETENTION_SCHEDULER_ID, name: 'retention.prune', every: 60_000 }),
-    ]);
-    await pass(500, 1000, 0).onApplicationBootstrap();
-    expect(await maintenance.getJobSchedulers()).toEqual([]);
+    const workers = [pass(500, 1000, 60_000), pass(500, 1000, 60_000)];
+    try {
+      for (const worker of workers) await worker.onApplicationBootstrap();
+      expect(await maintenance.getJobSchedulers()).toEqual([
+        expect.objectContaining({ key: RETENTION_SCHEDULER_ID, name: 'retention.prune', every: 60_000 }),
+      ]);
+      await pass(500, 1000, 0).onApplicationBootstrap();
+      expect(await maintenance.getJobSchedulers()).toEqual([]);
+    } finally {
+      for (const worker of workers) worker.onApplicationShutdown();
+    }
+  });
+
+  it('writes its schedule again after Redis lost its data', async () => {
+    const worker = pass(500, 1000, 60_000);
+    try {
+      await worker.onApplicationBootstrap();
+      expect(await worker.keepScheduler()).toBe(false); // there: nothing written
+      await maintenance.obliterate({ force: true });
+      expect(await maintenance.getJobScheduler(RETENTION_SCHEDULER_ID)).toBeUndefined();
+      expect(await worker.keepScheduler()).toBe(true);
+      expect(await maintenance.getJobScheduler(RETENTION_SCHEDULER_ID)).toMatchObject({ every: 60_000 });
+    } finally {
+      worker.onApplicationShutdown();
+      await maintenance.removeJobScheduler(RETENTION_SCHEDULER_ID);
+    }
   });
 });

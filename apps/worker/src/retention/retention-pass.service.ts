@@ -1,13 +1,21 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { retentionSettingsSchema } from '@mendflow/contracts';
 import { retentionCutoffs, RetentionRepository, type RetentionWorkspace } from '@mendflow/db';
-import { JOB_CATALOG, QueueNames } from '@mendflow/queue';
+import { JOB_CATALOG, JobSchedulerKeeper, QueueNames } from '@mendflow/queue';
 import type { Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 
 export const RETENTION_SCHEDULER_ID = 'mendflow:retention.prune';
+// How often each worker checks that the pass's scheduler is still in Redis (at most the interval).
+const SCHEDULER_CHECK_MS = 60_000;
 
 /** Rows deleted by one pass, by kind (the metric's labels). */
 export type RetentionCounts = Record<
@@ -60,8 +68,9 @@ function emptyCounts(): RetentionCounts {
  * a large backlog in one workspace never starves the others.
  */
 @Injectable()
-export class RetentionPass implements OnApplicationBootstrap {
+export class RetentionPass implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Retention');
+  private readonly keeper: JobSchedulerKeeper;
 
   constructor(
     private readonly retention: RetentionRepository,
@@ -72,12 +81,19 @@ export class RetentionPass implements OnApplicationBootstrap {
       'RETENTION_INTERVAL_MS' | 'RETENTION_BATCH_SIZE' | 'RETENTION_TIME_BUDGET_MS'
     >,
     private readonly metrics: WorkerMetrics,
-  ) {}
+  ) {
+    this.keeper = new JobSchedulerKeeper(
+      maintenance,
+      { id: RETENTION_SCHEDULER_ID, label: 'the retention pass', write: () => this.writeScheduler() },
+      this.logger,
+    );
+  }
 
   /**
    * One pass per interval across the cluster (a job scheduler every worker upserts with the same id,
    * like the reconciler's); with RETENTION_INTERVAL_MS=0 the scheduler is removed, so turning retention
-   * off takes effect even though an earlier worker had registered it.
+   * off takes effect even though an earlier worker had registered it. Like the reconciler's, the
+   * scheduler is written again if Redis loses it (JobSchedulerKeeper).
    */
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.RETENTION_INTERVAL_MS === 0) {
@@ -85,6 +101,19 @@ export class RetentionPass implements OnApplicationBootstrap {
       this.logger.log('retention is off (RETENTION_INTERVAL_MS=0)');
       return;
     }
+    await this.keeper.start(Math.min(SCHEDULER_CHECK_MS, this.config.RETENTION_INTERVAL_MS));
+  }
+
+  onApplicationShutdown(): void {
+    this.keeper.stop();
+  }
+
+  /** Writes the pass's scheduler again if Redis lost it; true when it did. */
+  keepScheduler(): Promise<boolean> {
+    return this.keeper.check();
+  }
+
+  private async writeScheduler(): Promise<void> {
     const job = JOB_CATALOG['retention.prune'].build({}, {});
     await this.maintenance.upsertJobScheduler(
       RETENTION_SCHEDULER_ID,

@@ -9,7 +9,15 @@ import {
 import type { RunError } from '@mendflow/common';
 import { RunExecutionRepository, RunSlotsRepository } from '@mendflow/db';
 import { EventRouter, RunEngine } from '@mendflow/engine';
-import { JOB_CATALOG, JobQueues, QueueNames, repairJobId, runJobId, wakeJobId } from '@mendflow/queue';
+import {
+  JOB_CATALOG,
+  JobQueues,
+  JobSchedulerKeeper,
+  QueueNames,
+  repairJobId,
+  runJobId,
+  wakeJobId,
+} from '@mendflow/queue';
 import { ScheduleSync } from '@mendflow/triggers';
 import type { JobState, Queue } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
@@ -61,8 +69,7 @@ const LOST_ATTEMPT_ERROR: RunError = {
 @Injectable()
 export class StaleRunReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('StaleRunReconciler');
-  private keeper: NodeJS.Timeout | undefined;
-  private checking = false;
+  private readonly keeper: JobSchedulerKeeper;
 
   constructor(
     private readonly engine: RunEngine,
@@ -76,7 +83,13 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
     private readonly schedules: ScheduleSync,
     private readonly ticks: ScheduleTicks,
     private readonly events: EventRouter,
-  ) {}
+  ) {
+    this.keeper = new JobSchedulerKeeper(
+      maintenance,
+      { id: RECONCILE_SCHEDULER_ID, label: 'the reconcile pass', write: () => this.writeScheduler() },
+      this.logger,
+    );
+  }
 
   /** How often a pass runs, cluster-wide. */
   get intervalMs(): number {
@@ -86,39 +99,21 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
   /**
    * One pass per interval across the whole cluster, not one per worker: the pass is a BullMQ job
    * scheduler on the maintenance queue, which every worker upserts with the same id (idempotent) and
-   * whichever worker is free takes each occurrence. The scheduler lives in Redis only, so a Redis that
-   * lost its data (restarted with nothing kept on disk, flushed) lost it too, and with it every pass
-   * that would re-enqueue what PostgreSQL still holds: each worker checks for it on a timer of its
-   * own, every interval, and writes it again when it is gone.
+   * whichever worker is free takes each occurrence. A Redis that lost its data lost the scheduler too,
+   * and with it every pass that would re-enqueue what PostgreSQL still holds: JobSchedulerKeeper
+   * writes it again, checking every interval.
    */
   async onApplicationBootstrap(): Promise<void> {
-    await this.writeScheduler();
-    this.keeper = setInterval(() => void this.keepScheduler(), this.intervalMs);
-    this.keeper.unref();
+    await this.keeper.start(this.intervalMs);
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.keeper);
+    this.keeper.stop();
   }
 
-  /**
-   * Writes the pass's scheduler when Redis no longer has it; true when it did. Never rejects: Redis
-   * being down is logged and the next tick tries again (a tick while one is under way is skipped).
-   */
-  async keepScheduler(): Promise<boolean> {
-    if (this.checking) return false;
-    this.checking = true;
-    try {
-      if (await this.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) return false;
-      await this.writeScheduler();
-      this.logger.warn('the reconcile pass had no job scheduler (Redis lost its data?); wrote it again');
-      return true;
-    } catch (error) {
-      this.logger.warn(`could not check the reconcile scheduler: ${(error as Error).message}`);
-      return false;
-    } finally {
-      this.checking = false;
-    }
+  /** Writes the pass's scheduler again if Redis lost it (JobSchedulerKeeper); true when it did. */
+  keepScheduler(): Promise<boolean> {
+    return this.keeper.check();
   }
 
   private async writeScheduler(): Promise<void> {
