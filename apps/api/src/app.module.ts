@@ -1,3 +1,4 @@
+import { TelemetryShutdownHook } from '@mendflow/telemetry';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -76,7 +77,11 @@ export class AppModule {
         TriggersApiModule,
         McpModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Flushes buffered spans when the application closes (a no-op with tracing off).
+        TelemetryShutdownHook,
+      ],
     };
   }
 }

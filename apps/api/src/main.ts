@@ -1,3 +1,5 @@
+// First: tracing starts before any application module is loaded.
+import './telemetry';
 import 'reflect-metadata';
 import { checkExampleSecrets } from '@mendflow/common';
 import { loadApiConfig } from './config/api-config';
