@@ -17,7 +17,6 @@ import { createSampler, readTracingEnv } from './env';
 export interface TelemetryOptions {
   /** service.name when OTEL_SERVICE_NAME is not set (mendflow-api, mendflow-worker). */
   serviceName: string;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface TelemetryHandle {
@@ -47,7 +46,8 @@ export function telemetryEnabled(): boolean {
  */
 export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
   if (current) return current;
-  const env = options.env ?? process.env;
+  // process.env, not a copy: the exporter reads its own OTEL_EXPORTER_OTLP_* variables from there.
+  const env = process.env;
   if (!tracingConfigured(env)) {
     current = { enabled: false, shutdown: async () => undefined };
     return current;
@@ -78,6 +78,13 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
     sampler: createSampler(settings.sampler),
     spanProcessors: [new BatchSpanProcessor({ exporter, ...settings.batch })],
   });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+  trace.setGlobalTracerProvider(provider);
   let stopping: Promise<void> | undefined;
   current = {
     enabled: true,
