@@ -186,7 +186,11 @@ describe('OpenTelemetry traces over OTLP', () => {
     });
     const create = one('run.create');
     expect(parentOf(create)).toBe(server);
-    expect(create.attributes).toMatchObject({ 'mendflow.run.id': run.id, 'mendflow.automation.id': created.body.id });
+    expect(create.attributes).toMatchObject({
+      'mendflow.run.id': run.id,
+      'mendflow.automation.id': created.body.id,
+      'mendflow.workspace.id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     const enqueue = one('publish runs', KIND.producer);
     expect(parentOf(enqueue)).toBe(create);
     expect(enqueue.attributes).toMatchObject({ 'mendflow.run.id': run.id, 'mendflow.run.attempt': 1 });
@@ -200,7 +204,8 @@ describe('OpenTelemetry traces over OTLP', () => {
     expect(attempt.attributes).toMatchObject({
       'mendflow.run.id': run.id,
       'mendflow.automation.id': created.body.id,
-      'mendflow.workspace.id': run.workspaceId,
+      // The workspace the API recorded the run in (the run's view does not show it).
+      'mendflow.workspace.id': create.attributes['mendflow.workspace.id'],
       'mendflow.run.attempt': 1,
       'mendflow.attempt.outcome': 'succeeded',
     });
@@ -232,8 +237,8 @@ describe('OpenTelemetry traces over OTLP', () => {
     // So is every event of the run: the first (run.queued) by the API, the others by the worker.
     const published = inTrace
       .filter((s) => s.name === 'publish run.event' && s.attributes['mendflow.run.id'] === run.id)
-      .map((s) => s.attributes['mendflow.run.event.seq'])
-      .sort();
+      .map((s) => s.attributes['mendflow.run.event.seq'] as number)
+      .sort((a, b) => a - b);
     expect(published).toEqual(events.map((e) => e.seq));
 
     // No span, anywhere, holds the secret or the script's input.
