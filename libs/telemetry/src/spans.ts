@@ -11,10 +11,12 @@ import {
   type Context,
   context,
   type Span,
+  SpanKind,
   type SpanOptions,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import { extractTraceContext, type TraceCarrier } from './job-context';
 
 export const tracer = trace.getTracer('mendflow');
 
@@ -74,4 +76,33 @@ export function inSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * A job's processing as a CONSUMER span ("process <queue>"), the child of the producer's publish span
+ * whose context the job carries (a new trace without one: a job scheduler's job, tracing off then).
+ */
+export function inConsumerSpan<T>(
+  queue: string,
+  job: { id?: string; name: string },
+  carrier: TraceCarrier | undefined,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  return inSpan(
+    `process ${queue}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'bullmq',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': queue,
+        'mendflow.job.name': job.name,
+        ...(job.id !== undefined && { 'messaging.message.id': job.id }),
+        ...attributes,
+      },
+    },
+    fn,
+    extractTraceContext(carrier),
+  );
 }

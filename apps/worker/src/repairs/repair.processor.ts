@@ -1,7 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { QueueNames, REPAIR_JOB_NAME, repairJobPayload } from '@mendflow/queue';
-import { ATTR, extractTraceContext, inSpan, runAttributes } from '@mendflow/telemetry';
-import { SpanKind } from '@opentelemetry/api';
+import { ATTR, inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import type { Job } from 'bullmq';
 import { RepairService } from './repair.service';
 
@@ -19,21 +18,12 @@ export class RepairProcessor extends WorkerHost {
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.repairs}`);
     const { workspaceId, repairId, trace } = repairJobPayload.parse(job.data);
     // A consumer span in the trace of the attempt that asked for the repair (its context is in the job).
-    await inSpan(
-      `process ${QueueNames.repairs}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'bullmq',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': QueueNames.repairs,
-          ...(job.id !== undefined && { 'messaging.message.id': job.id }),
-          ...runAttributes({ workspaceId }),
-          [ATTR.repairId]: repairId,
-        },
-      },
+    await inConsumerSpan(
+      QueueNames.repairs,
+      job,
+      trace,
+      { ...runAttributes({ workspaceId }), [ATTR.repairId]: repairId },
       () => this.repairs.process(workspaceId, repairId),
-      extractTraceContext(trace),
     );
   }
 }

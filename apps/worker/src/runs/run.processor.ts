@@ -7,8 +7,7 @@ import {
 } from '@nestjs/common';
 import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload } from '@mendflow/queue';
 import type { BlockedAttempt } from '@mendflow/db';
-import { extractTraceContext, inSpan, runAttributes } from '@mendflow/telemetry';
-import { SpanKind } from '@opentelemetry/api';
+import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
@@ -74,18 +73,11 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
     const payload = runJobPayload.parse(job.data);
     // The consumer span continues the trace of whoever enqueued the attempt (its context is in the job).
-    const outcome = await inSpan(
-      `process ${QueueNames.runs}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'bullmq',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': QueueNames.runs,
-          ...(job.id !== undefined && { 'messaging.message.id': job.id }),
-          ...runAttributes(payload),
-        },
-      },
+    const outcome = await inConsumerSpan(
+      QueueNames.runs,
+      job,
+      payload.trace,
+      runAttributes(payload),
       async (span) => {
         const key = fairShareKey(payload);
         let release = this.fairShare.tryAcquire(key);
@@ -102,7 +94,6 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
           release();
         }
       },
-      extractTraceContext(payload.trace),
     );
     // BullMQ's way to end a job without completing or failing it: moved to delayed, then DelayedError.
     if (outcome === DEFERRED) throw new DelayedError();
