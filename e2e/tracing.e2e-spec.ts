@@ -171,7 +171,10 @@ describe('OpenTelemetry traces over OTLP', () => {
     const byId = new Map(inTrace.map((s) => [s.spanId, s]));
     const one = (name: string, kind?: number) => {
       const found = inTrace.filter((s) => s.name === name && (kind === undefined || s.kind === kind));
-      expect(found.map((s) => s.name), `${name} in the trace`).toEqual([name]);
+      expect(
+        found.map((s) => s.name),
+        `${name} in the trace`,
+      ).toEqual([name]);
       return found[0]!;
     };
     const parentOf = (span: ReceivedSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
@@ -211,7 +214,14 @@ describe('OpenTelemetry traces over OTLP', () => {
     });
 
     // Every host call of the script, as a child of the attempt, in the order the script made them.
-    const hostCalls = ['ctx.secrets.get', 'ctx.fetch', 'ctx.kv.set', 'ctx.kv.get', 'ctx.step.get', 'ctx.step.put'];
+    const hostCalls = [
+      'ctx.secrets.get',
+      'ctx.fetch',
+      'ctx.kv.set',
+      'ctx.kv.get',
+      'ctx.step.get',
+      'ctx.step.put',
+    ];
     const calls = hostCalls.map((name) => one(name));
     for (const call of calls) {
       expect(parentOf(call), call.name).toBe(attempt);

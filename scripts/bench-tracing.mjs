@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import telemetry from '../libs/telemetry/dist/index.js';
 
-const { extractTraceContext, injectTraceContext, inSpan, startTelemetry, shutdownTelemetry, tracer } = telemetry;
+const { extractTraceContext, injectTraceContext, inSpan, startTelemetry, shutdownTelemetry, tracer } =
+  telemetry;
 const N = Number(process.env.BENCH_TRACING_N ?? 200_000);
 const attributes = {
   'mendflow.workspace.id': '00000000-0000-4000-8000-000000000001',
@@ -34,7 +35,9 @@ async function suite(mode) {
   const results = [
     await measure('plain await of the wrapped function', () => work()),
     await measure('inSpan(name, { attributes }, fn)', () => inSpan('run.attempt', { attributes }, work)),
-    await measure('startSpan + end (publish run.event)', () => tracer.startSpan('publish run.event', { attributes }).end()),
+    await measure('startSpan + end (publish run.event)', () =>
+      tracer.startSpan('publish run.event', { attributes }).end(),
+    ),
     await measure('injectTraceContext()', () => injectTraceContext()),
     await measure('extractTraceContext(carrier)', () => extractTraceContext(carrier)),
   ];
@@ -48,7 +51,9 @@ async function suite(mode) {
     ns['extractTraceContext(carrier)'];
   console.log(`\ntracing ${mode} (${N} operations, median of 5)`);
   for (const r of results) console.log(`  ${r.label.padEnd(40)} ${r.ns.toFixed(0).padStart(7)} ns`);
-  console.log(`  ${'spans of one trivial run, added'.padEnd(40)} ${(perRun / 1000).toFixed(2).padStart(7)} µs`);
+  console.log(
+    `  ${'spans of one trivial run, added'.padEnd(40)} ${(perRun / 1000).toFixed(2).padStart(7)} µs`,
+  );
 }
 
 await suite('off');

@@ -288,7 +288,10 @@ export class JobQueues {
       },
       async (span) => {
         const trace = injectTraceContext();
-        const job = spec.build(trace ? ({ ...(payload as object), trace } as JobPayloadOf<N>) : payload, options);
+        const job = spec.build(
+          trace ? ({ ...(payload as object), trace } as JobPayloadOf<N>) : payload,
+          options,
+        );
         span.setAttribute('messaging.message.id', job.opts.jobId);
         await addJob(queue, job);
       },

@@ -36,7 +36,12 @@ describe('the trace field of job data', () => {
 
   it('is optional in every job a producer enqueues, kept when given and validated', () => {
     const payloads = {
-      'run.attempt': { runId: ids.runId, workspaceId: ids.workspaceId, automationId: ids.automationId, attempt: 1 },
+      'run.attempt': {
+        runId: ids.runId,
+        workspaceId: ids.workspaceId,
+        automationId: ids.automationId,
+        attempt: 1,
+      },
       'run.wake': { runId: ids.runId, workspaceId: ids.workspaceId, attempt: 1 },
       'repair.propose': { repairId: ids.repairId, workspaceId: ids.workspaceId },
       'notification.dispatch': { workspaceId: ids.workspaceId, topic: 'run.failed', subjectId: ids.runId },

@@ -54,7 +54,10 @@ describe('startTelemetry with an OTLP endpoint', () => {
     const resource = Object.fromEntries(
       sent.resourceSpans[0]!.resource.attributes.map((a) => [a.key, a.value.stringValue]),
     );
-    expect(resource).toMatchObject({ 'service.name': 'mendflow-test', 'deployment.environment.name': 'test' });
+    expect(resource).toMatchObject({
+      'service.name': 'mendflow-test',
+      'deployment.environment.name': 'test',
+    });
     const spans = sent.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     const outer = spans.find((s) => s.name === 'outer')!;
     const inner = spans.find((s) => s.name === 'inner')!;

@@ -32,7 +32,12 @@ describe('readTracingEnv', () => {
       }),
     ).toEqual({
       sampler: { name: 'parentbased_traceidratio', ratio: 0.25 },
-      batch: { scheduledDelayMillis: 0, exportTimeoutMillis: 5000, maxQueueSize: 100, maxExportBatchSize: 10 },
+      batch: {
+        scheduledDelayMillis: 0,
+        exportTimeoutMillis: 5000,
+        maxQueueSize: 100,
+        maxExportBatchSize: 10,
+      },
     });
   });
 

@@ -32,7 +32,10 @@ export class NotificationProcessor extends WorkerHost {
           QueueNames.notifications,
           job,
           payload.trace,
-          { ...runAttributes({ workspaceId: payload.workspaceId }), 'mendflow.notification.topic': payload.topic },
+          {
+            ...runAttributes({ workspaceId: payload.workspaceId }),
+            'mendflow.notification.topic': payload.topic,
+          },
           () => this.notifications.dispatch(payload),
         );
         return;

@@ -114,7 +114,11 @@ export class RepairService {
       `repair.${step}`,
       {
         attributes: {
-          ...runAttributes({ automationId: repair.automationId, runId: repair.runId, attempt: repair.attempt }),
+          ...runAttributes({
+            automationId: repair.automationId,
+            runId: repair.runId,
+            attempt: repair.attempt,
+          }),
           [ATTR.repairId]: repair.id,
           'mendflow.repair.status': repair.status,
         },
