@@ -1,4 +1,3 @@
-import { TelemetryShutdownHook } from '@mendflow/telemetry';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -6,6 +5,7 @@ import { DatabaseModule } from '@mendflow/db';
 import { EngineModule } from '@mendflow/engine';
 import { TriggersModule } from '@mendflow/triggers';
 import { redisConnection } from '@mendflow/queue';
+import { TelemetryShutdownHook } from '@mendflow/telemetry';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
