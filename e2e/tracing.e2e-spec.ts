@@ -151,20 +151,26 @@ describe('OpenTelemetry traces over OTLP', () => {
     const last = events.at(-1)!;
     expect(last.type).toBe('run.succeeded');
 
-    // The spans arrive in batches (OTEL_BSP_SCHEDULE_DELAY): wait for the last event's publication.
+    // The spans arrive in batches (OTEL_BSP_SCHEDULE_DELAY), each process's in the order they ended:
+    // wait for the last to end in each, the POST's server span and the job's consumer span (the last
+    // event is published inside it, so before it ends).
     const isLastPublication = (s: ReceivedSpan) =>
       s.name === 'publish run.event' &&
       s.attributes['mendflow.run.id'] === run.id &&
       s.attributes['mendflow.run.event.seq'] === last.seq;
+    const isPost = (s: ReceivedSpan) =>
+      s.kind === KIND.server && s.name === 'POST /api/v1/automations/:id/runs';
+    const isConsumer = (s: ReceivedSpan) =>
+      s.name === 'process runs' && s.attributes['mendflow.run.id'] === run.id;
     const deadline = Date.now() + 20_000;
-    while (!receiver.spans.some(isLastPublication)) {
-      if (Date.now() > deadline) throw new Error(`no span for the last event:\n${stack.logs()}`);
+    while (![isLastPublication, isPost, isConsumer].every((p) => receiver.spans.some(p))) {
+      if (Date.now() > deadline) {
+        throw new Error(`spans missing: ${receiver.spans.map((s) => s.name).join(', ')}\n${stack.logs()}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    const server = receiver.spans.find(
-      (s) => s.kind === KIND.server && s.name === 'POST /api/v1/automations/:id/runs',
-    );
+    const server = receiver.spans.find(isPost);
     expect(server, receiver.spans.map((s) => s.name).join(', ')).toBeDefined();
     const traceId = server!.traceId;
     const inTrace = receiver.spans.filter((s) => s.traceId === traceId);
