@@ -39,6 +39,7 @@ const alias = [
     '@mendflow/notify': lib('notify'),
     '@mendflow/triggers': lib('triggers'),
     '@mendflow/sdk': lib('sdk'),
+    '@mendflow/telemetry': lib('telemetry'),
   }).map(([find, replacement]) => ({ find, replacement })),
 ];
 const plugins = [swc.vite({ module: { type: 'es6' } })];

@@ -5,6 +5,7 @@ import { DatabaseModule } from '@mendflow/db';
 import { EngineModule } from '@mendflow/engine';
 import { TriggersModule } from '@mendflow/triggers';
 import { producerConnection } from '@mendflow/queue';
+import { TelemetryShutdownHook } from '@mendflow/telemetry';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -82,7 +83,11 @@ export class AppModule {
         TriggersApiModule,
         McpModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Flushes buffered spans when the application closes (a no-op with tracing off).
+        TelemetryShutdownHook,
+      ],
     };
   }
 }

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { securityHeaders } from './common/security-headers';
 import { answerClientErrors } from './common/client-errors';
+import { httpTracing } from './common/http-tracing';
 import { useRequestGuards } from './common/request-guards';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
@@ -33,6 +34,8 @@ export async function createApp(config: ApiConfig): Promise<ApiApp> {
     logger: LOG_LEVELS[config.LOG_LEVEL],
     bodyParser: false,
   });
+  // First: every request's handling, its guards and errors included, runs inside its span.
+  app.use(httpTracing());
   app.use(securityHeaders());
   useRequestGuards(app, { webhookMaxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES });
   answerClientErrors(app.getHttpServer());

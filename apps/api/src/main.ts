@@ -1,3 +1,5 @@
+// First: tracing starts before any application module is loaded.
+import './telemetry';
 import 'reflect-metadata';
 import { checkExampleSecrets, ProcessLifecycle } from '@mendflow/common';
 import { Logger } from '@nestjs/common';

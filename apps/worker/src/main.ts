@@ -1,7 +1,10 @@
+// First: tracing starts before any application module is loaded.
+import './telemetry';
 import 'reflect-metadata';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { checkExampleSecrets, ProcessLifecycle } from '@mendflow/common';
+import { shutdownTelemetry } from '@mendflow/telemetry';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker-config';
 import { WorkerModule } from './worker.module';
 
@@ -26,7 +29,11 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, lifecycle), {
     logger: LOG_LEVELS[config.LOG_LEVEL],
   });
-  lifecycle.attach(() => app.close());
+  // The spans of the drain are flushed after the application closed, within the same grace.
+  lifecycle.attach(async () => {
+    await app.close();
+    await shutdownTelemetry();
+  });
   new Logger('Worker').log(`Mendflow worker started (concurrency ${config.WORKER_CONCURRENCY})`);
 }
 

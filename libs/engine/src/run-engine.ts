@@ -30,6 +30,7 @@ import {
 } from '@mendflow/db';
 import type { LiveEventsPublisher } from '@mendflow/events';
 import type { JobQueues } from '@mendflow/queue';
+import { ATTR, inSpan, runAttributes } from '@mendflow/telemetry';
 import type { FailureClass, NotificationTopic } from '@mendflow/contracts';
 
 /** What the engine needs around it; the API and the worker each wire their own. */
@@ -84,6 +85,22 @@ export class RunEngine {
 
   /** Records a queued run with its first event and enqueues its first attempt. */
   async queue(workspaceId: string, input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+    return inSpan(
+      'run.create',
+      { attributes: runAttributes({ workspaceId, automationId: input.automationId }) },
+      async (span) => {
+        const result = await this.createAndEnqueue(workspaceId, input);
+        span.setAttribute(ATTR.runId, result.run.id);
+        span.setAttribute('mendflow.run.created', result.created);
+        return result;
+      },
+    );
+  }
+
+  private async createAndEnqueue(
+    workspaceId: string,
+    input: NewRun,
+  ): Promise<{ run: RunRecord; created: boolean }> {
     const result = await this.deps.runs.createQueued(workspaceId, input);
     if (result.created) {
       const { run } = result;

@@ -1,4 +1,6 @@
 import type { RunStatus } from '@mendflow/common';
+import { ATTR, runAttributes, tracer } from '@mendflow/telemetry';
+import { SpanKind } from '@opentelemetry/api';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Redis } from 'ioredis';
 import {
@@ -71,12 +73,24 @@ export class LiveEventsPublisher {
   publishRunEvent(event: PublishedRunEvent): void {
     const { runId, automationId, workspaceId, seq, type, data } = event;
     const createdAt = typeof event.createdAt === 'string' ? event.createdAt : event.createdAt.toISOString();
+    // The publication of one stored event, as a span of the trace that stored it (the event's data stays out).
+    const span = tracer.startSpan('publish run.event', {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'redis',
+        'messaging.operation.type': 'send',
+        ...runAttributes({ workspaceId, automationId, runId }),
+        [ATTR.eventSeq]: seq,
+        [ATTR.eventType]: type,
+      },
+    });
     this.send({
       rooms: runRooms(event),
       workspaceId,
       name: LiveMessages.runEvent,
       payload: { runId, automationId, workspaceId, seq, type, data, createdAt },
     });
+    span.end();
   }
 
   publishRunStatus(status: PublishedRunStatus): void {

@@ -1,4 +1,6 @@
 import { NOTIFICATION_TOPICS } from '@mendflow/contracts';
+import { ATTR, injectTraceContext, inSpan, runAttributes, type RunRef } from '@mendflow/telemetry';
+import { SpanKind } from '@opentelemetry/api';
 import { z } from 'zod';
 import {
   addJob,
@@ -10,18 +12,24 @@ import {
   runJobPayload,
   type NewRunJob,
 } from './jobs';
+import { jobTraceContext } from './trace-context';
 
 /**
  * The job catalog: every job Mendflow enqueues, with its queue, its payload schema and how its job is
  * built (id and options). Producers call `JobQueues.enqueue(name, payload)`; a worker declares one
  * handler per job name of the queues it consumes, and `assertHandlers` refuses to start it when a job
  * has no handler or two.
+ *
+ * Every job a producer enqueues may carry `trace` (jobTraceContext): the W3C context of the enqueue's
+ * publish span, injected by `enqueue` when tracing is on, so the consumer's span joins the producer's
+ * trace. Jobs added by job schedulers (runs.reconcile, retention.prune, schedule.tick) start their own.
  */
 export const wakeJobPayload = z.strictObject({
   runId: z.uuid(),
   workspaceId: z.uuid(),
   /** The attempt that is waiting; a wake for an older wait finds the run moved on and does nothing. */
   attempt: z.int().min(1),
+  trace: jobTraceContext.optional(),
 });
 export type WakeJobPayload = z.output<typeof wakeJobPayload>;
 
@@ -39,12 +47,14 @@ export const notificationDispatchPayload = z.strictObject({
   topic: z.enum(NOTIFICATION_TOPICS),
   /** The inbox item (inbox.opened), run (run.failed) or repair (repair.deployed). */
   subjectId: z.uuid(),
+  trace: jobTraceContext.optional(),
 });
 export type NotificationDispatchPayload = z.output<typeof notificationDispatchPayload>;
 
 export const notificationDeliverPayload = z.strictObject({
   workspaceId: z.uuid(),
   deliveryId: z.uuid(),
+  trace: jobTraceContext.optional(),
 });
 export type NotificationDeliverPayload = z.output<typeof notificationDeliverPayload>;
 
@@ -265,6 +275,10 @@ export class JobQueues {
     private readonly options: { timeoutMs?: number } = {},
   ) {}
 
+  /**
+   * Validates and adds the job inside a producer span ("publish <queue>"), whose context the job
+   * carries (`trace`). With tracing off the span is a no-op and the data has no trace field.
+   */
   async enqueue<N extends JobName>(
     name: N,
     payload: JobPayloadOf<N>,
@@ -273,7 +287,34 @@ export class JobQueues {
     const spec = JOB_CATALOG[name] as unknown as CatalogEntry<JobPayloadOf<N>>;
     const queue = this.queues[spec.queue];
     if (!queue) throw new Error(`no ${spec.queue} queue to enqueue ${name} on`);
-    const adding = addJob(queue, spec.build(payload, options));
+    const ids = payload as RunRef & { repairId?: unknown };
+    await inSpan(
+      `publish ${spec.queue}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'bullmq',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': spec.queue,
+          'mendflow.job.name': name,
+          ...runAttributes(ids),
+          ...(typeof ids.repairId === 'string' && { [ATTR.repairId]: ids.repairId }),
+        },
+      },
+      async (span) => {
+        const trace = injectTraceContext();
+        const job = spec.build(
+          trace ? ({ ...(payload as object), trace } as JobPayloadOf<N>) : payload,
+          options,
+        );
+        span.setAttribute('messaging.message.id', job.opts.jobId);
+        await this.boundedAdd(name, addJob(queue, job));
+      },
+    );
+  }
+
+  /** Waits for an add at most `timeoutMs` (when set): a producer must not hang on a Redis that is down. */
+  private async boundedAdd(name: JobName, adding: Promise<void>): Promise<void> {
     const { timeoutMs } = this.options;
     if (timeoutMs === undefined) return adding;
     let timer: NodeJS.Timeout | undefined;

@@ -2,3 +2,4 @@ export * from './jobs';
 export * from './redis';
 export * from './catalog';
 export * from './scheduler-keeper';
+export * from './trace-context';

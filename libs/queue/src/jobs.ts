@@ -1,5 +1,6 @@
 import { RUN_PRIORITY } from '@mendflow/common';
 import { z } from 'zod';
+import { jobTraceContext } from './trace-context';
 
 /**
  * The typed job catalog: every queue, its payload schema and its options, in one place. Producers
@@ -26,6 +27,8 @@ export const runJobPayload = z.strictObject({
    * so that jobs queued by an older API still parse; every producer passes it (see `NewRunJob`).
    */
   automationId: z.uuid().optional(),
+  /** The producer's trace context (only when tracing is on). */
+  trace: jobTraceContext.optional(),
 });
 export type RunJobPayload = z.output<typeof runJobPayload>;
 /** What producers enqueue: the automation is required of them, only old jobs in Redis lack it. */
@@ -76,6 +79,8 @@ export function runJob(payload: NewRunJob, priority: number, delayMs = 0) {
 export const repairJobPayload = z.strictObject({
   repairId: z.uuid(),
   workspaceId: z.uuid(),
+  /** The producer's trace context (only when tracing is on). */
+  trace: jobTraceContext.optional(),
 });
 export type RepairJobPayload = z.output<typeof repairJobPayload>;
 

@@ -36,7 +36,14 @@ import {
 } from './recording';
 import { OpError, type ErrorInfo } from './op-error';
 import type { Redactor } from './redaction';
-import type { AttemptError, HostCallRecord, HostServices, LimitKind, WaitRequest } from './types';
+import type {
+  AttemptError,
+  FetchObservation,
+  HostCallRecord,
+  HostServices,
+  LimitKind,
+  WaitRequest,
+} from './types';
 import { ApprovalCapsGuard, effectiveCaps, parseWait } from './waits';
 
 /** What a script receives for a declared, present secret during a replay: never the real value. */
@@ -466,8 +473,12 @@ export class HostOps {
       durationMs: 0,
     });
     const started = performance.now();
+    const startedAt = Date.now();
+    let status: number | undefined;
+    let errorCode: string | undefined;
     try {
       const response = await httpFetch(request, this.env.fetchEnvironment());
+      status = response.status;
       record.response = {
         status: response.status,
         statusText: response.statusText,
@@ -480,9 +491,37 @@ export class HostOps {
       const failure =
         error instanceof FetchFailure ? error : new FetchFailure('FETCH_FAILED', String(error), 'network');
       record.error = { code: failure.code, message: failure.message };
+      errorCode = failure.code;
       return { reply: { ok: false, error: this.fetchError(failure) }, record };
     } finally {
-      record.durationMs = Math.round(performance.now() - started);
+      const durationMs = performance.now() - started;
+      record.durationMs = Math.round(durationMs);
+      this.observeFetch(request, { startedAt, durationMs, status, errorCode });
+    }
+  }
+
+  private observeFetch(
+    request: { method: string; url: string },
+    outcome: Pick<FetchObservation, 'startedAt' | 'durationMs' | 'status' | 'errorCode'>,
+  ): void {
+    const observer = this.env.host.fetched;
+    if (!observer) return;
+    try {
+      const url = new URL(request.url);
+      const scheme = url.protocol.slice(0, -1);
+      const port = url.port ? Number(url.port) : scheme === 'https' ? 443 : 80;
+      observer.call(this.env.host, {
+        method: request.method,
+        scheme,
+        host: url.hostname,
+        port,
+        startedAt: outcome.startedAt,
+        durationMs: outcome.durationMs,
+        ...(outcome.status !== undefined && { status: outcome.status }),
+        ...(outcome.errorCode !== undefined && { errorCode: outcome.errorCode }),
+      });
+    } catch {
+      // Observing must not change the attempt.
     }
   }
 

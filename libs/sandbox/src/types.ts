@@ -37,6 +37,28 @@ export interface HostServices {
      */
     emit(request: EmitRequest): Promise<EmitOutcome>;
   };
+  /**
+   * Told about each ctx.fetch the attempt made live (never one served from a recording) once it is
+   * over, wherever the fetch ran (a sandbox process tells its worker over IPC): the worker records it
+   * as a span. Optional, and a throw here is ignored: observing must not change the attempt.
+   */
+  fetched?(observation: FetchObservation): void;
+}
+
+/** One ctx.fetch, as tracing sees it: where it went and how it ended, never its path, query or body. */
+export interface FetchObservation {
+  method: string;
+  /** "http" or "https". */
+  scheme: string;
+  host: string;
+  port: number;
+  /** Wall-clock start, ms since the epoch. */
+  startedAt: number;
+  durationMs: number;
+  /** The final response's status; absent when the fetch failed. */
+  status?: number;
+  /** The failure's code (FETCH_FAILED, PRIVATE_ADDRESS …) when there is no response. */
+  errorCode?: string;
 }
 
 export interface EmitRequest {

@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
+import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import type { Job } from 'bullmq';
 import { NotificationService } from './notification.service';
 
@@ -25,13 +26,30 @@ export class NotificationProcessor extends WorkerHost {
 
   async process(job: Job): Promise<void> {
     switch (job.name) {
-      case 'notification.dispatch':
-        await this.notifications.dispatch(parseJob('notification.dispatch', job.data));
+      case 'notification.dispatch': {
+        const payload = parseJob('notification.dispatch', job.data);
+        await inConsumerSpan(
+          QueueNames.notifications,
+          job,
+          payload.trace,
+          {
+            ...runAttributes({ workspaceId: payload.workspaceId }),
+            'mendflow.notification.topic': payload.topic,
+          },
+          () => this.notifications.dispatch(payload),
+        );
         return;
+      }
       case 'notification.deliver': {
-        const { workspaceId, deliveryId } = parseJob('notification.deliver', job.data);
+        const { workspaceId, deliveryId, trace } = parseJob('notification.deliver', job.data);
         const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const outcome = await this.notifications.deliver(workspaceId, deliveryId, final);
+        const outcome = await inConsumerSpan(
+          QueueNames.notifications,
+          job,
+          trace,
+          { ...runAttributes({ workspaceId }), 'mendflow.notification.delivery.id': deliveryId },
+          () => this.notifications.deliver(workspaceId, deliveryId, final),
+        );
         if (outcome === 'retry') throw new DeliveryRetry(`delivery ${deliveryId} failed; retried`);
         return;
       }

@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { QueueNames, REPAIR_JOB_NAME, repairJobPayload } from '@mendflow/queue';
+import { ATTR, inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import type { Job } from 'bullmq';
 import { RepairService } from './repair.service';
 
@@ -15,7 +16,14 @@ export class RepairProcessor extends WorkerHost {
   async process(job: Job): Promise<void> {
     if (job.name !== REPAIR_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.repairs}`);
-    const { workspaceId, repairId } = repairJobPayload.parse(job.data);
-    await this.repairs.process(workspaceId, repairId);
+    const { workspaceId, repairId, trace } = repairJobPayload.parse(job.data);
+    // A consumer span in the trace of the attempt that asked for the repair (its context is in the job).
+    await inConsumerSpan(
+      QueueNames.repairs,
+      job,
+      trace,
+      { ...runAttributes({ workspaceId }), [ATTR.repairId]: repairId },
+      () => this.repairs.process(workspaceId, repairId),
+    );
   }
 }

@@ -35,6 +35,13 @@ import { CandidateValidator } from './candidate-validator';
 import { RepairBudget } from './repair-budget.service';
 import type { RepairProposal, RepairProvider, RepairRequest } from './repair-provider';
 import { RepairService } from './repair.service';
+import { RepairProcessor } from './repair.processor';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { repairJobId } from '@mendflow/queue';
+import { inSpan } from '@mendflow/telemetry';
 import { testRedis } from '../../../../libs/queue/src/testing/test-redis';
 
 const { redisUrl, prefix } = testRedis(14, 'repair');
@@ -489,5 +496,52 @@ describe('the repair loop (PostgreSQL, Redis, sandbox)', () => {
     expect(repairs.moves.filter((m) => m === 'validated→deployed')).toHaveLength(1);
     expect(await db.automationVersion.count({ where: { automationId, createdByKind: 'repair' } })).toBe(1);
     expect((await eventsOf(workspaceId, runId)).filter((e) => e === 'repair.deployed')).toHaveLength(1);
+  });
+});
+
+// Last in the file: tracing is installed here and stays on for the rest of this process.
+describe('the repair loop traced', () => {
+  it("continues the failed attempt's trace through the repair job: its consumer span and one span per step", async () => {
+    const exporter = new InMemorySpanExporter();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+    );
+    // The failing attempt runs (and hands its run to the repair loop) inside a span of the test.
+    const { workspaceId, runId, repairId } = await inSpan('test', {}, () => failingRun('repair_traced'));
+    const job = await testEngine.queues.repairs.getJob(repairJobId(repairId));
+    expect(job?.data.trace?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    await new RepairProcessor(repairService(new StandInProvider())).process(job!);
+    expect(await statusOf(workspaceId, repairId)).toBe('deployed');
+
+    const spans = exporter.getFinishedSpans();
+    const named = (name: string) => spans.filter((s) => s.name === name);
+    const root = named('test')[0]!;
+    expect(spans.every((s) => s.spanContext().traceId === root.spanContext().traceId)).toBe(true);
+    const publish = named('publish repairs');
+    expect(publish).toHaveLength(1);
+    // Enqueued by the failed attempt (the second run of failingRun), the consumer its child.
+    const failedAttempt = spans.find(
+      (s) => s.name === 'run.attempt' && s.attributes['mendflow.run.id'] === runId,
+    )!;
+    expect(publish[0]!.parentSpanContext?.spanId).toBe(failedAttempt.spanContext().spanId);
+    const consume = named('process repairs');
+    expect(consume).toHaveLength(1);
+    expect(consume[0]!.parentSpanContext?.spanId).toBe(publish[0]!.spanContext().spanId);
+    expect(consume[0]!.attributes).toMatchObject({ 'mendflow.repair.id': repairId });
+    const steps = spans.filter((s) => s.name.startsWith('repair.'));
+    expect(steps.map((s) => s.name)).toEqual(['repair.propose', 'repair.validate', 'repair.decide']);
+    for (const step of steps) {
+      expect(step.parentSpanContext?.spanId, step.name).toBe(consume[0]!.spanContext().spanId);
+      expect(step.attributes).toMatchObject({ 'mendflow.repair.id': repairId, 'mendflow.run.id': runId });
+    }
+    // The run resumes on the new version: its next attempt is enqueued inside the repair's trace.
+    const resumed = named('publish runs').filter((s) => s.attributes['mendflow.run.id'] === runId);
+    expect(resumed.length).toBeGreaterThanOrEqual(1);
+    // No script source, input or candidate in any span.
+    const attributes = JSON.stringify(spans.map((s) => s.attributes));
+    expect(attributes).not.toContain('contact');
+    expect(attributes).not.toContain('example.com');
   });
 });

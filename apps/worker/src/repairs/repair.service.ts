@@ -11,6 +11,7 @@ import {
 import { RunEngine } from '@mendflow/engine';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { CandidateValidator } from './candidate-validator';
+import { ATTR, inSpan, runAttributes } from '@mendflow/telemetry';
 import { DecideStep } from './decide.step';
 import { ProposeStep } from './propose.step';
 import { RepairBudget } from './repair-budget.service';
@@ -88,7 +89,9 @@ export class RepairService {
       const moved =
         !facts || !(await runWaitsFor(this.runs, workspaceId, repair))
           ? await moveRepair(this.repairs, workspaceId, repair, 'failed', { error: RUN_STOPPED_WAITING })
-          : await this.steps[step].run({ workspaceId, repair, case: facts });
+          : await this.traced(step, repair, () =>
+              this.steps[step].run({ workspaceId, repair, case: facts! }),
+            );
       if (!moved) {
         // Another delivery of this job is working on the repair right now (its move came first).
         this.logger.warn(
@@ -103,5 +106,24 @@ export class RepairService {
       }
     }
     await this.outcome.settle(workspaceId, repair as RepairRecord & { status: RestingStatus });
+  }
+
+  /** One step as a span (repair.propose, repair.validate, repair.decide), named by ids only. */
+  private traced<T>(step: RepairStep, repair: RepairRecord, run: () => Promise<T>): Promise<T> {
+    return inSpan(
+      `repair.${step}`,
+      {
+        attributes: {
+          ...runAttributes({
+            automationId: repair.automationId,
+            runId: repair.runId,
+            attempt: repair.attempt,
+          }),
+          [ATTR.repairId]: repair.id,
+          'mendflow.repair.status': repair.status,
+        },
+      },
+      run,
+    );
   }
 }

@@ -8,7 +8,9 @@ import {
   type StartedAttempt,
 } from '@mendflow/db';
 import { EventRouter } from '@mendflow/engine';
-import type { EmitOutcome, EmitRequest, HostServices } from '@mendflow/sandbox';
+import type { EmitOutcome, EmitRequest, FetchObservation, HostServices } from '@mendflow/sandbox';
+import { ATTR, inSpan, runAttributes, tracer } from '@mendflow/telemetry';
+import { type Attributes, type Context, context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 
 export const SECRET_BOX = Symbol('mendflow.secret-box');
 
@@ -33,31 +35,53 @@ export class HostServicesFactory {
     @Inject(SECRET_BOX) private readonly box: SecretBox,
   ) {}
 
+  /**
+   * Each call runs in a span (ctx.secrets.get, ctx.kv.get …) under the attempt's: the context is taken
+   * now, inside the attempt's span, because a sandbox process's calls arrive from an IPC message
+   * handler, which does not carry it. Spans name the secret (declared in the manifest), never a value,
+   * a key or a step name (those may be built from the run's input).
+   */
   forAttempt(attempt: StartedAttempt): HostServices {
     const { workspaceId, automationId, runId } = attempt;
+    const parent = context.active();
+    const base = runAttributes(attempt);
+    const traced = <T>(name: string, fn: () => Promise<T>, attributes: Attributes = {}) =>
+      inSpan(name, { attributes: { ...base, ...attributes } }, fn, parent);
     return {
       secrets: {
-        get: async (name) => {
-          const ciphertext = await this.secrets.getCiphertext(workspaceId, name);
-          return ciphertext === undefined
-            ? undefined
-            : this.box.open(ciphertext, secretContext(workspaceId, name));
-        },
-      },
-      kv: {
-        get: (key) => this.state.getKv(workspaceId, automationId, key),
-        set: (key, value) => this.state.setKv(workspaceId, automationId, key, value),
-        delete: (key) => this.state.deleteKv(workspaceId, automationId, key),
-      },
-      steps: {
-        get: (name) => this.state.getStep(workspaceId, runId, name),
-        put: (name, value) =>
-          retryWhileDatabaseUnavailable(
-            () => this.state.putStep(workspaceId, runId, name, attempt.attempt, value),
-            STEP_STORE_PATIENCE_MS,
+        get: (name) =>
+          traced(
+            'ctx.secrets.get',
+            async () => {
+              const ciphertext = await this.secrets.getCiphertext(workspaceId, name);
+              return ciphertext === undefined
+                ? undefined
+                : this.box.open(ciphertext, secretContext(workspaceId, name));
+            },
+            { [ATTR.secretName]: name },
           ),
       },
-      events: { emit: (request) => this.emit(attempt, request) },
+      kv: {
+        get: (key) => traced('ctx.kv.get', () => this.state.getKv(workspaceId, automationId, key)),
+        set: (key, value) =>
+          traced('ctx.kv.set', () => this.state.setKv(workspaceId, automationId, key, value)),
+        delete: (key) => traced('ctx.kv.delete', () => this.state.deleteKv(workspaceId, automationId, key)),
+      },
+      steps: {
+        get: (name) => traced('ctx.step.get', () => this.state.getStep(workspaceId, runId, name)),
+        put: (name, value) =>
+          traced('ctx.step.put', () =>
+            retryWhileDatabaseUnavailable(
+              () => this.state.putStep(workspaceId, runId, name, attempt.attempt, value),
+              STEP_STORE_PATIENCE_MS,
+            ),
+          ),
+      },
+      events: {
+        emit: (request) =>
+          traced('ctx.emit', () => this.emit(attempt, request), { 'mendflow.event.name': request.name }),
+      },
+      fetched: (observation) => fetchSpan(parent, base, observation),
     };
   }
 
@@ -80,4 +104,35 @@ export class HostServicesFactory {
       },
     };
   }
+}
+
+/**
+ * A ctx.fetch as a CLIENT span, after the fact: the fetch ran where the isolate runs (a sandbox
+ * process), which reports its start and duration. The path and query stay out (they may carry
+ * secrets); the host, port, method and status are enough to find a slow or failing upstream.
+ */
+function fetchSpan(parent: Context, base: Attributes, observation: FetchObservation): void {
+  const span = tracer.startSpan(
+    'ctx.fetch',
+    {
+      kind: SpanKind.CLIENT,
+      startTime: observation.startedAt,
+      attributes: {
+        ...base,
+        'http.request.method': observation.method,
+        'url.scheme': observation.scheme,
+        'server.address': observation.host,
+        'server.port': observation.port,
+        ...(observation.status !== undefined && { 'http.response.status_code': observation.status }),
+      },
+    },
+    parent,
+  );
+  if (observation.errorCode !== undefined) {
+    span.setAttribute('error.type', observation.errorCode);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: observation.errorCode });
+  } else if (observation.status !== undefined && observation.status >= 400) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end(observation.startedAt + observation.durationMs);
 }

@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { RunEngine } from '@mendflow/engine';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
+import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import { tickTimeOf } from '@mendflow/triggers';
 import { DelayedError, type Job } from 'bullmq';
 import { NotificationService } from '../notifications/notification.service';
@@ -45,8 +46,15 @@ export class MaintenanceProcessor extends WorkerHost {
         await this.retention.prune();
         return;
       case 'run.wake': {
-        const { workspaceId, runId, attempt } = parseJob('run.wake', job.data);
-        const woke = await this.engine.wake({ workspaceId, runId }, attempt);
+        const { workspaceId, runId, attempt, trace } = parseJob('run.wake', job.data);
+        // In the trace of the attempt that set the timer.
+        const woke = await inConsumerSpan(
+          QueueNames.maintenance,
+          job,
+          trace,
+          runAttributes({ workspaceId, runId, attempt }),
+          () => this.engine.wake({ workspaceId, runId }, attempt),
+        );
         if (woke && 'notBefore' in woke && token) {
           // Fired before the deadline PostgreSQL holds (clocks apart, a deadline moved): this job is the
           // timer, so it goes back to wait until then (a new job under its id would be ignored).
@@ -58,7 +66,15 @@ export class MaintenanceProcessor extends WorkerHost {
       case 'schedule.tick': {
         const scheduledAt = tickTimeOf(job);
         if (!scheduledAt) throw new Error(`schedule.tick job ${job.id} does not come from a job scheduler`);
-        await this.ticks.tick(parseJob('schedule.tick', job.data), scheduledAt);
+        const tick = parseJob('schedule.tick', job.data);
+        // A new trace per tick (a job scheduler added it): the run it starts is created inside it.
+        await inConsumerSpan(
+          QueueNames.maintenance,
+          job,
+          undefined,
+          runAttributes({ workspaceId: tick.workspaceId, automationId: tick.automationId }),
+          () => this.ticks.tick(tick, scheduledAt),
+        );
         return;
       }
       default:

@@ -12,6 +12,7 @@ import { runnableScript, ScriptCompileError } from '@mendflow/lint';
 import type { RunJobPayload } from '@mendflow/queue';
 import type { AttemptResult, AttemptResume } from '@mendflow/sandbox';
 import { FAILURE_CLASSES } from '@mendflow/contracts';
+import { inSpan, runAttributes } from '@mendflow/telemetry';
 import { sandboxOverheadSeconds, WorkerMetrics } from '../health/worker-metrics';
 import { AttemptSettler, type SettledAttempt } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
@@ -60,8 +61,17 @@ export class RunExecutor {
         this.logger.debug(`run ${job.runId} waits for a slot (${ahead} ahead, limit ${limit}); job ended`);
         return started;
       }
-      const result = await this.runAttempt(started, tracked.signal);
-      const { outcome, transition } = await this.settle(started, result);
+      const { result, outcome, transition } = await inSpan(
+        'run.attempt',
+        { attributes: runAttributes(started) },
+        async (span) => {
+          const result = await this.runAttempt(started, tracked.signal);
+          const settled = await this.settle(started, result);
+          span.setAttribute('mendflow.attempt.outcome', settled.outcome);
+          if (settled.transition) span.setAttribute('mendflow.run.status', settled.transition.status);
+          return { result, ...settled };
+        },
+      );
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
       this.metrics.runTransitions.inc({

@@ -7,12 +7,16 @@ import {
 } from '@nestjs/common';
 import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload } from '@mendflow/queue';
 import type { BlockedAttempt } from '@mendflow/db';
+import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
 import { automationSlots, deferralDelayMs, FairShare, fairShareKey } from './fair-share';
 import { RunExecutor } from './run-executor.service';
 import { RunEngine } from '@mendflow/engine';
+
+/** The job went back to the queue (its automation holds its share of the slots). */
+const DEFERRED = Symbol('deferred');
 
 /** Thin: validate the job, keep one automation from taking every slot, hand the job to the executor. */
 @Injectable()
@@ -68,18 +72,32 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     if (job.name !== RUN_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
     const payload = runJobPayload.parse(job.data);
-    const key = fairShareKey(payload);
-    let release = this.fairShare.tryAcquire(key);
-    if (!release) {
-      // BullMQ's way to end a job without completing or failing it: moved to delayed, then DelayedError.
-      if (await this.putBack(job, token)) throw new DelayedError();
-      release = this.fairShare.acquire(key);
-    }
-    try {
-      return await this.executor.execute(payload);
-    } finally {
-      release();
-    }
+    // The consumer span continues the trace of whoever enqueued the attempt (its context is in the job).
+    const outcome = await inConsumerSpan(
+      QueueNames.runs,
+      job,
+      payload.trace,
+      runAttributes(payload),
+      async (span) => {
+        const key = fairShareKey(payload);
+        let release = this.fairShare.tryAcquire(key);
+        if (!release) {
+          if (await this.putBack(job, token)) {
+            span.setAttribute('mendflow.job.deferred', true);
+            return DEFERRED;
+          }
+          release = this.fairShare.acquire(key);
+        }
+        try {
+          return await this.executor.execute(payload);
+        } finally {
+          release();
+        }
+      },
+    );
+    // BullMQ's way to end a job without completing or failing it: moved to delayed, then DelayedError.
+    if (outcome === DEFERRED) throw new DelayedError();
+    return outcome;
   }
 
   /**

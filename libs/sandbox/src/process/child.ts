@@ -80,6 +80,7 @@ function hostFor(attempt: number): HostServices {
       put: (name, value) => call({ op: 'steps.put', args: [name, value] }),
     },
     events: { emit: (request) => call({ op: 'events.emit', args: [request] }) },
+    fetched: (observation) => post({ t: 'fetched', id: attempt, observation }),
   };
 }
 

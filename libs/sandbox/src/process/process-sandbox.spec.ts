@@ -50,6 +50,30 @@ function slowHost(): HostServices & { release: () => void } {
 }
 
 describe('ProcessSandbox: attempts in sandbox processes', () => {
+  it('tells the parent about each fetch the child made (HostServices.fetched, for tracing)', async () => {
+    const upstream = await startServer((_req, res) => res.end('ok'));
+    try {
+      const sandbox = await pool({ allowPrivateNetwork: true });
+      const seen: unknown[] = [];
+      const host: HostServices = { ...createMemoryHost(), fetched: (observation) => seen.push(observation) };
+      const result = await sandbox.runAttempt(
+        request(
+          `export default async function run(input, ctx) {
+            return (await ctx.fetch('http://127.0.0.1:${upstream.port}/path?q=1')).status;
+          }`,
+          { host, hosts: [`127.0.0.1:${upstream.port}`] },
+        ),
+      );
+      expect(result.output).toBe(200);
+      // One-way message: it was posted before the result, and the channel keeps order.
+      expect(seen).toEqual([
+        expect.objectContaining({ method: 'GET', host: '127.0.0.1', port: upstream.port, status: 200 }),
+      ]);
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it('runs an attempt in a child process and serves its host calls from the parent', async () => {
     const sandbox = await pool();
     const host = createMemoryHost();

@@ -7,7 +7,7 @@
  * script therefore crosses twice: isolate → child (validated there, see host-ops.ts) → parent.
  */
 import type { SandboxOptions } from '../sandbox';
-import type { AttemptRequest, AttemptResult, EmitRequest } from '../types';
+import type { AttemptRequest, AttemptResult, EmitRequest, FetchObservation } from '../types';
 
 /** The part of the in-process sandbox's options that can cross to a child (no functions). */
 export type SandboxSettings = Pick<
@@ -49,6 +49,8 @@ export type ChildMessage =
   | { t: 'result'; id: number; result: AttemptResult }
   | ({ t: 'host'; id: number; call: number } & HostCall)
   | { t: 'pong'; n: number }
+  /** A fetch of attempt `id` is over (HostServices.fetched): one-way, nothing answers it. */
+  | { t: 'fetched'; id: number; observation: FetchObservation }
   /** isolated-vm lost control of an isolate: the child is about to kill itself. */
   | { t: 'fatal'; message: string };
 

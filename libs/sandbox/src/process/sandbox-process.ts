@@ -181,6 +181,15 @@ export class SandboxProcess {
       case 'host':
         void this.serveHost(message);
         return;
+      case 'fetched': {
+        const host = this.running.get(message.id)?.request.host;
+        try {
+          host?.fetched?.(message.observation);
+        } catch {
+          // Observing must not change the attempt.
+        }
+        return;
+      }
       case 'pong':
         this.lastPong = performance.now();
         return;

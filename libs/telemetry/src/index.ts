@@ -1,0 +1,3 @@
+export * from './setup';
+export * from './spans';
+export * from './job-context';
