@@ -16,3 +16,4 @@ export * from './trigger-schemas';
 export * from './webhook-signature';
 export * from './input-schema';
 export * from './script-language';
+export * from './logging';
