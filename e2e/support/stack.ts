@@ -19,6 +19,10 @@ export interface Stack {
   redisUrl: string;
   env: NodeJS.ProcessEnv;
   logs: () => string;
+  /** The API process (its own output, e.g. to check the log format). */
+  api: ManagedProcess;
+  /** The workers started so far, in order. */
+  workers: readonly ManagedProcess[];
   startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
@@ -26,6 +30,8 @@ export interface Stack {
 export interface ManagedProcess {
   child: ChildProcess;
   output: () => string;
+  /** Standard output alone (the process's log lines; npm may add its own text on stderr). */
+  stdout: () => string;
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
@@ -52,11 +58,16 @@ export function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     /**
      * Signals the whole process group (npm and the node process it started) and resolves once every
      * process in it is gone; after `graceMs` the stragglers are killed.
@@ -169,6 +180,8 @@ export async function startStack(
     databaseUrl,
     redisUrl,
     env,
+    api,
+    workers,
     startWorker,
     logs: () => [api, ...workers].map((p) => p.output()).join('\n'),
     async stop() {

@@ -1,26 +1,22 @@
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { securityHeaders } from './common/security-headers';
 import { answerClientErrors } from './common/client-errors';
+import { installApiLogger, requestLogging } from './common/logging';
 import { useRequestGuards } from './common/request-guards';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
 import { mountOpenApi } from './openapi';
 
-const LOG_LEVELS: Record<ApiConfig['LOG_LEVEL'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
-
 export async function createApp(config: ApiConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: LOG_LEVELS[config.LOG_LEVEL],
+    logger: installApiLogger(config.LOG_LEVEL),
     bodyParser: false,
   });
+  // First, so every line of a request (a refused body included) carries its id.
+  app.use(requestLogging());
   app.use(securityHeaders());
   useRequestGuards(app, { webhookMaxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES });
   answerClientErrors(app.getHttpServer());
@@ -34,4 +30,5 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
   return app;
 }
 
+export { installApiLogger };
 export const apiLogger = new Logger('Api');

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { checkExampleSecrets } from '@mendflow/common';
 import { loadApiConfig } from './config/api-config';
-import { apiLogger, createApp } from './create-app';
+import { apiLogger, createApp, installApiLogger } from './create-app';
 
 async function main(): Promise<void> {
+  installApiLogger(); // before anything logs: every line, a config error's too, is JSON
   const config = loadApiConfig();
   checkExampleSecrets(
     process.env,
@@ -17,6 +18,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  apiLogger.fatal(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

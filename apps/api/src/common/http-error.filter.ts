@@ -12,6 +12,7 @@ import { DomainError, ErrorCodes, type ErrorKind } from '@mendflow/common';
 import { loggableError } from '@mendflow/db';
 import type { Request, Response } from 'express';
 import { allowedMethods, type RouteLayer } from './allowed-methods';
+import { currentRequestId } from './logging';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -102,7 +103,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         return { status, body: { error: { code, message } } };
       }
     }
-    const requestId = randomUUID();
+    // The id the request's log lines carry (logging.ts), so the reference leads to all of them.
+    const requestId = currentRequestId() ?? randomUUID();
     this.logger.error(`request ${requestId} failed`, loggableError(exception));
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { storableText } from '@mendflow/common';
+import { addLogContext, storableText } from '@mendflow/common';
 import {
   type BlockedAttempt,
   describeDatabaseError,
@@ -60,8 +60,17 @@ export class RunExecutor {
         this.logger.debug(`run ${job.runId} waits for a slot (${ahead} ahead, limit ${limit}); job ended`);
         return started;
       }
+      addLogContext({ automationId: started.automationId });
+      this.logger.debug(`attempt ${started.attempt} of run ${started.runId} started`);
       const result = await this.runAttempt(started, tracked.signal);
       const { outcome, transition } = await this.settle(started, result);
+      // One line an attempt: what ended it and where the run went (the run id rides in the context).
+      this.logger.log({
+        msg: `attempt ${started.attempt} of run ${started.runId} ended: ${outcome}`,
+        outcome,
+        runStatus: transition?.status ?? null,
+        wallMs: Math.round(result.cost.wallMs),
+      });
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
       this.metrics.runTransitions.inc({

@@ -5,7 +5,8 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload } from '@mendflow/queue';
+import { withLogContext } from '@mendflow/common';
+import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload, type RunJobPayload } from '@mendflow/queue';
 import type { BlockedAttempt } from '@mendflow/db';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
@@ -68,6 +69,18 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     if (job.name !== RUN_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
     const payload = runJobPayload.parse(job.data);
+    // Everything logged while this attempt is processed, down to the host services, says which it is.
+    const { runId, attempt, workspaceId } = payload;
+    return withLogContext({ runId, attempt, workspaceId, jobId: job.id }, () =>
+      this.processAttempt(job, token, payload),
+    );
+  }
+
+  private async processAttempt(
+    job: Job,
+    token: string | undefined,
+    payload: RunJobPayload,
+  ): Promise<BlockedAttempt | undefined> {
     const key = fairShareKey(payload);
     let release = this.fairShare.tryAcquire(key);
     if (!release) {

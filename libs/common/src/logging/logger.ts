@@ -94,7 +94,7 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: sensitiveLogPaths(), censor: LOG_REDACTED },
       serializers: { err: (error: unknown) => (typeof error === 'string' ? error : errorText(error)) },
       mixin: () => {
-        const fields: Record<string, unknown> = currentLogContext();
+        const fields: Record<string, unknown> = { ...currentLogContext() };
         // No-op API until a tracing SDK registers a provider: then the active span, if any.
         const span = trace.getActiveSpan()?.spanContext();
         if (span && isSpanContextValid(span)) {
