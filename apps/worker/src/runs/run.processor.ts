@@ -6,7 +6,13 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { withLogContext } from '@mendflow/common';
-import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload, type RunJobPayload } from '@mendflow/queue';
+import {
+  QueueNames,
+  RUN_JOB_NAME,
+  redisConnection,
+  runJobPayload,
+  type RunJobPayload,
+} from '@mendflow/queue';
 import type { BlockedAttempt } from '@mendflow/db';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';

@@ -33,7 +33,12 @@ describe('createLogger', () => {
     const [first, second] = out.json();
     expect(first).toMatchObject({ level: 'info', service: 'api', msg: 'hello' });
     expect(new Date(first!.time as string).toISOString()).toBe(first!.time);
-    expect(second).toMatchObject({ level: 'warn', context: 'Boot', port: 4000, msg: 'listening\non two lines' });
+    expect(second).toMatchObject({
+      level: 'warn',
+      context: 'Boot',
+      port: 4000,
+      msg: 'listening\non two lines',
+    });
   });
 
   it('drops lines below LOG_LEVEL', () => {
@@ -64,7 +69,12 @@ describe('createLogger', () => {
     }
     expect(JSON.parse(line)).toMatchObject({
       password: LOG_REDACTED,
-      headers: { authorization: LOG_REDACTED, cookie: LOG_REDACTED, 'x-api-key': LOG_REDACTED, accept: 'json' },
+      headers: {
+        authorization: LOG_REDACTED,
+        cookie: LOG_REDACTED,
+        'x-api-key': LOG_REDACTED,
+        accept: 'json',
+      },
       body: { user: { apiKey: LOG_REDACTED, token: LOG_REDACTED, name: 'Ada' } },
       secret: LOG_REDACTED,
       config: { DATABASE_URL: LOG_REDACTED, PORT: 4000 },
@@ -169,8 +179,17 @@ describe('NestJsonLogger', () => {
     logger.debug(42, 'Numbers');
     const lines = json();
     expect(lines).toHaveLength(7);
-    expect(lines[0]).toMatchObject({ level: 'info', service: 'worker', context: 'Api', msg: 'listening on :4000' });
-    expect(lines[1]).toMatchObject({ level: 'error', context: 'HttpError', err: 'Error: boom\n    at x (y.js:1:1)' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      service: 'worker',
+      context: 'Api',
+      msg: 'listening on :4000',
+    });
+    expect(lines[1]).toMatchObject({
+      level: 'error',
+      context: 'HttpError',
+      err: 'Error: boom\n    at x (y.js:1:1)',
+    });
     expect(lines[2]).toMatchObject({ level: 'error', context: 'HttpError', msg: 'no stack' });
     expect(lines[2]).not.toHaveProperty('err');
     expect(lines[3]).toMatchObject({ msg: 'stack only', err: 'Error: boom\n    at x (y.js:1:1)' });

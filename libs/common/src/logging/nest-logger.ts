@@ -68,7 +68,7 @@ export class NestJsonLogger {
       for (const [key, value] of Object.entries(others)) fields[key] = safeValue(value, this.errorText);
       msg = typeof text === 'string' ? text : typeof alt === 'string' ? alt : '';
     } else {
-      msg = typeof message === 'string' ? message : JSON.stringify(message) ?? String(message);
+      msg = typeof message === 'string' ? message : (JSON.stringify(message) ?? String(message));
     }
     this.pino[level](fields, msg);
   }
