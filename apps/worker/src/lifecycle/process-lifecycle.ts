@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { loggableError } from '@mendflow/db';
 
 /** starting: no application yet; running: serving; stopping: draining or exiting after a fatal error. */
 export type LifecycleState = 'starting' | 'running' | 'stopping';
@@ -125,7 +126,7 @@ export class ProcessLifecycle {
   }
 }
 
+/** A crash's error as it may be logged: a database error without the query values it quotes. */
 function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
+  return loggableError(error);
 }

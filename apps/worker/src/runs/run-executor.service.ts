@@ -5,6 +5,7 @@ import {
   describeDatabaseError,
   isBlocked,
   isDatabaseUnavailable,
+  loggableError,
   type StartedAttempt,
 } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
@@ -118,7 +119,7 @@ export class RunExecutor {
       return result;
     } catch (error) {
       this.logger.error(
-        `run ${started.runId}: the sandbox threw during attempt ${started.attempt}: ${String(error)}`,
+        `run ${started.runId}: the sandbox threw during attempt ${started.attempt}: ${loggableError(error)}`,
       );
       return sandboxFailure(error);
     }
