@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { withLogContext } from '@mendflow/common';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
 import type { Job } from 'bullmq';
 import { NotificationService } from './notification.service';
@@ -31,7 +32,9 @@ export class NotificationProcessor extends WorkerHost {
       case 'notification.deliver': {
         const { workspaceId, deliveryId } = parseJob('notification.deliver', job.data);
         const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const outcome = await this.notifications.deliver(workspaceId, deliveryId, final);
+        const outcome = await withLogContext({ workspaceId, jobId: job.id }, () =>
+          this.notifications.deliver(workspaceId, deliveryId, final),
+        );
         if (outcome === 'retry') throw new DeliveryRetry(`delivery ${deliveryId} failed; retried`);
         return;
       }

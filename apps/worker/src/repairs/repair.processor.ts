@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { withLogContext } from '@mendflow/common';
 import { QueueNames, REPAIR_JOB_NAME, repairJobPayload } from '@mendflow/queue';
 import type { Job } from 'bullmq';
 import { RepairService } from './repair.service';
@@ -16,6 +17,7 @@ export class RepairProcessor extends WorkerHost {
     if (job.name !== REPAIR_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.repairs}`);
     const { workspaceId, repairId } = repairJobPayload.parse(job.data);
-    await this.repairs.process(workspaceId, repairId);
+    // The repaired run's id and attempt join once the repair is loaded (RepairService.process).
+    await withLogContext({ workspaceId, jobId: job.id }, () => this.repairs.process(workspaceId, repairId));
   }
 }

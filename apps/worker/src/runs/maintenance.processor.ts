@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { withLogContext } from '@mendflow/common';
 import { RunEngine } from '@mendflow/engine';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
 import { tickTimeOf } from '@mendflow/triggers';
@@ -46,7 +47,9 @@ export class MaintenanceProcessor extends WorkerHost {
         return;
       case 'run.wake': {
         const { workspaceId, runId, attempt } = parseJob('run.wake', job.data);
-        const woke = await this.engine.wake({ workspaceId, runId }, attempt);
+        const woke = await withLogContext({ runId, attempt, workspaceId, jobId: job.id }, () =>
+          this.engine.wake({ workspaceId, runId }, attempt),
+        );
         if (woke && 'notBefore' in woke && token) {
           // Fired before the deadline PostgreSQL holds (clocks apart, a deadline moved): this job is the
           // timer, so it goes back to wait until then (a new job under its id would be ignored).
