@@ -39,6 +39,9 @@ const env: NodeJS.ProcessEnv = {
   PATH: SYSTEM_PATH,
   HOME: process.env.HOME,
   LANG: process.env.LANG ?? 'C.UTF-8',
+  // The machine's extra CA bundle, as a user's shell here has it: npm ci fetches what is not in its
+  // cache (a dependency added since the last install) through it.
+  ...(process.env.NODE_EXTRA_CA_CERTS && { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS }),
   DATABASE_URL: dbUrl.toString(),
   REDIS_URL: `${redisBase}/4`,
 };

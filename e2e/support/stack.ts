@@ -19,10 +19,12 @@ export interface Stack {
   redisUrl: string;
   env: NodeJS.ProcessEnv;
   logs: () => string;
-  /** The API process as it is now (restartApi replaces it). */
+  /** The API process as it is now (restartApi replaces it): its output, e.g. to check the log format. */
   api(): ManagedProcess;
   /** Starts a new API process on the same port, once the previous one has exited (stop it first). */
   restartApi(): Promise<ManagedProcess>;
+  /** The workers started so far, in order. */
+  workers: readonly ManagedProcess[];
   startWorker(extraEnv?: NodeJS.ProcessEnv): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
@@ -30,6 +32,8 @@ export interface Stack {
 export interface ManagedProcess {
   child: ChildProcess;
   output: () => string;
+  /** Standard output alone (the process's log lines; npm may add its own text on stderr). */
+  stdout: () => string;
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
@@ -56,11 +60,16 @@ export function startScript(script: string, env: NodeJS.ProcessEnv): ManagedProc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     /**
      * Signals the whole process group (npm and the node process it started) and resolves once every
      * process in it is gone; after `graceMs` the stragglers are killed.
@@ -173,6 +182,7 @@ export async function startStack(
     databaseUrl,
     redisUrl,
     env,
+    workers,
     startWorker,
     api: () => api,
     async restartApi() {

@@ -1,23 +1,17 @@
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { securityHeaders } from './common/security-headers';
 import { answerClientErrors } from './common/client-errors';
 import { httpTracing } from './common/http-tracing';
+import { installApiLogger, requestLogging } from './common/logging';
 import { useRequestGuards } from './common/request-guards';
 import type { ApiConfig } from './config/api-config';
 import { RedisIoAdapter } from './events/redis-io.adapter';
 import { DrainState } from './lifecycle/drain-state';
 import { type DrainOutcome, HttpDrain } from './lifecycle/http-drain';
 import { mountOpenApi } from './openapi';
-
-const LOG_LEVELS: Record<ApiConfig['LOG_LEVEL'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
 
 export interface ApiApp {
   app: NestExpressApplication;
@@ -31,11 +25,13 @@ export interface ApiApp {
 
 export async function createApp(config: ApiConfig): Promise<ApiApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: LOG_LEVELS[config.LOG_LEVEL],
+    logger: installApiLogger(config.LOG_LEVEL),
     bodyParser: false,
   });
   // First: every request's handling, its guards and errors included, runs inside its span.
   app.use(httpTracing());
+  // Then its log context, so every line of a request (a refused body included) carries its id and trace.
+  app.use(requestLogging());
   app.use(securityHeaders());
   useRequestGuards(app, { webhookMaxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES });
   answerClientErrors(app.getHttpServer());
@@ -62,4 +58,5 @@ export async function createApp(config: ApiConfig): Promise<ApiApp> {
   };
 }
 
+export { installApiLogger };
 export const apiLogger = new Logger('Api');

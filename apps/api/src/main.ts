@@ -2,14 +2,16 @@
 import './telemetry';
 import 'reflect-metadata';
 import { checkExampleSecrets, ProcessLifecycle } from '@mendflow/common';
+import { loggableError } from '@mendflow/db';
 import { Logger } from '@nestjs/common';
 import { loadApiConfig } from './config/api-config';
-import { apiLogger, createApp } from './create-app';
+import { apiLogger, createApp, installApiLogger } from './create-app';
 
 // After the requests drained, the shutdown hooks (database, Redis, queue connections) get this long.
 const HOOKS_GRACE_MS = 5000;
 
 async function main(): Promise<void> {
+  installApiLogger(); // before anything logs: every line, a config error's too, is JSON
   const config = loadApiConfig();
   checkExampleSecrets(
     process.env,
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     drainGraceMs: config.API_SHUTDOWN_GRACE_MS + HOOKS_GRACE_MS,
     fatalGraceMs: HOOKS_GRACE_MS,
     logger: new Logger('Lifecycle'),
+    errorText: loggableError,
   });
   lifecycle.install();
   const api = await createApp(config);
@@ -33,6 +36,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  apiLogger.fatal(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -17,3 +17,4 @@ export * from './webhook-signature';
 export * from './input-schema';
 export * from './script-language';
 export * from './process-lifecycle';
+export * from './logging';

@@ -16,6 +16,11 @@ export interface ProcessLifecycleOptions {
   /** Injectable for tests; setTimeout otherwise. */
   setTimer?: (callback: () => void, ms: number) => void;
   logger: LifecycleLogger;
+  /**
+   * How a crash's error is written; the apps pass @mendflow/db's loggableError, so a database error
+   * goes without the query values it quotes. Default: the stack.
+   */
+  errorText?: (error: unknown) => string;
 }
 
 /** What the lifecycle writes with: Nest's Logger fits, so each app passes its own. */
@@ -88,7 +93,7 @@ export class ProcessLifecycle {
 
   /** For anything after which this process must not go on. Exits with EXIT_FATAL within the fatal grace. */
   fatal(reason: string, error?: unknown): void {
-    this.logger.fatal(`${reason}: ${describeError(error)}; exiting within ${this.options.fatalGraceMs} ms`);
+    this.logger.fatal(`${reason}: ${this.describe(error)}; exiting within ${this.options.fatalGraceMs} ms`);
     if (this.stopping) {
       // Already draining: the drain goes on, but now ends as a failure and no later than the fatal grace.
       this.stopping.code = EXIT_FATAL;
@@ -119,10 +124,14 @@ export class ProcessLifecycle {
     this.shutdown!().then(
       () => this.finish(this.stopping!.code),
       (error: unknown) => {
-        this.logger.error(`shutdown failed: ${describeError(error)}`);
+        this.logger.error(`shutdown failed: ${this.describe(error)}`);
         this.finish(this.stopping!.code || 1);
       },
     );
+  }
+
+  private describe(error: unknown): string {
+    return (this.options.errorText ?? describeError)(error);
   }
 
   private finish(code: number): void {

@@ -7,7 +7,7 @@ import {
   type UpdateAutomationBody,
   ValidationError,
 } from '@mendflow/common';
-import { AutomationsRepository, NotificationsRepository, StatsRepository } from '@mendflow/db';
+import { AutomationsRepository, loggableError, NotificationsRepository, StatsRepository } from '@mendflow/db';
 import { ScheduleSync } from '@mendflow/triggers';
 import { AuditTrail } from '../audit/audit-trail.service';
 import type { Principal } from '../auth/principal';
@@ -137,7 +137,7 @@ export class AutomationsService {
       await this.schedules.syncAutomation(principal.workspaceId, automationId);
     } catch (error) {
       this.logger.warn(
-        `schedules of automation ${automationId} not synced (the reconciler will): ${(error as Error).message}`,
+        `schedules of automation ${automationId} not synced (the reconciler will): ${loggableError(error).split('\n')[0]}`,
       );
     }
   }

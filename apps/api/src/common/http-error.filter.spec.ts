@@ -5,7 +5,7 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { DomainError, ValidationError } from '@mendflow/common';
+import { DomainError, ValidationError, withLogContext } from '@mendflow/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RouteLayer } from './allowed-methods';
 import { HttpErrorFilter, httpError } from './http-error.filter';
@@ -198,6 +198,13 @@ describe('HttpErrorFilter', () => {
     expect(sent.body.error.code).toBe('INTERNAL');
     expect(JSON.stringify(sent.body)).not.toContain('secret');
     expect(logged).toHaveBeenCalledWith(`request ${sent.body.error.requestId} failed`, expect.any(String));
+  });
+
+  it("answers a 500 with the request's own id, the one its log lines carry", () => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const requestId = '5f0c8d1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f';
+    const sent = withLogContext({ requestId }, () => respond(new Error('boom')));
+    expect(sent.body.error.requestId).toBe(requestId);
   });
 
   it('logs a database error without the SQL parameter values it carries', () => {

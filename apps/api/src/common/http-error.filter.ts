@@ -13,6 +13,7 @@ import { isDatabaseUnavailable, loggableError } from '@mendflow/db';
 import { isRedisUnavailable } from '@mendflow/queue';
 import type { Request, Response } from 'express';
 import { allowedMethods, type RouteLayer } from './allowed-methods';
+import { currentRequestId } from './logging';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -130,7 +131,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         return { status, body: { error: { code, message } } };
       }
     }
-    const requestId = randomUUID();
+    // The id the request's log lines carry (logging.ts), so the reference leads to all of them.
+    const requestId = currentRequestId() ?? randomUUID();
     this.logger.error(`request ${requestId} failed`, loggableError(exception));
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,

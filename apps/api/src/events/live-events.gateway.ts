@@ -108,7 +108,7 @@ export class LiveEventsGateway
         if (envelope?.name === LiveMessages.runStatus) this.notifyStatus(envelope.payload);
         this.deliver(envelope);
       } catch (error) {
-        this.logger.error(`could not deliver a live ${envelope?.name} message`, (error as Error).stack);
+        this.logger.error(`could not deliver a live ${envelope?.name} message`, loggableError(error));
       }
     });
   }
@@ -284,7 +284,9 @@ export class LiveEventsGateway
       },
       send: (event) => socket.emit(LiveMessages.runEvent, event),
       onError: (error) =>
-        this.logger.warn(`run ${run.id} stream for socket ${socket.id}: ${(error as Error).message}`),
+        this.logger.warn(
+          `run ${run.id} stream for socket ${socket.id}: ${loggableError(error).split('\n')[0]}`,
+        ),
     });
     connection.streams.set(run.id, stream);
     await socket.join(room);

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, Logger, type WsExceptionFilter } from '@nestjs/common';
 import { DomainError } from '@mendflow/common';
+import { loggableError } from '@mendflow/db';
 import type { SubscriptionAck } from './subscription';
 
 /**
@@ -18,7 +19,7 @@ export class SubscriptionAckFilter implements WsExceptionFilter {
     if (exception instanceof DomainError) {
       answer = { ok: false, error: { code: exception.code, message: exception.message } };
     } else {
-      this.logger.error('a live message failed', (exception as Error)?.stack);
+      this.logger.error('a live message failed', loggableError(exception));
       answer = {
         ok: false,
         error: { code: 'INTERNAL', message: 'the request could not be handled; try again' },

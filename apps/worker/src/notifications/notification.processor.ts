@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { withLogContext } from '@mendflow/common';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
 import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
 import type { Job } from 'bullmq';
@@ -48,7 +49,10 @@ export class NotificationProcessor extends WorkerHost {
           job,
           trace,
           { ...runAttributes({ workspaceId }), 'mendflow.notification.delivery.id': deliveryId },
-          () => this.notifications.deliver(workspaceId, deliveryId, final),
+          () =>
+            withLogContext({ workspaceId, jobId: job.id }, () =>
+              this.notifications.deliver(workspaceId, deliveryId, final),
+            ),
         );
         if (outcome === 'retry') throw new DeliveryRetry(`delivery ${deliveryId} failed; retried`);
         return;

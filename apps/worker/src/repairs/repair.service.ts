@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { addLogContext } from '@mendflow/common';
 import { ScheduleSync } from '@mendflow/triggers';
 import {
   AuditRepository,
@@ -76,6 +77,7 @@ export class RepairService {
 
   async process(workspaceId: string, repairId: string): Promise<void> {
     let repair = await this.repairs.get(workspaceId, repairId);
+    addLogContext({ runId: repair.runId, attempt: repair.attempt, automationId: repair.automationId });
     let facts: RepairCase | null | undefined;
     for (let steps = 0; !isResting(repair.status); steps++) {
       const step = stepFor(repair.status)!;

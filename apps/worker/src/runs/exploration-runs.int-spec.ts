@@ -39,7 +39,13 @@ async function runOnce(source: string, kind: 'exploration' | 'deployed') {
   const manifest = defaultManifest();
   manifest.retry.maxAttempts = 3;
   const automations = new AutomationsRepository(db);
-  const draft = { source, language: 'javascript' as const, manifest, createdByKind: 'user' as const, createdBy: seeded.userId };
+  const draft = {
+    source,
+    language: 'javascript' as const,
+    manifest,
+    createdByKind: 'user' as const,
+    createdBy: seeded.userId,
+  };
   const version =
     kind === 'exploration'
       ? await automations.addExplorationVersion(seeded.workspaceId, draft)

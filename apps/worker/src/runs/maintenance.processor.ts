@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { withLogContext } from '@mendflow/common';
 import { RunEngine } from '@mendflow/engine';
 import { type JobName, parseJob, QueueNames } from '@mendflow/queue';
 import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
@@ -53,7 +54,10 @@ export class MaintenanceProcessor extends WorkerHost {
           job,
           trace,
           runAttributes({ workspaceId, runId, attempt }),
-          () => this.engine.wake({ workspaceId, runId }, attempt),
+          () =>
+            withLogContext({ runId, attempt, workspaceId, jobId: job.id }, () =>
+              this.engine.wake({ workspaceId, runId }, attempt),
+            ),
         );
         if (woke && 'notBefore' in woke && token) {
           // Fired before the deadline PostgreSQL holds (clocks apart, a deadline moved): this job is the

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { storableText } from '@mendflow/common';
+import { addLogContext, storableText } from '@mendflow/common';
 import {
   type BlockedAttempt,
   describeDatabaseError,
   isBlocked,
   isDatabaseUnavailable,
+  loggableError,
   type StartedAttempt,
 } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
@@ -61,6 +62,8 @@ export class RunExecutor {
         this.logger.debug(`run ${job.runId} waits for a slot (${ahead} ahead, limit ${limit}); job ended`);
         return started;
       }
+      addLogContext({ automationId: started.automationId });
+      this.logger.debug(`attempt ${started.attempt} of run ${started.runId} started`);
       const { result, outcome, transition } = await inSpan(
         'run.attempt',
         { attributes: runAttributes(started) },
@@ -72,6 +75,13 @@ export class RunExecutor {
           return { result, ...settled };
         },
       );
+      // One line an attempt: what ended it and where the run went (the run id rides in the context).
+      this.logger.log({
+        msg: `attempt ${started.attempt} of run ${started.runId} ended: ${outcome}`,
+        outcome,
+        runStatus: transition?.status ?? null,
+        wallMs: Math.round(result.cost.wallMs),
+      });
       this.metrics.attempts.inc({ outcome });
       this.metrics.attemptWall.observe(result.cost.wallMs / 1000);
       this.metrics.runTransitions.inc({
@@ -119,7 +129,7 @@ export class RunExecutor {
       return result;
     } catch (error) {
       this.logger.error(
-        `run ${started.runId}: the sandbox threw during attempt ${started.attempt}: ${String(error)}`,
+        `run ${started.runId}: the sandbox threw during attempt ${started.attempt}: ${loggableError(error)}`,
       );
       return sandboxFailure(error);
     }

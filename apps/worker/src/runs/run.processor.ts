@@ -5,9 +5,17 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { QueueNames, RUN_JOB_NAME, redisConnection, runJobPayload } from '@mendflow/queue';
+import { withLogContext } from '@mendflow/common';
+import {
+  QueueNames,
+  RUN_JOB_NAME,
+  redisConnection,
+  runJobPayload,
+  type RunJobPayload,
+} from '@mendflow/queue';
 import type { BlockedAttempt } from '@mendflow/db';
 import { inConsumerSpan, runAttributes } from '@mendflow/telemetry';
+import type { Span } from '@opentelemetry/api';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { WorkerMetrics } from '../health/worker-metrics';
@@ -72,32 +80,39 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     if (job.name !== RUN_JOB_NAME)
       throw new Error(`no handler for job ${job.name} on queue ${QueueNames.runs}`);
     const payload = runJobPayload.parse(job.data);
-    // The consumer span continues the trace of whoever enqueued the attempt (its context is in the job).
-    const outcome = await inConsumerSpan(
-      QueueNames.runs,
-      job,
-      payload.trace,
-      runAttributes(payload),
-      async (span) => {
-        const key = fairShareKey(payload);
-        let release = this.fairShare.tryAcquire(key);
-        if (!release) {
-          if (await this.putBack(job, token)) {
-            span.setAttribute('mendflow.job.deferred', true);
-            return DEFERRED;
-          }
-          release = this.fairShare.acquire(key);
-        }
-        try {
-          return await this.executor.execute(payload);
-        } finally {
-          release();
-        }
-      },
+    // Everything logged while this attempt is processed, down to the host services, says which it is;
+    // its consumer span continues the trace of whoever enqueued the attempt (its context is in the job).
+    const { runId, attempt, workspaceId } = payload;
+    const outcome = await withLogContext({ runId, attempt, workspaceId, jobId: job.id }, () =>
+      inConsumerSpan(QueueNames.runs, job, payload.trace, runAttributes(payload), (span) =>
+        this.processAttempt(job, token, payload, span),
+      ),
     );
     // BullMQ's way to end a job without completing or failing it: moved to delayed, then DelayedError.
     if (outcome === DEFERRED) throw new DelayedError();
     return outcome;
+  }
+
+  private async processAttempt(
+    job: Job,
+    token: string | undefined,
+    payload: RunJobPayload,
+    span: Span,
+  ): Promise<BlockedAttempt | undefined | typeof DEFERRED> {
+    const key = fairShareKey(payload);
+    let release = this.fairShare.tryAcquire(key);
+    if (!release) {
+      if (await this.putBack(job, token)) {
+        span.setAttribute('mendflow.job.deferred', true);
+        return DEFERRED;
+      }
+      release = this.fairShare.acquire(key);
+    }
+    try {
+      return await this.executor.execute(payload);
+    } finally {
+      release();
+    }
   }
 
   /**

@@ -25,6 +25,8 @@ export class SandboxHost implements OnApplicationShutdown {
         this.logger.warn(
           `host service ${context.op} failed for run ${context.runId}: ${loggableError(error)}`,
         ),
+      // A JSON line like every other, instead of the child's raw text on stderr.
+      onStderrLine: (line, pid) => this.logger.warn(`sandbox process ${pid} stderr: ${line}`),
       onProcessLost: ({ pid, death, attempts }) =>
         this.logger.warn(
           `sandbox process ${pid} lost (${describeDeath(death)}) after ${attempts} attempt(s); replaced`,

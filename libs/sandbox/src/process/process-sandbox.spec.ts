@@ -2,6 +2,7 @@
  * The sandbox process pool: attempts run in child processes, a child that dies or wedges ends only
  * the attempts inside it, and the pool replaces it and keeps serving.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +179,49 @@ describe('ProcessSandbox: attempts in sandbox processes', () => {
     );
     expect(result.output).toBe('HOST_SERVICE_ERROR');
     expect(failures).toEqual(['kv.get: database down']);
+  });
+
+  it("serves an attempt's host calls in the async context it was handed over in", async () => {
+    // What the worker's log context (run id, attempt) and a tracing context rely on: the calls come
+    // in on the IPC listener, outside the attempt's context, and must be served inside it again.
+    const storage = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const failures: (string | undefined)[] = [];
+    const sandbox = await pool({ onHostError: () => failures.push(storage.getStore()) });
+    const host = (label: string): HostServices => {
+      const memory = createMemoryHost();
+      return {
+        ...memory,
+        kv: {
+          ...memory.kv,
+          get: async (key) => (seen.push(`${label}:${storage.getStore()}`), memory.kv.get(key)),
+          set: () => Promise.reject(new Error('refused')),
+        },
+      };
+    };
+    const source = `export default async function run(input, ctx) {
+      await ctx.kv.get('a');
+      try { await ctx.kv.set('b', 1); } catch {}
+      await ctx.kv.get('c');
+    }`;
+    await Promise.all([
+      storage.run('run-1', () => sandbox.runAttempt(request(source, { host: host('one') }))),
+      storage.run('run-2', () => sandbox.runAttempt(request(source, { host: host('two') }))),
+    ]);
+    expect(seen.sort()).toEqual(['one:run-1', 'one:run-1', 'two:run-2', 'two:run-2']);
+    expect(failures.sort()).toEqual(['run-1', 'run-2']);
+  });
+
+  it('reports each line a child writes to stderr to onStderrLine', async () => {
+    process.env.MISBEHAVE = 'exit-at-start';
+    const lines: string[] = [];
+    const sandbox = new ProcessSandbox({
+      processes: 1,
+      childScript: MISBEHAVING,
+      onStderrLine: (line) => lines.push(line),
+    });
+    pools.push(sandbox);
+    await expect.poll(() => lines, { timeout: 5000 }).toContain('cannot load the sandbox (test)');
   });
 
   it('a cancel reaches the attempt in its child', async () => {

@@ -31,6 +31,11 @@ export interface ProcessSandboxOptions extends SandboxSettings {
   startTimeoutMs?: number;
   /** A host service (secrets, kv, steps) threw; the script only sees a generic HOST_SERVICE_ERROR. */
   onHostError?: (error: unknown, context: { op: string; runId: string }) => void;
+  /**
+   * Each line a process writes to stderr (default: the same line on this process's stderr); the
+   * worker writes them as log lines.
+   */
+  onStderrLine?: (line: string, pid: number | undefined) => void;
   /** A process ended other than by being retired or closed (for the worker's log and metrics). */
   onProcessLost?: (info: { pid: number | undefined; death: Death; attempts: number }) => void;
   /** The child entry point (default: the built process/child.js of this package). */
@@ -84,6 +89,7 @@ export class ProcessSandbox {
       stallMs: stallMs ?? 5000,
       startTimeoutMs: options.startTimeoutMs ?? 30_000,
       onHostError: options.onHostError ?? (() => undefined),
+      onStderrLine: options.onStderrLine ?? ((line) => process.stderr.write(`${line}\n`)),
     };
     for (let i = 0; i < this.size; i++) this.spawn();
   }

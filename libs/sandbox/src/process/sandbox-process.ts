@@ -7,6 +7,7 @@
  * answer a ping). Either one SIGKILLs the child. When the child is gone, for whatever reason, every
  * attempt it held ends with an error that says what happened and which limit it points to.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type ChildProcess, fork } from 'node:child_process';
 import { closedError, earlyFailure } from '../errors';
 import { limitError } from '../limits';
@@ -27,6 +28,8 @@ export interface SandboxProcessOptions {
   /** How long a new child may take to say it is ready. */
   startTimeoutMs: number;
   onHostError: (error: unknown, context: { op: string; runId: string }) => void;
+  /** Each line the child writes to stderr (V8's fatal messages, Node's warnings). */
+  onStderrLine: (line: string, pid: number | undefined) => void;
 }
 
 /** Why a child ended; decides the error of the attempts it held. */
@@ -46,6 +49,12 @@ interface Running {
   resolve: (result: AttemptResult) => void;
   deadline: NodeJS.Timeout;
   onAbort: () => void;
+  /**
+   * The caller's async context when the attempt was handed over: its host calls arrive on the IPC
+   * channel's listener, outside it, and are served inside it again, so what the host services log
+   * (or trace) belongs to the attempt (its run id, attempt, trace).
+   */
+  scope: <R>(fn: () => R) => R;
 }
 
 /** Enough of a child's stderr to recognise V8's fatal messages ("JavaScript heap out of memory"). */
@@ -63,6 +72,7 @@ export class SandboxProcess {
   private wasReady = false;
   private death: Death | undefined;
   private stderr = '';
+  private stderrLine = '';
   private lastPong = performance.now();
   private pings = 0;
   private readonly heartbeat: NodeJS.Timeout;
@@ -78,8 +88,14 @@ export class SandboxProcess {
     });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
-      process.stderr.write(chunk);
+      const lines = (this.stderrLine + chunk).split('\n');
+      this.stderrLine = lines.pop()!;
+      for (const line of lines) options.onStderrLine(line, this.child.pid);
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL);
+    });
+    this.child.stderr?.on('end', () => {
+      if (this.stderrLine) options.onStderrLine(this.stderrLine, this.child.pid);
+      this.stderrLine = '';
     });
     let resolveReady!: (ready: boolean) => void;
     this.ready = new Promise((resolve) => (resolveReady = resolve));
@@ -149,6 +165,7 @@ export class SandboxProcess {
           timeoutMs + this.options.killGraceMs,
         ),
         onAbort,
+        scope: AsyncLocalStorage.snapshot(),
       };
       this.running.set(id, running);
       request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -178,16 +195,23 @@ export class SandboxProcess {
         this.finish(message.id, running, message.result);
         return;
       }
-      case 'host':
-        void this.serveHost(message);
+      case 'host': {
+        const running = this.running.get(message.id);
+        if (running) void running.scope(() => this.serveHost(message));
+        else void this.serveHost(message);
         return;
+      }
       case 'fetched': {
-        const host = this.running.get(message.id)?.request.host;
-        try {
-          host?.fetched?.(message.observation);
-        } catch {
-          // Observing must not change the attempt.
-        }
+        const running = this.running.get(message.id);
+        if (!running) return;
+        // In the attempt's context too, like the host calls (its span's parent, its log fields).
+        running.scope(() => {
+          try {
+            running.request.host.fetched?.(message.observation);
+          } catch {
+            // Observing must not change the attempt.
+          }
+        });
         return;
       }
       case 'pong':
