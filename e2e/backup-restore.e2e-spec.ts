@@ -2,9 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase, databaseUrl, dropDatabase } from './support/databases';
+import { createDatabase, databaseUrl, dropDatabase, queryDatabase as query } from './support/databases';
 
 // docs/operations.md "Backup and restore", run as written there: the two shell blocks after the marker
 // comment are taken from the document and executed with bash against real PostgreSQL (pg_dump, createdb,
@@ -22,16 +21,6 @@ function documentedBlocks(): [string, string] {
   const blocks = [...doc.slice(from).matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
   if (blocks.length < 2) throw new Error('docs/operations.md: two sh blocks expected after the marker');
   return [blocks[0]!, blocks[1]!];
-}
-
-async function query<T extends pg.QueryResultRow>(name: string, sql: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: databaseUrl(name) });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase, databaseUrl, dropDatabase } from './support/databases';
+import { createDatabase, databaseUrl, dropDatabase, queryDatabase as query } from './support/databases';
 
 // scripts/wait-migrated.mjs (the Kubernetes apps' init container) as a real process against real
 // PostgreSQL: done at once on a migrated database, waiting (then done) while a migration is missing,
@@ -38,16 +37,6 @@ async function database(label: string, migrated: boolean): Promise<string> {
   const name = await createDatabase(label, { migrated });
   created.push(name);
   return name;
-}
-
-async function query<T extends pg.QueryResultRow>(name: string, sql: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: databaseUrl(name) });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 afterAll(async () => {

@@ -35,3 +35,18 @@ export async function createDatabase(label: string, options: { migrated: boolean
 export function dropDatabase(name: string): Promise<void> {
   return adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
+
+/** Rows of one statement against database `name` (its own connection, closed after). */
+export async function queryDatabase<T extends pg.QueryResultRow>(
+  name: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl(name) });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
