@@ -51,7 +51,7 @@ let execution: RunExecutionRepository;
 let runs: RunsRepository;
 let seeded: Awaited<ReturnType<typeof seedAutomation>>;
 
-const config = { STALE_QUEUED_RUN_MS: 60_000 } as WorkerConfig;
+const config = { STALE_QUEUED_RUN_MS: 60_000, WORKER_LOCK_DURATION_MS: 30_000 } as WorkerConfig;
 const reconciler = () =>
   new StaleRunReconciler(
     testEngine.engine,
@@ -74,7 +74,9 @@ const reconciler = () =>
   );
 
 /** A run started `times` times (each start after the first abandons the attempt before it). */
-async function runningRun(options: { times?: number; startedAgoMs?: number } = {}): Promise<string> {
+async function runningRun(
+  options: { times?: number; startedAgoMs?: number; attemptStartedAgoMs?: number } = {},
+): Promise<string> {
   const { run } = await runs.createQueued(seeded.workspaceId, {
     automationId: seeded.automationId,
     versionId: seeded.versionId,
@@ -84,6 +86,8 @@ async function runningRun(options: { times?: number; startedAgoMs?: number } = {
   for (let i = 0; i < (options.times ?? 1); i++) await execution.beginAttempt(seeded.workspaceId, run.id);
   const ago = options.startedAgoMs ?? 5 * 60_000;
   await db.$executeRaw`UPDATE runs SET updated_at = now() - make_interval(secs => ${ago / 1000}) WHERE id = ${run.id}::uuid`;
+  const attemptAgo = options.attemptStartedAgoMs ?? ago;
+  await db.$executeRaw`UPDATE run_attempts SET started_at = now() - make_interval(secs => ${attemptAgo / 1000}) WHERE run_id = ${run.id}::uuid`;
   return run.id;
 }
 
@@ -191,6 +195,19 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     }
   });
 
+  it('leaves a run whose job vanished alone while its attempt may still be running (its time limit not over)', async () => {
+    // Redis lost the job (restarted empty) while a worker runs the attempt: a new attempt now would
+    // repeat the steps under way. The seeded version's limit is the default 30 s; the lock grace 30 s.
+    const running = await runningRun({ attemptStartedAgoMs: 20_000 });
+    const before = await state(running);
+    expect(await reconciler().reconcile()).toBe(0);
+    expect(await state(running)).toEqual(before);
+    // Past the time limit and the grace, no script of that attempt can still run: recovered.
+    await db.$executeRaw`UPDATE run_attempts SET started_at = now() - interval '61 seconds' WHERE run_id = ${running}::uuid`;
+    expect(await reconciler().reconcile()).toBe(1);
+    expect((await state(running)).status).toBe('queued');
+  });
+
   it('recovers a run exactly once when two reconcilers race for it', async () => {
     const runId = await runningRun();
     const [a, b] = await Promise.all([reconciler().reconcile(), reconciler().reconcile()]);
@@ -268,6 +285,7 @@ describe('StaleRunReconciler: running runs without a live job (PostgreSQL, Redis
     }
     // All of them long idle: the holder's worker is gone (no job), the others wait for its slot.
     await db.$executeRaw`UPDATE runs SET updated_at = now() - interval '5 minutes' WHERE id = ANY(${[holder, ...waiting]}::uuid[])`;
+    await db.$executeRaw`UPDATE run_attempts SET started_at = now() - interval '5 minutes' WHERE run_id = ${holder}::uuid`;
 
     expect(await reconciler().reconcile()).toBe(1);
     // The holder lost its attempt and its slot, and is back at the head of the line with the only job.

@@ -249,19 +249,24 @@ export class StaleRunReconciler implements OnApplicationBootstrap, OnApplication
    * it, whatever the attempt's time limit, so the age only spares the checks for runs just started.
    */
   private async recoverLostAttempts(): Promise<number> {
-    const candidates = await this.execution.findStaleRunning(this.config.STALE_QUEUED_RUN_MS, 500);
+    const candidates = await this.execution.findStaleRunning(
+      this.config.STALE_QUEUED_RUN_MS,
+      500,
+      this.config.WORKER_LOCK_DURATION_MS,
+    );
     let recovered = 0;
     for (const run of candidates) {
-      if (await this.hasLiveJob(run.id, run.attempt)) continue;
+      const job = await this.runsQueue.getJob(runJobId({ runId: run.id, attempt: run.attempt }));
+      if (job && LIVE_JOB_STATES.has(await job.getState())) continue;
+      // No job at all: Redis lost it (data loss, a flush), which says nothing about the worker — it may
+      // still be running the attempt, and a new attempt now would repeat the steps it is doing. Its
+      // script cannot outlive the attempt's time limit, so the run waits for that (plus the lock
+      // duration, for settling). A job that failed or ended without settling the run is recovered now.
+      if (!job && !run.attemptOverdue) continue;
       if (await this.recover(run)) recovered++;
     }
     if (recovered > 0) this.logger.warn(`recovered ${recovered} running run(s) whose attempt no worker held`);
     return recovered;
-  }
-
-  private async hasLiveJob(runId: string, attempt: number): Promise<boolean> {
-    const job = await this.runsQueue.getJob(runJobId({ runId, attempt }));
-    return job !== undefined && LIVE_JOB_STATES.has(await job.getState());
   }
 
   private async recover(run: {

@@ -435,21 +435,30 @@ export class RunExecutionRepository {
    * attempt no worker holds any more (its job failed, vanished with Redis, or completed without
    * settling). The caller checks each one's job before it acts, and acts with a transition
    * conditional on the attempt, so a worker still on it always wins. `abandonedAttempts` counts the
-   * run's earlier attempts that no worker finished.
+   * run's earlier attempts that no worker finished. `attemptOverdue`: the current attempt started
+   * longer ago than its version's time limit (`limits.timeoutMs`, the sandbox's wall-clock deadline)
+   * plus `graceMs`, so no worker can still be running its script.
    */
-  async findStaleRunning(
-    olderThanMs: number,
-    limit: number,
-  ): Promise<
-    { id: string; workspaceId: string; automationId: string; attempt: number; abandonedAttempts: number }[]
-  > {
-    return this.db.$queryRaw<
-      { id: string; workspaceId: string; automationId: string; attempt: number; abandonedAttempts: number }[]
-    >`
+  async findStaleRunning(olderThanMs: number, limit: number, graceMs: number): Promise<StaleRunningRun[]> {
+    return this.db.$queryRaw<StaleRunningRun[]>`
       SELECT r.id, r.workspace_id AS "workspaceId", r.automation_id AS "automationId", r.attempt_count AS attempt,
-             (SELECT count(*)::int FROM run_attempts a WHERE a.run_id = r.id AND a.status = 'abandoned') AS "abandonedAttempts"
+             (SELECT count(*)::int FROM run_attempts a WHERE a.run_id = r.id AND a.status = 'abandoned') AS "abandonedAttempts",
+             COALESCE((
+               SELECT a.started_at + make_interval(secs => (COALESCE((v.manifest->'limits'->>'timeoutMs')::int, 900000) + ${graceMs}) / 1000.0) < now()
+               FROM run_attempts a JOIN automation_versions v ON v.id = a.version_id
+               WHERE a.run_id = r.id AND a.number = r.attempt_count
+             ), true) AS "attemptOverdue"
       FROM runs r
       WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => ${olderThanMs / 1000})
       ORDER BY r.updated_at LIMIT ${limit}`;
   }
+}
+
+export interface StaleRunningRun {
+  id: string;
+  workspaceId: string;
+  automationId: string;
+  attempt: number;
+  abandonedAttempts: number;
+  attemptOverdue: boolean;
 }
