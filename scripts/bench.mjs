@@ -10,6 +10,7 @@ import { startStack } from '../e2e/support/stack.ts';
 import { apiClient } from '../e2e/support/client.ts';
 import { connectLive } from '../e2e/support/live.ts';
 import { BOOTSTRAP_KEY } from '../e2e/support/stack.ts';
+import { cpuBetween, describeCpu, sampleCpu } from './process-cpu.mjs';
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
@@ -25,9 +26,56 @@ const summarize = (values) => {
   };
 };
 
+/**
+ * PostgreSQL's view of the load phase (pg_stat_statements, when the server preloads it): statements per
+ * run and where the database time goes. Reset at the start of the phase, read at its end.
+ */
+async function statementStats(databaseUrl) {
+  const admin = new pg.Client({ connectionString: databaseUrl.replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  const database = new URL(databaseUrl).pathname.slice(1);
+  try {
+    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await admin.query('SELECT pg_stat_statements_reset()');
+  } catch (error) {
+    await admin.end();
+    return { report: async () => `  pg_stat_statements unavailable (${error.message}): add it to shared_preload_libraries` };
+  }
+  return {
+    async report(runs) {
+      const { rows } = await admin.query(
+        `SELECT calls, total_exec_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+         WHERE d.datname = $1 ORDER BY total_exec_time DESC`,
+        [database],
+      );
+      await admin.end();
+      const calls = rows.reduce((a, r) => a + Number(r.calls), 0);
+      const ms = rows.reduce((a, r) => a + Number(r.ms), 0);
+      const top = rows
+        .slice(0, Number(process.env.BENCH_TOP_STATEMENTS ?? 12))
+        .map((r) => `    ${(Number(r.calls) / runs).toFixed(2)}/run ${(Number(r.ms) / runs).toFixed(3)} ms/run  ${r.query}`);
+      return [
+        `  PostgreSQL: ${(calls / runs).toFixed(1)} statements per run, ${(ms / runs).toFixed(2)} ms of execution per run; by time:`,
+        ...top,
+      ].join('\n');
+    },
+  };
+}
+
+// BENCH_CPU_PROF=<dir>: every stack process (api, worker, sandbox processes) writes a V8 CPU profile
+// there when it exits; `node scripts/cpu-profile-summary.mjs <dir>` says where the time went.
+const profiling = process.env.BENCH_CPU_PROF
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
+  : {};
 const stack = await startStack('bench', {
   redisDb: 14,
-  workerEnv: { WORKER_CONCURRENCY: String(Math.min(CONCURRENCY, 64)), DATABASE_POOL_SIZE: '20' },
+  apiEnv: profiling,
+  workerEnv: {
+    WORKER_CONCURRENCY: String(Math.min(CONCURRENCY, 64)),
+    DATABASE_POOL_SIZE: '20',
+    ...profiling,
+  },
 });
 const api = apiClient(stack.apiUrl);
 try {
@@ -71,6 +119,8 @@ try {
   live.close();
 
   const ids = [];
+  const statements = await statementStats(stack.databaseUrl);
+  const cpuBefore = sampleCpu();
   const loadStart = performance.now();
   let next = 0;
   await Promise.all(
@@ -94,6 +144,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
+  const cpu = cpuBetween(cpuBefore, sampleCpu());
   const { rows } = await db.query(
     `SELECT status, extract(epoch FROM finished_at - created_at) * 1000 AS ms,
             extract(epoch FROM started_at - created_at) * 1000 AS queued_ms,
@@ -120,7 +171,8 @@ try {
   console.log(
     `  of which created→started (queue) p50 ${queued.p50} ms, p95 ${queued.p95} ms; started→finished (attempt + state writes) p50 ${running.p50} ms, p95 ${running.p95} ms`,
   );
-
+  console.log(`  ${describeCpu(cpu, RUNS, loadSeconds)}`);
+  console.log(await statements.report(RUNS));
 } finally {
   await stack.stop();
 }

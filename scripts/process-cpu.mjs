@@ -1,0 +1,61 @@
+// CPU time by role across every process on this machine, read from /proc (Linux): how a benchmark's
+// load splits between the API, the worker, its sandbox processes, PostgreSQL, Redis and the load
+// generator itself. Sampled before and after a phase; a process that started in between counts from
+// zero, one that exited in between is missed (the pools the stack keeps open live through a phase).
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** Which part of the stack a process is, from its command line; undefined for the rest of the box. */
+function roleOf(pid, cmdline, comm) {
+  if (pid === process.pid) return 'bench client';
+  if (cmdline.includes('apps/api/dist/main.js')) return 'api';
+  if (cmdline.includes('apps/worker/dist/main.js')) return 'worker';
+  if (cmdline.includes('sandbox') && cmdline.includes('child')) return 'sandbox processes';
+  if (comm === 'postgres' || cmdline.startsWith('postgres')) return 'postgresql';
+  if (comm.startsWith('redis-server')) return 'redis';
+  return undefined;
+}
+
+/** CPU milliseconds (user + system) per pid, with its role. */
+export function sampleCpu() {
+  const sample = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const pid = Number(entry);
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name sits in parentheses and may hold spaces; the fields after it are fixed.
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const role = roleOf(pid, cmdline, comm);
+      if (!role) continue;
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+      sample.set(pid, { role, ms: (ticks * 1000) / TICKS_PER_SECOND });
+    } catch {
+      // The process ended while we read it.
+    }
+  }
+  return sample;
+}
+
+/** CPU ms per role spent between two samples. */
+export function cpuBetween(before, after) {
+  const byRole = {};
+  for (const [pid, { role, ms }] of after) {
+    const spent = ms - (before.get(pid)?.ms ?? 0);
+    byRole[role] = (byRole[role] ?? 0) + spent;
+  }
+  return byRole;
+}
+
+/** One line: each role's CPU per run and share of the whole, largest first. */
+export function describeCpu(byRole, runs, seconds) {
+  const total = Object.values(byRole).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(byRole)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, ms]) => `${role} ${(ms / runs).toFixed(2)} ms (${Math.round((100 * ms) / total)}%)`);
+  return `CPU per run ${(total / runs).toFixed(2)} ms (${((total / 1000 / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s): ${parts.join(', ')}`;
+}
