@@ -39,7 +39,10 @@ async function statementStats(databaseUrl) {
     await admin.query('SELECT pg_stat_statements_reset()');
   } catch (error) {
     await admin.end();
-    return { report: async () => `  pg_stat_statements unavailable (${error.message}): add it to shared_preload_libraries` };
+    return {
+      report: async () =>
+        `  pg_stat_statements unavailable (${error.message}): add it to shared_preload_libraries`,
+    };
   }
   return {
     async report(runs) {
@@ -54,7 +57,10 @@ async function statementStats(databaseUrl) {
       const ms = rows.reduce((a, r) => a + Number(r.ms), 0);
       const top = rows
         .slice(0, Number(process.env.BENCH_TOP_STATEMENTS ?? 12))
-        .map((r) => `    ${(Number(r.calls) / runs).toFixed(2)}/run ${(Number(r.ms) / runs).toFixed(3)} ms/run  ${r.query}`);
+        .map(
+          (r) =>
+            `    ${(Number(r.calls) / runs).toFixed(2)}/run ${(Number(r.ms) / runs).toFixed(3)} ms/run  ${r.query}`,
+        );
       return [
         `  PostgreSQL: ${(calls / runs).toFixed(1)} statements per run, ${(ms / runs).toFixed(2)} ms of execution per run; by time:`,
         ...top,

@@ -46,7 +46,9 @@ for (const { file, profile } of profiles) {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   const main = profile.nodes.find((node) => node.callFrame.url.includes('dist/'))?.callFrame.url ?? '';
-  console.log(`\n== ${file} (${main.replace(/.*\/(apps|libs)\//, '$1/')}) busy ${(busyUs / 1000).toFixed(0)} ms`);
+  console.log(
+    `\n== ${file} (${main.replace(/.*\/(apps|libs)\//, '$1/')}) busy ${(busyUs / 1000).toFixed(0)} ms`,
+  );
   const list = (map) =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
