@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createDb } from '@mendflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, apiClient, waitForRun } from './support/client';
+import { queryDatabase } from './support/databases';
 import { type Stack, startStack } from './support/stack';
 
 let stack: Stack;
@@ -278,6 +279,32 @@ describe('the walking skeleton over HTTP (api and worker as separate processes)'
     });
     const run = await waitForRun(api, first.body.id);
     expect(run.output).toBe(1);
+  });
+
+  it('starts runs on what is deployed now, even when another process changed it behind this API', async () => {
+    // The API keeps the deployed version per automation in memory; a deploy, pause or resume made by
+    // another replica (or the worker's repair loop) reaches it only through PostgreSQL, as here.
+    const automation = await createAutomation('moving', 'export default async () => "v1";');
+    await api('POST', `/api/v1/automations/${automation.id}/versions`, {
+      source: 'export default async () => "v2";',
+    });
+    expect((await runOnce(automation.id)).output).toBe('v2'); // the API has v2 in memory now
+    const database = new URL(stack.databaseUrl).pathname.slice(1);
+    const behindItsBack = (statement: string) => queryDatabase(database, statement, [automation.id]);
+
+    await behindItsBack(`UPDATE automations SET deployed_version_id =
+      (SELECT id FROM automation_versions WHERE automation_id = $1 AND number = 1) WHERE id = $1`);
+    const rolledBack = await runOnce(automation.id);
+    expect(rolledBack.output).toBe('v1');
+    expect(rolledBack.versionNumber).toBe(1);
+
+    await behindItsBack(`UPDATE automations SET status = 'paused' WHERE id = $1`);
+    const refused = await api('POST', `/api/v1/automations/${automation.id}/runs`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('AUTOMATION_PAUSED');
+
+    await behindItsBack(`UPDATE automations SET status = 'active' WHERE id = $1`);
+    expect((await runOnce(automation.id)).status).toBe('succeeded');
   });
 
   it('serves health, readiness and the OpenAPI document without a key', async () => {

@@ -10,7 +10,7 @@ import { startStack } from '../e2e/support/stack.ts';
 import { apiClient } from '../e2e/support/client.ts';
 import { connectLive } from '../e2e/support/live.ts';
 import { BOOTSTRAP_KEY } from '../e2e/support/stack.ts';
-import { cpuBetween, describeCpu, sampleCpu } from './process-cpu.mjs';
+import { cpuBetween, describeCpu, postgresPidsOf, sampleCpu } from './process-cpu.mjs';
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
@@ -80,6 +80,7 @@ const stack = await startStack('bench', {
   workerEnv: {
     WORKER_CONCURRENCY: String(Math.min(CONCURRENCY, 64)),
     DATABASE_POOL_SIZE: '20',
+    ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
     ...profiling,
   },
 });
@@ -126,7 +127,11 @@ try {
 
   const ids = [];
   const statements = await statementStats(stack.databaseUrl);
-  const cpuBefore = sampleCpu();
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  // The pools are open by now (the warm-up and sequential runs used them).
+  const postgresPids = await postgresPidsOf(db, new URL(stack.databaseUrl).pathname.slice(1));
+  const cpuBefore = sampleCpu({ postgresPids });
   const loadStart = performance.now();
   let next = 0;
   await Promise.all(
@@ -139,8 +144,6 @@ try {
       }
     }),
   );
-  const db = new pg.Client({ connectionString: stack.databaseUrl });
-  await db.connect();
   for (;;) {
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status IN ('succeeded','failed')`,
@@ -150,7 +153,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  const cpu = cpuBetween(cpuBefore, sampleCpu());
+  const cpu = cpuBetween(cpuBefore, sampleCpu({ postgresPids }));
   const { rows } = await db.query(
     `SELECT status, extract(epoch FROM finished_at - created_at) * 1000 AS ms,
             extract(epoch FROM started_at - created_at) * 1000 AS queued_ms,

@@ -1,7 +1,9 @@
-// CPU time by role across every process on this machine, read from /proc (Linux): how a benchmark's
-// load splits between the API, the worker, its sandbox processes, PostgreSQL, Redis and the load
-// generator itself. Sampled before and after a phase; a process that started in between counts from
-// zero, one that exited in between is missed (the pools the stack keeps open live through a phase).
+// CPU time by role, read from /proc (Linux): how a benchmark's load splits between the API, the
+// worker, its sandbox processes, PostgreSQL, Redis and the load generator itself. Only this benchmark's
+// own processes count (those below it; of PostgreSQL, the backends of its database and the server's
+// shared background processes), so other work on the machine does not blur the figures; Redis is
+// counted whole. Sampled before and after a phase; a process that started in between counts from zero,
+// one that exited in between is missed (the pools the stack keeps open live through a phase).
 import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -17,9 +19,14 @@ function roleOf(pid, cmdline, comm) {
   return undefined;
 }
 
-/** CPU milliseconds (user + system) per pid, with its role. */
-export function sampleCpu() {
+/**
+ * CPU milliseconds (user + system) per pid, with its role. `postgresPids`: the PostgreSQL processes
+ * that count (see postgresPidsOf); without it every postgres process does.
+ */
+export function sampleCpu({ postgresPids } = {}) {
   const sample = new Map();
+  const parents = new Map();
+  const rows = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -30,15 +37,36 @@ export function sampleCpu() {
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      parents.set(pid, Number(fields[1]));
       const role = roleOf(pid, cmdline, comm);
       if (!role) continue;
       const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-      sample.set(pid, { role, ms: (ticks * 1000) / TICKS_PER_SECOND });
+      rows.push({ pid, role, ms: (ticks * 1000) / TICKS_PER_SECOND });
     } catch {
       // The process ended while we read it.
     }
   }
+  const isOurs = (pid) => {
+    for (let at = pid; at > 1; at = parents.get(at) ?? 0) if (at === process.pid) return true;
+    return false;
+  };
+  for (const row of rows) {
+    const counts =
+      row.role === 'postgresql'
+        ? !postgresPids || postgresPids.has(row.pid)
+        : row.role === 'redis' || isOurs(row.pid);
+    if (counts) sample.set(row.pid, row);
+  }
   return sample;
+}
+
+/** PostgreSQL's processes that work for `database`: its backends, and the server's shared ones. */
+export async function postgresPidsOf(client, database) {
+  const { rows } = await client.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 OR backend_type NOT IN ('client backend', 'autovacuum worker')`,
+    [database],
+  );
+  return new Set(rows.map((row) => row.pid));
 }
 
 /** CPU ms per role spent between two samples. */

@@ -26,6 +26,8 @@ export const ErrorCodes = {
   AUTOMATION_INVALID_MANIFEST: 'AUTOMATION_INVALID_MANIFEST',
   AUTOMATION_INVALID_SOURCE: 'AUTOMATION_INVALID_SOURCE',
   AUTOMATION_PAUSED: 'AUTOMATION_PAUSED',
+  /** A run could not start because its automation kept changing (deploys racing the request): try again. */
+  AUTOMATION_CHANGED: 'AUTOMATION_CHANGED',
   RUN_NOT_FOUND: 'RUN_NOT_FOUND',
   /** The automation's manifest has a concurrency key (a JSON pointer) and the run's input has no value there. */
   RUN_CONCURRENCY_KEY_MISSING: 'RUN_CONCURRENCY_KEY_MISSING',

@@ -1,10 +1,25 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
+import { SqlClient } from './sql';
 
-export type Db = PrismaClient;
+/**
+ * The process's database handle: the Prisma client, and `sql` for the hot statements (SqlClient).
+ * Both draw on one pg pool, so the connection budget (`poolSize`) is the process's whole budget.
+ */
+export type Db = PrismaClient & { readonly sql: SqlClient };
 
 /** One pooled client per process. Queries go through @prisma/adapter-pg (no native engine; see prisma/README.md). */
 export function createDb(url: string, options: { poolSize?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const disconnect = prisma.$disconnect.bind(prisma);
+  return Object.assign(prisma, {
+    sql: new SqlClient(pool),
+    // Prisma leaves a pool it was given open: the pool is ended with the client.
+    $disconnect: async () => {
+      await disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  });
 }

@@ -17,9 +17,25 @@ interface DriverCause {
   originalMessage?: unknown;
 }
 
+/**
+ * A statement PostgreSQL refused when run on the raw pool (SqlClient): its SQLSTATE and message, in
+ * the shape Prisma's driver adapter errors carry them, so every check here treats both alike. Its
+ * own message names only the SQLSTATE (PostgreSQL's may quote a parameter's value).
+ */
+export class SqlStatementError extends Error {
+  override readonly name = 'SqlStatementError';
+  override readonly cause: DriverCause;
+
+  constructor(sqlState: string, postgresMessage: string) {
+    super(`PostgreSQL refused the statement (SQLSTATE ${sqlState})`);
+    this.cause = { kind: 'postgres', originalCode: sqlState, originalMessage: postgresMessage };
+  }
+}
+
 /** The driver adapter's description of a failed query, as Prisma and @prisma/adapter-pg wrap it. */
 function driverCause(error: unknown): DriverCause | undefined {
   if (error === null || typeof error !== 'object') return undefined;
+  if (error instanceof SqlStatementError) return error.cause;
   // A raw query's failure (P2010) keeps it in meta; a model query may throw the DriverAdapterError.
   const meta = (error as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta;
   const cause =
@@ -86,7 +102,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
-/** PostgreSQL's messages for these codes are fixed texts that never quote a value. */
+/**
+ * PostgreSQL's messages for these codes say what was wrong with a value; the one part of them that can
+ * be user data, a value it quotes ("invalid input syntax for type uuid: \"…\""), is blanked out.
+ */
 const QUOTABLE_SQLSTATE = new Set(['22021', '22P05', '22P02', '54000', '54001']);
 
 /**
@@ -103,7 +122,7 @@ export function describeDatabaseError(error: unknown): string | undefined {
   if (code) {
     const message = typeof cause?.originalMessage === 'string' ? cause.originalMessage : '';
     return QUOTABLE_SQLSTATE.has(code) && message
-      ? `PostgreSQL refused the statement (SQLSTATE ${code}: ${message})`
+      ? `PostgreSQL refused the statement (SQLSTATE ${code}: ${withoutQuotedValues(message)})`
       : `PostgreSQL refused the statement (SQLSTATE ${code})`;
   }
   if (typeof cause?.kind === 'string') return `the database driver failed (${cause.kind})`;
@@ -136,6 +155,7 @@ function isDatabaseError(error: unknown): error is Error {
     error instanceof Prisma.PrismaClientValidationError ||
     error instanceof Prisma.PrismaClientRustPanicError ||
     error instanceof Prisma.PrismaClientInitializationError ||
+    error instanceof SqlStatementError ||
     (error instanceof Error && error.name === 'DriverAdapterError')
   );
 }
@@ -145,7 +165,8 @@ function describeForLog(error: Error): string {
   const parts = [`${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${summary(error.message)}`];
   const metaText = describeMeta(meta);
   if (metaText) parts.push(`meta ${metaText}`);
-  if (error.name === 'DriverAdapterError' && typeof cause === 'object' && cause !== null) {
+  const adapterError = error.name === 'DriverAdapterError' || error instanceof SqlStatementError;
+  if (adapterError && typeof cause === 'object' && cause !== null) {
     const { kind, code: causeCode, originalCode } = cause as Record<string, unknown>;
     const names = [kind, causeCode ?? originalCode].filter((part) => typeof part === 'string');
     if (names.length > 0) parts.push(`cause ${names.join(' ')}`);
@@ -158,9 +179,13 @@ function describeForLog(error: Error): string {
 function summary(message: string): string {
   const paragraphs = message.trim().split(/\n\s*\n/);
   const last = (paragraphs.at(-1) ?? '').replace(/\s+/g, ' ').trim();
-  // PostgreSQL and Prisma quote values ("invalid input syntax for type uuid: \"…\""); names are in backticks.
-  const redacted = last.replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
+  const redacted = withoutQuotedValues(last);
   return redacted.length > MAX_SUMMARY ? `${redacted.slice(0, MAX_SUMMARY)}…` : redacted;
+}
+
+/** PostgreSQL and Prisma quote values ("invalid input syntax for type uuid: \"…\""); names are in backticks. */
+function withoutQuotedValues(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
 }
 
 function describeMeta(meta: unknown): string {

@@ -8,11 +8,24 @@ import {
   type StartRunBody,
 } from '@mendflow/common';
 import type { RunTriggerContext } from '@mendflow/contracts';
-import { AutomationsRepository, type RunFilters, type RunRecord, RunsRepository } from '@mendflow/db';
+import {
+  type AutomationRecord,
+  AutomationsRepository,
+  type RunFilters,
+  type RunRecord,
+  RunsRepository,
+  StaleDeploymentError,
+} from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
 import type { Principal } from '../auth/principal';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { DeployedAutomations } from './deployed-automations';
 import { RunInputValidator } from './run-input.validator';
+
+/** Reads of the automation one start may take when deploys race it (the first may be a cached one). */
+const MAX_READS = 3;
+
+type Deployed = NonNullable<AutomationRecord['deployedVersion']>;
 
 /** A run to start, as its starters (a person, an API key, a webhook) describe it. */
 interface RunRequest {
@@ -31,6 +44,7 @@ export class RunsService {
     private readonly runs: RunsRepository,
     private readonly engine: RunEngine,
     private readonly inputs: RunInputValidator,
+    private readonly deployed: DeployedAutomations,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -61,13 +75,59 @@ export class RunsService {
     return this.queueRun(workspaceId, automationId, request);
   }
 
-  /** The one way the API records and enqueues a run: the deployed version, its input schema and limits. */
+  /**
+   * The one way the API records and enqueues a run: the deployed version, its input schema and limits.
+   * The automation comes from this process's cache (DeployedAutomations); the insert checks it is still
+   * current, and anything a cached entry would refuse or got wrong is decided again on a fresh read.
+   */
   private async queueRun(
     workspaceId: string,
     automationId: string,
     request: RunRequest,
   ): Promise<{ run: RunRecord; created: boolean }> {
-    const automation = await this.automations.get(workspaceId, automationId);
+    let { automation, cached } = await this.deployed.get(workspaceId, automationId);
+    for (let reads = 1; ; reads++) {
+      let version: Deployed;
+      try {
+        version = this.deployedFor(automation, request.input);
+      } catch (refusal) {
+        if (!cached) throw refusal;
+        automation = await this.deployed.read(workspaceId, automationId);
+        cached = false;
+        continue;
+      }
+      try {
+        return await this.engine.queue(workspaceId, {
+          automationId,
+          versionId: version.id,
+          onlyIfDeployed: true,
+          trigger: request.trigger,
+          input: request.input,
+          idempotencyKey: request.idempotencyKey,
+          idempotencyTtlHours: this.config.IDEMPOTENCY_TTL_HOURS,
+          triggerContext: request.triggerContext,
+          createdBy: request.createdBy,
+          priority: request.priority ?? RUN_PRIORITY.default,
+          concurrency: runConcurrency(version.manifest.concurrency, request.input),
+        });
+      } catch (error) {
+        if (!(error instanceof StaleDeploymentError)) throw error;
+        // Changing faster than it can be read (deploys racing this request): nothing was recorded.
+        if (reads >= MAX_READS) {
+          throw new DomainError(
+            ErrorCodes.AUTOMATION_CHANGED,
+            'conflict',
+            `automation ${automation.name} changed while the run was being started; start it again`,
+          );
+        }
+        automation = await this.deployed.read(workspaceId, automationId);
+        cached = false;
+      }
+    }
+  }
+
+  /** The version a run of `automation` starts on, or why it cannot start (paused, nothing deployed, bad input). */
+  private deployedFor(automation: AutomationRecord, input: unknown): Deployed {
     if (automation.status === 'paused') {
       throw new DomainError(
         ErrorCodes.AUTOMATION_PAUSED,
@@ -82,20 +142,8 @@ export class RunsService {
         'automation has no deployed version',
       );
     }
-    const { manifest } = automation.deployedVersion;
-    this.inputs.check(manifest.inputSchema, request.input);
-    return this.engine.queue(workspaceId, {
-      automationId,
-      versionId: automation.deployedVersion.id,
-      trigger: request.trigger,
-      input: request.input,
-      idempotencyKey: request.idempotencyKey,
-      idempotencyTtlHours: this.config.IDEMPOTENCY_TTL_HOURS,
-      triggerContext: request.triggerContext,
-      createdBy: request.createdBy,
-      priority: request.priority ?? RUN_PRIORITY.default,
-      concurrency: runConcurrency(manifest.concurrency, request.input),
-    });
+    this.inputs.check(automation.deployedVersion.manifest.inputSchema, input);
+    return automation.deployedVersion;
   }
 
   list(principal: Principal, filters: RunFilters, page: { limit: number; cursor?: string }) {

@@ -17,6 +17,11 @@ const envSchema = z
      * default); see automationSlots() for the rounding and bounds.
      */
     WORKER_AUTOMATION_SHARE: z.coerce.number().gt(0).max(1).default(0.75),
+    /**
+     * How long a job over its automation's share waits in the worker for one of that automation's
+     * attempts to end before it is put back in the queue (0: put back at once).
+     */
+    WORKER_SHARE_PATIENCE_MS: z.coerce.number().int().min(0).max(10_000).default(100),
     ALLOW_PRIVATE_NETWORK: booleanFlag,
     /** Host heap (MB) of each sandbox process; each isolate also has its manifest's limits.memoryMb. */
     SANDBOX_PROCESS_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(256),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadWorkerConfig } from '../config/worker-config';
 import { automationSlots, deferralDelayMs, FairShare, fairShareKey } from './fair-share';
 
@@ -36,6 +36,44 @@ describe('FairShare', () => {
     within();
     expect(share.held(A)).toBe(0);
     expect(share.tryAcquire(A)).toBeTypeOf('function');
+  });
+
+  describe('acquireWithin: a job over the share waits a moment for its own automation', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('gets the slot one of its attempts frees, in the order the jobs came', async () => {
+      vi.useFakeTimers();
+      const share = new FairShare(1);
+      const running = share.tryAcquire(A)!;
+      const order: string[] = [];
+      const first = share.acquireWithin(A, 100).then((release) => (order.push('first'), release));
+      const second = share.acquireWithin(A, 100).then((release) => (order.push('second'), release));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(order).toEqual([]);
+      running();
+      const firstRelease = await first;
+      expect(firstRelease).toBeTypeOf('function');
+      expect(share.held(A)).toBe(1);
+      firstRelease!();
+      expect(await second).toBeTypeOf('function');
+      expect(order).toEqual(['first', 'second']);
+      expect(share.held(A)).toBe(1);
+    });
+
+    it('gives up after its patience, holding nothing, and another automation never waits', async () => {
+      vi.useFakeTimers();
+      const share = new FairShare(1);
+      const running = share.tryAcquire(A)!;
+      const waiting = share.acquireWithin(A, 100);
+      expect(await share.acquireWithin(B, 100)).toBeTypeOf('function');
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await waiting).toBeUndefined();
+      running();
+      expect(share.held(A)).toBe(0); // the job that gave up was not handed the freed slot
+      expect(await share.acquireWithin(A, 0)).toBeTypeOf('function');
+    });
   });
 });
 

@@ -11,12 +11,41 @@ export type Release = () => void;
  */
 export class FairShare {
   private readonly running = new Map<string, number>();
+  /** Jobs waiting, per automation, for one of its running attempts to end (acquireWithin). */
+  private readonly waiting = new Map<string, Array<(release: Release) => void>>();
 
   constructor(readonly limit: number) {}
 
   /** A slot for `key` while it holds fewer than its share, else undefined. */
   tryAcquire(key: string): Release | undefined {
     return this.held(key) < this.limit ? this.acquire(key) : undefined;
+  }
+
+  /**
+   * A slot for `key` now, or as soon as one of its own attempts ends within `patienceMs`; undefined
+   * when none did. Waiting a moment costs less than putting the job back (three Redis round trips and
+   * at least 250 ms), and most over-share moments are short: attempts of a busy automation end every
+   * few milliseconds. The waiting job holds one of the worker's fetch slots meanwhile, so other
+   * automations are kept waiting at most `patienceMs` by it.
+   */
+  acquireWithin(key: string, patienceMs: number): Promise<Release | undefined> {
+    const now = this.tryAcquire(key);
+    if (now || patienceMs <= 0) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(key) ?? [];
+      this.waiting.set(key, queue);
+      const handOver = (release: Release) => {
+        clearTimeout(timer);
+        resolve(release);
+      };
+      const timer = setTimeout(() => {
+        const at = queue.indexOf(handOver);
+        if (at >= 0) queue.splice(at, 1);
+        if (queue.length === 0 && this.waiting.get(key) === queue) this.waiting.delete(key);
+        resolve(undefined);
+      }, patienceMs);
+      queue.push(handOver);
+    });
   }
 
   /** A slot even past the share: for a job that could not be put back and runs anyway. */
@@ -29,11 +58,21 @@ export class FairShare {
       const left = this.held(key) - 1;
       if (left > 0) this.running.set(key, left);
       else this.running.delete(key);
+      this.handOver(key);
     };
   }
 
   held(key: string): number {
     return this.running.get(key) ?? 0;
+  }
+
+  /** The slot just freed goes to the automation's longest-waiting job, if one waits. */
+  private handOver(key: string): void {
+    const queue = this.waiting.get(key);
+    if (!queue || this.held(key) >= this.limit) return;
+    const next = queue.shift();
+    if (queue.length === 0) this.waiting.delete(key);
+    next?.(this.acquire(key));
   }
 }
 

@@ -100,7 +100,7 @@ export class RunProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     span: Span,
   ): Promise<BlockedAttempt | undefined | typeof DEFERRED> {
     const key = fairShareKey(payload);
-    let release = this.fairShare.tryAcquire(key);
+    let release = await this.fairShare.acquireWithin(key, this.config.WORKER_SHARE_PATIENCE_MS);
     if (!release) {
       if (await this.putBack(job, token)) {
         span.setAttribute('mendflow.job.deferred', true);

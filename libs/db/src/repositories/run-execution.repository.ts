@@ -163,7 +163,7 @@ export class RunExecutionRepository {
 
   /** The start of a run without a concurrency limit: null when the run has one, or is not startable. */
   private async beginUnlimited(workspaceId: string, runId: string): Promise<StartedAttempt | null> {
-    const rows = await this.db.$queryRaw<BeginAttemptRow[]>`
+    const rows = await this.db.sql.query<BeginAttemptRow[]>(Prisma.sql`
       WITH prev AS (
         UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
         WHERE run_id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid AND status = 'running'
@@ -182,14 +182,14 @@ export class RunExecutionRepository {
              (SELECT created_at FROM e) AS "eventsAt", r.priority::int AS priority,
              NULL::int AS "concurrencyLimit", NULL::text AS "concurrencyKey", NULL::int AS ahead,
              r.created_by_kind AS "createdByKind", r.created_by AS "createdById", NULL::jsonb AS resume
-      FROM r JOIN automation_versions v ON v.id = r.version_id`;
+      FROM r JOIN automation_versions v ON v.id = r.version_id`);
     const row = rows[0];
     return row ? this.started(workspaceId, runId, row) : null;
   }
 
   /** The start of a limited run (see beginAttempt), or of a run that turns out not startable. */
   private async beginLimited(workspaceId: string, runId: string): Promise<BeginAttemptResult> {
-    const rows = await this.db.$queryRaw<BeginAttemptRow[]>`
+    const rows = await this.db.sql.query<BeginAttemptRow[]>(Prisma.sql`
       WITH me AS (
         SELECT id, workspace_id, automation_id, status, priority, created_at, concurrency_limit, concurrency_key,
                concurrency_limit IS NOT NULL AND EXISTS (SELECT 1 FROM run_slots s WHERE s.run_id = runs.id) AS holds
@@ -241,7 +241,7 @@ export class RunExecutionRepository {
              me.concurrency_limit AS "concurrencyLimit", me.concurrency_key AS "concurrencyKey",
              (SELECT ahead FROM line) AS ahead,
              r.created_by_kind AS "createdByKind", r.created_by AS "createdById", NULL::jsonb AS resume
-      FROM me LEFT JOIN r ON true LEFT JOIN automation_versions v ON v.id = r.version_id`;
+      FROM me LEFT JOIN r ON true LEFT JOIN automation_versions v ON v.id = r.version_id`);
     const row = rows[0];
     if (!row) return null;
     if (row.runId === null) {
@@ -299,7 +299,7 @@ export class RunExecutionRepository {
     type: string,
     data: Record<string, unknown>,
   ): Promise<RunEventRecord | null> {
-    const rows = await this.db.$queryRaw<{ seq: number; createdAt: Date }[]>`
+    const rows = await this.db.sql.query<{ seq: number; createdAt: Date }[]>(Prisma.sql`
       WITH r AS (
         UPDATE runs SET last_seq = last_seq + 1, updated_at = now()
         WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
@@ -307,7 +307,7 @@ export class RunExecutionRepository {
       )
       INSERT INTO run_events (workspace_id, run_id, seq, type, data)
       SELECT workspace_id, id, last_seq, ${type}, ${JSON.stringify(data)}::jsonb FROM r
-      RETURNING seq, created_at AS "createdAt"`;
+      RETURNING seq, created_at AS "createdAt"`);
     const row = rows[0];
     return row ? { runId, workspaceId, seq: row.seq, type, data, createdAt: row.createdAt } : null;
   }

@@ -147,7 +147,7 @@ export async function applyTransition(
       ? Prisma.empty
       : Prisma.sql`, s AS (DELETE FROM run_slots WHERE run_id = ${runId}::uuid AND EXISTS (SELECT 1 FROM r))`;
 
-  const rows = await db.$queryRaw<
+  const rows = await db.sql.query<
     {
       automationId: string;
       attemptCount: number;
@@ -158,7 +158,7 @@ export async function applyTransition(
       concurrencyLimit: number | null;
       concurrencyKey: string | null;
     }[]
-  >`
+  >(Prisma.sql`
     WITH r AS (
       UPDATE runs SET ${Prisma.join(sets, ', ')}
       WHERE ${Prisma.join(conditions, ' AND ')}
@@ -171,7 +171,7 @@ export async function applyTransition(
     SELECT r.automation_id AS "automationId", r.attempt_count AS "attemptCount", e.seq, e.created_at AS "createdAt",
            (SELECT id FROM i) AS "inboxItemId", r.priority::int AS priority,
            r.concurrency_limit AS "concurrencyLimit", r.concurrency_key AS "concurrencyKey"
-    FROM r, e`;
+    FROM r, e`);
   const row = rows[0];
   if (!row) return null;
   return {

@@ -2,7 +2,7 @@ import { DomainError } from '@mendflow/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../database';
 import { createTestDatabase, seedAutomation, type TestDatabase } from '../testing/test-database';
-import { RunsRepository } from './runs.repository';
+import { RunsRepository, StaleDeploymentError } from './runs.repository';
 
 let database: TestDatabase;
 let db: Db;
@@ -98,5 +98,38 @@ describe('idempotency keys with a time to live (PostgreSQL)', () => {
       kind: 'webhook',
       contentType: 'text/plain',
     });
+  });
+
+  it('inserts a run started on a cached version only while that version is deployed on an active automation', async () => {
+    const cachedStart = (idempotencyKey?: string) =>
+      runs.createQueued(workspaceId, {
+        automationId,
+        versionId,
+        trigger: 'api',
+        input: { cached: true },
+        onlyIfDeployed: true,
+        ...(idempotencyKey && { idempotencyKey }),
+      });
+    const count = async () => (await db.run.count({ where: { automationId } })) as number;
+    expect((await cachedStart()).created).toBe(true);
+    const before = await count();
+    try {
+      await db.automation.update({ where: { id: automationId }, data: { status: 'paused' } });
+      await expect(cachedStart()).rejects.toBeInstanceOf(StaleDeploymentError);
+      await expect(cachedStart('cached-key')).rejects.toBeInstanceOf(StaleDeploymentError);
+      await db.automation.update({
+        where: { id: automationId },
+        data: { status: 'active', deployedVersionId: null },
+      });
+      await expect(cachedStart()).rejects.toBeInstanceOf(StaleDeploymentError);
+      expect(await count()).toBe(before);
+    } finally {
+      await db.automation.update({
+        where: { id: automationId },
+        data: { status: 'active', deployedVersionId: versionId },
+      });
+    }
+    expect((await cachedStart('cached-key')).created).toBe(true);
+    expect((await cachedStart('cached-key')).created).toBe(false);
   });
 });

@@ -101,6 +101,23 @@ export interface RunFilters {
   createdTo?: Date;
 }
 
+/**
+ * A run was to start on a version read from a cache (createQueued's `onlyIfDeployed`), and the
+ * automation has changed since: another version is deployed, it was paused or deleted.
+ */
+export class StaleDeploymentError extends Error {
+  override readonly name = 'StaleDeploymentError';
+  constructor(readonly automationId: string) {
+    super(`automation ${automationId} changed since its deployed version was read`);
+  }
+}
+
+/** The guard of an insert that must only happen while `versionId` is the active automation's deployed one. */
+function stillDeployed(workspaceId: string, automationId: string, versionId: string) {
+  return Prisma.sql`FROM automations g WHERE g.id = ${automationId}::uuid AND g.workspace_id = ${workspaceId}::uuid
+    AND g.deployed_version_id = ${versionId}::uuid AND g.status = 'active' AND g.deleted_at IS NULL`;
+}
+
 const runNotFound = (id: string) => new NotFoundError(ErrorCodes.RUN_NOT_FOUND, 'run', id);
 
 /** A run's own columns. */
@@ -160,6 +177,13 @@ export class RunsRepository {
       priority?: number;
       /** The manifest's limit and the run's line (see runConcurrency in @mendflow/common). */
       concurrency?: { limit: number; key: string } | null;
+      /**
+       * The caller read `versionId` as the deployed version from a cache: the run is only inserted while
+       * it still is, on an active automation (checked in the insert itself, so a cache costs no extra
+       * read and can never start a run on a version that was replaced or an automation paused before
+       * the statement ran). Otherwise StaleDeploymentError: read the automation again.
+       */
+      onlyIfDeployed?: boolean;
     },
   ): Promise<{ run: RunRecord; created: boolean }> {
     const key = input.idempotencyKey ?? null;
@@ -167,23 +191,24 @@ export class RunsRepository {
     if (key !== null) {
       // An expired key is given up by its run first. Racing requests are safe without a transaction:
       // the unique index lets one insert win, and the others then meet that run below.
-      await this.db.$executeRaw`
+      await this.db.sql.execute(Prisma.sql`
         UPDATE runs SET idempotency_key = NULL, idempotency_expires_at = NULL
         WHERE workspace_id = ${workspaceId}::uuid AND automation_id = ${input.automationId}::uuid
-          AND idempotency_key = ${key} AND idempotency_expires_at <= now()`;
+          AND idempotency_key = ${key} AND idempotency_expires_at <= now()`);
     }
     // One round trip: insert the run and its first event, and read it back as users see it.
-    const inserted = await this.db.$queryRaw<RunRow[]>`
+    const inserted = await this.db.sql.query<RunRow[]>(Prisma.sql`
       WITH r AS (
         INSERT INTO runs (workspace_id, automation_id, version_id, status, trigger, input, idempotency_key,
                           idempotency_expires_at, trigger_context, last_seq,
                           priority, concurrency_limit, concurrency_key, created_by_kind, created_by)
-        VALUES (${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
+        SELECT ${workspaceId}::uuid, ${input.automationId}::uuid, ${input.versionId}::uuid, 'queued',
                 ${input.trigger}, ${jsonParam(input.input)}::jsonb, ${key},
                 CASE WHEN ${key}::text IS NULL THEN NULL ELSE now() + make_interval(secs => ${ttlHours * 3600}::float8) END,
                 ${jsonParam(input.triggerContext)}::jsonb, 1,
                 ${input.priority ?? RUN_PRIORITY.default}::smallint, ${input.concurrency?.limit ?? null}::int,
-                ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null})
+                ${input.concurrency?.key ?? null}::text, ${input.createdBy?.kind ?? null}, ${input.createdBy?.id ?? null}
+        ${input.onlyIfDeployed ? stillDeployed(workspaceId, input.automationId, input.versionId) : Prisma.empty}
         ON CONFLICT (workspace_id, automation_id, idempotency_key) DO NOTHING
         RETURNING *
       ), e AS (
@@ -191,15 +216,21 @@ export class RunsRepository {
         SELECT workspace_id, id, 1, 'run.queued', ${JSON.stringify({ trigger: input.trigger })}::jsonb FROM r
       )
       SELECT ${input.concurrency ? RUN_COLUMNS : NEW_RUN_COLUMNS}
-      FROM r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id`;
+      FROM r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id`);
     const created = inserted[0];
     if (created) return { run: toRecord(created), created: true };
+    if (key === null) {
+      throw input.onlyIfDeployed
+        ? new StaleDeploymentError(input.automationId)
+        : new Error('the run insert returned no row');
+    }
     // jsonb equality: the same document however its keys were ordered or spaced when sent.
     const existing = await this.db.$queryRaw<{ id: string; sameInput: boolean }[]>`
       SELECT id, (input IS NOT DISTINCT FROM ${jsonParam(input.input)}::jsonb) AS "sameInput" FROM runs
       WHERE workspace_id = ${workspaceId}::uuid AND automation_id = ${input.automationId}::uuid
         AND idempotency_key = ${key}`;
     const found = existing[0];
+    if (!found && input.onlyIfDeployed) throw new StaleDeploymentError(input.automationId);
     if (!found) throw new Error('idempotent insert found neither a new nor an existing run');
     if (!found.sameInput) {
       throw new DomainError(
