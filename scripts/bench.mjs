@@ -74,16 +74,29 @@ async function statementStats(databaseUrl) {
 const profiling = process.env.BENCH_CPU_PROF
   ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
   : {};
-const stack = await startStack('bench', {
-  redisDb: 14,
-  apiEnv: profiling,
-  workerEnv: {
-    WORKER_CONCURRENCY: String(Math.min(CONCURRENCY, 64)),
-    DATABASE_POOL_SIZE: '20',
-    ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
-    ...profiling,
-  },
-});
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const stack = await startStack('bench', { redisDb: 14, apiEnv: profiling, worker: false });
+// BENCH_WORKERS=2: as many worker processes, splitting WORKER_CONCURRENCY between them.
+const workers = [];
+for (let i = 0; i < WORKERS; i++) {
+  workers.push(
+    await stack.startWorker({
+      WORKER_CONCURRENCY: String(Math.max(1, Math.round(Math.min(CONCURRENCY, 64) / WORKERS))),
+      DATABASE_POOL_SIZE: '20',
+      ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
+      ...profiling,
+    }),
+  );
+}
+/** Run jobs the workers put back because their automation held its share (mendflow_run_jobs_deferred_total). */
+const deferredJobs = async () => {
+  let total = 0;
+  for (const worker of workers) {
+    const text = await (await fetch(`${worker.healthUrl}/metrics`)).text();
+    total += Number(text.match(/^mendflow_run_jobs_deferred_total(?:\{[^}]*\})? (\d+)/m)?.[1] ?? 0);
+  }
+  return total;
+};
 const api = apiClient(stack.apiUrl);
 try {
   const created = await api('POST', '/api/v1/automations', {
@@ -129,9 +142,10 @@ try {
   const statements = await statementStats(stack.databaseUrl);
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  // The pools are open by now (the warm-up and sequential runs used them).
-  const postgresPids = await postgresPidsOf(db, new URL(stack.databaseUrl).pathname.slice(1));
-  const cpuBefore = sampleCpu({ postgresPids });
+  // Every process now; which PostgreSQL backends were this database's is asked at the end (the pools
+  // open connections as the load grows, and those count from zero).
+  const cpuBefore = sampleCpu();
+  const deferredBefore = await deferredJobs();
   const loadStart = performance.now();
   let next = 0;
   await Promise.all(
@@ -153,7 +167,9 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
+  const postgresPids = await postgresPidsOf(db, new URL(stack.databaseUrl).pathname.slice(1));
   const cpu = cpuBetween(cpuBefore, sampleCpu({ postgresPids }));
+  const deferred = (await deferredJobs()) - deferredBefore;
   const { rows } = await db.query(
     `SELECT status, extract(epoch FROM finished_at - created_at) * 1000 AS ms,
             extract(epoch FROM started_at - created_at) * 1000 AS queued_ms,
@@ -181,6 +197,7 @@ try {
     `  of which created→started (queue) p50 ${queued.p50} ms, p95 ${queued.p95} ms; started→finished (attempt + state writes) p50 ${running.p50} ms, p95 ${running.p95} ms`,
   );
   console.log(`  ${describeCpu(cpu, RUNS, loadSeconds)}`);
+  console.log(`  ${WORKERS} worker process(es); jobs put back over their automation's share: ${deferred}`);
   console.log(await statements.report(RUNS));
 } finally {
   await stack.stop();

@@ -119,13 +119,18 @@ export class RunEngine {
       // A limited run gets its job when it heads its line (it may be the head right away).
       if (line) await this.refill(line);
       else {
-        await this.enqueueAttempt({
-          runId: run.id,
-          workspaceId,
-          automationId: run.automationId,
-          attemptCount: 0,
-          priority: input.priority,
-        });
+        // Its job id is new: no finished job can hold it.
+        await this.enqueueAttempt(
+          {
+            runId: run.id,
+            workspaceId,
+            automationId: run.automationId,
+            attemptCount: 0,
+            priority: input.priority,
+          },
+          0,
+          { newId: true },
+        );
       }
     }
     return result;
@@ -608,6 +613,7 @@ export class RunEngine {
   protected async enqueueAttempt(
     run: { runId: string; workspaceId: string; automationId: string; attemptCount: number; priority: number },
     delayMs = 0,
+    options: { newId?: boolean } = {},
   ): Promise<void> {
     try {
       await this.deps.jobs.enqueue(
@@ -618,7 +624,7 @@ export class RunEngine {
           automationId: run.automationId,
           attempt: run.attemptCount + 1,
         },
-        { delayMs, priority: run.priority },
+        { delayMs, priority: run.priority, ...options },
       );
     } catch (error) {
       this.deps.warn(

@@ -73,6 +73,11 @@ export type LiveEnvelope =
 
 /** The server-side event carrying a {@link LiveEnvelope} to every API replica (Socket.IO serverSideEmit). */
 export const LIVE_ENVELOPE_EVENT = 'mendflow:live';
+/**
+ * The same for several envelopes, in the order they were published: what one process published in one
+ * turn of its event loop goes out as one Redis message (a state change is two or three envelopes).
+ */
+export const LIVE_BATCH_EVENT = 'mendflow:live-batch';
 
 /** The rooms a run's messages are addressed to. */
 export function runRooms(input: { runId: string; automationId: string; workspaceId: string }): string[] {

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import {
   EVENTS_NAMESPACE,
   type InboxItemSummary,
+  LIVE_BATCH_EVENT,
   LIVE_ENVELOPE_EVENT,
   type LiveEnvelope,
   LiveMessages,
@@ -55,6 +56,8 @@ export interface LiveEventsPublisherOptions {
 export class LiveEventsPublisher {
   private readonly redis: Redis;
   private readonly emitter: Emitter;
+  /** Envelopes published in this turn of the event loop, sent together once it ends (flush). */
+  private pending: LiveEnvelope[] = [];
 
   constructor(redisUrl: string, options: LiveEventsPublisherOptions = {}) {
     const onError = options.onError ?? (() => undefined);
@@ -128,6 +131,7 @@ export class LiveEventsPublisher {
   }
 
   async close(): Promise<void> {
+    this.flush();
     try {
       await this.redis.quit();
     } catch {
@@ -135,7 +139,21 @@ export class LiveEventsPublisher {
     }
   }
 
+  /**
+   * Queues the envelope for the end of this event-loop turn (setImmediate): the messages of a state
+   * change, and under load those of many runs, then cost one Redis publish instead of one each. The
+   * order is kept; the delay is the rest of the turn, well under a millisecond.
+   */
   private send(envelope: LiveEnvelope): void {
-    this.emitter.serverSideEmit(LIVE_ENVELOPE_EVENT, envelope);
+    this.pending.push(envelope);
+    if (this.pending.length === 1) setImmediate(this.flush);
   }
+
+  private readonly flush = (): void => {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    if (batch.length === 1) this.emitter.serverSideEmit(LIVE_ENVELOPE_EVENT, batch[0]);
+    else this.emitter.serverSideEmit(LIVE_BATCH_EVENT, batch);
+  };
 }

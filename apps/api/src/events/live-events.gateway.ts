@@ -12,6 +12,7 @@ import { DomainError, ErrorCodes, parseOrThrow, type RunStatus } from '@mendflow
 import { AutomationsRepository, loggableError, RunsRepository } from '@mendflow/db';
 import {
   EVENTS_NAMESPACE,
+  LIVE_BATCH_EVENT,
   LIVE_ENVELOPE_EVENT,
   type LiveEnvelope,
   LiveMessages,
@@ -33,6 +34,7 @@ import {
 
 interface ServerEvents {
   [LIVE_ENVELOPE_EVENT]: (envelope: LiveEnvelope) => void;
+  [LIVE_BATCH_EVENT]: (envelopes: LiveEnvelope[]) => void;
 }
 interface SocketData {
   principal: Principal;
@@ -103,14 +105,20 @@ export class LiveEventsGateway
         },
       );
     });
-    namespace.on(LIVE_ENVELOPE_EVENT, (envelope) => {
-      try {
-        if (envelope?.name === LiveMessages.runStatus) this.notifyStatus(envelope.payload);
-        this.deliver(envelope);
-      } catch (error) {
-        this.logger.error(`could not deliver a live ${envelope?.name} message`, loggableError(error));
-      }
+    namespace.on(LIVE_ENVELOPE_EVENT, (envelope) => this.receive(envelope));
+    namespace.on(LIVE_BATCH_EVENT, (envelopes) => {
+      if (Array.isArray(envelopes)) for (const envelope of envelopes) this.receive(envelope);
     });
+  }
+
+  /** One envelope heard from Redis (this replica's publishes too): to its watchers and sockets. */
+  private receive(envelope: LiveEnvelope): void {
+    try {
+      if (envelope?.name === LiveMessages.runStatus) this.notifyStatus(envelope.payload);
+      this.deliver(envelope);
+    } catch (error) {
+      this.logger.error(`could not deliver a live ${envelope?.name} message`, loggableError(error));
+    }
   }
 
   /**
