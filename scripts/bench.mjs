@@ -2,11 +2,14 @@
 // BullMQ, the worker's sandbox, PostgreSQL again — with the API and worker as separate processes.
 //   npm run bench                       (defaults: 300 sequential runs, 2000 runs at concurrency 32)
 //   BENCH_SEQUENTIAL=100 BENCH_RUNS=5000 BENCH_CONCURRENCY=64 npm run bench
+//   BENCH_WORKERS=2 BENCH_APIS=2 npm run bench  (replicas on one box; WORKER_CONCURRENCY is split)
+//   BENCH_RATE=500 npm run bench             (an open load: that many runs/s offered, for latency at a rate)
 // Prints runs/s and p50/p95 latency from POST to `succeeded`: for sequential runs as a client sees it
 // (the POST, then the live `run.status` message over Socket.IO), under load from server timestamps
-// (created_at → finished_at).
+// (created_at → finished_at); then CPU per run by process (/proc) and PostgreSQL's statements per run
+// (pg_stat_statements, when the server preloads it). Logs are written at LOG_LEVEL info, as deployed.
 import pg from 'pg';
-import { startStack } from '../e2e/support/stack.ts';
+import { freePort, startScript, startStack, waitFor } from '../e2e/support/stack.ts';
 import { apiClient } from '../e2e/support/client.ts';
 import { connectLive } from '../e2e/support/live.ts';
 import { BOOTSTRAP_KEY } from '../e2e/support/stack.ts';
@@ -15,6 +18,7 @@ import { cpuBetween, describeCpu, postgresPidsOf, sampleCpu } from './process-cp
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const summarize = (values) => {
@@ -75,7 +79,24 @@ const profiling = process.env.BENCH_CPU_PROF
   ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
   : {};
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
-const stack = await startStack('bench', { redisDb: 14, apiEnv: profiling, worker: false });
+const APIS = Number(process.env.BENCH_APIS ?? 1);
+// Logs as a deployment writes them (the e2e stack's default is warn): a line per request and attempt.
+const logging = { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
+const stack = await startStack('bench', {
+  redisDb: 14,
+  apiEnv: { ...profiling, ...logging },
+  worker: false,
+});
+// BENCH_APIS=2: more API replicas on ports of their own; the load's clients take turns between them.
+const apiUrls = [stack.apiUrl];
+const extraApis = [];
+for (let i = 1; i < APIS; i++) {
+  const port = await freePort();
+  const replica = startScript('start:api', { ...stack.env, ...profiling, ...logging, PORT: String(port) });
+  extraApis.push(replica);
+  await waitFor(`http://127.0.0.1:${port}/readyz`, replica);
+  apiUrls.push(`http://127.0.0.1:${port}`);
+}
 // BENCH_WORKERS=2: as many worker processes, splitting WORKER_CONCURRENCY between them.
 const workers = [];
 for (let i = 0; i < WORKERS; i++) {
@@ -83,6 +104,7 @@ for (let i = 0; i < WORKERS; i++) {
     await stack.startWorker({
       WORKER_CONCURRENCY: String(Math.max(1, Math.round(Math.min(CONCURRENCY, 64) / WORKERS))),
       DATABASE_POOL_SIZE: '20',
+      ...logging,
       ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
       ...profiling,
     }),
@@ -148,16 +170,32 @@ try {
   const deferredBefore = await deferredJobs();
   const loadStart = performance.now();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < RUNS) {
-        next++;
-        const { status, body } = await api('POST', path, { input });
-        if (status !== 202) throw new Error(`POST answered ${status}`);
-        ids.push(body.id);
-      }
-    }),
-  );
+  const replicas = apiUrls.map((url) => apiClient(url));
+  const post = async (replica) => {
+    const { status, body } = await replica('POST', path, { input });
+    if (status !== 202) throw new Error(`POST answered ${status}`);
+    ids.push(body.id);
+  };
+  if (RATE > 0) {
+    // Open load: a run offered every 1/RATE s whatever the answers (as many clients as that takes).
+    const posts = [];
+    for (let i = 0; i < RUNS; i++) {
+      const due = loadStart + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      posts.push(post(replicas[i % replicas.length]));
+    }
+    await Promise.all(posts);
+  } else {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, client) => {
+        while (next < RUNS) {
+          next++;
+          await post(replicas[client % replicas.length]);
+        }
+      }),
+    );
+  }
   for (;;) {
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status IN ('succeeded','failed')`,
@@ -191,14 +229,17 @@ try {
     `sequential (concurrency 1, ${SEQUENTIAL} runs): ${(SEQUENTIAL / (sequential.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} runs/s; POST→live succeeded p50 ${seq.p50} ms, p95 ${seq.p95} ms, max ${seq.max} ms`,
   );
   console.log(
-    `load (${RUNS} runs, ${CONCURRENCY} concurrent clients): ${(RUNS / ((last - first) / 1000)).toFixed(1)} runs/s (server clock), ${(RUNS / loadSeconds).toFixed(1)} runs/s (client clock incl. polling); created→finished p50 ${load.p50} ms, p95 ${load.p95} ms, max ${load.max} ms; failed ${failed}`,
+    `load (${RUNS} runs, ${RATE > 0 ? `offered at ${RATE}/s` : `${CONCURRENCY} concurrent clients`}): ${(RUNS / ((last - first) / 1000)).toFixed(1)} runs/s (server clock), ${(RUNS / loadSeconds).toFixed(1)} runs/s (client clock incl. polling); created→finished p50 ${load.p50} ms, p95 ${load.p95} ms, max ${load.max} ms; failed ${failed}`,
   );
   console.log(
     `  of which created→started (queue) p50 ${queued.p50} ms, p95 ${queued.p95} ms; started→finished (attempt + state writes) p50 ${running.p50} ms, p95 ${running.p95} ms`,
   );
   console.log(`  ${describeCpu(cpu, RUNS, loadSeconds)}`);
-  console.log(`  ${WORKERS} worker process(es); jobs put back over their automation's share: ${deferred}`);
+  console.log(
+    `  ${APIS} API and ${WORKERS} worker process(es); jobs put back over their automation's share: ${deferred}`,
+  );
   console.log(await statements.report(RUNS));
 } finally {
+  await Promise.all(extraApis.map((replica) => replica.stop()));
   await stack.stop();
 }
