@@ -81,6 +81,21 @@ describe('createLogger', () => {
     });
   });
 
+  it("redacts inside arrays and the log context too, never changing the caller's object", async () => {
+    const out = capture();
+    const logger = createLogger({ service: 'api', level: 'info', destination: out.destination });
+    const logged = { items: [{ token: 't-9', id: 1 }], deep: { a: { b: { password: 'p-4' } } } };
+    await withLogContext({ requestId: 'r-1', secretValue: 'ctx-secret' } as never, async () => {
+      logger.info(logged, 'listed');
+    });
+    expect(out.lines[0]).not.toContain('t-9');
+    expect(out.lines[0]).not.toContain('p-4');
+    expect(out.lines[0]).not.toContain('ctx-secret');
+    expect(out.json()[0]).toMatchObject({ items: [{ token: LOG_REDACTED, id: 1 }], requestId: 'r-1' });
+    expect(logged.items[0]!.token).toBe('t-9');
+    expect(logged.deep.a.b.password).toBe('p-4');
+  });
+
   it('writes errors through errorText', () => {
     const out = capture();
     const logger = createLogger({

@@ -46,18 +46,44 @@ export const SENSITIVE_LOG_KEYS = [
 
 const MAX_DEPTH = 4;
 
-/** pino redaction paths for SENSITIVE_LOG_KEYS at depths 0..MAX_DEPTH-1, and a secret's `value`. */
-export function sensitiveLogPaths(): string[] {
-  const paths: string[] = [];
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const prefix = '*.'.repeat(depth);
-    for (const key of SENSITIVE_LOG_KEYS) {
-      paths.push(/^[A-Za-z_$][\w$]*$/.test(key) ? `${prefix}${key}` : `${prefix.slice(0, -1)}["${key}"]`);
-    }
-    // A secret written as an object ({ name, value }) keeps its name and loses its value.
-    paths.push(`${prefix}secretValue`, `${prefix}secret.value`);
+const SENSITIVE = new Set<string>([...SENSITIVE_LOG_KEYS, 'secretValue']);
+
+/**
+ * `value` with the value of every SENSITIVE_LOG_KEYS key (and `secretValue`) replaced by LOG_REDACTED,
+ * in it and in the plain objects and arrays under it, down to MAX_DEPTH levels. A copy where something
+ * was replaced (the caller's object is never changed), the same object where nothing was.
+ *
+ * Written here rather than pino's `redact` option: with these keys at four depths that option needs
+ * 116 wildcard paths, which measured at 111 µs a line against 3 µs for pino alone (a fifth of the
+ * API's CPU per request); this walk costs a few microseconds for a log line's few fields.
+ */
+export function redactSensitive<T>(value: T, depth = 0): T {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const next = depth < MAX_DEPTH - 1 ? redactSensitive(item, depth + 1) : item;
+      if (next !== item) (copy ??= [...value])[index] = next;
+    });
+    return (copy ?? value) as T;
   }
-  return paths;
+  if (!isPlainObject(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const field = value[key];
+    const next = SENSITIVE.has(key)
+      ? LOG_REDACTED
+      : depth < MAX_DEPTH - 1
+        ? redactSensitive(field, depth + 1)
+        : field;
+    if (next !== field) (copy ??= { ...value })[key] = next;
+  }
+  return (copy ?? value) as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 export interface LoggerOptions {
@@ -90,8 +116,11 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: options.service, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: sensitiveLogPaths(), censor: LOG_REDACTED },
+      formatters: {
+        level: (label) => ({ level: label }),
+        // The whole line, the log context's fields included (mixin), after serializers ran.
+        log: (object) => redactSensitive(object),
+      },
       serializers: { err: (error: unknown) => (typeof error === 'string' ? error : errorText(error)) },
       mixin: () => {
         const fields: Record<string, unknown> = { ...currentLogContext() };
