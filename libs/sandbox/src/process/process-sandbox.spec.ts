@@ -285,7 +285,8 @@ describe('ProcessSandbox: attempts in sandbox processes', () => {
     const results = await Promise.all(calm);
     expect(results.map((r) => r.output)).toEqual([0, 1, 2]);
     await expectServing(sandbox);
-  });
+    // Filling 64 MB is CPU work: on a busy 2-core machine it took past vitest's 5 s default.
+  }, 30_000);
 
   it('serves attempts beyond its size in turn, and retires a process after maxAttemptsPerProcess', async () => {
     const sandbox = await pool({ processes: 2, maxAttemptsPerProcess: 3 });
