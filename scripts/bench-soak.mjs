@@ -95,6 +95,14 @@ const stack = await startStack('mf_soak', {
   apiEnv: { ...probe },
   workerEnv: { WORKER_CONCURRENCY: String(Math.min(CLIENTS, 64)), DATABASE_POOL_SIZE: '20', ...probe },
 });
+// Stopped by hand (Ctrl-C): the API and the worker run in process groups of their own and would outlive
+// the soak; stop them and drop the database first. The curve so far is already printed.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    rmSync(probeDir, { recursive: true, force: true });
+    stack.stop().finally(() => process.exit(130));
+  });
+}
 let exitCode = 0;
 try {
   const worker = await stack.startWorker();
