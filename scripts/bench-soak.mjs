@@ -6,7 +6,8 @@
 //   npm run bench:soak                          (100,000 runs from 32 clients)
 //   BENCH_SOAK_RUNS=5000 npm run bench:soak
 // Other knobs: BENCH_SOAK_CLIENTS (32), BENCH_SOAK_IN_FLIGHT (at most this many runs unfinished, 256),
-// BENCH_SOAK_MAX_GROWTH (percent of RSS growth allowed from the 20% mark to the end, 10).
+// BENCH_SOAK_MAX_GROWTH (percent of RSS growth allowed from the 20% mark to the end, 10), BENCH_SOAK_GC=0
+// (no full collections at the samples: RSS under V8's own schedule, no heap figures).
 // Prints the curve and a verdict, writes artifacts/bench-soak-<time>.json and .csv, and exits 1 when the
 // API or the worker grew beyond the limit. The sandbox figure is reported but not judged: the worker
 // replaces a sandbox process after SANDBOX_ATTEMPTS_PER_PROCESS attempts (5,000 by default), so that
@@ -34,15 +35,15 @@ const JUDGED = ['api', 'worker'];
 const PROBE_GC = process.env.BENCH_SOAK_GC !== '0';
 
 /**
- * Live heap (MB) of each pid after a full garbage collection: scripts/soak-gc-probe.mjs, preloaded into
- * the API and the worker, collects and writes process.memoryUsage() when sent SIGUSR2.
+ * process.memoryUsage() of each pid right after a full garbage collection: scripts/soak-gc-probe.mjs,
+ * preloaded into the API and the worker, collects and writes it when sent SIGUSR2.
  */
 async function liveHeap(probeDir, pids) {
   const sentAt = Date.now();
   const read = (pid) => {
     try {
       const usage = JSON.parse(readFileSync(join(probeDir, `${pid}.json`), 'utf8'));
-      return usage.at >= sentAt ? usage.heapUsed / 2 ** 20 : undefined;
+      return usage.at >= sentAt ? usage : undefined;
     } catch {
       return undefined; // not written yet
     }
@@ -62,8 +63,10 @@ const HEADER = [
   ['runs/s', 6],
   ['api MB', 7],
   ['live', 6],
+  ['heap', 6],
   ['worker MB', 9],
   ['live', 6],
+  ['heap', 6],
   ['sandboxes MB', 12],
 ];
 /** One line of the curve (printed as each sample is taken, so a stopped soak still shows its curve). */
@@ -74,8 +77,10 @@ const row = (s) =>
     s.runsPerS,
     s.apiRssMb.toFixed(1),
     mb(s.apiHeapMb ?? undefined),
+    mb(s.apiHeapTotalMb ?? undefined),
     s.workerRssMb.toFixed(1),
     mb(s.workerHeapMb ?? undefined),
+    mb(s.workerHeapTotalMb ?? undefined),
     `${s.sandboxRssMb.toFixed(1)} (${s.sandboxProcesses})`,
   ]
     .map((value, i) => pad(value, HEADER[i][1]))
@@ -124,9 +129,12 @@ try {
   const sample = async (runs) => {
     // RSS first, as the processes hold it; then the live heap, which the probe's collection leaves.
     const rss = sampleRss(groups);
-    const [apiHeap, workerHeap] = PROBE_GC
+    const [apiUsage, workerUsage] = PROBE_GC
       ? await liveHeap(probeDir, [rss.api.pids[0], rss.worker.pids[0]])
       : [undefined, undefined];
+    // heapUsed is the live heap; heapTotal what V8 keeps committed for it (it rarely gives pages back,
+    // and most of a process's RSS beyond its code); external the memory of Buffers and native objects.
+    const inMb = (usage, field) => (usage ? Number(mb(usage[field] / 2 ** 20)) : null);
     for (const pid of rss['sandbox processes']?.pids ?? []) sandboxPids.add(pid);
     const elapsed = (performance.now() - t0) / 1000;
     const previous = samples.at(-1);
@@ -135,9 +143,13 @@ try {
       elapsedS: Number(elapsed.toFixed(2)),
       runsPerS: previous ? Math.round((runs - previous.runs) / (elapsed - previous.elapsedS)) : 0,
       apiRssMb: Number(mb(rss.api?.mb ?? 0)),
-      apiHeapMb: apiHeap === undefined ? null : Number(mb(apiHeap)),
+      apiHeapMb: inMb(apiUsage, 'heapUsed'),
+      apiHeapTotalMb: inMb(apiUsage, 'heapTotal'),
+      apiExternalMb: inMb(apiUsage, 'external'),
       workerRssMb: Number(mb(rss.worker?.mb ?? 0)),
-      workerHeapMb: workerHeap === undefined ? null : Number(mb(workerHeap)),
+      workerHeapMb: inMb(workerUsage, 'heapUsed'),
+      workerHeapTotalMb: inMb(workerUsage, 'heapTotal'),
+      workerExternalMb: inMb(workerUsage, 'external'),
       sandboxRssMb: Number(mb(rss['sandbox processes']?.mb ?? 0)),
       sandboxProcesses: rss['sandbox processes']?.pids.length ?? 0,
     });
