@@ -87,3 +87,34 @@ export function describeCpu(byRole, runs, seconds) {
     .map(([role, ms]) => `${role} ${(ms / runs).toFixed(2)} ms (${Math.round((100 * ms) / total)}%)`);
   return `CPU per run ${(total / runs).toFixed(2)} ms (${((total / 1000 / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s): ${parts.join(', ')}`;
 }
+
+/**
+ * Resident memory (VmRSS, MB) by role of the processes in the given process groups — a stack's API and
+ * worker each run in a group of their own (e2e/support/stack.ts starts them detached), so the other
+ * stacks on a shared box are left out. Returns per role the summed MB and the pids it counted.
+ */
+export function sampleRss(groups) {
+  const wanted = new Set(groups.map(Number));
+  const byRole = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const pgrp = Number(stat.slice(close + 2).split(' ')[2]); // state, ppid, pgrp
+      if (!wanted.has(pgrp)) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const role = roleOf(Number(entry), cmdline, comm);
+      if (!role) continue; // npm and the shell wrappers above the node processes
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (!match) continue; // a zombie has no resident set
+      const slot = (byRole[role] ??= { mb: 0, pids: [] });
+      slot.mb += Number(match[1]) / 1024;
+      slot.pids.push(Number(entry));
+    } catch {
+      // The process ended while we read it.
+    }
+  }
+  return byRole;
+}
