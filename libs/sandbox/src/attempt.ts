@@ -197,7 +197,7 @@ export class Attempt {
     this.armWatchdogs();
     if (this.finished) return this.ended;
     try {
-      this.setUp(opening, await takeContext(this.pooled));
+      this.setUp(opening, takeContext(this.pooled));
       if (this.finished) return this.ended;
     } catch (error) {
       this.recycle = true;
