@@ -214,6 +214,38 @@ describe('errors', () => {
     expect(forged.error?.code).toBeUndefined();
   });
 
+  it('keeps each ctx.errors class one and the same within an attempt, and read-only', async () => {
+    // The classes are made on first use (see bootstrap.ts): every read must still give the same class.
+    const result = await sandbox.runAttempt(
+      request(
+        script(`
+          const { TransientError } = ctx.errors;
+          const e = new ctx.errors.TransientError('x');
+          let assigned = true;
+          try { ctx.errors.TransientError = class {}; } catch { assigned = false; }
+          return {
+            same: TransientError === ctx.errors.TransientError,
+            instance: e instanceof TransientError && e instanceof Error,
+            keys: Object.keys(ctx.errors),
+            frozen: Object.isFrozen(ctx.errors),
+            assigned,
+            still: ctx.errors.TransientError === TransientError,
+            name: TransientError.name,
+          };
+        `),
+      ),
+    );
+    expect(result.output).toEqual({
+      same: true,
+      instance: true,
+      keys: ['TransientError', 'AuthError', 'LogicError'],
+      frozen: true,
+      assigned: false,
+      still: true,
+      name: 'TransientError',
+    });
+  });
+
   it('describes thrown non-errors', async () => {
     const result = await sandbox.runAttempt(request(script(`throw 'just a string';`)));
     expect(result.error).toMatchObject({
