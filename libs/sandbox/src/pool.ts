@@ -106,7 +106,10 @@ export class IsolatePool {
       try {
         pooled.spare = makeContext(pooled);
       } catch {
-        // The isolate was disposed meanwhile (or is out of memory): the next attempt finds out itself.
+        // A context did not fit (the isolate hit its memory limit): drop the isolate, so the next
+        // attempt gets a new one instead of failing on this one.
+        this.idle.splice(this.idle.indexOf(pooled), 1);
+        dispose(pooled);
       }
     });
   }
