@@ -9,10 +9,13 @@
  * running code at once (an isolated-vm `timeout` only bounds the task it is given, and awaited host
  * calls resume in later tasks it does not see).
  *
- * When the script reports its result the attempt is not over yet: a no-op task is queued behind
- * everything the script may still have running (say, a microtask loop started before returning), and
- * only its completion ends the attempt, under the same watchdogs. That proves the context is quiet,
- * so the isolate can serve the next attempt without inheriting work.
+ * When the script reports its result the attempt is not over yet: it ends only once no isolate task
+ * is in flight, under the same watchdogs. A task completes only after its microtasks (isolated-vm runs
+ * a microtask checkpoint at the end of each), and the isolate runs nothing but the tasks the host
+ * starts, so no task in flight proves the context is quiet (a microtask loop started before returning
+ * keeps its task from ever completing), and the isolate can serve the next attempt without inheriting
+ * work. The result usually arrives while the start task is still finishing its microtasks; the
+ * attempt then ends when that task completes, with no extra round trip to the isolate.
  */
 import { randomInt } from 'node:crypto';
 import { describeCharacter, findUnstorable, nestedDeeperThan, storableText } from '@mendflow/common/storable';
@@ -59,8 +62,11 @@ export class Attempt {
   private readonly logs: LogSink;
   private readonly replayer: Replayer | undefined;
   private readonly ops: HostOps;
-  /** Aborted when the attempt ends, so no fetch outlives it. */
-  private readonly fetchAbort = new AbortController();
+  /**
+   * Aborted when the attempt ends, so no fetch outlives it. Made by the first fetch: most attempts
+   * fetch nothing, and aborting a controller costs a DOMException with its stack.
+   */
+  private fetchAbort: AbortController | undefined;
   private readonly startedAt = performance.now();
   /** When the script's module began evaluating, and when the script ended (see AttemptCost.scriptMs). */
   private scriptStartedAt: number | undefined;
@@ -79,7 +85,7 @@ export class Attempt {
   private now = 0;
   private started = false;
   private finished = false;
-  /** The script's own verdict, waiting for the quiescence probe. */
+  /** The script's own verdict, waiting for the isolate to be quiet (endIfQuiet). */
   private reported: Outcome | undefined;
   private violation: AttemptError | undefined;
   private recycle = false;
@@ -130,7 +136,7 @@ export class Attempt {
         timeoutMs: services.fetchTimeoutMs,
         maxResponseBytes: services.maxResponseBytes,
         maxRedirects: services.maxRedirects,
-        signal: this.fetchAbort.signal,
+        signal: (this.fetchAbort ??= new AbortController()).signal,
       }),
       onViolation: (error) => {
         this.violation ??= error;
@@ -191,7 +197,7 @@ export class Attempt {
     this.armWatchdogs();
     if (this.finished) return this.ended;
     try {
-      this.setUp(opening, await takeContext(this.pooled));
+      this.setUp(opening, takeContext(this.pooled));
       if (this.finished) return this.ended;
     } catch (error) {
       this.recycle = true;
@@ -403,7 +409,16 @@ export class Attempt {
     if (this.reported) return;
     this.reported = outcome;
     this.markScriptEnd();
-    this.probe(() => this.finish(outcome));
+    this.endIfQuiet();
+  }
+
+  /**
+   * Ends a reported attempt once no isolate task is in flight (see the top of this file); called at
+   * the report and whenever a task completes. Host calls still being served do not hold it up: the
+   * isolate is then not reused (see cleanup), as their answers would wake code of this attempt.
+   */
+  private endIfQuiet(): void {
+    if (this.reported && !this.finished && this.tasks === 0) this.finish(this.reported);
   }
 
   private deliver(id: number, size: number, outcome: OpOutcome): void {
@@ -472,13 +487,16 @@ export class Attempt {
       'probe',
       () => {
         this.tasks--;
-        if (!this.finished) then();
+        if (this.finished) return;
+        if (this.reported) return this.endIfQuiet();
+        then();
       },
     );
   }
 
   private taskDone(): void {
     this.tasks--;
+    if (this.reported) return this.endIfQuiet();
     if (!this.mayHaveStalled()) return;
     // Nothing is running and no host call is pending: if that is still true after a probe (which
     // also flushes any message the isolate sent before going quiet), the script's promise can never
@@ -616,7 +634,7 @@ export class Attempt {
       );
     }
     // Top-level code may have left work running (a promise loop started before the throw): the
-    // attempt only ends once a probe proves the context quiet, as for any reported result.
+    // attempt only ends once the context is quiet, as for any reported result (endIfQuiet).
     if (phase === 'evaluate') return this.scriptEnded({ ok: false, error: topLevelError(error) });
     this.end(internalError(`the sandbox failed while running the script: ${message}`));
   }
@@ -626,7 +644,7 @@ export class Attempt {
     this.finished = true;
     this.markScriptEnd();
     this.clearWatchdogs();
-    this.fetchAbort.abort();
+    this.fetchAbort?.abort();
     this.resolveEnded(outcome);
   }
 
@@ -669,7 +687,7 @@ export class Attempt {
     this.reusable = !this.recycle && !this.isolate.isDisposed && this.inflight === 0 && this.tasks === 0;
   }
 
-  /** The script's end is its first report (the quiescence probe after it is the sandbox's time). */
+  /** The script's end is its first report (waiting for quiescence after it is the sandbox's time). */
   private markScriptEnd(): void {
     if (this.scriptStartedAt !== undefined) this.scriptEndedAt ??= performance.now();
   }

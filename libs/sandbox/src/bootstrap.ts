@@ -672,6 +672,29 @@ return function setup(send, configJson) {
     return C;
   }
 
+  // Each class is made on first use and then stays the same for the attempt (instanceof works): making
+  // the three costs about 40 µs per attempt, and most scripts never use them.
+  const errorClasses = ObjectCreate(null);
+  function lazyErrorClass(name, cls) {
+    return function () {
+      const made = errorClasses[name];
+      if (made !== undefined) return made;
+      return (errorClasses[name] = errorClass(name, cls));
+    };
+  }
+  function errorsObject() {
+    const o = {};
+    const names = [['TransientError', 'transient'], ['AuthError', 'auth'], ['LogicError', 'logic']];
+    for (let i = 0; i < names.length; i++) {
+      const d = ObjectCreate(null);
+      d.get = lazyErrorClass(names[i][0], names[i][1]);
+      d.enumerable = true; d.configurable = false;
+      ObjectDefineProperty(o, names[i][0], d);
+    }
+    return ObjectFreeze(o);
+  }
+  const errors = errorsObject();
+
   const run = JSONParse(JSONStringify(config.run));
   const ctx = ObjectFreeze({
     run: ObjectFreeze(run),
@@ -689,11 +712,7 @@ return function setup(send, configJson) {
       warn: ctxLogMethod('warn'),
       error: ctxLogMethod('error'),
     }),
-    errors: ObjectFreeze({
-      TransientError: errorClass('TransientError', 'transient'),
-      AuthError: errorClass('AuthError', 'auth'),
-      LogicError: errorClass('LogicError', 'logic'),
-    }),
+    errors: errors,
   });
 
   // ---- the entry point --------------------------------------------------------------------------------

@@ -214,6 +214,38 @@ describe('errors', () => {
     expect(forged.error?.code).toBeUndefined();
   });
 
+  it('keeps each ctx.errors class one and the same within an attempt, and read-only', async () => {
+    // The classes are made on first use (see bootstrap.ts): every read must still give the same class.
+    const result = await sandbox.runAttempt(
+      request(
+        script(`
+          const { TransientError } = ctx.errors;
+          const e = new ctx.errors.TransientError('x');
+          let assigned = true;
+          try { ctx.errors.TransientError = class {}; } catch { assigned = false; }
+          return {
+            same: TransientError === ctx.errors.TransientError,
+            instance: e instanceof TransientError && e instanceof Error,
+            keys: Object.keys(ctx.errors),
+            frozen: Object.isFrozen(ctx.errors),
+            assigned,
+            still: ctx.errors.TransientError === TransientError,
+            name: TransientError.name,
+          };
+        `),
+      ),
+    );
+    expect(result.output).toEqual({
+      same: true,
+      instance: true,
+      keys: ['TransientError', 'AuthError', 'LogicError'],
+      frozen: true,
+      assigned: false,
+      still: true,
+      name: 'TransientError',
+    });
+  });
+
   it('describes thrown non-errors', async () => {
     const result = await sandbox.runAttempt(request(script(`throw 'just a string';`)));
     expect(result.error).toMatchObject({
@@ -566,6 +598,70 @@ describe('isolate reuse', () => {
         json: '{"a":1}',
         random: true,
       });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('gives every attempt a fresh module state, even for a source the isolate compiled before', async () => {
+    // V8 caches a module's compiled code per isolate, keyed by its source: two automations (or two
+    // attempts) with the same source share that code, never its state.
+    const single = new Sandbox({ poolSize: 1 });
+    const source = `
+      let counter = 0;
+      globalThis.seen = (globalThis.seen ?? 0) + 1;
+      export default async (input, ctx) => ({ counter: ++counter, seen: globalThis.seen, automation: ctx.run.automationId });
+    `;
+    try {
+      const outputs = [];
+      for (const automationId of ['auto-a', 'auto-b', 'auto-a']) {
+        const result = await single.runAttempt(request(source, { run: { ...RUN, automationId } }));
+        outputs.push(result.output);
+      }
+      expect(outputs).toEqual([
+        { counter: 1, seen: 1, automation: 'auto-a' },
+        { counter: 1, seen: 1, automation: 'auto-b' },
+        { counter: 1, seen: 1, automation: 'auto-a' },
+      ]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("runs each version's own source on a warm isolate, never a previously compiled one", async () => {
+    const single = new Sandbox({ poolSize: 1 });
+    const version = (n: number) => request(script(`return 'v${n}';`), { run: { ...RUN, version: n } });
+    try {
+      const outputs = [];
+      for (const n of [1, 2, 1, 3]) outputs.push((await single.runAttempt(version(n))).output);
+      expect(outputs).toEqual(['v1', 'v2', 'v1', 'v3']);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('ends an attempt only once the work its script left running after returning is done', async () => {
+    const single = new Sandbox({ poolSize: 1 });
+    try {
+      const result = await single.runAttempt(
+        request(
+          script(`
+            let n = 0;
+            const step = () => {
+              if (++n < 500) return Promise.resolve().then(step);
+              ctx.log.info('after the result', { n });
+            };
+            Promise.resolve().then(step);
+            return 'returned';
+          `),
+        ),
+      );
+      expect(result).toMatchObject({ status: 'succeeded', output: 'returned' });
+      expect(result.logs).toEqual([
+        expect.objectContaining({ level: 'info', message: 'after the result', data: { n: 500 } }),
+      ]);
+      const next = await single.runAttempt(request(script('return typeof n;')));
+      expect(next.output).toBe('undefined');
     } finally {
       await single.close();
     }

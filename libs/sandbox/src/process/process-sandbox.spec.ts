@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryHost } from '../memory-host';
-import { request, startServer } from '../spec-helpers';
+import { request, RUN, startServer } from '../spec-helpers';
 import type { AttemptResult, HostServices } from '../types';
 import { ProcessSandbox, type ProcessSandboxOptions } from './process-sandbox';
 
@@ -162,6 +162,34 @@ describe('ProcessSandbox: attempts in sandbox processes', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('gives attempts of two automations with one source, in one process, each their own state', async () => {
+    const sandbox = await pool();
+    const source = `
+      let counter = 0;
+      globalThis.seen = (globalThis.seen ?? 0) + 1;
+      export default async (input, ctx) => ({ counter: ++counter, seen: globalThis.seen, version: ctx.run.version });
+    `;
+    const outputs = [];
+    for (const [automationId, version] of [
+      ['auto-a', 1],
+      ['auto-b', 1],
+      ['auto-a', 2],
+    ] as const) {
+      const result = await sandbox.runAttempt(request(source, { run: { ...RUN, automationId, version } }));
+      outputs.push(result.output);
+    }
+    expect(outputs).toEqual([
+      { counter: 1, seen: 1, version: 1 },
+      { counter: 1, seen: 1, version: 1 },
+      { counter: 1, seen: 1, version: 2 },
+    ]);
+    // A new version's source is what runs, in the same process.
+    const next = await sandbox.runAttempt(
+      request(`export default async () => 'v3';`, { run: { ...RUN, version: 3 } }),
+    );
+    expect(next.output).toBe('v3');
   });
 
   it("a host service that throws reaches the parent's onHostError, and the script sees HOST_SERVICE_ERROR", async () => {
