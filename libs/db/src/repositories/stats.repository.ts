@@ -68,19 +68,34 @@ export class StatsRepository {
     );
   }
 
-  /** Runs created per hour over the last `hours`, by outcome, oldest first, empty hours included. */
+  /**
+   * Runs created per hour over the last `hours`, by outcome, oldest first, empty hours included. The runs
+   * are found by a range on (workspace_id, created_at), so the cost follows the runs of the window, not
+   * the workspace's whole history (joining on date_trunc(created_at) read every run of the workspace).
+   */
   async runsPerHour(workspaceId: string, hours: number): Promise<HourlyOutcome[]> {
     return this.db.$queryRaw<HourlyOutcome[]>`
-      SELECT h.hour,
-             count(r.id) FILTER (WHERE r.status = 'succeeded')::int AS succeeded,
-             count(r.id) FILTER (WHERE r.status IN ('failed', 'cancelled'))::int AS failed,
-             count(r.id) FILTER (WHERE r.status = 'action_needed')::int AS "actionNeeded",
-             count(r.id) FILTER (WHERE r.status NOT IN ('succeeded', 'failed', 'cancelled', 'action_needed'))::int AS other
-      FROM generate_series(date_trunc('hour', now()) - make_interval(hours => ${hours - 1}), date_trunc('hour', now()), interval '1 hour') AS h(hour)
-      LEFT JOIN runs r ON r.workspace_id = ${workspaceId}::uuid AND date_trunc('hour', r.created_at) = h.hour
-        -- Exploration runs (MCP execute, docs/mcp.md) are an agent's trials, not the workspace's work.
-        AND r.trigger <> 'exploration'
-      GROUP BY h.hour ORDER BY h.hour`;
+      WITH hours AS (
+        SELECT generate_series(date_trunc('hour', now()) - make_interval(hours => ${hours - 1}),
+                               date_trunc('hour', now()), interval '1 hour') AS hour
+      ), counted AS (
+        SELECT date_trunc('hour', r.created_at) AS hour,
+               count(*) FILTER (WHERE r.status = 'succeeded') AS succeeded,
+               count(*) FILTER (WHERE r.status IN ('failed', 'cancelled')) AS failed,
+               count(*) FILTER (WHERE r.status = 'action_needed') AS "actionNeeded",
+               count(*) FILTER (WHERE r.status NOT IN ('succeeded', 'failed', 'cancelled', 'action_needed')) AS other
+        FROM runs r
+        WHERE r.workspace_id = ${workspaceId}::uuid
+          AND r.created_at >= date_trunc('hour', now()) - make_interval(hours => ${hours - 1})
+          AND r.created_at < date_trunc('hour', now()) + interval '1 hour'
+          -- Exploration runs (MCP execute, docs/mcp.md) are an agent's trials, not the workspace's work.
+          AND r.trigger <> 'exploration'
+        GROUP BY 1
+      )
+      SELECT h.hour, COALESCE(c.succeeded, 0)::int AS succeeded, COALESCE(c.failed, 0)::int AS failed,
+             COALESCE(c."actionNeeded", 0)::int AS "actionNeeded", COALESCE(c.other, 0)::int AS other
+      FROM hours h LEFT JOIN counted c ON c.hour = h.hour
+      ORDER BY h.hour`;
   }
 
   /** Automations with open inbox items or failures in the last 24 hours, worst first. */
