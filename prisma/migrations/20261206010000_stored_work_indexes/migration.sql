@@ -15,4 +15,4 @@ CREATE INDEX "runs_workspace_id_status_created_at_id_idx" ON "runs"("workspace_i
 -- counts): without it each automation's count read every inbox item. Partial: resolved and expired items,
 -- most of them in time, are not in it. Prisma's schema cannot express a partial index; schema.prisma
 -- says so where the index would be.
-CREATE INDEX "inbox_items_automation_id_open_idx" ON "inbox_items"("automation_id") WHERE "status" = 'open';
+CREATE INDEX "inbox_items_workspace_id_automation_id_open_idx" ON "inbox_items"("workspace_id", "automation_id") WHERE "status" = 'open';
