@@ -96,13 +96,13 @@ try {
         `${REQUESTS} sequential requests each after ${WARMUP} warm-up\n`,
     );
     console.log(
-      `${'route'.padEnd(44)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}`,
+      `${'route'.padEnd(48)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}`,
     );
     for (const c of cases) {
       const times = await measure(apiUrl, c);
       const sorted = times.sort((a, b) => a - b);
       console.log(
-        `${c.name.padEnd(44)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 95).toFixed(1).padStart(8)} ${sorted.at(-1).toFixed(1).padStart(8)} ${String(sorted.length).padStart(4)}`,
+        `${c.name.padEnd(48)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 95).toFixed(1).padStart(8)} ${sorted.at(-1).toFixed(1).padStart(8)} ${String(sorted.length).padStart(4)}`,
       );
     }
     console.log('\nPlans (EXPLAIN ANALYZE, BUFFERS) of the SQL behind each route:');
