@@ -65,6 +65,16 @@ const api = startScript('start:api', {
   MENDFLOW_BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
   LOG_LEVEL: 'warn',
 });
+/** Stops the API and drops a database this run made (not a kept one); also on Ctrl-C. */
+const cleanUp = async () => {
+  await api.stop();
+  if (!KEPT) {
+    await withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => cleanUp().finally(() => process.exit(130)));
+}
 try {
   await waitFor(`${apiUrl}/readyz`, api);
   const db = new pg.Client({ connectionString: dbUrl });
@@ -119,10 +129,7 @@ try {
     await db.end();
   }
 } finally {
-  await api.stop();
-  if (!KEPT) {
-    await withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
-  }
+  await cleanUp();
 }
 
 /**
