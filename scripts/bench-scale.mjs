@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { BOOTSTRAP_KEY, ADMIN, freePort, startScript, waitFor } from '../e2e/support/stack.ts';
+import { BOOTSTRAP_KEY, freePort, stackEnv, startScript, waitFor } from '../e2e/support/stack.ts';
 
 const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 1_000_000);
@@ -54,17 +54,7 @@ const port = await freePort();
 const apiUrl = `http://127.0.0.1:${port}`;
 // The API alone (no worker: nothing may move the seeded runs); its first start makes the workspace,
 // its owner and the bootstrap key, which the seed then fills.
-const api = startScript('start:api', {
-  ...process.env,
-  DATABASE_URL: dbUrl,
-  REDIS_URL: redisUrl,
-  PORT: String(port),
-  MENDFLOW_SECRET_KEY: 'ab'.repeat(32),
-  MENDFLOW_ADMIN_EMAIL: ADMIN.email,
-  MENDFLOW_ADMIN_PASSWORD: ADMIN.password,
-  MENDFLOW_BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
-  LOG_LEVEL: 'warn',
-});
+const api = startScript('start:api', stackEnv({ databaseUrl: dbUrl, redisUrl, port }));
 /** Stops the API and drops a database this run made (not a kept one); also on Ctrl-C. */
 const cleanUp = async () => {
   await api.stop();

@@ -114,6 +114,21 @@ export async function waitFor(url: string, what: ManagedProcess, timeoutMs = 60_
  * `worker: false` starts the API alone, for tests that drive run state themselves (startWorker still works).
  * `apiEnv` is added to the API's environment only (e.g. TRUST_PROXY, METRICS_TOKEN).
  */
+/** The environment of a test or benchmark stack's processes: its database, Redis, port and first admin. */
+export function stackEnv(target: { databaseUrl: string; redisUrl: string; port: number }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+    PORT: String(target.port),
+    MENDFLOW_SECRET_KEY: 'ab'.repeat(32),
+    MENDFLOW_ADMIN_EMAIL: ADMIN.email,
+    MENDFLOW_ADMIN_PASSWORD: ADMIN.password,
+    MENDFLOW_BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
+    LOG_LEVEL: 'warn',
+  };
+}
+
 export async function startStack(
   label: string,
   options: { redisDb: number; workerEnv?: NodeJS.ProcessEnv; apiEnv?: NodeJS.ProcessEnv; worker?: boolean },
@@ -146,18 +161,7 @@ export async function startStack(
   }
 
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    PORT: String(port),
-    MENDFLOW_SECRET_KEY: 'ab'.repeat(32),
-    MENDFLOW_ADMIN_EMAIL: ADMIN.email,
-    MENDFLOW_ADMIN_PASSWORD: ADMIN.password,
-    MENDFLOW_BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
-    WORKER_CONCURRENCY: '4',
-    LOG_LEVEL: 'warn',
-  };
+  const env: NodeJS.ProcessEnv = { ...stackEnv({ databaseUrl, redisUrl, port }), WORKER_CONCURRENCY: '4' };
   const apiUrl = `http://127.0.0.1:${port}`;
   let api = startScript('start:api', { ...env, ...options.apiEnv });
   await waitFor(`${apiUrl}/readyz`, api);
