@@ -27,7 +27,7 @@ describe('SqlClient: raw statements on the shared pool (PostgreSQL)', () => {
     const [fast] = await db.sql.query<Record<string, unknown>[]>(statement);
     const [prisma] = await db.$queryRaw<Record<string, unknown>[]>(statement);
     expect(fast).toMatchObject({ n: 7, t: 'text', j: { a: [1, 'x'] }, at, nothing: null });
-    expect(fast.actions).toEqual(['approve', 'reject']);
+    expect(fast!.actions).toEqual(['approve', 'reject']);
     expect({ ...fast, id: null }).toEqual({ ...prisma, id: null });
   });
 
