@@ -69,6 +69,22 @@ describe('SqlClient: raw statements on the shared pool (PostgreSQL)', () => {
     expect(String(error)).not.toContain(secret);
   });
 
+  it('survives the server closing an idle connection: the next statement gets a new one', async () => {
+    const single = createDb(database.url, { poolSize: 1 });
+    try {
+      const [{ pid }] = await single.sql.query<{ pid: number }[]>(Prisma.sql`SELECT pg_backend_pid() AS pid`);
+      await db.sql.query(Prisma.sql`SELECT pg_terminate_backend(${pid}::int)`);
+      // The pool hears of it as an idle client's error (with no listener, an uncaught exception).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [{ next }] = await single.sql.query<{ next: number }[]>(
+        Prisma.sql`SELECT pg_backend_pid() AS next`,
+      );
+      expect(next).not.toBe(pid);
+    } finally {
+      await single.$disconnect();
+    }
+  });
+
   it('reports an unreachable server as unavailable, and ends the pool with the client', async () => {
     const unreachable = createDb('postgresql://postgres@127.0.0.1:1/nowhere', { poolSize: 1 });
     const error = await unreachable.sql.query(Prisma.sql`SELECT 1`).catch((e: unknown) => e);
