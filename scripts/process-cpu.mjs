@@ -20,6 +20,33 @@ function roleOf(pid, cmdline, comm) {
 }
 
 /**
+ * Every process now, as /proc tells it: pid, command name, command line and the fields of its stat
+ * line after the command name (state, ppid, pgrp, … utime, stime at 11 and 12). One that ends while it
+ * is read is left out.
+ */
+function* processes() {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    let cmdline;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // the process ended while we read it
+    }
+    // The command name sits in parentheses and may hold spaces; the fields after it are fixed.
+    const close = stat.lastIndexOf(')');
+    yield {
+      pid: Number(entry),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      fields: stat.slice(close + 2).split(' '),
+      cmdline,
+    };
+  }
+}
+
+/**
  * CPU milliseconds (user + system) per pid, with its role. `postgresPids`: the PostgreSQL processes
  * that count (see postgresPidsOf); without it every postgres process does.
  */
@@ -27,24 +54,12 @@ export function sampleCpu({ postgresPids } = {}) {
   const sample = new Map();
   const parents = new Map();
   const rows = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const pid = Number(entry);
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name sits in parentheses and may hold spaces; the fields after it are fixed.
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      parents.set(pid, Number(fields[1]));
-      const role = roleOf(pid, cmdline, comm);
-      if (!role) continue;
-      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-      rows.push({ pid, role, ms: (ticks * 1000) / TICKS_PER_SECOND });
-    } catch {
-      // The process ended while we read it.
-    }
+  for (const { pid, comm, fields, cmdline } of processes()) {
+    parents.set(pid, Number(fields[1]));
+    const role = roleOf(pid, cmdline, comm);
+    if (!role) continue;
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    rows.push({ pid, role, ms: (ticks * 1000) / TICKS_PER_SECOND });
   }
   const isOurs = (pid) => {
     for (let at = pid; at > 1; at = parents.get(at) ?? 0) if (at === process.pid) return true;
@@ -96,25 +111,21 @@ export function describeCpu(byRole, runs, seconds) {
 export function sampleRss(groups) {
   const wanted = new Set(groups.map(Number));
   const byRole = {};
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const { pid, comm, fields, cmdline } of processes()) {
+    if (!wanted.has(Number(fields[2]))) continue; // state, ppid, pgrp
+    const role = roleOf(pid, cmdline, comm);
+    if (!role) continue; // npm and the shell wrappers above the node processes
+    let status;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const pgrp = Number(stat.slice(close + 2).split(' ')[2]); // state, ppid, pgrp
-      if (!wanted.has(pgrp)) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      const role = roleOf(Number(entry), cmdline, comm);
-      if (!role) continue; // npm and the shell wrappers above the node processes
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      if (!match) continue; // a zombie has no resident set
-      const slot = (byRole[role] ??= { mb: 0, pids: [] });
-      slot.mb += Number(match[1]) / 1024;
-      slot.pids.push(Number(entry));
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
     } catch {
-      // The process ended while we read it.
+      continue; // it ended meanwhile
     }
+    const match = /VmRSS:\s+(\d+) kB/.exec(status);
+    if (!match) continue; // a zombie has no resident set
+    const slot = (byRole[role] ??= { mb: 0, pids: [] });
+    slot.mb += Number(match[1]) / 1024;
+    slot.pids.push(pid);
   }
   return byRole;
 }

@@ -313,10 +313,7 @@ export class JobQueues {
           options,
         );
         span.setAttribute('messaging.message.id', job.opts.jobId);
-        await this.boundedAdd(
-          name,
-          options.newId ? queue.add(job.name, job.data, job.opts).then(() => undefined) : addJob(queue, job),
-        );
+        await this.boundedAdd(name, addJob(queue, job, { newId: options.newId }));
       },
     );
   }

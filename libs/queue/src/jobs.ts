@@ -128,8 +128,10 @@ export async function addJob(
     getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void> } | undefined>;
   },
   job: CatalogJob,
+  /** No job can hold this id yet (a run created a moment ago): nothing to look for first. */
+  options: { newId?: boolean } = {},
 ): Promise<void> {
-  const existing = await queue.getJob(job.opts.jobId);
+  const existing = options.newId ? undefined : await queue.getJob(job.opts.jobId);
   if (existing) {
     const state = await existing.getState();
     if (state !== 'completed' && state !== 'failed') return;
