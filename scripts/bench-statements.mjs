@@ -11,7 +11,7 @@ const db = require('../libs/db/dist/index.js');
 const { createTestDatabase, seedAutomation } = require('../libs/db/dist/testing/test-database.js');
 
 const N = Number(process.env.BENCH_STATEMENTS ?? 2000);
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.BENCH_STATEMENTS_CONCURRENCY ?? 16);
 
 const database = await createTestDatabase('bench_statements');
 const client = db.createDb(database.url, { poolSize: CONCURRENCY });

@@ -2,6 +2,7 @@ import type { Manifest, RunError, ScriptLanguage } from '@mendflow/common';
 import type { RunTriggerContext } from '@mendflow/contracts';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
+import { byKeyInWorkspace } from '../by-key';
 import { asJson, jsonParam } from '../json';
 import {
   type AttemptOutcome,
@@ -166,12 +167,12 @@ export class RunExecutionRepository {
     const rows = await this.db.sql.query<BeginAttemptRow[]>(Prisma.sql`
       WITH prev AS (
         UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
-        WHERE run_id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid AND status = 'running'
+        WHERE ${byKeyInWorkspace('run_id', runId, workspaceId)} AND status = 'running'
           AND (SELECT concurrency_limit IS NULL FROM runs WHERE id = ${runId}::uuid)
         RETURNING number
       ), r AS (
         UPDATE runs SET ${START_RUN}
-        WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
+        WHERE ${byKeyInWorkspace('id', runId, workspaceId)}
           AND status IN ('queued', 'retry_scheduled', 'running') AND concurrency_limit IS NULL
         RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger, trigger_context,
                   priority, created_by_kind, created_by
@@ -194,7 +195,7 @@ export class RunExecutionRepository {
         SELECT id, workspace_id, automation_id, status, priority, created_at, concurrency_limit, concurrency_key,
                concurrency_limit IS NOT NULL AND EXISTS (SELECT 1 FROM run_slots s WHERE s.run_id = runs.id) AS holds
         FROM runs
-        WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
+        WHERE ${byKeyInWorkspace('id', runId, workspaceId)}
           AND status IN ('queued', 'retry_scheduled', 'running')
       ), line AS (
         -- Only for a limited run without its slot: how many start before it, and how many slots are free.
@@ -224,12 +225,12 @@ export class RunExecutionRepository {
         SELECT 1 FROM me WHERE me.concurrency_limit IS NULL OR me.holds OR EXISTS (SELECT 1 FROM slot)
       ), prev AS (
         UPDATE run_attempts SET status = 'abandoned', finished_at = now(), error = ${jsonParam(ABANDONED_ERROR)}::jsonb
-        WHERE run_id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid AND status = 'running'
+        WHERE ${byKeyInWorkspace('run_id', runId, workspaceId)} AND status = 'running'
           AND EXISTS (SELECT 1 FROM ok)
         RETURNING number
       ), r AS (
         UPDATE runs SET ${START_RUN}
-        WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
+        WHERE ${byKeyInWorkspace('id', runId, workspaceId)}
           AND status IN ('queued', 'retry_scheduled', 'running') AND EXISTS (SELECT 1 FROM ok)
         RETURNING id, workspace_id, automation_id, version_id, attempt_count, last_seq, input, trigger, trigger_context,
                   priority, concurrency_limit, concurrency_key, created_by_kind, created_by
@@ -302,7 +303,7 @@ export class RunExecutionRepository {
     const rows = await this.db.sql.query<{ seq: number; createdAt: Date }[]>(Prisma.sql`
       WITH r AS (
         UPDATE runs SET last_seq = last_seq + 1, updated_at = now()
-        WHERE id = ${runId}::uuid AND workspace_id = ${workspaceId}::uuid
+        WHERE ${byKeyInWorkspace('id', runId, workspaceId)}
         RETURNING id, workspace_id, last_seq
       )
       INSERT INTO run_events (workspace_id, run_id, seq, type, data)

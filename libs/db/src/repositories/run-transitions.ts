@@ -7,6 +7,7 @@ import {
 } from '@mendflow/common';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
+import { byKeyInWorkspace } from '../by-key';
 import { jsonParam } from '../json';
 import type { RunEventRecord } from './runs.repository';
 
@@ -99,8 +100,7 @@ export async function applyTransition(
   if (t.error !== undefined) sets.push(Prisma.sql`error = ${jsonParam(t.error ?? undefined)}::jsonb`);
 
   const conditions = [
-    Prisma.sql`id = ${runId}::uuid`,
-    Prisma.sql`workspace_id = ${workspaceId}::uuid`,
+    byKeyInWorkspace('id', runId, workspaceId),
     Prisma.sql`status IN (${Prisma.join([...t.from])})`,
   ];
   if (t.attempt) conditions.push(Prisma.sql`attempt_count = ${t.attempt.number}`);

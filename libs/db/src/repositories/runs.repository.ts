@@ -12,6 +12,7 @@ import { ACTIVE_RUN_STATUSES, type RunTriggerContext } from '@mendflow/contracts
 import { decodeCursor, encodeCursor } from '../cursor';
 import type { Db } from '../database';
 import { Prisma } from '../generated/prisma/client';
+import { byKeyInWorkspace } from '../by-key';
 import { jsonParam } from '../json';
 import { aheadOf, displayKey, type SlotWait, waitingInLine } from './run-slots.repository';
 
@@ -114,7 +115,7 @@ export class StaleDeploymentError extends Error {
 
 /** The guard of an insert that must only happen while `versionId` is the active automation's deployed one. */
 function stillDeployed(workspaceId: string, automationId: string, versionId: string) {
-  return Prisma.sql`FROM automations g WHERE g.id = ${automationId}::uuid AND g.workspace_id = ${workspaceId}::uuid
+  return Prisma.sql`FROM automations g WHERE ${byKeyInWorkspace('id', automationId, workspaceId, 'g')}
     AND g.deployed_version_id = ${versionId}::uuid AND g.status = 'active' AND g.deleted_at IS NULL`;
 }
 
@@ -247,7 +248,7 @@ export class RunsRepository {
     const rows = await this.db.$queryRaw<RunRow[]>`
       SELECT ${RUN_COLUMNS}
       FROM runs r JOIN automations a ON a.id = r.automation_id JOIN automation_versions v ON v.id = r.version_id
-      WHERE r.id = ${id}::uuid AND r.workspace_id = ${workspaceId}::uuid`;
+      WHERE ${byKeyInWorkspace('id', id, workspaceId, 'r')}`;
     const run = rows[0];
     if (!run) throw runNotFound(id);
     return toRecord(run);
