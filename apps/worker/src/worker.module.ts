@@ -21,6 +21,7 @@ import { AttemptSettler } from './runs/attempt-settler.service';
 import { CancellationService } from './runs/cancellation.service';
 import { HostServicesFactory, SECRET_BOX } from './runs/host-services.factory';
 import { RunExecutor } from './runs/run-executor.service';
+import { RunnableScripts } from './runs/runnable-scripts';
 import { RunProcessor } from './runs/run.processor';
 import { SandboxHost } from './runs/sandbox.provider';
 import { MaintenanceProcessor } from './runs/maintenance.processor';
@@ -62,6 +63,7 @@ export class WorkerModule {
         CancellationService,
         AttemptSettler,
         RunExecutor,
+        RunnableScripts,
         RunProcessor,
         RepairBudget,
         CandidateValidator,

@@ -9,7 +9,6 @@ import {
   type StartedAttempt,
 } from '@mendflow/db';
 import { RunEngine } from '@mendflow/engine';
-import { runnableScript, ScriptCompileError } from '@mendflow/lint';
 import type { RunJobPayload } from '@mendflow/queue';
 import type { AttemptResult, AttemptResume } from '@mendflow/sandbox';
 import { FAILURE_CLASSES } from '@mendflow/contracts';
@@ -19,6 +18,7 @@ import { AttemptSettler, type SettledAttempt } from './attempt-settler.service';
 import { CancellationService } from './cancellation.service';
 import { sandboxFailure, scriptCompileFailure, storageRejected } from './fallback-outcomes';
 import { HostServicesFactory } from './host-services.factory';
+import { RunnableScripts } from './runnable-scripts';
 import { SandboxHost } from './sandbox.provider';
 
 /**
@@ -42,6 +42,7 @@ export class RunExecutor {
     private readonly settler: AttemptSettler,
     private readonly cancellation: CancellationService,
     private readonly metrics: WorkerMetrics,
+    private readonly scripts: RunnableScripts,
   ) {}
 
   /**
@@ -94,16 +95,16 @@ export class RunExecutor {
   }
 
   private async runAttempt(started: StartedAttempt, signal: AbortSignal): Promise<AttemptResult> {
-    // The version keeps its source as written; a TypeScript one is type-stripped here, at every attempt
-    // (0.5–2.5 ms for a 200-line script, docs/scripts.md), rather than stored twice.
-    // Stripping keeps every line:column, so the locations of run errors point at the TypeScript.
-    let source: string;
-    try {
-      source = runnableScript(started.source, started.language);
-    } catch (error) {
-      if (!(error instanceof ScriptCompileError)) throw error;
-      return scriptCompileFailure(error.diagnostic);
-    }
+    // The version keeps its source as written; a TypeScript one is type-stripped here (once per version,
+    // RunnableScripts) rather than stored twice. Stripping keeps every line:column, so the locations of
+    // run errors point at the TypeScript.
+    const script = this.scripts.of({
+      id: started.versionId,
+      source: started.source,
+      language: started.language,
+    });
+    if (!script.ok) return scriptCompileFailure(script.diagnostic);
+    const source = script.code;
     const began = performance.now();
     try {
       const result = await this.sandboxHost.sandbox.runAttempt({

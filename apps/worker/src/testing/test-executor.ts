@@ -17,6 +17,7 @@ import { AttemptSettler } from '../runs/attempt-settler.service';
 import { CancellationService } from '../runs/cancellation.service';
 import { HostServicesFactory } from '../runs/host-services.factory';
 import { RunExecutor } from '../runs/run-executor.service';
+import { RunnableScripts } from '../runs/runnable-scripts';
 import type { SandboxHost } from '../runs/sandbox.provider';
 
 /** The secret key test executors encrypt secrets with. */
@@ -55,5 +56,6 @@ export function testExecutor(parts: {
     settler,
     new CancellationService(parts.config),
     new WorkerMetrics(),
+    new RunnableScripts(),
   );
 }
