@@ -135,6 +135,10 @@ describe('concurrency slots (PostgreSQL)', () => {
     const firstDefault = await queueRun(target, { limit: 1 });
     const secondDefault = await queueRun(target, { limit: 1 });
     const high = await queueRun(target, { limit: 1, priority: 9 });
+    // Arrival is created_at, kept to the millisecond (runs created within one go in id order): two of
+    // these inserts can land in the same one, so each gets its own, in the order they were made.
+    await db.$executeRaw`UPDATE runs SET created_at = created_at + make_interval(secs => 0.01 * array_position(${[low, firstDefault, secondDefault, high]}::uuid[], id))
+      WHERE id = ANY(${[low, firstDefault, secondDefault, high]}::uuid[])`;
     const line = { workspaceId, automationId: target.automationId, key: '' };
 
     // The slot is taken: nobody is next, and the view says how many are ahead of each.
