@@ -61,6 +61,13 @@ async function queueRun(
     priority: options.priority,
     concurrency: options.limit ? { limit: options.limit, key: options.key ?? '' } : null,
   });
+  // A line's "first come" is created_at, kept to the millisecond (runs created within one go in id
+  // order), and a quarter of back-to-back inserts share one: each run made here is given a later one than
+  // every earlier run of its automation, so the order the test made them in is the order they came in.
+  await db.$executeRaw`UPDATE runs SET created_at = GREATEST(created_at, (
+      SELECT max(created_at) + interval '1 millisecond' FROM runs
+      WHERE automation_id = ${target.automationId}::uuid AND id <> ${run.id}::uuid))
+    WHERE id = ${run.id}::uuid`;
   return run.id;
 }
 
@@ -135,10 +142,6 @@ describe('concurrency slots (PostgreSQL)', () => {
     const firstDefault = await queueRun(target, { limit: 1 });
     const secondDefault = await queueRun(target, { limit: 1 });
     const high = await queueRun(target, { limit: 1, priority: 9 });
-    // Arrival is created_at, kept to the millisecond (runs created within one go in id order): two of
-    // these inserts can land in the same one, so each gets its own, in the order they were made.
-    await db.$executeRaw`UPDATE runs SET created_at = created_at + make_interval(secs => 0.01 * array_position(${[low, firstDefault, secondDefault, high]}::uuid[], id))
-      WHERE id = ANY(${[low, firstDefault, secondDefault, high]}::uuid[])`;
     const line = { workspaceId, automationId: target.automationId, key: '' };
 
     // The slot is taken: nobody is next, and the view says how many are ahead of each.
