@@ -6,6 +6,7 @@ export {
   resolveLanguage,
   runnableScript,
   ScriptCompileError,
+  scriptToRun,
   type StripResult,
   stripTypes,
 } from './typescript';

@@ -129,11 +129,15 @@ export class ScriptCompileError extends Error {
 
 /**
  * The JavaScript the sandbox runs for a stored version: the source itself, or its type-stripped form with
- * identical line:column positions.
+ * identical line:column positions; or why a TypeScript source does not strip.
  */
+export function scriptToRun(source: string, language: ScriptLanguage): StripResult {
+  return language === 'javascript' ? { ok: true, code: source } : stripTypes(source);
+}
+
+/** scriptToRun's JavaScript, or ScriptCompileError for a source that does not strip. */
 export function runnableScript(source: string, language: ScriptLanguage): string {
-  if (language === 'javascript') return source;
-  const stripped = stripTypes(source);
-  if (!stripped.ok) throw new ScriptCompileError(stripped.diagnostic);
-  return stripped.code;
+  const script = scriptToRun(source, language);
+  if (!script.ok) throw new ScriptCompileError(script.diagnostic);
+  return script.code;
 }
