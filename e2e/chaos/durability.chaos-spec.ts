@@ -54,12 +54,18 @@ let automationId = '';
 
 let phase: Phase = 'steady';
 let redisBackAt = 0;
+const phaseLog: { phase: Phase; at: string }[] = [];
+function enter(next: Phase): void {
+  phase = next;
+  phaseLog.push({ phase: next, at: new Date().toISOString() });
+}
 const answers: Answer[] = [];
 const accepted = new Map<string, string>(); // client key → run id (202)
 let submitted = 0;
 const gate = { armed: false, held: [] as { key: string; response: ServerResponse }[] };
 const effects = new Map<string, number>(); // `${key}/${step}` → times the side effect was applied
 const effectPhases = new Map<string, Phase[]>(); // the phases it was applied in, to tell what repeated it
+const effectTimes = new Map<string, string[]>(); // and when
 
 const headers = { authorization: `Bearer ${BOOTSTRAP_KEY}`, 'content-type': 'application/json' };
 
@@ -179,6 +185,7 @@ beforeAll(async () => {
       const id = `${key}/${step}`;
       effects.set(id, (effects.get(id) ?? 0) + 1);
       effectPhases.set(id, [...(effectPhases.get(id) ?? []), phase]);
+      effectTimes.set(id, [...(effectTimes.get(id) ?? []), new Date().toISOString()]);
       return json(response, 200, { applied: id });
     }
     if (kind === 'gate') {
@@ -198,7 +205,8 @@ beforeAll(async () => {
     MENDFLOW_ADMIN_EMAIL: ADMIN.email,
     MENDFLOW_ADMIN_PASSWORD: ADMIN.password,
     MENDFLOW_BOOTSTRAP_API_KEY: BOOTSTRAP_KEY,
-    LOG_LEVEL: 'warn',
+    // CHAOS_LOG_LEVEL=debug keeps every attempt's log lines, for chasing a failure.
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
     ALLOW_PRIVATE_NETWORK: 'true',
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
     WORKER_AUTOMATION_SHARE: '1',
@@ -254,7 +262,7 @@ describe('durability under faults', () => {
     const figures: Record<string, unknown> = {};
     try {
       // ---- 1. SIGKILL a worker mid-attempt, KILLS times ----
-      phase = 'worker-kills';
+      enter('worker-kills');
       const killsStarted = Date.now();
       const kills: { at: number; held: string[] }[] = [];
       for (let kill = 0; kill < KILLS; kill++) {
@@ -270,19 +278,19 @@ describe('durability under faults', () => {
         await startWorker();
       }
       figures.workerKillPhaseMs = Date.now() - killsStarted;
-      phase = 'steady';
+      enter('steady');
 
       // ---- 2. Redis killed and started again with nothing in it ----
-      phase = 'redis-down';
+      enter('redis-down');
       await redis!.stop();
       const redisDown = Date.now();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
       await redis!.start();
-      phase = 'redis-back';
+      enter('redis-back');
       const redisBack = Date.now();
       redisBackAt = redisBack;
       figures.redisRecoverMs = await recovered(redisBack);
-      phase = 'steady';
+      enter('steady');
       const acceptedDuringRedis = answers
         .filter(
           (answer) => answer.status === 202 && answer.at >= redisDown && answer.at < redisBack && answer.key,
@@ -302,22 +310,22 @@ describe('durability under faults', () => {
       }
 
       // ---- 3. PostgreSQL stopped and started again ----
-      phase = 'pg-down';
+      enter('pg-down');
       await postgres!.stop();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
       await postgres!.start();
-      phase = 'pg-back';
+      enter('pg-back');
       figures.postgresRecoverMs = await recovered(Date.now());
-      phase = 'steady';
+      enter('steady');
 
       // ---- 4. The API restarted while clients keep submitting ----
-      phase = 'api-restart';
+      enter('api-restart');
       const apiStopping = Date.now();
       await api!.stop('SIGTERM', 10_000);
       figures.apiStopMs = Date.now() - apiStopping;
       await startApi();
       figures.apiRestartMs = await recovered(apiStopping);
-      phase = 'steady';
+      enter('steady');
 
       loadStopped = true;
       await Promise.all([...load, probing]);
@@ -353,7 +361,7 @@ describe('durability under faults', () => {
         for (const run of runs) statuses[run.status] = (statuses[run.status] ?? 0) + 1;
         const repeatedEffects = [...effects.entries()]
           .filter(([, count]) => count > 1)
-          .map(([id, count]) => ({ id, count, phases: effectPhases.get(id) }));
+          .map(([id, count]) => ({ id, count, phases: effectPhases.get(id), at: effectTimes.get(id) }));
         const succeededWithout = runs.filter(
           (run) =>
             run.status === 'succeeded' &&
@@ -428,6 +436,34 @@ describe('durability under faults', () => {
         mkdirSync('artifacts', { recursive: true });
         writeFileSync('artifacts/chaos-figures.json', `${JSON.stringify(figures, null, 2)}\n`);
 
+        // What a repeated step's run went through, so a failure explains itself: its attempts, events and
+        // stored steps, and every process's log lines that name it.
+        if (repeatedEffects.length > 0) {
+          const keys = repeatedEffects.map((effect) => effect.id.split('/')[0]!);
+          const story = await db.query(
+            `SELECT r.input->>'key' AS key, r.id,
+                    (SELECT json_agg(json_build_object('n', a.number, 'status', a.status, 'started', a.started_at,
+                       'finished', a.finished_at, 'error', a.error->>'code') ORDER BY a.number)
+                     FROM run_attempts a WHERE a.run_id = r.id) AS attempts,
+                    (SELECT json_agg(json_build_object('seq', e.seq, 'type', e.type, 'at', e.created_at) ORDER BY e.seq)
+                     FROM run_events e WHERE e.run_id = r.id) AS events,
+                    (SELECT json_agg(json_build_object('name', s.name, 'attempt', s.attempt, 'at', s.created_at))
+                     FROM run_steps s WHERE s.run_id = r.id) AS steps
+             FROM runs r WHERE r.input->>'key' = ANY($1::text[])`,
+            [keys],
+          );
+          const ids = story.rows.map((row) => row.id as string);
+          const lines = [api, ...workers].flatMap((managed, i) =>
+            (managed?.output() ?? '')
+              .split('\n')
+              .filter((line) => ids.some((id) => line.includes(id)))
+              .map((line) => `${i === 0 ? 'api' : `worker ${i}`}: ${line}`),
+          );
+          console.log(
+            `repeated steps:\n${JSON.stringify({ repeatedEffects, phaseLog, runs: story.rows, lines }, null, 2)}`,
+          );
+        }
+
         expect(lost, 'accepted runs missing from PostgreSQL').toEqual([]);
         expect(duplicatedRuns, 'one submission, several runs').toEqual([]);
         expect(repeatedEffects, 'a step side effect applied twice').toEqual([]);
@@ -466,7 +502,7 @@ describe('durability under faults', () => {
     } finally {
       loadStopped = true;
       releaseGate();
-      phase = 'steady';
+      enter('steady');
       await Promise.allSettled([...load, probing]);
     }
   }, 600_000);

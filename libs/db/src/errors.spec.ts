@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loggableError, retryWhileDatabaseUnavailable } from './errors';
+import { isDatabaseUnavailable, loggableError, retryWhileDatabaseUnavailable } from './errors';
 import { Prisma } from './generated/prisma/client';
 
 const SECRET = 'alice@example.com-secret-value';
@@ -57,6 +57,37 @@ describe('loggableError', () => {
     const error = new TypeError('x is not a function');
     expect(loggableError(error)).toBe(error.stack);
     expect(loggableError('plain')).toBe('plain');
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  // Both seen while PostgreSQL restarted under a worker writing step results (the chaos suite's
+  // fault): thrown as anything else, the step's result was lost after its side effect happened.
+  it('recognises what a server restart mid-query surfaces as', () => {
+    expect(
+      isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable')),
+    ).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        new Prisma.PrismaClientKnownRequestError(
+          'Transaction API error: Transaction already closed: A rollback cannot be executed on a committed transaction.',
+          { code: 'P2028', clientVersion: '6' },
+        ),
+      ),
+    ).toBe(true);
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+  });
+
+  it('leaves a refused statement to its caller', () => {
+    expect(
+      isDatabaseUnavailable(
+        new Prisma.PrismaClientKnownRequestError('Unique constraint failed', {
+          code: 'P2002',
+          clientVersion: '6',
+        }),
+      ),
+    ).toBe(false);
+    expect(isDatabaseUnavailable(new Error('invalid input syntax for type uuid'))).toBe(false);
   });
 });
 

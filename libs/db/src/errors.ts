@@ -65,8 +65,12 @@ const UNAVAILABLE_KINDS = new Set([
 ]);
 /** SQLSTATE classes of trouble with the server: connection (08), resources (53), operator (57), rollback (40). */
 const UNAVAILABLE_SQLSTATE = /^(08|40|53|57)/;
-/** Prisma's own codes for connection trouble (can't reach, timeouts, closed connection, pool timeout). */
-const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/**
+ * Prisma's own codes for connection trouble (can't reach, timeouts, closed connection, pool timeout),
+ * and P2028, its transaction API error: a transaction that could not start in time, or was closed
+ * under it ("Transaction already closed" is what a server restart mid-transaction surfaces as).
+ */
+const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 const UNAVAILABLE_ERRNO = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -75,6 +79,9 @@ const UNAVAILABLE_ERRNO = new Set([
   'EHOSTUNREACH',
   'EAI_AGAIN',
 ]);
+
+const NODE_POSTGRES_CONNECTION_LOST =
+  /Connection terminated|connection timeout|Connection ended|connection error and is not queryable/i;
 
 /**
  * True when a query failed because the database could not be used (unreachable, shutting down, out
@@ -96,10 +103,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   const errno = (error as { code?: unknown } | null)?.code;
   if (typeof errno === 'string' && UNAVAILABLE_ERRNO.has(errno)) return true;
-  // node-postgres's own errors when a connection goes away mid-query.
-  return (
-    error instanceof Error && /Connection terminated|connection timeout|Connection ended/i.test(error.message)
-  );
+  // node-postgres's own errors when a connection goes away mid-query, or was already gone when a query
+  // was handed to it ("Client has encountered a connection error and is not queryable").
+  return error instanceof Error && NODE_POSTGRES_CONNECTION_LOST.test(error.message);
 }
 
 /**

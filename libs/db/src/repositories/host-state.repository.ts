@@ -1,5 +1,6 @@
 import type { Db } from '../database';
-import { asJson } from '../json';
+import { Prisma } from '../generated/prisma/client';
+import { asJson, jsonParam } from '../json';
 
 /**
  * The durable state a script reaches through ctx: step results per run and key-value entries per
@@ -20,7 +21,13 @@ export class HostStateRepository {
     return row ? { found: true, value: row.value } : { found: false };
   }
 
-  /** First write wins: a step's recorded result never changes once stored. */
+  /**
+   * First write wins: a step's recorded result never changes once stored. One statement, so writing it
+   * again after an error that left unclear whether it landed (the connection dropped mid-commit) is
+   * harmless: the caller retries it while the database is away (a step's side effect already happened).
+   * Prisma's upsert here was a transaction (a SELECT, then the INSERT) whose failures mid-restart
+   * surfaced as "Transaction already closed", which no caller could tell from a refused value.
+   */
   async putStep(
     workspaceId: string,
     runId: string,
@@ -28,11 +35,10 @@ export class HostStateRepository {
     attempt: number,
     value: unknown,
   ): Promise<void> {
-    await this.db.runStep.upsert({
-      where: { runId_name: { runId, name } },
-      create: { workspaceId, runId, name, attempt, value: asJson(value ?? null) },
-      update: {},
-    });
+    await this.db.sql.execute(Prisma.sql`
+      INSERT INTO run_steps (workspace_id, run_id, name, attempt, value)
+      VALUES (${workspaceId}::uuid, ${runId}::uuid, ${name}, ${attempt}, ${jsonParam(value ?? null)}::jsonb)
+      ON CONFLICT (run_id, name) DO NOTHING`);
   }
 
   async getKv(workspaceId: string, automationId: string, key: string): Promise<unknown> {
