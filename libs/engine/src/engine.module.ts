@@ -18,7 +18,14 @@ import {
   TriggersRepository,
 } from '@mendflow/db';
 import { LiveEventsPublisher } from '@mendflow/events';
-import { CANCEL_CHANNEL, JobQueues, type QueueLike, type QueueName, QueueNames } from '@mendflow/queue';
+import {
+  CANCEL_CHANNEL,
+  JobQueues,
+  type QueueLike,
+  type QueueName,
+  QueueNames,
+  reportConnectionTrouble,
+} from '@mendflow/queue';
 import { Redis } from 'ioredis';
 import { EventRouter } from './events/event-router';
 import { RunEngine } from './run-engine';
@@ -59,7 +66,12 @@ export class EngineModule {
         {
           // Publishing only: a cancel reaches the worker running the attempt through pub/sub.
           provide: STOP_PUBLISHER,
-          useFactory: () => new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true }),
+          useFactory: () => {
+            const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+            const logger = new Logger('StopPublisher');
+            reportConnectionTrouble(redis, (message) => logger.warn(`${message}; reconnecting`));
+            return redis;
+          },
         },
         StopPublisherLifecycle,
         {

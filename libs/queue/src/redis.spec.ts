@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { isRedisUnavailable, producerConnection, redisConnection } from './redis';
+import { isRedisUnavailable, producerConnection, redisConnection, reportConnectionTrouble } from './redis';
 
 /** A port nothing listens on: bound once to learn a free one, then closed. */
 async function closedPort(): Promise<number> {
@@ -42,5 +42,34 @@ describe('redis connections', () => {
     ).toBe(true);
     expect(isRedisUnavailable(new Error('ERR unknown command'))).toBe(false);
     expect(isRedisUnavailable('Connection is closed')).toBe(false);
+  });
+
+  it('reports the first error of an outage once, however many reconnects fail, and the next outage again', async () => {
+    const port = await closedPort();
+    const reports: string[] = [];
+    const redis = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      retryStrategy: () => 10, // reconnects every 10 ms: many failed attempts within the test
+    });
+    reportConnectionTrouble(redis, (message) => reports.push(message));
+    let attempts = 0;
+    redis.on('error', () => attempts++);
+    redis.connect().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    redis.disconnect();
+    expect(attempts).toBeGreaterThan(3);
+    expect(reports).toEqual([expect.stringContaining('ECONNREFUSED')]);
+
+    // Ready again, then down again: reported again (the events as ioredis emits them).
+    const events = new EventEmitter();
+    const seen: string[] = [];
+    reportConnectionTrouble(events, (message) => seen.push(message));
+    events.emit('error', new Error('first outage'));
+    events.emit('error', new Error('a reconnect failed'));
+    events.emit('ready');
+    events.emit('error', new Error('second outage'));
+    expect(seen).toEqual(['first outage', 'second outage']);
   });
 });

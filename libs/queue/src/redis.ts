@@ -46,3 +46,28 @@ export function isRedisUnavailable(error: unknown): boolean {
   if (typeof errno === 'string' && REDIS_UNAVAILABLE_ERRNO.has(errno)) return true;
   return REDIS_UNAVAILABLE_MESSAGE.test(error.message);
 }
+
+/** What reportConnectionTrouble needs of a client: ioredis's connection events. */
+interface ConnectionEvents {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
+}
+
+/**
+ * Gives a Redis client an 'error' listener that reports the first error of each outage (and none of
+ * the reconnect attempts that follow, until the client is ready again). ioredis prints every error of
+ * a client without a listener to stderr as an unformatted "[ioredis] Unhandled error event" with its
+ * stack, once per reconnect attempt: a Redis restart filled the workers' logs with lines no log
+ * pipeline could parse. The client reconnects by itself either way.
+ */
+export function reportConnectionTrouble(client: ConnectionEvents, report: (message: string) => void): void {
+  let down = false;
+  client.on('error', (error) => {
+    if (down) return;
+    down = true;
+    report(error.message);
+  });
+  client.on('ready', () => {
+    down = false;
+  });
+}

@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
+import { reportConnectionTrouble } from '@mendflow/queue';
 
 /**
  * Socket.IO over Redis: every API replica sees what the others and the workers publish (the emitter in
@@ -20,7 +21,7 @@ export class RedisIoAdapter extends IoAdapter {
     // ioredis reconnects by itself; without a listener each failed attempt would print an "unhandled" warning.
     const logger = new Logger('LiveEventsRedis');
     for (const client of [this.pub, this.sub])
-      client.on('error', (error: Error) => logger.warn(error.message));
+      reportConnectionTrouble(client, (message) => logger.warn(`${message}; reconnecting`));
   }
 
   /** Connects both clients, so a bad REDIS_URL stops the start instead of failing the first socket. */

@@ -1,4 +1,5 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { reportConnectionTrouble } from '@mendflow/queue';
 import { Redis } from 'ioredis';
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 
@@ -17,8 +18,12 @@ class RedisLifecycle implements OnApplicationShutdown {
   providers: [
     {
       provide: REDIS,
-      useFactory: (config: ApiConfig) =>
-        new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false }),
+      useFactory: (config: ApiConfig) => {
+        const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+        const logger = new Logger('Redis');
+        reportConnectionTrouble(redis, (message) => logger.warn(`${message}; reconnecting`));
+        return redis;
+      },
       inject: [API_CONFIG],
     },
     RedisLifecycle,

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { CANCEL_CHANNEL } from '@mendflow/queue';
+import { CANCEL_CHANNEL, reportConnectionTrouble } from '@mendflow/queue';
 import { Redis } from 'ioredis';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
@@ -23,6 +23,11 @@ export class CancellationService implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriber = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    // It resubscribes by itself once Redis is back; a cancel published meanwhile is caught by the
+    // attempt's settle (the run is no longer running), only later.
+    reportConnectionTrouble(this.subscriber, (message) =>
+      this.logger.warn(`cancel channel: ${message}; reconnecting`),
+    );
     this.subscriber.on('message', (_channel: string, runId: string) => {
       const controller = this.running.get(runId);
       if (controller) {
